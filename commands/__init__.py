@@ -1,0 +1,1 @@
+"""The ``/segment`` verbs: parse text, call the storage service, build Block Kit replies."""

@@ -1,0 +1,1 @@
+"""The criteria language's typed AST, its field catalogue, and its compilation to SQL."""

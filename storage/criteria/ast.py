@@ -1,0 +1,202 @@
+"""The criteria AST: frozen values that cross from the parser to the compiler and into the journal.
+
+Relative dates stay relative (``Today(-30, "d")``), so a saved or journalled criterion means
+"the last 30 days" whenever it is replayed. ``to_json``/``from_json`` store an AST in the journal;
+``to_text`` prints the canonical text, which parses back to the same AST.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any, Literal, TypeAlias
+
+Unit = Literal["d", "w", "m", "y"]
+Op = Literal["<", "<=", ">", ">="]
+
+
+@dataclass(frozen=True)
+class Text:
+    """A text value; ``*`` in it is a wildcard."""
+
+    value: str
+
+
+@dataclass(frozen=True)
+class Number:
+    value: Decimal
+
+
+@dataclass(frozen=True)
+class Day:
+    """An absolute date."""
+
+    value: date
+
+
+@dataclass(frozen=True)
+class Today:
+    """A date relative to the day the criteria are evaluated: ``today-30d`` is ``Today(-30, "d")``."""
+
+    offset: int = 0
+    unit: Unit = "d"
+
+
+Value: TypeAlias = Text | Number | Day | Today
+
+
+@dataclass(frozen=True)
+class Match:
+    """``field:a,b``: the field equals (or, with ``*``, matches) any of the values."""
+
+    field: str
+    values: tuple[Value, ...]
+
+
+@dataclass(frozen=True)
+class Present:
+    """``field:*``: the field has a value."""
+
+    field: str
+
+
+@dataclass(frozen=True)
+class Compare:
+    """``field:>=N``."""
+
+    field: str
+    op: Op
+    value: Number | Day | Today
+
+
+@dataclass(frozen=True)
+class Range:
+    """``field:A..B``, both ends included."""
+
+    field: str
+    low: Number | Day | Today
+    high: Number | Day | Today
+
+
+@dataclass(frozen=True)
+class Not:
+    expr: Expr
+
+
+@dataclass(frozen=True)
+class And:
+    items: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class Or:
+    items: tuple[Expr, ...]
+
+
+Expr: TypeAlias = Match | Present | Compare | Range | Not | And | Or
+
+
+# --- JSON (journal, saved criteria, pending previews) -------------------------------------------
+
+
+def _value_to_json(value: Value) -> dict[str, Any]:
+    if isinstance(value, Text):
+        return {"t": value.value}
+    if isinstance(value, Number):
+        return {"n": str(value.value)}
+    if isinstance(value, Day):
+        return {"d": value.value.isoformat()}
+    return {"today": value.offset, "unit": value.unit}
+
+
+def _value_from_json(data: dict[str, Any]) -> Value:
+    if "t" in data:
+        return Text(data["t"])
+    if "n" in data:
+        return Number(Decimal(data["n"]))
+    if "d" in data:
+        return Day(date.fromisoformat(data["d"]))
+    return Today(int(data["today"]), data["unit"])
+
+
+def to_json(expr: Expr) -> dict[str, Any]:
+    """A JSON-ready dict for ``expr``."""
+    if isinstance(expr, Match):
+        return {"match": expr.field, "values": [_value_to_json(v) for v in expr.values]}
+    if isinstance(expr, Present):
+        return {"present": expr.field}
+    if isinstance(expr, Compare):
+        return {"compare": expr.field, "op": expr.op, "value": _value_to_json(expr.value)}
+    if isinstance(expr, Range):
+        return {"range": expr.field, "low": _value_to_json(expr.low), "high": _value_to_json(expr.high)}
+    if isinstance(expr, Not):
+        return {"not": to_json(expr.expr)}
+    if isinstance(expr, And):
+        return {"and": [to_json(e) for e in expr.items]}
+    return {"or": [to_json(e) for e in expr.items]}
+
+
+def from_json(data: dict[str, Any]) -> Expr:
+    """The AST that ``to_json`` produced ``data`` from."""
+    if "match" in data:
+        return Match(data["match"], tuple(_value_from_json(v) for v in data["values"]))
+    if "present" in data:
+        return Present(data["present"])
+    if "compare" in data:
+        return Compare(data["compare"], data["op"], _value_from_json(data["value"]))  # type: ignore[arg-type]
+    if "range" in data:
+        return Range(data["range"], _value_from_json(data["low"]), _value_from_json(data["high"]))  # type: ignore[arg-type]
+    if "not" in data:
+        return Not(from_json(data["not"]))
+    if "and" in data:
+        return And(tuple(from_json(e) for e in data["and"]))
+    if "or" in data:
+        return Or(tuple(from_json(e) for e in data["or"]))
+    raise ValueError(f"not a criteria AST: {data!r}")
+
+
+# --- canonical text ---------------------------------------------------------------------------
+
+# Characters that end a bare word in the language; a value holding any of them is quoted.
+_NEEDS_QUOTES = re.compile(r'[\s,()"\'“”‘’:]|^-|^(?:or|and|not)$|\.\.|^[<>]', re.IGNORECASE)
+
+
+def _value_text(value: Value) -> str:
+    if isinstance(value, Text):
+        text = value.value
+        if text == "" or _NEEDS_QUOTES.search(text):
+            return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return text
+    if isinstance(value, Number):
+        return format(value.value, "f")
+    if isinstance(value, Day):
+        return value.value.isoformat()
+    if value.offset == 0:
+        return "today"
+    return f"today{value.offset:+d}{value.unit}"
+
+
+def to_text(expr: Expr) -> str:
+    """Canonical criteria text for ``expr``; parsing it gives ``expr`` back."""
+    return _to_text(expr, parent=None)
+
+
+def _to_text(expr: Expr, parent: type | None) -> str:
+    if isinstance(expr, Match):
+        return f"{expr.field}:" + ",".join(_value_text(v) for v in expr.values)
+    if isinstance(expr, Present):
+        return f"{expr.field}:*"
+    if isinstance(expr, Compare):
+        return f"{expr.field}:{expr.op}{_value_text(expr.value)}"
+    if isinstance(expr, Range):
+        return f"{expr.field}:{_value_text(expr.low)}..{_value_text(expr.high)}"
+    if isinstance(expr, Not):
+        inner = _to_text(expr.expr, Not)
+        return f"-{inner}"
+    if isinstance(expr, And):
+        text = " ".join(_to_text(e, And) for e in expr.items)
+        return f"({text})" if parent in (Not, And) else text
+    text = " OR ".join(_to_text(e, Or) for e in expr.items)
+    return f"({text})" if parent in (Not, And, Or) else text

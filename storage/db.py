@@ -1,0 +1,67 @@
+"""Engines and units of work.
+
+One engine per process; one session per action (a unit of work), committed only when the
+action succeeded, so a failure part-way leaves nothing half-applied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+
+def is_sqlite(engine_or_url: Engine | str) -> bool:
+    url = engine_or_url if isinstance(engine_or_url, str) else str(engine_or_url.url)
+    return url.startswith("sqlite")
+
+
+def make_engine(url: str, *, schema: str | None = None, **kwargs: Any) -> Engine:
+    """Create the engine for ``url``.
+
+    ``schema`` (PostgreSQL only) puts every table in that schema via the search path; the tests
+    use it to give each run a fresh, private schema in a shared database.
+    """
+    connect_args: dict[str, Any] = dict(kwargs.pop("connect_args", {}))
+    if is_sqlite(url):
+        # The bot's listener threads share the engine; SQLite's own check would refuse that.
+        connect_args.setdefault("check_same_thread", False)
+        connect_args.setdefault("timeout", 30)
+    elif schema:
+        connect_args["options"] = f"-csearch_path={schema}"
+    engine = create_engine(url, connect_args=connect_args, pool_pre_ping=True, **kwargs)
+    if is_sqlite(url):
+        event.listen(engine, "connect", _configure_sqlite)
+    return engine
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # SQLite ignores foreign keys (and so ON DELETE CASCADE) unless asked, per connection.
+    cursor.execute("PRAGMA foreign_keys=ON")
+    # WAL lets the scheduler and the listeners read while one of them writes.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+@contextmanager
+def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session that commits when the block succeeds and rolls back when it raises."""
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

@@ -1,0 +1,50 @@
+"""Typed SQLAlchemy 2 models of Business Central's relationship management, one workspace per Slack team."""
+
+from storage.models.base import Base
+from storage.models.classifications import (
+    BusinessRelation,
+    ContactBusinessRelation,
+    ContactIndustryGroup,
+    ContactJobResponsibility,
+    ContactMailingGroup,
+    IndustryGroup,
+    JobResponsibility,
+    MailingGroup,
+)
+from storage.models.contacts import COMPANY, PERSON, Contact
+from storage.models.interactions import InteractionLogEntry, InteractionTemplate
+from storage.models.journal import SegmentAction, SegmentLineHistory
+from storage.models.logged import LoggedSegment
+from storage.models.pending import PendingAction, PendingActionContact
+from storage.models.profiles import ContactProfileAnswer, ProfileQuestion
+from storage.models.saved import SavedCriteria
+from storage.models.segments import Segment, SegmentLine
+from storage.models.workspace import Workspace
+
+__all__ = [
+    "COMPANY",
+    "PERSON",
+    "Base",
+    "BusinessRelation",
+    "Contact",
+    "ContactBusinessRelation",
+    "ContactIndustryGroup",
+    "ContactJobResponsibility",
+    "ContactMailingGroup",
+    "ContactProfileAnswer",
+    "IndustryGroup",
+    "InteractionLogEntry",
+    "InteractionTemplate",
+    "JobResponsibility",
+    "LoggedSegment",
+    "MailingGroup",
+    "PendingAction",
+    "PendingActionContact",
+    "ProfileQuestion",
+    "SavedCriteria",
+    "Segment",
+    "SegmentAction",
+    "SegmentLine",
+    "SegmentLineHistory",
+    "Workspace",
+]

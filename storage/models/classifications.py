@@ -1,0 +1,69 @@
+"""Code tables that classify contacts, and the links from contacts to them.
+
+Business Central keeps four: industry groups and business relations (which belong to
+companies), mailing groups, and job responsibilities (which belong to persons).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+
+from storage.models.base import Base
+
+
+class _Code:
+    """A code and its description, unique per workspace."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(String(200), default="")
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[UniqueConstraint]:
+        return (UniqueConstraint("workspace_id", "code"),)
+
+
+class _ContactLink:
+    """Links a contact to a code; indexed for "which contacts have code X" lookups."""
+
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[Index]:
+        return (Index(f"ix_{cls.__tablename__}_ws_code", "workspace_id", "code", "contact_id"),)  # type: ignore[attr-defined]
+
+
+class IndustryGroup(_Code, Base):
+    __tablename__ = "industry_groups"
+
+
+class BusinessRelation(_Code, Base):
+    __tablename__ = "business_relations"
+
+
+class MailingGroup(_Code, Base):
+    __tablename__ = "mailing_groups"
+
+
+class JobResponsibility(_Code, Base):
+    __tablename__ = "job_responsibilities"
+
+
+class ContactIndustryGroup(_ContactLink, Base):
+    __tablename__ = "contact_industry_groups"
+
+
+class ContactBusinessRelation(_ContactLink, Base):
+    __tablename__ = "contact_business_relations"
+
+
+class ContactMailingGroup(_ContactLink, Base):
+    __tablename__ = "contact_mailing_groups"
+
+
+class ContactJobResponsibility(_ContactLink, Base):
+    __tablename__ = "contact_job_responsibilities"

@@ -1,0 +1,45 @@
+"""Contacts: companies and persons, as in Business Central's Contact table."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.models.base import Base
+
+COMPANY = "company"
+PERSON = "person"
+
+
+class Contact(Base):
+    __tablename__ = "contacts"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "no"),
+        Index("ix_contacts_company", "workspace_id", "company_id"),
+        Index("ix_contacts_ws_country", "workspace_id", "country"),
+        Index("ix_contacts_ws_city", "workspace_id", "city"),
+        Index("ix_contacts_ws_salesperson", "workspace_id", "salesperson"),
+        Index("ix_contacts_ws_created", "workspace_id", "created"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    no: Mapped[str] = mapped_column(String(40))
+    type: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(200))
+    # As in Business Central, a company's company_no/company_id is its own; a person's is its
+    # company's. Criteria on company attributes (industry, relation) then join on company_id alone.
+    company_no: Mapped[str | None] = mapped_column(String(40))
+    company_id: Mapped[int | None] = mapped_column(Integer)
+    email: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(60))
+    city: Mapped[str | None] = mapped_column(String(100))
+    country: Mapped[str | None] = mapped_column(String(2))
+    post_code: Mapped[str | None] = mapped_column(String(20))
+    territory: Mapped[str | None] = mapped_column(String(40))
+    salesperson: Mapped[str | None] = mapped_column(String(40))
+    language: Mapped[str | None] = mapped_column(String(10))
+    exclude_from_segment: Mapped[bool] = mapped_column(Boolean, default=False)
+    created: Mapped[date | None] = mapped_column(Date)

@@ -1,0 +1,50 @@
+"""Previewed actions waiting for Confirm, with the exact contacts they will add or remove.
+
+The set is captured in the database when the preview is shown, so Confirm applies exactly what
+the user saw, however the data changed meanwhile, and only once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, SmallInteger, String, Text, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.models.base import Base
+
+PENDING = "pending"
+APPLIED = "applied"
+CANCELED = "canceled"
+
+
+class PendingAction(Base):
+    __tablename__ = "pending_actions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    segment_id: Mapped[int] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    criteria: Mapped[dict | None] = mapped_column(JSON)
+    criteria_text: Mapped[str | None] = mapped_column(Text)
+    options: Mapped[dict] = mapped_column(JSON, default=dict)
+    contact_nos: Mapped[list | None] = mapped_column(JSON)
+    segment_version: Mapped[int] = mapped_column(Integer)
+    added: Mapped[int] = mapped_column(Integer, default=0)
+    removed: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(10), default=PENDING)
+    user_id: Mapped[str] = mapped_column(String(32), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    applied_action_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class PendingActionContact(Base):
+    __tablename__ = "pending_action_contacts"
+
+    pending_id: Mapped[str] = mapped_column(
+        ForeignKey("pending_actions.id", ondelete="CASCADE"), primary_key=True
+    )
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True)
+    # +1 to add, -1 to remove.
+    change: Mapped[int] = mapped_column(SmallInteger)

@@ -1,0 +1,123 @@
+"""Values the service returns: frozen, plain, and free of ORM state, so they cross layers safely."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+ADD = "add"
+REDUCE = "reduce"
+REFINE = "refine"
+INCLUDE = "include"
+REMOVE = "remove"
+REUSE = "reuse"
+REFRESH = "refresh"
+ACTION_KINDS = (ADD, REDUCE, REFINE, INCLUDE, REMOVE, REUSE, REFRESH)
+
+
+@dataclass(frozen=True)
+class ActionOptions:
+    """Business Central's action options; each applies to the verbs the contract names."""
+
+    expand_companies: bool = False
+    related_companies: bool = False
+    ignore_exclusion: bool = False
+    entire_companies: bool = False
+
+
+@dataclass(frozen=True)
+class ContactRow:
+    """A contact as a list shows it."""
+
+    no: str
+    name: str
+    type: str
+    company_name: str | None
+    city: str | None
+    email: str | None
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of contacts out of ``total``; ``page`` counts from 1."""
+
+    rows: tuple[ContactRow, ...]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+@dataclass(frozen=True)
+class SegmentInfo:
+    no: str
+    description: str
+    owner_user_id: str
+    size: int
+    created: date
+    updated_at: datetime
+    version: int
+    interaction_template_code: str | None = None
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What an action would change, captured exactly; ``pending_id`` confirms or cancels it."""
+
+    pending_id: str
+    segment_no: str
+    kind: str
+    criteria_text: str | None
+    added: int
+    removed: int
+    size_before: int
+    first_page: Page
+    options: ActionOptions = field(default_factory=ActionOptions)
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    segment_no: str
+    kind: str
+    added: int
+    removed: int
+    size_after: int
+    seq: int | None = None
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    seq: int
+    kind: str
+    criteria_text: str | None
+    options: ActionOptions
+    contact_nos: tuple[str, ...]
+    added: int
+    removed: int
+    size_after: int
+    user_id: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Comparison:
+    a: str
+    b: str
+    size_a: int
+    size_b: int
+    overlap: int
+    only_a: int
+    only_b: int
+
+
+@dataclass(frozen=True)
+class LoggedSegmentInfo:
+    no: str
+    segment_no: str
+    template_code: str
+    interactions: int
+    canceled: bool
+    follow_up_segment_no: str | None = None

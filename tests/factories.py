@@ -1,0 +1,104 @@
+"""Small builders for test data, going through the real models (no mocks of our own code)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from storage.models import (
+    COMPANY,
+    PERSON,
+    Contact,
+    ContactBusinessRelation,
+    ContactIndustryGroup,
+    ContactJobResponsibility,
+    ContactMailingGroup,
+    ContactProfileAnswer,
+    InteractionLogEntry,
+)
+
+_LINKS = {
+    "industries": ContactIndustryGroup,
+    "relations": ContactBusinessRelation,
+    "mailing": ContactMailingGroup,
+    "jobs": ContactJobResponsibility,
+}
+
+
+def add_contact(
+    session: Session,
+    workspace_id: int,
+    no: str,
+    *,
+    name: str | None = None,
+    company: Contact | None = None,
+    person: bool | None = None,
+    industries: tuple[str, ...] = (),
+    relations: tuple[str, ...] = (),
+    mailing: tuple[str, ...] = (),
+    jobs: tuple[str, ...] = (),
+    profile: dict[str, str] | None = None,
+    **columns: Any,
+) -> Contact:
+    """Add a company (the default) or, with ``company=`` or ``person=True``, a person, and flush."""
+    is_person = person if person is not None else company is not None
+    contact = Contact(
+        workspace_id=workspace_id,
+        no=no,
+        type=PERSON if is_person else COMPANY,
+        name=name or f"Contact {no}",
+        exclude_from_segment=columns.pop("exclude_from_segment", False),
+        created=columns.pop("created", date(2024, 1, 1)),
+        **columns,
+    )
+    session.add(contact)
+    session.flush()
+    if is_person:
+        contact.company_id = company.id if company else None
+        contact.company_no = company.no if company else None
+    else:
+        # A company is its own company, as in Business Central.
+        contact.company_id = contact.id
+        contact.company_no = contact.no
+    for key, codes in (
+        ("industries", industries),
+        ("relations", relations),
+        ("mailing", mailing),
+        ("jobs", jobs),
+    ):
+        for code in codes:
+            session.add(_LINKS[key](workspace_id=workspace_id, contact_id=contact.id, code=code.upper()))
+    for question, answer in (profile or {}).items():
+        try:
+            number: float | None = float(answer)
+        except ValueError:
+            number = None
+        session.add(
+            ContactProfileAnswer(
+                workspace_id=workspace_id,
+                contact_id=contact.id,
+                question=question.lower(),
+                answer=answer,
+                answer_lower=answer.lower(),
+                answer_number=number,
+            )
+        )
+    session.flush()
+    return contact
+
+
+def add_interaction(
+    session: Session, workspace_id: int, contact: Contact, template: str, on: date, *, canceled: bool = False
+) -> InteractionLogEntry:
+    entry = InteractionLogEntry(
+        workspace_id=workspace_id,
+        contact_id=contact.id,
+        template_code=template.upper(),
+        date=on,
+        canceled=canceled,
+    )
+    session.add(entry)
+    session.flush()
+    return entry
