@@ -1,0 +1,22 @@
+"""The ``segbot`` command line (CONTRACT section 3): one Typer sub-app per noun, wired here."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from bot.cli import db
+from storage.errors import SegbotError
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="segbot: contact segments in Slack.")
+app.add_typer(db.app, name="db")
+
+
+def main() -> None:
+    """Entry point of the ``segbot`` console script: project errors become one line on stderr."""
+    try:
+        app(standalone_mode=True)
+    except SegbotError as exc:
+        typer.echo(f"segbot: {exc}", err=True)
+        sys.exit(1)
