@@ -1,0 +1,147 @@
+"""The verbs of ``/segment`` as plugins: built-ins plus third-party ``segbot.commands`` entry points.
+
+Each plugin module exposes ``register(registry)``; the registry routes a slash command's text to a
+verb, a button press to an action handler by ``action_id`` prefix, and a modal submission to a view
+handler by ``callback_id``. ``help`` is generated from what is registered, so a plugin's verbs show up
+there without anyone editing a list.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import metadata
+from typing import Any
+
+from commands.context import CommandContext
+from commands.reply import Reply
+from storage.errors import ValidationError
+
+ENTRY_POINT_GROUP = "segbot.commands"
+ACTION_PREFIX = "segbot:"
+
+log = logging.getLogger(__name__)
+
+VerbRunner = Callable[[str, CommandContext], Reply]
+ActionHandler = Callable[[str, CommandContext], Reply]
+ViewHandler = Callable[[dict[str, Any], CommandContext], "Reply | dict[str, str]"]
+
+
+@dataclass(frozen=True)
+class Verb:
+    """One verb: ``run(text_after_the_verb, ctx)`` answers it; the rest is help text."""
+
+    name: str
+    aliases: tuple[str, ...]
+    usage: str
+    summary: str
+    run: VerbRunner
+    examples: tuple[str, ...] = ()
+
+
+class Registry:
+    """Verbs, button handlers and modal handlers, looked up by name."""
+
+    def __init__(self) -> None:
+        self._verbs: dict[str, Verb] = {}
+        self._names: dict[str, Verb] = {}
+        self._actions: dict[str, ActionHandler] = {}
+        self._views: dict[str, ViewHandler] = {}
+
+    @property
+    def verbs(self) -> list[Verb]:
+        """The registered verbs in registration order."""
+        return list(self._verbs.values())
+
+    def add(self, verb: Verb) -> None:
+        """Register ``verb``; a name or alias already taken is a programming error."""
+        for name in (verb.name, *verb.aliases):
+            key = name.lower()
+            if key in self._names or key == "help":
+                raise ValueError(f"verb name {name!r} is already registered")
+        self._verbs[verb.name.lower()] = verb
+        for name in (verb.name, *verb.aliases):
+            self._names[name.lower()] = verb
+
+    def verb(self, name: str) -> Verb | None:
+        return self._names.get(name.lower())
+
+    def register_action(self, prefix: str, handler: ActionHandler) -> None:
+        """Route button presses whose ``action_id`` starts with ``prefix`` (e.g. ``segbot:confirm``)."""
+        if prefix in self._actions:
+            raise ValueError(f"action prefix {prefix!r} is already registered")
+        self._actions[prefix] = handler
+
+    def register_view(self, callback_id: str, handler: ViewHandler) -> None:
+        """Route modal submissions with ``callback_id`` to ``handler(state_values, ctx)``."""
+        if callback_id in self._views:
+            raise ValueError(f"view callback {callback_id!r} is already registered")
+        self._views[callback_id] = handler
+
+    def dispatch(self, text: str, ctx: CommandContext) -> Reply:
+        """Answer the text of ``/segment``; SegbotError propagates to the one place that reports it."""
+        stripped = text.strip()
+        if not stripped:
+            return self.help_reply()
+        name, _, rest = stripped.partition(" ")
+        if name.lower() == "help":
+            return self.help_reply(rest.strip() or None)
+        verb = self.verb(name)
+        if verb is None:
+            raise ValidationError(self._unknown_verb_message(name))
+        return verb.run(rest.strip(), ctx)
+
+    def handle_action(self, action_id: str, value: str, ctx: CommandContext) -> Reply:
+        """Answer a button press; the longest registered prefix of ``action_id`` wins."""
+        matches = [p for p in self._actions if action_id == p or action_id.startswith(p + ":")]
+        if not matches:
+            raise ValidationError(f"This button ({action_id}) is no longer supported.")
+        return self._actions[max(matches, key=len)](value, ctx)
+
+    def handle_view_submission(
+        self, callback_id: str, values: dict[str, Any], ctx: CommandContext
+    ) -> Reply | dict[str, str]:
+        """Answer a modal submission: a Reply, or field errors ``{block_id: message}`` for the modal."""
+        handler = self._views.get(callback_id)
+        if handler is None:
+            raise ValidationError(f"This form ({callback_id}) is no longer supported.")
+        return handler(values, ctx)
+
+    def help_reply(self, topic: str | None = None) -> Reply:
+        """Usage of every verb, or of one verb with its examples."""
+        from commands.blocks.help import build_help_blocks, build_verb_help_blocks
+
+        if topic:
+            verb = self.verb(topic.split()[0])
+            if verb is None:
+                raise ValidationError(self._unknown_verb_message(topic.split()[0]))
+            blocks = build_verb_help_blocks(verb)
+            return Reply(text=f"/segment {verb.usage} - {verb.summary}", blocks=tuple(blocks))
+        blocks = build_help_blocks(self.verbs)
+        lines = [f"/segment {v.usage} - {v.summary}" for v in self.verbs]
+        return Reply(text="\n".join(lines)[:3000], blocks=tuple(blocks))
+
+    def _unknown_verb_message(self, name: str) -> str:
+        close = difflib.get_close_matches(name.lower(), [*self._names, "help"], n=1, cutoff=0.5)
+        hint = f" - did you mean '{close[0]}'?" if close else ""
+        return f"unknown command '{name}'{hint} Type `/segment help` for the list."
+
+
+def load_registry() -> Registry:
+    """The built-in verbs plus every plugin installed under the ``segbot.commands`` entry-point group."""
+    from commands.verbs import BUILTIN_MODULES
+
+    registry = Registry()
+    for module_name in BUILTIN_MODULES:
+        importlib.import_module(module_name).register(registry)
+    for entry_point in metadata.entry_points(group=ENTRY_POINT_GROUP):
+        # A broken third-party plugin must not take the built-in verbs down with it.
+        try:
+            register = entry_point.load()
+            register(registry)
+        except Exception:
+            log.exception("could not load segbot command plugin %s", entry_point.name)
+    return registry

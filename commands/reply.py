@@ -1,0 +1,51 @@
+"""What a verb answers: a transport-free value that ``bot/`` (or the console) delivers.
+
+Delivery rules for ``bot/``:
+
+- ``visibility="ephemeral"`` goes only to the caller; ``"channel"`` is posted in the channel.
+- ``replace_original=True`` replaces the message whose button was pressed (an ephemeral preview
+  is replaced through the interaction's ``response_url``).
+- ``announce=True`` (only with ``replace_original``) ALSO posts ``text``/``blocks`` in the channel
+  as a new, visible message: a confirmed change replaces the caller's ephemeral preview with the
+  outcome and tells the channel about it, because Slack cannot turn an ephemeral message public.
+- ``upload`` is a file for ``files_upload_v2`` into the channel (``export``).
+- ``modal`` is a view for ``views.open`` with the trigger id of the request (``new`` alone).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+
+from storage.errors import SegbotError
+
+
+@dataclass(frozen=True)
+class FileUpload:
+    filename: str
+    content: bytes
+    title: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A verb's answer. ``text`` is the plain-text fallback, or the whole reply when there are no blocks."""
+
+    text: str
+    blocks: tuple[Block, ...] = ()
+    visibility: Literal["ephemeral", "channel"] = "ephemeral"
+    replace_original: bool = False
+    upload: FileUpload | None = None
+    modal: View | None = None
+    announce: bool = False
+
+
+def error_reply(exc: SegbotError) -> Reply:
+    """The ephemeral message telling the caller what went wrong; criteria errors point at the spot."""
+    from commands.blocks.errors import build_error_blocks
+
+    blocks = build_error_blocks(exc)
+    return Reply(text=str(exc), blocks=tuple(blocks))
