@@ -18,6 +18,7 @@ from storage.models.logged import LoggedSegment
 from storage.models.pending import PendingAction, PendingActionContact
 from storage.models.profiles import ContactProfileAnswer, ProfileQuestion
 from storage.models.saved import SavedCriteria
+from storage.models.schedules import SegmentRun, SegmentSchedule
 from storage.models.segments import Segment, SegmentLine
 from storage.models.workspace import Workspace
 
@@ -46,5 +47,7 @@ __all__ = [
     "SegmentAction",
     "SegmentLine",
     "SegmentLineHistory",
+    "SegmentRun",
+    "SegmentSchedule",
     "Workspace",
 ]
