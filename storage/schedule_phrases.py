@@ -93,7 +93,7 @@ def next_fire_time(cron: str, timezone: str, *, after: datetime) -> datetime:
     fire = trigger.get_next_fire_time(None, after + timedelta(microseconds=1))
     if fire is None:  # a cron such as "0 0 31 2 *" never fires
         raise ValidationError(f"`{cron}` never fires")
-    return fire  # type: ignore[no-any-return]
+    return fire
 
 
 def latest_fire_time(cron: str, timezone: str, *, at: datetime) -> datetime | None:
@@ -111,7 +111,7 @@ def latest_fire_time(cron: str, timezone: str, *, at: datetime) -> datetime | No
             latest = fire
             fire = trigger.get_next_fire_time(fire, fire)
         if latest is not None:
-            return latest  # type: ignore[no-any-return]
+            return latest
     return None
 
 
