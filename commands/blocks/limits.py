@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject
+
 MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100
 MAX_SECTION_TEXT = 3000
@@ -31,3 +33,8 @@ def clip_header(text: str) -> str:
 def escape_mrkdwn(text: str) -> str:
     """Slack's three control characters, escaped so user data cannot form links or mentions."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def note(text: str) -> ContextBlock:
+    """A small grey line of mrkdwn under a message."""
+    return ContextBlock(elements=[MarkdownTextObject(text=clip(text, MAX_SECTION_TEXT))])

@@ -1,0 +1,97 @@
+"""Helpers every verb uses: the unit of work with its workspace, argument checks, criteria parsing."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.orm import Session
+
+from commands.context import CommandContext
+from storage.criteria.ast import Expr
+from storage.db import unit_of_work
+from storage.errors import ValidationError
+from storage.service import workspaces
+from storage.service.types import ActionOptions
+
+# Previews and pages are rendered into one message; more rows than this would not fit Block Kit.
+MAX_PAGE_SIZE = 50
+
+_SEGMENT_NO = re.compile(r"^SEG\d{1,10}$", re.IGNORECASE)
+_LOGGED_NO = re.compile(r"^LSEG\d{1,10}$", re.IGNORECASE)
+
+OPTION_FIELDS = {
+    "--expand-companies": "expand_companies",
+    "--related-companies": "related_companies",
+    "--ignore-exclusion": "ignore_exclusion",
+    "--entire-companies": "entire_companies",
+}
+
+
+@contextmanager
+def workspace_session(ctx: CommandContext) -> Iterator[tuple[Session, int]]:
+    """One unit of work for one user action, with the caller's workspace id (created on first use)."""
+    with unit_of_work(ctx.session_factory) as session:
+        yield session, workspaces.ensure_workspace(session, ctx.team_id)
+
+
+def page_size(ctx: CommandContext) -> int:
+    return max(1, min(ctx.page_size, MAX_PAGE_SIZE))
+
+
+def segment_no(token: str | None, *, usage: str) -> str:
+    """``token`` as a segment number (``seg00001`` is ``SEG00001``), or a ValidationError with the usage."""
+    if not token:
+        raise ValidationError(f"a segment number is missing. Usage: /segment {usage}")
+    if not _SEGMENT_NO.match(token):
+        raise ValidationError(f"'{token}' is not a segment number (like SEG00001). Usage: /segment {usage}")
+    return token.upper()
+
+
+def logged_segment_no(token: str | None, *, usage: str) -> str:
+    if not token:
+        raise ValidationError(f"a logged segment number is missing. Usage: /segment {usage}")
+    if not _LOGGED_NO.match(token):
+        raise ValidationError(
+            f"'{token}' is not a logged segment number (like LSEG00001). Usage: /segment {usage}"
+        )
+    return token.upper()
+
+
+def split_first(text: str) -> tuple[str, str]:
+    """The first whitespace-separated word of ``text`` and the rest, stripped."""
+    parts = text.strip().split(None, 1)
+    if not parts:
+        return "", ""
+    return parts[0], parts[1].strip() if len(parts) > 1 else ""
+
+
+def extract_action_options(text: str, allowed: Collection[str]) -> tuple[str, ActionOptions]:
+    """Take ``--option`` flags out of ``text``; unknown ones are a ValidationError naming the allowed ones."""
+    from commands.arguments import extract_options
+
+    rest, found = extract_options(text, allowed)
+    flags = {OPTION_FIELDS[_normalise_option(o)]: True for o in found}
+    return rest, ActionOptions(**flags)
+
+
+def _normalise_option(option: str) -> str:
+    return "--" + option.lstrip("-").replace("_", "-").lower()
+
+
+def parse_criteria_text(text: str) -> Expr:
+    """Parse criteria as typed in Slack; an error keeps the text so the reply can point at the spot."""
+    from commands.arguments import unescape_slack
+    from commands.criteria_parser import CriteriaError, parse_criteria
+
+    plain = unescape_slack(text).strip()
+    if not plain:
+        raise ValidationError("criteria are missing, e.g. industry:retail city:berlin")
+    try:
+        return parse_criteria(plain)
+    except CriteriaError as exc:
+        if getattr(exc, "text", None) is None:
+            # error_reply echoes the text with a marker under exc.position.
+            setattr(exc, "text", plain)  # noqa: B010
+        raise
