@@ -1,0 +1,297 @@
+"""Compiling the criteria AST to one SQLAlchemy Core condition over the ``contacts`` table.
+
+Every leaf is two-valued, never NULL: a contact without a city is simply "not in Rome", so
+``-city:rome`` keeps it, and NOT/AND/OR behave as a user reading the criteria expects. Conditions
+on linked rows (codes, profile answers, interactions, segment lines) are EXISTS subqueries
+correlated on indexed keys: PostgreSQL plans them as semi-/anti-joins (unlike ``NOT IN``, which
+degrades to a nested loop once the subquery outgrows work_mem), and SQLite answers each with an
+index probe.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    false,
+    func,
+    literal_column,
+    not_,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.sql.selectable import FromClause
+
+from storage.criteria.ast import (
+    And,
+    Compare,
+    Day,
+    Expr,
+    Match,
+    Not,
+    Number,
+    Op,
+    Or,
+    Present,
+    Range,
+    Text,
+    Today,
+)
+from storage.criteria.dates import resolve_date
+from storage.criteria.fields import PROFILE_PREFIX, FieldKind, field_kind
+from storage.errors import ValidationError
+from storage.models import (
+    Contact,
+    ContactBusinessRelation,
+    ContactIndustryGroup,
+    ContactJobResponsibility,
+    ContactMailingGroup,
+    ContactProfileAnswer,
+    InteractionLogEntry,
+    Segment,
+    SegmentLine,
+)
+
+__all__ = ["compile_criteria", "resolve_date"]
+
+contacts = Contact.__table__
+_companies = contacts.alias("company")
+_answers = ContactProfileAnswer.__table__
+_interactions = InteractionLogEntry.__table__
+_lines = SegmentLine.__table__
+_segments = Segment.__table__
+
+_TEXT_COLUMNS = ("no", "type", "name", "company_no", "city", "post_code", "email", "phone")
+_CODE_COLUMNS = ("country", "territory", "salesperson", "language")
+# As in Business Central, industry groups and business relations belong to companies: a person
+# matches through its company, found by company_id (a company's company_id is its own id).
+_COMPANY_LINKS = {
+    "industry": ContactIndustryGroup.__table__,
+    "relation": ContactBusinessRelation.__table__,
+}
+_CONTACT_LINKS = {
+    "mailing": ContactMailingGroup.__table__,
+    "job": ContactJobResponsibility.__table__,
+}
+
+_OPERATORS: dict[Op, Callable[[Any, Any], ColumnElement[bool]]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+
+_DATE_HINT = "a date: YYYY-MM-DD, today or today-30d"
+
+
+def compile_criteria(expr: Expr, *, workspace_id: int, today: date) -> ColumnElement[bool]:
+    """A boolean condition over ``contacts`` that holds for exactly the contacts ``expr`` selects.
+
+    Use it as ``select(contacts.c.id).where(contacts.c.workspace_id == ws, compile_criteria(...))``.
+    Relative dates (``today-30d``) are resolved against ``today``. Raises ``ValidationError`` for
+    criteria that cannot mean anything (an unknown field, a comparison on a text field).
+    """
+    return _Compiler(workspace_id, today).compile(expr)
+
+
+class _Compiler:
+    def __init__(self, workspace_id: int, today: date) -> None:
+        self.workspace_id = workspace_id
+        self.today = today
+
+    def compile(self, expr: Expr) -> ColumnElement[bool]:
+        if isinstance(expr, And):
+            return and_(*(self.compile(e) for e in expr.items)) if expr.items else true()
+        if isinstance(expr, Or):
+            return or_(*(self.compile(e) for e in expr.items)) if expr.items else false()
+        if isinstance(expr, Not):
+            return not_(self.compile(expr.expr))
+        if field_kind(expr.field) is None:
+            raise ValidationError(f"unknown field '{expr.field}'")
+        if isinstance(expr, Present):
+            return self._present(expr.field)
+        if isinstance(expr, Match):
+            return self._match(expr.field, expr.values)
+        if isinstance(expr, Compare):
+            return self._compare(expr.field, ((expr.op, expr.value),))
+        if isinstance(expr, Range):
+            return self._compare(expr.field, ((">=", expr.low), ("<=", expr.high)))
+        raise TypeError(f"not a criteria expression: {expr!r}")
+
+    # --- field:*  ---------------------------------------------------------------------------------
+
+    def _present(self, field: str) -> ColumnElement[bool]:
+        if field in _TEXT_COLUMNS or field in _CODE_COLUMNS:
+            column = contacts.c[field]
+            return and_(column.is_not(None), column != "")
+        if field == "created":
+            return contacts.c.created.is_not(None)
+        if field == "company":
+            return self._company(_companies.c.name != "")
+        if field in _COMPANY_LINKS or field in _CONTACT_LINKS:
+            return self._linked_code(field, true())
+        if field in ("interaction", "interacted"):
+            return self._interaction(true())
+        if field == "segment":
+            return self._segment(true())
+        return self._answer(field, _answers.c.answer_lower != "")
+
+    # --- field:a,b  -------------------------------------------------------------------------------
+
+    def _match(self, field: str, values: Sequence[Text | Number | Day | Today]) -> ColumnElement[bool]:
+        if not values:
+            return false()
+        kind = field_kind(field)
+        if kind is FieldKind.DATE:
+            days = self._days(field, values)
+            if field == "created":
+                return and_(contacts.c.created.is_not(None), contacts.c.created.in_(days))
+            return self._interaction(_interactions.c.date.in_(days))
+        if kind is FieldKind.PROFILE:
+            numbers = sorted({float(v.value) for v in values if isinstance(v, Number)})
+            texts = [self._text(v) for v in values if not isinstance(v, Number)]
+            parts = []
+            if texts:
+                parts.append(_text_condition(_answers.c.answer_lower, texts, str.lower))
+            if numbers:
+                parts.append(_answers.c.answer_number.in_(numbers))
+            return self._answer(field, or_(*parts))
+        texts = [self._text(v) for v in values]
+        if field in _TEXT_COLUMNS:
+            column = contacts.c[field]
+            condition = _text_condition(func.lower(column), texts, str.lower)
+            return and_(column.is_not(None), condition) if column.nullable else condition
+        if field in _CODE_COLUMNS:
+            # Codes are stored upper-case, so the plain column (and its index) can be compared.
+            column = contacts.c[field]
+            return and_(column.is_not(None), _text_condition(column, texts, str.upper))
+        if field == "company":
+            return self._company(_text_condition(func.lower(_companies.c.name), texts, str.lower))
+        if field in _COMPANY_LINKS or field in _CONTACT_LINKS:
+            table = _COMPANY_LINKS.get(field, _CONTACT_LINKS.get(field))
+            assert table is not None
+            return self._linked_code(field, _text_condition(table.c.code, texts, str.upper))
+        if field == "interaction":
+            return self._interaction(_text_condition(_interactions.c.template_code, texts, str.upper))
+        return self._segment(_text_condition(_segments.c.no, texts, str.upper))
+
+    # --- field:>=x, field:a..b  -----------------------------------------------------------------
+
+    def _compare(
+        self, field: str, bounds: Sequence[tuple[Op, Text | Number | Day | Today]]
+    ) -> ColumnElement[bool]:
+        kind = field_kind(field)
+        if kind is FieldKind.DATE:
+            column = contacts.c.created if field == "created" else _interactions.c.date
+            conditions = [_OPERATORS[op](column, self._day(field, value)) for op, value in bounds]
+            if field == "created":
+                return and_(column.is_not(None), *conditions)
+            return self._interaction(and_(*conditions))
+        if kind is FieldKind.PROFILE:
+            number = _answers.c.answer_number
+            conditions = [_OPERATORS[op](number, self._number(field, value)) for op, value in bounds]
+            return self._answer(field, and_(number.is_not(None), *conditions))
+        raise ValidationError(
+            f"'{field}' cannot be compared: comparisons and ranges work on dates and profile numbers"
+        )
+
+    # --- subqueries on linked rows -----------------------------------------------------------------
+
+    def _company(self, condition: ColumnElement[bool]) -> ColumnElement[bool]:
+        return _exists(
+            _companies,
+            _companies.c.id == contacts.c.company_id,
+            _companies.c.workspace_id == self.workspace_id,
+            condition,
+        )
+
+    def _linked_code(self, field: str, condition: ColumnElement[bool]) -> ColumnElement[bool]:
+        if field in _COMPANY_LINKS:
+            table, key = _COMPANY_LINKS[field], contacts.c.company_id
+        else:
+            table, key = _CONTACT_LINKS[field], contacts.c.id
+        # workspace_id lets PostgreSQL hash the (workspace_id, code, contact_id) index in a semi-join.
+        return _exists(table, table.c.contact_id == key, table.c.workspace_id == self.workspace_id, condition)
+
+    def _interaction(self, condition: ColumnElement[bool]) -> ColumnElement[bool]:
+        return _exists(
+            _interactions,
+            _interactions.c.contact_id == contacts.c.id,
+            _interactions.c.workspace_id == self.workspace_id,
+            _interactions.c.canceled == false(),
+            condition,
+        )
+
+    def _answer(self, field: str, condition: ColumnElement[bool]) -> ColumnElement[bool]:
+        question = field[len(PROFILE_PREFIX) :].lower()
+        return _exists(
+            _answers,
+            _answers.c.contact_id == contacts.c.id,
+            _answers.c.workspace_id == self.workspace_id,
+            _answers.c.question == question,
+            condition,
+        )
+
+    def _segment(self, condition: ColumnElement[bool]) -> ColumnElement[bool]:
+        return _exists(
+            _lines.join(_segments, _segments.c.id == _lines.c.segment_id),
+            _lines.c.contact_id == contacts.c.id,
+            _segments.c.workspace_id == self.workspace_id,
+            condition,
+        )
+
+    # --- values ----------------------------------------------------------------------------------
+
+    def _text(self, value: Text | Number | Day | Today) -> str:
+        if isinstance(value, Text):
+            return value.value
+        if isinstance(value, Number):
+            return format(value.value, "f")
+        return resolve_date(value, self.today).isoformat()
+
+    def _day(self, field: str, value: Text | Number | Day | Today) -> date:
+        if isinstance(value, Day | Today):
+            return resolve_date(value, self.today)
+        if isinstance(value, Text) and "*" not in value.value:
+            try:
+                return date.fromisoformat(value.value)
+            except ValueError:
+                pass
+        raise ValidationError(f"'{field}' takes {_DATE_HINT}, not '{self._text(value)}'")
+
+    def _days(self, field: str, values: Sequence[Text | Number | Day | Today]) -> list[date]:
+        return sorted({self._day(field, v) for v in values})
+
+    def _number(self, field: str, value: Text | Number | Day | Today) -> float:
+        if isinstance(value, Number):
+            return float(value.value)
+        raise ValidationError(f"'{field}' compares numbers only, not '{self._text(value)}'")
+
+
+def _exists(source: FromClause, *conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+    # Explicit correlation: the caller's statement may itself be nested, and contacts must stay
+    # the outer row rather than be pulled into the subquery's FROM.
+    return select(literal_column("1")).select_from(source).where(*conditions).correlate(contacts).exists()
+
+
+def _text_condition(target: Any, values: Sequence[str], fold: Callable[[str], str]) -> ColumnElement[bool]:
+    """``target`` equals any of ``values`` (folded to the stored case); ``*`` makes a LIKE pattern."""
+    exact = sorted({fold(v) for v in values if "*" not in v})
+    parts: list[ColumnElement[bool]] = []
+    if len(exact) == 1:
+        parts.append(target == exact[0])
+    elif exact:
+        parts.append(target.in_(exact))
+    parts.extend(target.like(_like_pattern(fold(v)), escape="\\") for v in values if "*" in v)
+    return or_(*parts)
+
+
+def _like_pattern(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped.replace("*", "%")
