@@ -1,0 +1,54 @@
+"""The Bolt app factory: settings in, a wired ``slack_bolt.App`` out (the composition root)."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clients import make_web_client
+from bot.listeners import actions, events, views
+from bot.listeners import commands as slash_commands
+from bot.runtime import Runtime
+from bot.settings import Settings, SettingsError
+from commands.registry import Registry
+
+# Bolt's default of 5 listener threads makes bursts of commands wait their turn and miss Slack's 3 s.
+DEFAULT_LISTENER_THREADS = 32
+
+
+def create_app(
+    settings: Settings,
+    session_factory: sessionmaker[Session],
+    registry: Registry,
+    *,
+    client: WebClient | None = None,
+    listener_threads: int = DEFAULT_LISTENER_THREADS,
+    verify_token: bool = True,
+) -> App:
+    """Build the Bolt app from ``settings`` alone.
+
+    Tokens and the signing secret are passed explicitly: left out, Bolt would read ``SLACK_*``
+    environment variables behind our settings' back. ``verify_token`` calls auth.test at start-up
+    so a wrong token fails fast with one clear line.
+    """
+    if settings.slack_bot_token is None:
+        raise SettingsError("SLACK_BOT_TOKEN is required to connect to Slack")
+    signing_secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    app = App(
+        client=client or make_web_client(settings),
+        signing_secret=signing_secret,
+        # Answer Slack first, work after: listeners ack at once and keep running in the executor.
+        process_before_response=False,
+        listener_executor=ThreadPoolExecutor(max_workers=listener_threads, thread_name_prefix="segbot"),
+        token_verification_enabled=verify_token,
+        logger=logging.getLogger("segbot.bolt"),
+        name="segbot",
+    )
+    runtime = Runtime(settings=settings, session_factory=session_factory, registry=registry)
+    for listeners in (slash_commands, actions, views, events):
+        listeners.register(app, runtime)
+    return app

@@ -1,0 +1,48 @@
+"""Bolt listeners, one module per kind of Slack request, each with ``register(app, runtime)``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from slack_sdk import WebClient
+
+from bot.delivery import GENERIC_FAILURE, ReplyTarget, answer_safely, deliver
+from bot.runtime import Runtime
+from commands.context import CommandContext
+from commands.reply import Reply
+
+log = logging.getLogger(__name__)
+
+
+def respond(
+    runtime: Runtime,
+    client: WebClient,
+    target: ReplyTarget,
+    *,
+    team_id: str,
+    what: str,
+    work: Callable[[CommandContext], Reply],
+) -> None:
+    """Build the caller's context, run ``work`` and deliver its Reply, after the request was acknowledged."""
+
+    def _work() -> Reply:
+        ctx = runtime.context_for(
+            team_id=team_id, user_id=target.user_id, channel_id=target.channel_id, client=client
+        )
+        return work(ctx)
+
+    reply = answer_safely(_work, what=what)
+    try:
+        deliver(reply, target, client)
+    except Exception:
+        log.exception("could not deliver the reply to %s", what)
+        if reply.text != GENERIC_FAILURE:
+            _apologise(target, client)
+
+
+def _apologise(target: ReplyTarget, client: WebClient) -> None:
+    try:
+        deliver(Reply(text=GENERIC_FAILURE), target, client)
+    except Exception:
+        log.exception("could not tell the user that the reply failed")

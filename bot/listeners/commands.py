@@ -1,0 +1,38 @@
+"""``/segment``: acknowledged at once, answered from the listener thread through the response_url."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot.delivery import ReplyTarget
+from bot.listeners import respond
+from bot.runtime import Runtime
+
+SLASH_COMMAND = "/segment"
+
+
+def register(app: App, runtime: Runtime) -> None:
+    """Route ``/segment`` to the verb registry."""
+
+    @app.command(SLASH_COMMAND)
+    def _segment(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
+        # Slack gives up after 3 s; an empty ack shows nothing and the answer follows via response_url.
+        ack()
+        target = ReplyTarget(
+            user_id=command["user_id"],
+            channel_id=command.get("channel_id"),
+            response_url=command.get("response_url"),
+            trigger_id=command.get("trigger_id"),
+        )
+        text = command.get("text") or ""
+        respond(
+            runtime,
+            client,
+            target,
+            team_id=command["team_id"],
+            what=SLASH_COMMAND,
+            work=lambda ctx: runtime.registry.dispatch(text, ctx),
+        )

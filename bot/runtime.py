@@ -1,0 +1,118 @@
+"""What every listener needs, wired once: settings, the database, the verb registry, and who users are."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.settings import Settings
+from commands.context import CommandContext
+from commands.registry import Registry
+from storage.db import unit_of_work
+from storage.service.workspaces import ensure_workspace
+
+log = logging.getLogger(__name__)
+
+# users.info is rate limited (tier 4) and a user's time zone and role rarely change.
+_USER_CACHE_SECONDS = 600.0
+
+
+@dataclass(frozen=True)
+class SlackUser:
+    """What segbot needs to know about the caller: time zone, and whether they administer the workspace."""
+
+    timezone: str | None = None
+    is_admin: bool = False
+    locale: str = "en"
+
+
+@dataclass
+class UserDirectory:
+    """users.info, cached per team and user; a failed lookup falls back to defaults, never fails a command."""
+
+    ttl: float = _USER_CACHE_SECONDS
+    _cache: dict[tuple[str, str], tuple[float, SlackUser]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def lookup(self, client: WebClient, team_id: str, user_id: str) -> SlackUser:
+        key = (team_id, user_id)
+        now = time.monotonic()
+        with self._lock:
+            cached = self._cache.get(key)
+        if cached is not None and now - cached[0] < self.ttl:
+            return cached[1]
+        user = self._fetch(client, user_id)
+        with self._lock:
+            self._cache[key] = (now, user)
+        return user
+
+    @staticmethod
+    def _fetch(client: WebClient, user_id: str) -> SlackUser:
+        if not client.token:
+            return SlackUser()
+        try:
+            data = client.users_info(user=user_id, include_locale=True).get("user") or {}
+        except SlackApiError as exc:
+            log.warning("users.info failed for a user: %s", exc.response.get("error"))
+            return SlackUser()
+        tz = data.get("tz")
+        return SlackUser(
+            timezone=tz if isinstance(tz, str) and _is_timezone(tz) else None,
+            is_admin=bool(data.get("is_admin") or data.get("is_owner")),
+            locale=str(data.get("locale") or "en").split("-")[0],
+        )
+
+
+def _is_timezone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except Exception:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """The bot's collaborators, shared by every listener."""
+
+    settings: Settings
+    session_factory: sessionmaker[Session]
+    registry: Registry
+    users: UserDirectory = field(default_factory=UserDirectory)
+
+    def today(self) -> date:
+        """Today in ``SEGBOT_TIMEZONE``: relative dates in criteria (``today-30d``) mean the team's day."""
+        return datetime.now(ZoneInfo(self.settings.segbot_timezone)).date()
+
+    def context_for(
+        self,
+        *,
+        team_id: str,
+        user_id: str,
+        channel_id: str | None,
+        client: WebClient | None,
+        team_name: str = "",
+    ) -> CommandContext:
+        """The CommandContext of one request; makes sure the workspace exists first."""
+        with unit_of_work(self.session_factory) as session:
+            ensure_workspace(session, team_id, name=team_name)
+        user = self.users.lookup(client, team_id, user_id) if client is not None else SlackUser()
+        return CommandContext(
+            session_factory=self.session_factory,
+            team_id=team_id,
+            user_id=user_id,
+            channel_id=channel_id,
+            page_size=self.settings.segbot_page_size,
+            is_admin=user.is_admin,
+            today=self.today(),
+            timezone=user.timezone or self.settings.segbot_timezone,
+            locale=user.locale,
+        )
