@@ -159,21 +159,30 @@ def from_json(data: dict[str, Any]) -> Expr:
 
 # --- canonical text ---------------------------------------------------------------------------
 
-# Characters that end a bare word in the language; a value holding any of them is quoted.
-_NEEDS_QUOTES = re.compile(r'[\s,()"\'“”‘’:]|^-|^(?:or|and|not)$|\.\.|^[<>]', re.IGNORECASE)
+# A text value is printed bare only when the parser reads it back as the same literal text: no
+# separators, no opening quote, nothing the parser gives a meaning to (an operator, a range, a lone
+# ``*``, a keyword).
+_NEEDS_QUOTES = re.compile(r"[\s,()]|^[\"'“”‘’<>]|\.\.|^\*$|^(?:or|and|not)$", re.IGNORECASE)
+# On a profile question a bare number is a Number, so text that starts like one is quoted.
+_NUMBER_LIKE = re.compile(r"^[+-]?\.?\d")
+# Slack escapes & < > as entities and the parser decodes them, so an entity-looking run in a
+# value is written with its ampersand escaped.
+_ENTITY = re.compile(r"&(?=(?:amp|lt|gt);)")
+_QUOTED_SPECIALS = re.compile(r'(["“”\\])')
 
 
-def _value_text(value: Value) -> str:
+def _value_text(value: Value, field: str) -> str:
     if isinstance(value, Text):
-        text = value.value
-        if text == "" or _NEEDS_QUOTES.search(text):
-            return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        text = _ENTITY.sub("&amp;", value.value)
+        profile = field.startswith("profile.")
+        if text == "" or _NEEDS_QUOTES.search(text) or (profile and _NUMBER_LIKE.match(text)):
+            return '"' + _QUOTED_SPECIALS.sub(r"\\\1", text) + '"'
         return text
     if isinstance(value, Number):
         return format(value.value, "f")
     if isinstance(value, Day):
         return value.value.isoformat()
-    if value.offset == 0:
+    if value.offset == 0 and value.unit == "d":
         return "today"
     return f"today{value.offset:+d}{value.unit}"
 
@@ -185,16 +194,17 @@ def to_text(expr: Expr) -> str:
 
 def _to_text(expr: Expr, parent: type | None) -> str:
     if isinstance(expr, Match):
-        return f"{expr.field}:" + ",".join(_value_text(v) for v in expr.values)
+        return f"{expr.field}:" + ",".join(_value_text(v, expr.field) for v in expr.values)
     if isinstance(expr, Present):
         return f"{expr.field}:*"
     if isinstance(expr, Compare):
-        return f"{expr.field}:{expr.op}{_value_text(expr.value)}"
+        return f"{expr.field}:{expr.op}{_value_text(expr.value, expr.field)}"
     if isinstance(expr, Range):
-        return f"{expr.field}:{_value_text(expr.low)}..{_value_text(expr.high)}"
+        return f"{expr.field}:{_value_text(expr.low, expr.field)}..{_value_text(expr.high, expr.field)}"
     if isinstance(expr, Not):
         inner = _to_text(expr.expr, Not)
-        return f"-{inner}"
+        # "--" would read as an option, so a double negation keeps its parentheses.
+        return f"-({inner})" if isinstance(expr.expr, Not) else f"-{inner}"
     if isinstance(expr, And):
         text = " ".join(_to_text(e, And) for e in expr.items)
         return f"({text})" if parent in (Not, And) else text

@@ -1,0 +1,423 @@
+"""The criteria language (CONTRACT section 6) parsed into the AST of ``storage.criteria.ast``.
+
+Grammar, NOT binding tightest, then AND (juxtaposition or the keyword), then OR::
+
+    criteria := any ( OR any )*
+    any      := unary ( [AND] unary )*
+    unary    := "-" unary | NOT unary | "(" criteria ")" | term
+    term     := field ":" ( "*" | value ("," value)* | op value | value ".." value )
+
+Values are typed by the field's kind (``storage.criteria.fields``): dates become ``Day``/``Today``
+(relative dates stay relative), numeric profile answers ``Number``, codes are upper-cased. A quoted
+value is always literal text for profile questions, so ``profile.zip:"007"`` can match text.
+
+The parser takes the text as Slack sends it: ``&amp; &lt; &gt;`` are read as ``& < >`` and
+typographic quotes work as quotes; every error position is an index into that same text.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from storage.criteria.ast import (
+    And,
+    Compare,
+    Day,
+    Expr,
+    Match,
+    Not,
+    Number,
+    Op,
+    Or,
+    Present,
+    Range,
+    Text,
+    Today,
+    Unit,
+    Value,
+)
+from storage.criteria.fields import FIELDS, PROFILE_PREFIX, FieldKind, field_kind
+from storage.errors import ValidationError
+
+# Parentheses and negations nest at most this deep: far beyond what anyone types, and well
+# inside Python's recursion limit for the parser, the printer and the SQL compiler.
+MAX_DEPTH = 64
+
+_DOUBLE_QUOTES = '"“”'
+_SINGLE_QUOTES = "'‘’"
+_QUOTES = _DOUBLE_QUOTES + _SINGLE_QUOTES
+# Slack clients turn a typed "--" into an em dash (some into an en dash).
+_LONG_DASHES = "—–"
+_OPERATORS: tuple[Op, ...] = (">=", "<=", ">", "<")
+_ENTITY = re.compile(r"&(amp|lt|gt);")
+_ENTITY_CHARS = {"amp": "&", "lt": "<", "gt": ">"}
+
+_NUMBER = re.compile(r"[+-]?(?:\d{1,30}(?:\.\d{0,30})?|\.\d{1,30})")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_TODAY = re.compile(r"today(?:([+-])(\d{1,6})([dwmy]))?", re.IGNORECASE)
+_SEGMENT_NO = re.compile(r"SEG\d{1,10}", re.IGNORECASE)
+_QUESTION = re.compile(r"[\w.\-]+")
+_TYPES = ("company", "person")
+# The largest offset per unit, about a thousand years, keeps every relative date a real date.
+_MAX_OFFSET: dict[str, int] = {"d": 365_000, "w": 52_000, "m": 12_000, "y": 1_000}
+_DATE_HINT = "a date like 2024-01-31, today or today-30d"
+
+
+class CriteriaError(ValidationError):
+    """Criteria text that does not parse.
+
+    ``position`` is the 0-based index in the text given to :func:`parse_criteria`, ``expected``
+    what the parser wanted there, and ``text`` that text, so a reply can point at the spot.
+    """
+
+    def __init__(self, position: int, expected: str, message: str | None = None, *, text: str = "") -> None:
+        self.position = position
+        self.expected = expected
+        self.text = text
+        super().__init__(f"at {position}: {message or 'expected ' + expected}")
+
+
+def parse_criteria(text: str) -> Expr:
+    """The AST of criteria ``text``; a :class:`CriteriaError` saying where and what when it is wrong."""
+    return _Parser(text).parse()
+
+
+def _unescape(text: str) -> tuple[str, list[int]]:
+    """``text`` with Slack's HTML entities decoded, and for each character its index in ``text``."""
+    chars: list[str] = []
+    origin: list[int] = []
+    last = 0
+    for match in _ENTITY.finditer(text):
+        chars.extend(text[last : match.start()])
+        origin.extend(range(last, match.start()))
+        chars.append(_ENTITY_CHARS[match.group(1)])
+        origin.append(match.start())
+        last = match.end()
+    chars.extend(text[last:])
+    origin.extend(range(last, len(text)))
+    origin.append(len(text))
+    return "".join(chars), origin
+
+
+def _ends_bare_word(ch: str) -> bool:
+    return ch.isspace() or ch in ",()"
+
+
+class _Parser:
+    def __init__(self, raw: str) -> None:
+        self.raw = raw
+        self.s, self.origin = _unescape(raw)
+        self.i = 0
+
+    # --- helpers --------------------------------------------------------------------------------
+
+    def error(self, at: int, expected: str, message: str | None = None) -> CriteriaError:
+        return CriteriaError(self.origin[at], expected, message, text=self.raw)
+
+    def at_end(self) -> bool:
+        return self.i >= len(self.s)
+
+    def peek(self, offset: int = 0) -> str:
+        j = self.i + offset
+        return self.s[j] if j < len(self.s) else ""
+
+    def skip_space(self) -> None:
+        while self.i < len(self.s) and self.s[self.i].isspace():
+            self.i += 1
+
+    def at_keyword(self, word: str) -> bool:
+        end = self.i + len(word)
+        if self.s[self.i : end].lower() != word:
+            return False
+        return end >= len(self.s) or self.s[end].isspace() or self.s[end] in "()"
+
+    def at_group_end(self) -> bool:
+        return self.at_end() or self.peek() == ")"
+
+    # --- expressions ----------------------------------------------------------------------------
+
+    def parse(self) -> Expr:
+        self.skip_space()
+        if self.at_end():
+            raise self.error(self.i, "a criterion", "expected a criterion, e.g. industry:retail city:berlin")
+        expr = self.any_of(depth=0)
+        self.skip_space()
+        if not self.at_end():
+            raise self.error(self.i, "a criterion", "unexpected ')' without a matching '('")
+        return expr
+
+    def any_of(self, depth: int) -> Expr:
+        items = [self.all_of(depth)]
+        while True:
+            self.skip_space()
+            if not self.at_keyword("or"):
+                break
+            at = self.i
+            self.i += 2
+            self.skip_space()
+            if self.at_group_end():
+                raise self.error(self.i, "a criterion", f"expected a criterion after '{self.s[at : at + 2]}'")
+            items.append(self.all_of(depth))
+        return items[0] if len(items) == 1 else Or(tuple(items))
+
+    def all_of(self, depth: int) -> Expr:
+        items = [self.unary(depth)]
+        while True:
+            self.skip_space()
+            if self.at_group_end() or self.at_keyword("or"):
+                break
+            if self.at_keyword("and"):
+                at = self.i
+                self.i += 3
+                self.skip_space()
+                if self.at_group_end() or self.at_keyword("or"):
+                    raise self.error(
+                        self.i, "a criterion", f"expected a criterion after '{self.s[at : at + 3]}'"
+                    )
+            items.append(self.unary(depth))
+        return items[0] if len(items) == 1 else And(tuple(items))
+
+    def unary(self, depth: int) -> Expr:
+        self.skip_space()
+        if depth >= MAX_DEPTH:
+            raise self.error(self.i, "less nesting", f"criteria nest too deeply (at most {MAX_DEPTH} levels)")
+        if self.at_end():
+            raise self.error(self.i, "a criterion")
+        ch = self.peek()
+        if ch in _LONG_DASHES or (ch == "-" and self.peek(1) != "" and self.peek(1) in "-" + _LONG_DASHES):
+            start = self.i
+            word = self.read_while(lambda c: not c.isspace())
+            raise self.error(start, "a criterion", f"unexpected option '{word}' - expected a criterion")
+        if ch == "-" or self.at_keyword("not"):
+            self.i += 1 if ch == "-" else 3
+            self.skip_space()
+            if self.at_group_end():
+                raise self.error(self.i, "a criterion", "expected a criterion to negate")
+            return Not(self.unary(depth + 1))
+        for keyword in ("or", "and"):
+            if self.at_keyword(keyword):
+                found = self.s[self.i : self.i + len(keyword)]
+                raise self.error(self.i, "a criterion", f"expected a criterion before '{found}'")
+        if ch == "(":
+            opened = self.i
+            self.i += 1
+            self.skip_space()
+            if self.at_group_end():
+                raise self.error(self.i, "a criterion", "expected a criterion inside the parentheses")
+            expr = self.any_of(depth + 1)
+            self.skip_space()
+            if self.peek() != ")":
+                raise self.error(
+                    self.i, "')'", f"expected ')' to close the '(' at {self.origin[opened]}"
+                )
+            self.i += 1
+            return expr
+        if ch == ")":
+            raise self.error(self.i, "a criterion", "unexpected ')' without a matching '('")
+        if ch == ",":
+            raise self.error(self.i, "a criterion", "unexpected ',' - expected a criterion")
+        return self.term()
+
+    def read_while(self, keep: Callable[[str], bool]) -> str:
+        start = self.i
+        while self.i < len(self.s) and keep(self.s[self.i]):
+            self.i += 1
+        return self.s[start : self.i]
+
+    # --- terms ----------------------------------------------------------------------------------
+
+    def term(self) -> Expr:
+        start = self.i
+        if self.peek() in _QUOTES:
+            raise self.error(
+                start, "a field name", "expected a field before the quoted text, like name:\"two words\""
+            )
+        word = self.read_while(lambda c: not (c.isspace() or c in ":(),"))
+        if self.peek() != ":":
+            if not word:
+                raise self.error(start, "a field name", "expected a field name before ':'")
+            if field_kind(word.lower()) is not None:
+                raise self.error(self.i, "':'", f"expected ':' and a value after '{word}'")
+            raise self.error(start, "field:value", f"expected field:value, found '{word}'")
+        if not word:
+            raise self.error(start, "a field name", "expected a field name before ':'")
+        name = word.lower()
+        kind = self.field(name, start)
+        self.i += 1
+        return self.condition(name, kind)
+
+    def field(self, name: str, at: int) -> FieldKind:
+        kind = field_kind(name)
+        if kind is FieldKind.PROFILE and not _QUESTION.fullmatch(name[len(PROFILE_PREFIX) :]):
+            raise self.error(at, "a profile question", f"'{name}' is not a profile question code")
+        if kind is not None:
+            return kind
+        if name == PROFILE_PREFIX.rstrip(".") or name == PROFILE_PREFIX:
+            raise self.error(at, "a field name", "expected a question after 'profile.', like profile.rating")
+        raise self.error(at, "a field name", f"unknown field '{name}'{_suggestion(name)}")
+
+    def condition(self, name: str, kind: FieldKind) -> Expr:
+        value_at = self.i
+        ch = self.peek()
+        if not ch or ch.isspace() or ch in "()":
+            raise self.error(value_at, "a value", f"expected a value after '{name}:'")
+        if ch == ",":
+            raise self.error(value_at, "a value", "expected a value before ','")
+        op = next((o for o in _OPERATORS if self.s.startswith(o, self.i)), None)
+        if op is not None:
+            self.i += len(op)
+            self.require_ordered(name, kind, value_at, f"comparisons ('{op}')")
+            text, at, _ = self.scalar()
+            if not text:
+                raise self.error(at, "a value", f"expected a value after '{op}'")
+            self.finish_term()
+            return Compare(name, op, self.ordered(kind, text, at))
+        values = [self.scalar()]
+        while self.peek() == ",":
+            self.i += 1
+            if not self.peek() or _ends_bare_word(self.peek()):
+                raise self.error(self.i, "a value", "expected a value after ',' (no space)")
+            values.append(self.scalar())
+        self.finish_term()
+        if len(values) == 1 and values[0] == ("*", value_at, False):
+            return Present(name)
+        for text, at, quoted in values:
+            if not quoted and ".." in text:
+                if len(values) > 1:
+                    raise self.error(at, "a value", "a range cannot be part of a list of values")
+                return self.range(name, kind, text, at)
+        return Match(name, tuple(self.typed(name, kind, text, at, quoted) for text, at, quoted in values))
+
+    def finish_term(self) -> None:
+        if self.peek() == "(":
+            raise self.error(
+                self.i, "a space", "expected a space before '(' (put a value holding '(' in quotes)"
+            )
+
+    def scalar(self) -> tuple[str, int, bool]:
+        """One value: quoted (backslash escapes the next character) or a bare word."""
+        start = self.i
+        quote = self.peek()
+        if quote not in _QUOTES:
+            return self.read_while(lambda c: not _ends_bare_word(c)), start, False
+        family = _DOUBLE_QUOTES if quote in _DOUBLE_QUOTES else _SINGLE_QUOTES
+        self.i += 1
+        chars: list[str] = []
+        while True:
+            if self.at_end():
+                raise self.error(start, "a closing quote", f"the quote at {self.origin[start]} is never closed")
+            ch = self.s[self.i]
+            if ch == "\\" and self.i + 1 < len(self.s):
+                chars.append(self.s[self.i + 1])
+                self.i += 2
+                continue
+            self.i += 1
+            if ch in family:
+                break
+            chars.append(ch)
+        if self.peek() and not _ends_bare_word(self.peek()):
+            raise self.error(self.i, "a space", "expected a space after the closing quote")
+        return "".join(chars), start, True
+
+    # --- values ---------------------------------------------------------------------------------
+
+    def require_ordered(self, name: str, kind: FieldKind, at: int, what: str) -> None:
+        if kind not in (FieldKind.DATE, FieldKind.PROFILE):
+            dates = ", ".join(f for f, k in FIELDS.items() if k is FieldKind.DATE)
+            raise self.error(
+                at,
+                "a value",
+                f"{what} work only on dates ({dates}) and numeric profile answers, not on '{name}'",
+            )
+
+    def range(self, name: str, kind: FieldKind, text: str, at: int) -> Range:
+        self.require_ordered(name, kind, at, "ranges ('..')")
+        low_text, _, high_text = text.partition("..")
+        high_at = at + len(low_text) + 2
+        if not low_text:
+            raise self.error(at, "a value", "expected a value before '..'")
+        if not high_text:
+            raise self.error(high_at, "a value", "expected a value after '..'")
+        low = self.ordered(kind, low_text, at)
+        high = self.ordered(kind, high_text, high_at)
+        if isinstance(low, Number) != isinstance(high, Number):
+            raise self.error(at, "a range", "both ends of a range must be numbers, or both dates")
+        if (isinstance(low, Number) and isinstance(high, Number) and low.value > high.value) or (
+            isinstance(low, Day) and isinstance(high, Day) and low.value > high.value
+        ):
+            raise self.error(at, "a range", f"the range {low_text}..{high_text} is empty (start after end)")
+        return Range(name, low, high)
+
+    def ordered(self, kind: FieldKind, text: str, at: int) -> Number | Day | Today:
+        """A comparison operand or range end: a date for date fields, a number for profile answers."""
+        if kind is FieldKind.DATE:
+            return self.date_value(text, at)
+        number = _number(text)
+        if number is None:
+            raise self.error(at, "a number", f"expected a number, found '{text}'")
+        return number
+
+    def typed(self, name: str, kind: FieldKind, text: str, at: int, quoted: bool) -> Value:
+        if not text.strip():
+            raise self.error(at, "a value", f"expected a value after '{name}:', not an empty one")
+        if kind is FieldKind.DATE:
+            return self.date_value(text, at)
+        if kind is FieldKind.CODE:
+            return Text(text.upper())
+        if kind is FieldKind.PROFILE:
+            number = None if quoted else _number(text)
+            return number if number is not None else Text(text)
+        if kind is FieldKind.SEGMENT:
+            if not _SEGMENT_NO.fullmatch(text):
+                raise self.error(at, "a segment number", f"expected a segment number like SEG00001, found '{text}'")
+            return Text(text.upper())
+        if name == "type":
+            if text.lower() not in _TYPES:
+                raise self.error(at, "company or person", f"type is company or person, not '{text}'")
+            return Text(text.lower())
+        return Text(text)
+
+    def date_value(self, text: str, at: int) -> Day | Today:
+        if _DATE.fullmatch(text):
+            try:
+                return Day(date.fromisoformat(text))
+            except ValueError:
+                raise self.error(at, "a valid date", f"{text} is not a valid date") from None
+        relative = _TODAY.fullmatch(text)
+        if relative is None:
+            if text.lower().startswith("today"):
+                raise self.error(at, "a relative date", f"expected a relative date like today-30d, found '{text}'")
+            raise self.error(at, "a date", f"expected {_DATE_HINT}, found '{text}'")
+        sign, amount, unit = relative.groups()
+        if amount is None:
+            return Today()
+        offset = int(amount) * (-1 if sign == "-" else 1)
+        unit_key: Unit = unit.lower()  # type: ignore[assignment]
+        if abs(offset) > _MAX_OFFSET[unit_key]:
+            raise self.error(at, "a smaller offset", f"'{text}' is too far from today")
+        return Today(offset, unit_key)
+
+
+def _number(text: str) -> Number | None:
+    if not _NUMBER.fullmatch(text):
+        return None
+    try:
+        return Number(Decimal(text))
+    except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
+        return None
+
+
+def _suggestion(name: str) -> str:
+    prefix, dot, rest = name.partition(".")
+    if dot and difflib.get_close_matches(prefix, ["profile"], n=1, cutoff=0.6):
+        return f" - did you mean '{PROFILE_PREFIX}{rest}'?"
+    close = difflib.get_close_matches(name, list(FIELDS), n=1, cutoff=0.6)
+    if close:
+        return f" - did you mean '{close[0]}'?"
+    if difflib.get_close_matches(name, ["profile"], n=1, cutoff=0.6):
+        return " - did you mean 'profile.<question>'?"
+    return " - known fields: " + ", ".join(FIELDS) + ", profile.<question>"
