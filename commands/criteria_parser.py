@@ -211,9 +211,7 @@ class _Parser:
             expr = self.any_of(depth + 1)
             self.skip_space()
             if self.peek() != ")":
-                raise self.error(
-                    self.i, "')'", f"expected ')' to close the '(' at {self.origin[opened]}"
-                )
+                raise self.error(self.i, "')'", f"expected ')' to close the '(' at {self.origin[opened]}")
             self.i += 1
             return expr
         if ch == ")":
@@ -234,7 +232,7 @@ class _Parser:
         start = self.i
         if self.peek() in _QUOTES:
             raise self.error(
-                start, "a field name", "expected a field before the quoted text, like name:\"two words\""
+                start, "a field name", 'expected a field before the quoted text, like name:"two words"'
             )
         word = self.read_while(lambda c: not (c.isspace() or c in ":(),"))
         if self.peek() != ":":
@@ -309,7 +307,8 @@ class _Parser:
         chars: list[str] = []
         while True:
             if self.at_end():
-                raise self.error(start, "a closing quote", f"the quote at {self.origin[start]} is never closed")
+                opened = self.origin[start]
+                raise self.error(start, "a closing quote", f"the quote at {opened} is never closed")
             ch = self.s[self.i]
             if ch == "\\" and self.i + 1 < len(self.s):
                 chars.append(self.s[self.i + 1])
@@ -373,7 +372,8 @@ class _Parser:
             return number if number is not None else Text(text)
         if kind is FieldKind.SEGMENT:
             if not _SEGMENT_NO.fullmatch(text):
-                raise self.error(at, "a segment number", f"expected a segment number like SEG00001, found '{text}'")
+                message = f"expected a segment number like SEG00001, found '{text}'"
+                raise self.error(at, "a segment number", message)
             return Text(text.upper())
         if name == "type":
             if text.lower() not in _TYPES:
@@ -390,7 +390,8 @@ class _Parser:
         relative = _TODAY.fullmatch(text)
         if relative is None:
             if text.lower().startswith("today"):
-                raise self.error(at, "a relative date", f"expected a relative date like today-30d, found '{text}'")
+                message = f"expected a relative date like today-30d, found '{text}'"
+                raise self.error(at, "a relative date", message)
             raise self.error(at, "a date", f"expected {_DATE_HINT}, found '{text}'")
         sign, amount, unit = relative.groups()
         if amount is None:
