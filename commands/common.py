@@ -82,16 +82,15 @@ def _normalise_option(option: str) -> str:
 
 def parse_criteria_text(text: str) -> Expr:
     """Parse criteria as typed in Slack; an error keeps the text so the reply can point at the spot."""
-    from commands.arguments import unescape_slack
     from commands.criteria_parser import CriteriaError, parse_criteria
 
-    plain = unescape_slack(text).strip()
-    if not plain:
+    # The parser decodes Slack's &gt; itself, so its error positions index the text as Slack sent it.
+    criteria = text.strip()
+    if not criteria:
         raise ValidationError("criteria are missing, e.g. industry:retail city:berlin")
     try:
-        return parse_criteria(plain)
+        return parse_criteria(criteria)
     except CriteriaError as exc:
-        if getattr(exc, "text", None) is None:
-            # error_reply echoes the text with a marker under exc.position.
-            setattr(exc, "text", plain)  # noqa: B010
+        if not exc.text:
+            exc.text = criteria
         raise

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import Block, SectionBlock
 
-from commands.blocks.limits import clip_section
+from commands.blocks.limits import clip_section, escape_mrkdwn
 from storage.errors import SegbotError
 
 # The echo is in a code block, so the marker lines up in Slack's monospace font.
@@ -17,7 +17,8 @@ def build_error_blocks(exc: SegbotError) -> list[Block]:
     blocks: list[Block] = [SectionBlock(text=clip_section(message))]
     echo = build_position_echo(getattr(exc, "text", None), getattr(exc, "position", None))
     if echo:
-        blocks.append(SectionBlock(text=clip_section(f"```{echo}```")))
+        # Escaped, so an entity Slack sent (&gt;) renders as typed and keeps the marker aligned.
+        blocks.append(SectionBlock(text=clip_section(f"```{escape_mrkdwn(echo)}```")))
     return blocks
 
 

@@ -1,0 +1,184 @@
+"""`add`, `reduce`, `refine`, `include`, `remove`, `reuse`, `refresh`: every change is previewed first.
+
+A preview captures the exact contacts (in the service's pending actions); its Confirm button
+carries only the pending id, so Confirm applies exactly what was shown, once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from commands.blocks.preview import (
+    CANCEL_ACTION,
+    CONFIRM_ACTION,
+    build_outcome_blocks,
+    build_preview_blocks,
+    describe_change,
+    outcome_text,
+)
+from commands.common import (
+    extract_action_options,
+    page_size,
+    parse_criteria_text,
+    segment_no,
+    split_first,
+    workspace_session,
+)
+from commands.context import CommandContext
+from commands.registry import Registry, Verb
+from commands.reply import Reply
+from storage.criteria.ast import Expr
+from storage.errors import ValidationError
+from storage.service import actions, segments
+from storage.service.types import ActionOptions, Preview
+
+_ADD_OPTIONS = ("--expand-companies", "--related-companies", "--ignore-exclusion")
+_NARROW_OPTIONS = ("--entire-companies",)
+
+
+def preview_reply(preview: Preview, *, description: str) -> Reply:
+    """The ephemeral preview message with Confirm/Cancel."""
+    text = f"{preview.segment_no}: {describe_change(preview.kind, preview.added, preview.removed)}"
+    return Reply(text=text, blocks=tuple(build_preview_blocks(preview, description=description)))
+
+
+def preview(
+    ctx: CommandContext,
+    no: str,
+    kind: str,
+    *,
+    criteria: Expr | None = None,
+    options: ActionOptions = ActionOptions(),
+    contact_nos: Sequence[str] = (),
+    saved_code: str | None = None,
+) -> Reply:
+    """Preview ``kind`` on segment ``no`` in one unit of work and answer with the preview message."""
+    with workspace_session(ctx) as (session, workspace_id):
+        info = segments.get_segment(session, workspace_id, no)
+        result = actions.preview_action(
+            session,
+            workspace_id,
+            no,
+            kind,
+            criteria=criteria,
+            options=options,
+            contact_nos=contact_nos,
+            saved_code=saved_code,
+            user_id=ctx.user_id,
+            page_size=page_size(ctx),
+            today=ctx.today,
+        )
+    return preview_reply(result, description=info.description)
+
+
+def _criteria_verb(kind: str, allowed: tuple[str, ...]) -> Verb:
+    options_usage = " ".join(f"[{o}]" for o in allowed)
+    usage = f"{kind} SEG <criteria> {options_usage}"
+
+    def run(text: str, ctx: CommandContext) -> Reply:
+        rest, options = extract_action_options(text, allowed)
+        token, criteria_text = split_first(rest)
+        no = segment_no(token, usage=usage)
+        if not criteria_text:
+            raise ValidationError(f"criteria are missing. Usage: /segment {usage}")
+        return preview(ctx, no, kind, criteria=parse_criteria_text(criteria_text), options=options)
+
+    summaries = {
+        "add": "adds the contacts that match (union)",
+        "reduce": "removes the segment's contacts that match",
+        "refine": "keeps only the segment's contacts that match",
+    }
+    examples = {
+        "add": ("add SEG00001 industry:retail city:berlin --expand-companies",),
+        "reduce": ("reduce SEG00001 -email:*",),
+        "refine": ("refine SEG00001 created:>=today-1y --entire-companies",),
+    }
+    return Verb(name=kind, aliases=(), usage=usage, summary=summaries[kind], run=run, examples=examples[kind])
+
+
+def _contacts_verb(kind: str) -> Verb:
+    usage = f"{kind} SEG CONTACT..."
+
+    def run(text: str, ctx: CommandContext) -> Reply:
+        token, rest = split_first(text)
+        no = segment_no(token, usage=usage)
+        nos = [n.strip() for n in rest.replace(",", " ").split() if n.strip()]
+        if not nos:
+            raise ValidationError(f"contact numbers are missing. Usage: /segment {usage}")
+        return preview(ctx, no, kind, contact_nos=tuple(dict.fromkeys(nos)))
+
+    summary = "adds the named contacts" if kind == "include" else "removes the named contacts"
+    example = f"{kind} SEG00001 CT0001 CT0002"
+    return Verb(name=kind, aliases=(), usage=usage, summary=summary, run=run, examples=(example,))
+
+
+def reuse(text: str, ctx: CommandContext) -> Reply:
+    """Replay saved criteria on a segment (previewed)."""
+    code, rest = split_first(text)
+    if not code:
+        raise ValidationError("a saved criteria code is missing. Usage: /segment reuse CODE SEG")
+    token, extra = split_first(rest)
+    no = segment_no(token, usage="reuse CODE SEG")
+    if extra:
+        raise ValidationError(f"unexpected '{extra}'. Usage: /segment reuse CODE SEG")
+    return preview(ctx, no, "reuse", saved_code=code.upper())
+
+
+def refresh(text: str, ctx: CommandContext) -> Reply:
+    """Replay the segment's own journal from empty against today's data (previewed)."""
+    token, extra = split_first(text)
+    no = segment_no(token, usage="refresh SEG")
+    if extra:
+        raise ValidationError(f"unexpected '{extra}'. Usage: /segment refresh SEG")
+    return preview(ctx, no, "refresh")
+
+
+def confirm(pending_id: str, ctx: CommandContext) -> Reply:
+    """Apply a previewed change once; the outcome replaces the preview and is announced in the channel."""
+    with workspace_session(ctx) as (session, workspace_id):
+        result = actions.confirm_pending(session, workspace_id, pending_id, user_id=ctx.user_id)
+        info = segments.get_segment(session, workspace_id, result.segment_no)
+    return Reply(
+        text=outcome_text(result, description=info.description, user_id=ctx.user_id),
+        blocks=tuple(build_outcome_blocks(result, description=info.description, user_id=ctx.user_id)),
+        visibility="channel",
+        replace_original=True,
+        announce=True,
+    )
+
+
+def cancel(pending_id: str, ctx: CommandContext) -> Reply:
+    """Drop a preview; nothing changes."""
+    with workspace_session(ctx) as (session, workspace_id):
+        actions.cancel_pending(session, workspace_id, pending_id, user_id=ctx.user_id)
+    return Reply(text="Canceled: nothing was changed.", replace_original=True)
+
+
+def register(registry: Registry) -> None:
+    registry.add(_criteria_verb("add", _ADD_OPTIONS))
+    registry.add(_criteria_verb("reduce", _NARROW_OPTIONS))
+    registry.add(_criteria_verb("refine", _NARROW_OPTIONS))
+    registry.add(_contacts_verb("include"))
+    registry.add(_contacts_verb("remove"))
+    registry.add(
+        Verb(
+            name="reuse",
+            aliases=(),
+            usage="reuse CODE SEG",
+            summary="replays saved criteria on a segment",
+            run=reuse,
+            examples=("reuse RETAIL SEG00002",),
+        )
+    )
+    registry.add(
+        Verb(
+            name="refresh",
+            aliases=(),
+            usage="refresh SEG",
+            summary="re-evaluates the segment's criteria against today's data",
+            run=refresh,
+            examples=("refresh SEG00001",),
+        )
+    )
+    registry.register_action(CONFIRM_ACTION, confirm)
+    registry.register_action(CANCEL_ACTION, cancel)

@@ -1,0 +1,76 @@
+"""The `Next`/`Previous` buttons: one handler redraws whatever list the button's value names.
+
+The value is compact JSON: ``{"s":"SEG00001","p":2}`` pages a segment's contacts,
+``{"id":"<pending id>",...,"p":2}`` a preview, and ``{"s":"SEG00001","q":3,"c":1,"p":2}`` who
+entered (``c`` 1) or left (``c`` -1) in journalled action ``q``, as refresh notifications show.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_sdk.models.blocks import Block, HeaderBlock
+
+from commands.blocks.contacts import PAGE_ACTION, build_contact_blocks, build_pager
+from commands.blocks.limits import clip_header
+from commands.blocks.preview import build_preview_blocks, describe_change, preview_from_target
+from commands.common import page_size, segment_no, workspace_session
+from commands.context import CommandContext
+from commands.registry import Registry
+from commands.reply import Reply
+from commands.verbs.segments import show_reply
+from storage.errors import ValidationError
+from storage.service import actions, segments
+
+
+def change_set_target(no: str, seq: int, change: int) -> dict[str, Any]:
+    """What a pager for "who entered / who left" in action ``seq`` carries (``change`` +1 or -1)."""
+    return {"s": no, "q": seq, "c": change}
+
+
+def turn_page(value: str, ctx: CommandContext) -> Reply:
+    """Redraw the message around the page the button names."""
+    try:
+        target: dict[str, Any] = json.loads(value)
+        page = int(target.pop("p"))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValidationError("This page button is broken; run the command again.") from exc
+    if page < 1:
+        raise ValidationError("This page button is broken; run the command again.")
+    if "id" in target:
+        return _pending_page(target, page, ctx)
+    no = segment_no(str(target.get("s", "")), usage="show SEG")
+    if "q" in target:
+        return _change_page(no, int(target["q"]), int(target.get("c", 1)), page, ctx)
+    return show_reply(ctx, no, page=page, replace_original=True)
+
+
+def _pending_page(target: dict[str, Any], page: int, ctx: CommandContext) -> Reply:
+    with workspace_session(ctx) as (session, workspace_id):
+        pending_id = str(target["id"])
+        rows = actions.pending_page(session, workspace_id, pending_id, page=page, page_size=page_size(ctx))
+        info = segments.get_segment(session, workspace_id, str(target["s"]))
+    preview = preview_from_target(target, rows)
+    return Reply(
+        text=f"{preview.segment_no}: {describe_change(preview.kind, preview.added, preview.removed)}",
+        blocks=tuple(build_preview_blocks(preview, description=info.description, page=rows)),
+        replace_original=True,
+    )
+
+
+def _change_page(no: str, seq: int, change: int, page: int, ctx: CommandContext) -> Reply:
+    with workspace_session(ctx) as (session, workspace_id):
+        info = segments.get_segment(session, workspace_id, no)
+        rows = actions.action_changes_page(
+            session, workspace_id, no, seq, change=change, page=page, page_size=page_size(ctx)
+        )
+    title = f"Who entered {no}" if change > 0 else f"Who left {no}"
+    blocks: list[Block] = [HeaderBlock(text=clip_header(f"{title} {info.description}"))]
+    blocks.extend(build_contact_blocks(rows, empty_text="Nobody."))
+    blocks.extend(build_pager(change_set_target(no, seq, change), rows, block_id=f"pager-{change}"))
+    return Reply(text=f"{title}: {rows.total:,} contacts", blocks=tuple(blocks), replace_original=True)
+
+
+def register(registry: Registry) -> None:
+    registry.register_action(PAGE_ACTION, turn_page)

@@ -1,0 +1,86 @@
+"""`list [mine]` and `show SEG [page N]`: the workspace's segments, and one segment with its contacts."""
+
+from __future__ import annotations
+
+from commands.blocks.home import SHOW_ACTION
+from commands.blocks.segments import build_list_blocks, build_show_blocks, segment_line
+from commands.common import page_size, segment_no, split_first, workspace_session
+from commands.context import CommandContext
+from commands.registry import Registry, Verb
+from commands.reply import Reply
+from storage.errors import ValidationError
+from storage.service import journal, segments
+
+LIST_USAGE = "list [mine]"
+SHOW_USAGE = "show SEG [page N]"
+
+
+def list_segments(text: str, ctx: CommandContext) -> Reply:
+    """The workspace's segments, or with `mine` only the caller's."""
+    word = text.strip().lower()
+    if word not in ("", "mine"):
+        raise ValidationError(f"unexpected '{text.strip()}'. Usage: /segment {LIST_USAGE}")
+    mine = word == "mine"
+    with workspace_session(ctx) as (session, workspace_id):
+        found = segments.list_segments(session, workspace_id, owner_user_id=ctx.user_id if mine else None)
+    fallback = "\n".join(segment_line(s) for s in found[:50]) or "No segments yet."
+    return Reply(text=fallback[:3000], blocks=tuple(build_list_blocks(found, mine=mine)))
+
+
+def show(text: str, ctx: CommandContext) -> Reply:
+    """Header, size, journal summary and a page of the segment's contacts."""
+    token, rest = split_first(text)
+    no = segment_no(token, usage=SHOW_USAGE)
+    page = _page_argument(rest)
+    return show_reply(ctx, no, page=page)
+
+
+def show_reply(ctx: CommandContext, no: str, *, page: int = 1, replace_original: bool = False) -> Reply:
+    """The `show` message for page ``page`` of segment ``no`` (also drawn by paging and App Home)."""
+    with workspace_session(ctx) as (session, workspace_id):
+        info = segments.get_segment(session, workspace_id, no)
+        rows = segments.segment_page(session, workspace_id, no, page=page, page_size=page_size(ctx))
+        entries = journal.list_journal(session, workspace_id, no)
+    return Reply(
+        text=f"{info.no} {info.description}: {info.size:,} contacts"[:3000],
+        blocks=tuple(build_show_blocks(info, rows, entries)),
+        replace_original=replace_original,
+    )
+
+
+def _page_argument(rest: str) -> int:
+    words = rest.split()
+    if not words:
+        return 1
+    if len(words) == 2 and words[0].lower() == "page" and words[1].isdigit() and int(words[1]) >= 1:
+        return int(words[1])
+    raise ValidationError(f"unexpected '{rest}'. Usage: /segment {SHOW_USAGE}")
+
+
+def _show_button(value: str, ctx: CommandContext) -> Reply:
+    """App Home's Show button: the segment's first page."""
+    return show_reply(ctx, segment_no(value, usage=SHOW_USAGE))
+
+
+def register(registry: Registry) -> None:
+    registry.add(
+        Verb(
+            name="list",
+            aliases=("ls",),
+            usage=LIST_USAGE,
+            summary="the workspace's segments (or only yours)",
+            run=list_segments,
+            examples=("list mine",),
+        )
+    )
+    registry.add(
+        Verb(
+            name="show",
+            aliases=(),
+            usage=SHOW_USAGE,
+            summary="a segment's size, journal and contacts",
+            run=show,
+            examples=("show SEG00001", "show SEG00001 page 3"),
+        )
+    )
+    registry.register_action(SHOW_ACTION, _show_button)
