@@ -1,0 +1,166 @@
+"""Importing interaction log entries from CSV (CONTRACT section 5), all or nothing.
+
+Entries have no key of their own, so every row is a new entry. Rows are validated while the file
+streams, staged in bulk, checked against the workspace's contacts in one statement, and inserted
+with ``INSERT ... SELECT``; new template codes join the workspace's interaction templates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, cast
+
+from sqlalchemy import Column, Date, Integer, MetaData, String, Table, and_, exists, insert, literal, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import Exists
+
+from storage.bulk import staging_tables
+from storage.csv_format import (
+    CsvError,
+    ProgressCallback,
+    check_header,
+    check_width,
+    code_value,
+    date_value,
+    read_rows,
+    text_value,
+)
+from storage.models import Contact, InteractionLogEntry, InteractionTemplate
+
+INTERACTION_COLUMNS = ("contact_no", "template", "date", "description", "segment_no", "evaluation")
+REQUIRED_COLUMNS = ("contact_no", "template", "date")
+
+_CONTACTS = cast(Table, Contact.__table__)
+_ENTRIES = cast(Table, InteractionLogEntry.__table__)
+_TEMPLATES = cast(Table, InteractionTemplate.__table__)
+
+_ENTRY_COLUMNS = (
+    "workspace_id",
+    "contact_id",
+    "template_code",
+    "date",
+    "description",
+    "segment_no",
+    "evaluation",
+    "canceled",
+)
+
+_st_entries = Table(
+    "segbot_import_interactions",
+    MetaData(),
+    Column("line", Integer, primary_key=True),
+    Column("contact_no", String(40), nullable=False),
+    Column("template", String(40), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("description", String(200), nullable=False),
+    Column("segment_no", String(20)),
+    Column("evaluation", String(20)),
+    prefixes=["TEMPORARY"],
+)
+
+
+def import_interactions(
+    session: Session, workspace_id: int, path: Path, *, progress: ProgressCallback | None = None
+) -> int:
+    """Import the interactions CSV at ``path``; return how many entries were added.
+
+    Raises ``CsvError`` (a ValidationError naming line and column) at the first bad row, including
+    a ``contact_no`` the workspace does not hold. Does not commit.
+    """
+    rows = read_rows(path, progress=progress)
+    first = next(rows, None)
+    if first is None:
+        raise CsvError(1, None, "the file is empty; a header row is required")
+    return load_interaction_rows(session, workspace_id, first[1], rows)
+
+
+def load_interaction_rows(
+    session: Session, workspace_id: int, header: list[str], rows: Iterable[tuple[int, list[str]]]
+) -> int:
+    """Import ``(line, values)`` records laid out as ``header`` says (the CSV import's engine, also fed
+    by the demo generator); return how many entries were added."""
+    names = check_header(header, known=frozenset(INTERACTION_COLUMNS), required=REQUIRED_COLUMNS)
+    at = {name: names.index(name) if name in names else -1 for name in INTERACTION_COLUMNS}
+    width = len(names)
+    with staging_tables(session, _st_entries) as (staged,):
+        for line, values in rows:
+            check_width(line, values, width)
+            contact_no = text_value(line, "contact_no", values[at["contact_no"]], 40, required=True)
+            template = code_value(line, "template", values[at["template"]], 40)
+            if template is None:
+                raise CsvError(line, "template", "a value is required")
+            on = date_value(line, "date", values[at["date"]], required=True)
+            segment_no = _optional(line, values, at, "segment_no", 20)
+            staged.add(
+                (
+                    line,
+                    contact_no,
+                    template,
+                    on,
+                    _optional(line, values, at, "description", 200) or "",
+                    segment_no.upper() if segment_no else None,
+                    _optional(line, values, at, "evaluation", 20),
+                )
+            )
+        staged.finish("contact_no")
+        if staged.rows_written == 0:
+            return 0
+        _check_contacts(session, workspace_id)
+        return _apply(session, workspace_id)
+
+
+def _optional(line: int, values: list[str], at: dict[str, int], column: str, max_length: int) -> str | None:
+    index = at[column]
+    return text_value(line, column, values[index], max_length) if index >= 0 else None
+
+
+def _check_contacts(session: Session, workspace_id: int) -> None:
+    st, contacts = _st_entries, _CONTACTS
+    unknown = session.execute(
+        select(st.c.line, st.c.contact_no)
+        .where(~exists().where(contacts.c.workspace_id == workspace_id, contacts.c.no == st.c.contact_no))
+        .order_by(st.c.line)
+        .limit(1)
+    ).first()
+    if unknown:
+        raise CsvError(unknown.line, "contact_no", f"no contact '{unknown.contact_no}' in the workspace")
+
+
+def _template_exists(workspace_id: int, code: Any) -> Exists:
+    return exists().where(_TEMPLATES.c.workspace_id == workspace_id, _TEMPLATES.c.code == code)
+
+
+def _apply(session: Session, workspace_id: int) -> int:
+    st, contacts, templates, entries = _st_entries, _CONTACTS, _TEMPLATES, _ENTRIES
+    session.execute(
+        insert(templates).from_select(
+            ["workspace_id", "code", "description"],
+            select(literal(workspace_id), st.c.template, literal(""))
+            .where(~_template_exists(workspace_id, st.c.template))
+            .group_by(st.c.template),
+        )
+    )
+    return (
+        session.connection()
+        .execute(
+            insert(entries).from_select(
+                [*_ENTRY_COLUMNS],
+                select(
+                    literal(workspace_id),
+                    contacts.c.id,
+                    st.c.template,
+                    st.c.date,
+                    st.c.description,
+                    st.c.segment_no,
+                    st.c.evaluation,
+                    literal(False),
+                )
+                .join(
+                    contacts, and_(contacts.c.workspace_id == workspace_id, contacts.c.no == st.c.contact_no)
+                )
+                .order_by(st.c.line),
+            )
+        )
+        .rowcount
+    )
