@@ -31,6 +31,8 @@ from storage.models.base import Base
 
 # Notification states of a run.
 NOTIFY_PENDING = "pending"
+# Claimed by a poster; a claim older than a few minutes is a poster that died mid-post.
+NOTIFY_POSTING = "posting"
 NOTIFY_POSTED = "posted"
 NOTIFY_SKIPPED = "skipped"
 

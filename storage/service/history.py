@@ -1,0 +1,243 @@
+"""A segment's membership history: the refresh runs, and through their journal entries who entered and left.
+
+A run row is inserted in the same transaction as the refresh it applies, under a unique run key
+(the schedule and the fire time it stands for). So a fire time is refreshed at most once however
+many processes or retries try, and a run whose notification was never posted is visible as such:
+posting it again needs no second refresh.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from storage.errors import NotFoundError
+from storage.models import Segment, SegmentRun
+from storage.models.schedules import (
+    NOTIFY_PENDING,
+    NOTIFY_POSTED,
+    NOTIFY_POSTING,
+    NOTIFY_SKIPPED,
+    TRIGGER_SCHEDULE,
+)
+from storage.service import actions
+from storage.service._common import as_utc, find_segment, utc_now
+
+# A poster that held a claim this long without posting is presumed dead.
+CLAIM_STALE_AFTER = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """One refresh run: sizes around it, how many entered and left, and whether it was announced."""
+
+    id: int
+    workspace_id: int
+    segment_no: str
+    segment_description: str
+    schedule_id: int | None
+    run_key: str
+    trigger: str
+    fire_time: datetime | None
+    started_at: datetime
+    size_before: int
+    size_after: int
+    entered: int
+    left: int
+    action_seq: int | None
+    channel_id: str | None
+    notification: str
+    posted_at: datetime | None
+    message_ts: str | None
+    is_new: bool = False
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.entered or self.left)
+
+    @property
+    def is_notified(self) -> bool:
+        """Posted, or deliberately not posted (nothing changed, no channel)."""
+        return self.notification in (NOTIFY_POSTED, NOTIFY_SKIPPED)
+
+
+def run_key(schedule_id: int, fire_time: datetime) -> str:
+    """The key that makes a scheduled run happen once: the schedule and the fire time in UTC."""
+    return f"{schedule_id}@{fire_time.astimezone(UTC).isoformat(timespec='seconds')}"
+
+
+def record_refresh_run(
+    session: Session,
+    workspace_id: int,
+    segment_no: str,
+    *,
+    key: str,
+    user_id: str,
+    schedule_id: int | None = None,
+    fire_time: datetime | None = None,
+    channel_id: str | None = None,
+    trigger: str = TRIGGER_SCHEDULE,
+    today: date | None = None,
+) -> RunInfo:
+    """Refresh the segment as run ``key`` and record the run, unless a run with that key exists.
+
+    Returns the new run (``is_new`` True) or the existing one (``is_new`` False, nothing refreshed).
+    The caller commits: the run row and the refresh it describes become visible together.
+    """
+    segment = find_segment(session, workspace_id, segment_no)
+    existing = _run_by_key(session, key)
+    if existing is not None:
+        return _info(existing, segment)
+    run = SegmentRun(
+        workspace_id=workspace_id,
+        segment_id=segment.id,
+        schedule_id=schedule_id,
+        run_key=key,
+        trigger=trigger,
+        fire_time=fire_time,
+        started_at=utc_now(),
+        channel_id=channel_id,
+        notification=NOTIFY_PENDING,
+        user_id=user_id,
+    )
+    try:
+        # A second process racing on the same key waits here for the first to commit, then fails
+        # on the unique key and reports the first one's run instead of refreshing again.
+        with session.begin_nested():
+            session.add(run)
+            session.flush()
+    except IntegrityError:
+        existing = _run_by_key(session, key)
+        if existing is None:
+            raise
+        return _info(existing, segment)
+    result = actions.refresh_segment(session, workspace_id, segment.no, user_id=user_id, today=today)
+    run.size_before = result.size_before
+    run.size_after = result.size_after
+    run.entered = result.entered.total
+    run.left = result.left.total
+    run.action_seq = result.seq
+    session.flush()
+    return _info(run, segment, is_new=True)
+
+
+def claim_notification(session: Session, run_id: int, *, stale_after: timedelta = CLAIM_STALE_AFTER) -> bool:
+    """Take the right to post the run's notification; False when it is posted or another poster has it.
+
+    The claim is committed before posting, so two posters never both post; a claim older than
+    ``stale_after`` belongs to a poster that died and may be taken over.
+    """
+    now = utc_now()
+    result = session.execute(
+        update(SegmentRun)
+        .where(
+            SegmentRun.id == run_id,
+            or_(
+                SegmentRun.notification == NOTIFY_PENDING,
+                and_(SegmentRun.notification == NOTIFY_POSTING, SegmentRun.posted_at < now - stale_after),
+            ),
+        )
+        .values(notification=NOTIFY_POSTING, posted_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def release_notification(session: Session, run_id: int) -> None:
+    """Give a claimed notification back (posting failed) so a later retry posts it."""
+    session.execute(
+        update(SegmentRun)
+        .where(SegmentRun.id == run_id, SegmentRun.notification == NOTIFY_POSTING)
+        .values(notification=NOTIFY_PENDING, posted_at=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def mark_notified(session: Session, run_id: int, *, message_ts: str | None) -> None:
+    """Record that the run's notification was posted (``message_ts``) or deliberately not (None)."""
+    session.execute(
+        update(SegmentRun)
+        .where(SegmentRun.id == run_id)
+        .values(
+            notification=NOTIFY_POSTED if message_ts else NOTIFY_SKIPPED,
+            posted_at=utc_now(),
+            message_ts=message_ts,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def get_run(session: Session, run_id: int) -> RunInfo:
+    """The run with this id; NotFoundError when there is none."""
+    row = session.execute(
+        select(SegmentRun, Segment)
+        .join(Segment, Segment.id == SegmentRun.segment_id)
+        .where(SegmentRun.id == run_id)
+    ).one_or_none()
+    if row is None:
+        raise NotFoundError(f"no run {run_id}")
+    return _info(row[0], row[1])
+
+
+def list_runs(session: Session, workspace_id: int, segment_no: str, *, limit: int = 10) -> list[RunInfo]:
+    """The segment's latest runs, newest first."""
+    segment = find_segment(session, workspace_id, segment_no)
+    runs = session.scalars(
+        select(SegmentRun)
+        .where(SegmentRun.segment_id == segment.id)
+        .order_by(SegmentRun.started_at.desc(), SegmentRun.id.desc())
+        .limit(limit)
+    )
+    return [_info(run, segment) for run in runs]
+
+
+def runs_awaiting_notification(session: Session, *, since: datetime) -> list[RunInfo]:
+    """Runs applied since ``since`` whose notification was neither posted nor skipped (a crash between)."""
+    rows = session.execute(
+        select(SegmentRun, Segment)
+        .join(Segment, Segment.id == SegmentRun.segment_id)
+        .where(
+            SegmentRun.started_at >= since,
+            or_(
+                SegmentRun.notification == NOTIFY_PENDING,
+                and_(
+                    SegmentRun.notification == NOTIFY_POSTING,
+                    SegmentRun.posted_at < utc_now() - CLAIM_STALE_AFTER,
+                ),
+            ),
+        )
+        .order_by(SegmentRun.started_at)
+    )
+    return [_info(run, segment) for run, segment in rows]
+
+
+def _run_by_key(session: Session, key: str) -> SegmentRun | None:
+    return session.scalars(select(SegmentRun).where(SegmentRun.run_key == key)).one_or_none()
+
+
+def _info(run: SegmentRun, segment: Segment, *, is_new: bool = False) -> RunInfo:
+    return RunInfo(
+        id=run.id,
+        workspace_id=run.workspace_id,
+        segment_no=segment.no,
+        segment_description=segment.description,
+        schedule_id=run.schedule_id,
+        run_key=run.run_key,
+        trigger=run.trigger,
+        fire_time=as_utc(run.fire_time) if run.fire_time else None,
+        started_at=as_utc(run.started_at),
+        size_before=run.size_before,
+        size_after=run.size_after,
+        entered=run.entered,
+        left=run.left,
+        action_seq=run.action_seq,
+        channel_id=run.channel_id,
+        notification=run.notification,
+        posted_at=as_utc(run.posted_at) if run.posted_at else None,
+        message_ts=run.message_ts,
+        is_new=is_new,
+    )

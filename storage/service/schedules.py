@@ -1,0 +1,166 @@
+"""Schedules of segment refreshes: one per segment, the source of truth the scheduler's jobs follow.
+
+Like every service function these take a session and never commit; the caller's unit of work does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.errors import NotFoundError, ValidationError
+from storage.models import Segment, SegmentSchedule
+from storage.schedule_phrases import next_fire_time, parse_when, validate_timezone
+from storage.service._common import find_segment, utc_now
+
+
+@dataclass(frozen=True)
+class ScheduleInfo:
+    """A segment's refresh schedule, with its next run in the schedule's own time zone."""
+
+    id: int
+    workspace_id: int
+    segment_no: str
+    segment_description: str
+    cron: str
+    when_text: str
+    timezone: str
+    channel_id: str | None
+    channel_name: str | None
+    notify_when_empty: bool
+    created_by: str
+    next_run: datetime
+
+    @property
+    def job_id(self) -> str:
+        return job_id(self.workspace_id, self.segment_no)
+
+    @property
+    def channel_label(self) -> str:
+        """How Slack should show the channel: a link when its id is known."""
+        if self.channel_id:
+            return f"<#{self.channel_id}>"
+        return f"#{self.channel_name}" if self.channel_name else "no channel"
+
+
+def job_id(workspace_id: int, segment_no: str) -> str:
+    """The scheduler's job id of a segment's schedule: stable, so re-adding replaces, never duplicates."""
+    return f"refresh:{workspace_id}:{segment_no}"
+
+
+def schedule_segment(
+    session: Session,
+    workspace_id: int,
+    segment_no: str,
+    *,
+    when: str,
+    timezone: str,
+    channel_id: str | None,
+    channel_name: str | None = None,
+    user_id: str,
+    notify_when_empty: bool = False,
+    now: datetime | None = None,
+) -> ScheduleInfo:
+    """Schedule (or reschedule) the segment's refresh at ``when`` in ``timezone``, posting to the channel.
+
+    ``when`` is a phrase (``daily 09:00``) or a cron expression; ValidationError says what is wrong.
+    """
+    if not channel_id and not channel_name:
+        raise ValidationError("say which channel gets the notifications, e.g. `#sales`")
+    cron = parse_when(when)
+    validate_timezone(timezone)
+    # Also refuses a cron that never fires, before anything is stored.
+    next_fire_time(cron, timezone, after=now or utc_now())
+    segment = find_segment(session, workspace_id, segment_no)
+    schedule = session.scalars(
+        select(SegmentSchedule).where(SegmentSchedule.segment_id == segment.id)
+    ).one_or_none()
+    if schedule is None:
+        schedule = SegmentSchedule(workspace_id=workspace_id, segment_id=segment.id)
+        session.add(schedule)
+    schedule.cron = cron
+    schedule.when_text = " ".join(when.split()).strip("\"'“”")
+    schedule.timezone = timezone
+    schedule.channel_id = channel_id
+    schedule.channel_name = channel_name
+    schedule.notify_when_empty = notify_when_empty
+    schedule.created_by = user_id
+    session.flush()
+    return _info(schedule, segment, now=now)
+
+
+def unschedule_segment(session: Session, workspace_id: int, segment_no: str) -> ScheduleInfo:
+    """Remove the segment's schedule and return what it was; NotFoundError when it has none."""
+    segment = find_segment(session, workspace_id, segment_no)
+    schedule = _schedule_of(session, segment)
+    if schedule is None:
+        raise NotFoundError(f"{segment.no} has no schedule")
+    info = _info(schedule, segment)
+    session.delete(schedule)
+    session.flush()
+    return info
+
+
+def get_schedule(
+    session: Session, workspace_id: int, segment_no: str, *, now: datetime | None = None
+) -> ScheduleInfo | None:
+    """The segment's schedule, or None when it has none (NotFoundError for an unknown segment)."""
+    segment = find_segment(session, workspace_id, segment_no)
+    schedule = _schedule_of(session, segment)
+    return None if schedule is None else _info(schedule, segment, now=now)
+
+
+def list_schedules(session: Session, workspace_id: int, *, now: datetime | None = None) -> list[ScheduleInfo]:
+    """The workspace's schedules, soonest next run first."""
+    return _listed(session, SegmentSchedule.workspace_id == workspace_id, now=now)
+
+
+def all_schedules(session: Session, *, now: datetime | None = None) -> list[ScheduleInfo]:
+    """Every workspace's schedules: what the scheduler's jobs are synchronised from."""
+    return _listed(session, None, now=now)
+
+
+def schedule_by_id(session: Session, schedule_id: int) -> ScheduleInfo | None:
+    """The schedule with this id, or None once it has been removed."""
+    row = session.execute(
+        select(SegmentSchedule, Segment)
+        .join(Segment, Segment.id == SegmentSchedule.segment_id)
+        .where(SegmentSchedule.id == schedule_id)
+    ).one_or_none()
+    return None if row is None else _info(row[0], row[1])
+
+
+def _listed(session: Session, condition: object, *, now: datetime | None) -> list[ScheduleInfo]:
+    query = select(SegmentSchedule, Segment).join(Segment, Segment.id == SegmentSchedule.segment_id)
+    if condition is not None:
+        query = query.where(condition)  # type: ignore[arg-type]
+    infos = [
+        _info(schedule, segment, now=now) for schedule, segment in session.execute(query.order_by(Segment.no))
+    ]
+    return sorted(infos, key=lambda info: info.next_run)
+
+
+def _schedule_of(session: Session, segment: Segment) -> SegmentSchedule | None:
+    return session.scalars(
+        select(SegmentSchedule).where(SegmentSchedule.segment_id == segment.id)
+    ).one_or_none()
+
+
+def _info(schedule: SegmentSchedule, segment: Segment, *, now: datetime | None = None) -> ScheduleInfo:
+    return ScheduleInfo(
+        id=schedule.id,
+        workspace_id=schedule.workspace_id,
+        segment_no=segment.no,
+        segment_description=segment.description,
+        cron=schedule.cron,
+        when_text=schedule.when_text,
+        timezone=schedule.timezone,
+        channel_id=schedule.channel_id,
+        channel_name=schedule.channel_name,
+        notify_when_empty=schedule.notify_when_empty,
+        created_by=schedule.created_by,
+        next_run=next_fire_time(schedule.cron, schedule.timezone, after=now or utc_now()),
+    )
