@@ -1,0 +1,362 @@
+"""Believable demo contacts: companies with their persons, deterministic for a seed.
+
+The generator produces rows in the contacts CSV layout and feeds them through the same loader as
+the CSV import, so demo data obeys exactly the import's rules and loads as fast. It streams, so a
+million contacts never sit in memory at once. Dates count back from ``today``; with the same seed
+and the same ``today`` the data is identical.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from storage.contacts_import import load_contact_rows
+from storage.interactions_import import load_interaction_rows
+from storage.models import Contact
+
+DEMO_PREFIX = "CT"
+
+CONTACT_HEADER = [
+    "no",
+    "type",
+    "name",
+    "company_no",
+    "email",
+    "phone",
+    "city",
+    "country",
+    "post_code",
+    "territory",
+    "salesperson",
+    "language",
+    "industry_groups",
+    "business_relations",
+    "mailing_groups",
+    "job_responsibilities",
+    "exclude_from_segment",
+    "created",
+    "profile.rating",
+    "profile.revenue",
+    "profile.employees",
+    "profile.decision_maker",
+]
+INTERACTION_HEADER = ["contact_no", "template", "date", "description", "segment_no", "evaluation"]
+
+
+@dataclass(frozen=True)
+class _Country:
+    code: str
+    language: str
+    territory: str
+    domain: str
+    phone: str
+    post_code: str  # '#' a digit, 'A' a letter
+    cities: tuple[str, ...]
+    first_names: tuple[str, ...]
+    last_names: tuple[str, ...]
+    legal_forms: tuple[str, ...]
+    weight: int
+
+
+# fmt: off
+_COUNTRIES = (
+    _Country(
+        "GB", "ENG", "UK", "co.uk", "+44 20", "AA# #AA",
+        ("London", "Manchester", "Birmingham", "Leeds", "Glasgow", "Bristol", "Edinburgh", "Cardiff"),
+        ("Oliver", "Amelia", "Harry", "Isla", "George", "Ava", "Jack", "Emily", "Thomas", "Grace"),
+        ("Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Evans", "Walker", "Hughes", "Wright"),
+        ("Ltd", "PLC", "Ltd", "& Sons Ltd"),
+        20,
+    ),
+    _Country(
+        "US", "ENU", "NA", "com", "+1 555", "#####",
+        ("New York", "Chicago", "Boston", "Seattle", "Austin", "Denver", "Atlanta", "San Francisco"),
+        ("James", "Mary", "Michael", "Jennifer", "David", "Linda", "Daniel", "Sarah", "Chris", "Megan"),
+        ("Johnson", "Miller", "Davis", "Garcia", "Martinez", "Anderson", "Clark", "Lewis", "Young", "Hall"),
+        ("Inc.", "LLC", "Corp.", "Inc."),
+        20,
+    ),
+    _Country(
+        "DE", "DEU", "DACH", "de", "+49 30", "#####",
+        ("Berlin", "Hamburg", "Munich", "Cologne", "Frankfurt", "Stuttgart", "Leipzig", "Dresden"),
+        ("Lukas", "Anna", "Felix", "Lea", "Jonas", "Marie", "Paul", "Sophie", "Maximilian", "Laura"),
+        ("Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Koch"),
+        ("GmbH", "AG", "GmbH & Co. KG", "GmbH"),
+        14,
+    ),
+    _Country(
+        "FR", "FRA", "FRANCE", "fr", "+33 1", "#####",
+        ("Paris", "Lyon", "Marseille", "Toulouse", "Nantes", "Bordeaux", "Lille", "Strasbourg"),
+        ("Louis", "Camille", "Hugo", "Léa", "Jules", "Chloé", "Arthur", "Manon", "Gabriel", "Inès"),
+        ("Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau"),
+        ("SA", "SARL", "SAS"),
+        10,
+    ),
+    _Country(
+        "NL", "NLD", "BENELUX", "nl", "+31 20", "#### AA",
+        ("Amsterdam", "Rotterdam", "Utrecht", "The Hague", "Eindhoven", "Groningen"),
+        ("Daan", "Emma", "Sem", "Julia", "Lucas", "Sanne", "Bram", "Lotte", "Thijs", "Fleur"),
+        ("de Jong", "Jansen", "de Vries", "van den Berg", "Bakker", "Visser", "Smit", "Mulder", "Bos"),
+        ("B.V.", "N.V."),
+        7,
+    ),
+    _Country(
+        "DK", "DAN", "NORDICS", "dk", "+45", "####",
+        ("Copenhagen", "Aarhus", "Odense", "Aalborg", "Esbjerg"),
+        ("William", "Ida", "Noah", "Freja", "Oscar", "Clara", "Emil", "Alma", "Magnus", "Karla"),
+        ("Nielsen", "Jensen", "Hansen", "Pedersen", "Andersen", "Christensen", "Larsen", "Sørensen"),
+        ("A/S", "ApS"),
+        6,
+    ),
+    _Country(
+        "SE", "SVE", "NORDICS", "se", "+46 8", "### ##",
+        ("Stockholm", "Gothenburg", "Malmö", "Uppsala", "Västerås"),
+        ("Elias", "Ebba", "Hugo", "Maja", "Axel", "Saga", "Liam", "Elsa", "Adam", "Wilma"),
+        ("Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson", "Persson"),
+        ("AB",),
+        6,
+    ),
+    _Country(
+        "ES", "ESP", "SOUTH", "es", "+34 91", "#####",
+        ("Madrid", "Barcelona", "Valencia", "Seville", "Bilbao", "Málaga"),
+        ("Hugo", "Lucía", "Martín", "Sofía", "Pablo", "María", "Daniel", "Paula", "Alejandro", "Carmen"),
+        ("García", "Rodríguez", "González", "Fernández", "López", "Martínez", "Sánchez", "Pérez", "Gómez"),
+        ("S.A.", "S.L."),
+        6,
+    ),
+    _Country(
+        "IT", "ITA", "SOUTH", "it", "+39 02", "#####",
+        ("Milan", "Rome", "Turin", "Naples", "Bologna", "Florence", "Genoa"),
+        ("Leonardo", "Sofia", "Francesco", "Giulia", "Alessandro", "Aurora", "Lorenzo", "Alice", "Matteo"),
+        ("Rossi", "Russo", "Ferrari", "Esposito", "Bianchi", "Romano", "Colombo", "Ricci", "Marino", "Greco"),
+        ("S.p.A.", "S.r.l."),
+        6,
+    ),
+    _Country(
+        "CA", "ENC", "NA", "ca", "+1 416", "A#A #A#",
+        ("Toronto", "Vancouver", "Montreal", "Calgary", "Ottawa"),
+        ("Liam", "Olivia", "Noah", "Emma", "Ethan", "Charlotte", "Lucas", "Chloe", "Benjamin", "Abigail"),
+        ("Tremblay", "Roy", "Gagnon", "Côté", "Bouchard", "Morin", "Lavoie", "Fortin", "MacDonald"),
+        ("Inc.", "Ltd."),
+        5,
+    ),
+)
+# fmt: on
+_COUNTRY_WEIGHTS = [country.weight for country in _COUNTRIES]
+
+_INDUSTRIES = (
+    "ADVERT", "ARCHI", "CONSULT", "ELECTR", "FURNI", "LAWYER", "MANUF", "PRESS", "RETAIL", "SOFTWARE",
+    "TRAVEL", "WHOLESALE", "LOGISTICS", "HEALTH", "FINANCE",
+)  # fmt: skip
+_RELATIONS = ("CUST", "PROS", "VEND", "PARTNER", "BANK", "ACC", "LAW", "PRESS")
+_RELATION_WEIGHTS = (38, 30, 10, 8, 3, 4, 3, 4)
+_MAILING = ("NEWSLETTER", "CHRISTMAS", "EVENTS", "WEBINAR", "PRODUCT")
+_JOBS = ("CEO", "CFO", "IT", "PURCHASE", "SALES", "MARKETING", "HR", "LOGISTICS", "PRODUCTION")
+_JOB_WEIGHTS = (6, 5, 12, 16, 18, 12, 8, 10, 13)
+_SALESPEOPLE = ("AH", "BC", "JR", "LT", "MK", "PS", "RB", "SK")
+_TEMPLATES = ("MEETING", "EMAIL", "CALL", "LETTER", "DEMO")
+_TEMPLATE_WEIGHTS = (20, 40, 30, 5, 5)
+_TOPICS = {
+    "MEETING": ("Kick-off meeting", "Quarterly review", "Site visit", "Contract negotiation"),
+    "EMAIL": ("Follow-up email", "Price list sent", "Newsletter reply", "Quote sent"),
+    "CALL": ("Intro call", "Support call", "Renewal call", "Cold call"),
+    "LETTER": ("Welcome letter", "Contract by post"),
+    "DEMO": ("Product demo", "Online demo"),
+}
+_EVALUATIONS = ("", "Very Positive", "Positive", "Neutral", "Negative", "Very Negative")
+_EVALUATION_WEIGHTS = (30, 10, 30, 20, 7, 3)
+_NAME_FIRST = (
+    "Northwind", "Contoso", "Fabrikam", "Adatum", "Litware", "Proseware", "Tailspin", "Wingtip", "Alpine",
+    "Blue Yonder", "Coho", "Fourth Coffee", "Graphic", "Humongous", "Lucerne", "Margie's", "Nod", "Trey",
+    "Wide World", "Woodgrove", "Cronus", "Bluestone", "Silverline", "Redwood", "Greenfield", "Oakridge",
+    "Summit", "Harbor", "Pioneer", "Cardinal", "Beacon", "Crescent", "Evergreen", "Granite", "Horizon",
+)  # fmt: skip
+_NAME_SECOND = (
+    "Traders", "Systems", "Furniture", "Logistics", "Design", "Solutions", "Industries", "Consulting",
+    "Foods", "Electronics", "Media", "Partners", "Supplies", "Labs", "Works", "Holdings", "Retail",
+    "Engineering", "Health", "Capital", "Travel", "Software", "Studios", "Imports", "Manufacturing",
+)  # fmt: skip
+
+
+def generate_demo(
+    session: Session,
+    workspace_id: int,
+    *,
+    count: int,
+    seed: int = 1,
+    today: date | None = None,
+) -> int:
+    """Create ``count`` demo contacts (about one company to four persons) with their classifications,
+    profile answers and a few interactions; return how many contacts were created.
+
+    Numbers continue after the workspace's highest demo number (``CT000001``...), so running it again
+    adds more contacts instead of clashing. Does not commit.
+    """
+    if count <= 0:
+        return 0
+    today = today or date.today()
+    start = _next_number(session, workspace_id)
+    contacts = _numbered(demo_contact_rows(count, seed, start, today))
+    summary = load_contact_rows(session, workspace_id, CONTACT_HEADER, contacts)
+    interactions = _numbered(demo_interaction_rows(count, seed, start, today))
+    load_interaction_rows(session, workspace_id, INTERACTION_HEADER, interactions)
+    return summary.inserted
+
+
+def write_demo_csv(
+    path: Path, *, count: int, seed: int = 1, today: date | None = None, interactions: Path | None = None
+) -> int:
+    """Write ``count`` demo contacts as a contacts CSV (and, with ``interactions``, their interactions
+    CSV); return the number of contact rows written. For benchmarks and for trying the import."""
+    today = today or date.today()
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(CONTACT_HEADER)
+        writer.writerows(demo_contact_rows(count, seed, 1, today))
+    if interactions is not None:
+        with interactions.open("w", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out)
+            writer.writerow(INTERACTION_HEADER)
+            writer.writerows(demo_interaction_rows(count, seed, 1, today))
+    return count
+
+
+def demo_contact_rows(count: int, seed: int, start: int, today: date) -> Iterator[list[str]]:
+    """Rows in ``CONTACT_HEADER`` layout: each company followed by its persons, numbered from ``start``."""
+    rng = random.Random(seed)
+    made = 0
+    while made < count:
+        country = rng.choices(_COUNTRIES, _COUNTRY_WEIGHTS)[0]
+        company_no = _no(start + made)
+        brand = f"{rng.choice(_NAME_FIRST)} {rng.choice(_NAME_SECOND)}"
+        company_name = f"{brand} {rng.choice(country.legal_forms)}"
+        domain = f"{_slug(brand)}{rng.randrange(100)}.{country.domain}"
+        city = rng.choice(country.cities)
+        post_code = _post_code(rng, country.post_code)
+        salesperson = rng.choice(_SALESPEOPLE)
+        created = today - timedelta(days=rng.randrange(5 * 365))
+        employees = int(rng.lognormvariate(3.5, 1.3)) + 1
+        revenue = max(10_000, round(employees * rng.uniform(60_000, 250_000), -3))
+        industries = rng.sample(_INDUSTRIES, 1 if rng.random() < 0.8 else 2)
+        relations = rng.choices(_RELATIONS, _RELATION_WEIGHTS, k=1 if rng.random() < 0.85 else 2)
+        yield [
+            company_no,
+            "company",
+            company_name,
+            "",
+            f"info@{domain}",
+            _phone(rng, country.phone),
+            city,
+            country.code,
+            post_code,
+            country.territory,
+            salesperson,
+            country.language,
+            ";".join(industries),
+            ";".join(relations),
+            "NEWSLETTER" if rng.random() < 0.3 else "",
+            "",
+            _flag(rng.random() < 0.02),
+            created.isoformat(),
+            rng.choices("ABC", (20, 50, 30))[0],
+            f"{revenue:.0f}",
+            str(employees),
+            "",
+        ]
+        made += 1
+        # 0 to 8 persons, four on average, as in a typical Business Central contact list.
+        for _ in range(min(rng.randint(0, 8), count - made)):
+            first, last = rng.choice(country.first_names), rng.choice(country.last_names)
+            yield [
+                _no(start + made),
+                "person",
+                f"{first} {last}",
+                company_no,
+                f"{_slug(first)}.{_slug(last)}@{domain}",
+                _phone(rng, country.phone),
+                city,
+                country.code,
+                post_code,
+                country.territory,
+                salesperson,
+                country.language if rng.random() < 0.9 else "ENU",
+                "",
+                "",
+                ";".join(rng.sample(_MAILING, rng.choices((0, 1, 2), (40, 45, 15))[0])),
+                ";".join(rng.choices(_JOBS, _JOB_WEIGHTS, k=1 if rng.random() < 0.85 else 2)),
+                _flag(rng.random() < 0.03),
+                (created + timedelta(days=rng.randrange(max(1, (today - created).days)))).isoformat(),
+                "",
+                "",
+                "",
+                _flag(rng.random() < 0.25),
+            ]
+            made += 1
+
+
+def demo_interaction_rows(count: int, seed: int, start: int, today: date) -> Iterator[list[str]]:
+    """Rows in ``INTERACTION_HEADER`` layout: a few logged interactions for about a fifth of the
+    contacts, dated within the last year."""
+    # A separate stream, so contacts stay the same whatever is decided here.
+    rng = random.Random(f"interactions-{seed}")
+    for number in range(start, start + count):
+        if rng.random() >= 0.2:
+            continue
+        for _ in range(rng.randint(1, 3)):
+            template = rng.choices(_TEMPLATES, _TEMPLATE_WEIGHTS)[0]
+            yield [
+                _no(number),
+                template,
+                (today - timedelta(days=rng.randrange(365))).isoformat(),
+                rng.choice(_TOPICS[template]),
+                "",
+                rng.choices(_EVALUATIONS, _EVALUATION_WEIGHTS)[0],
+            ]
+
+
+def _numbered(rows: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
+    # Line numbers as a CSV of these rows would have them (the header is line 1).
+    return ((line, row) for line, row in enumerate(rows, start=2))
+
+
+def _next_number(session: Session, workspace_id: int) -> int:
+    highest = session.scalar(
+        select(Contact.no)
+        .where(Contact.workspace_id == workspace_id, Contact.no.like(f"{DEMO_PREFIX}%"))
+        .order_by(func.length(Contact.no).desc(), Contact.no.desc())
+        .limit(1)
+    )
+    if highest and highest[len(DEMO_PREFIX) :].isdigit():
+        return int(highest[len(DEMO_PREFIX) :]) + 1
+    return 1
+
+
+def _no(number: int) -> str:
+    return f"{DEMO_PREFIX}{number:06d}"
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _slug(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isascii() and ch.isalnum())
+
+
+def _phone(rng: random.Random, prefix: str) -> str:
+    return f"{prefix} {rng.randrange(1000, 10000)} {rng.randrange(1000, 10000)}"
+
+
+def _post_code(rng: random.Random, pattern: str) -> str:
+    letters = "ABCDEFGHJKLMNPRSTUVWXYZ"
+    return "".join(
+        str(rng.randrange(10)) if ch == "#" else rng.choice(letters) if ch == "A" else ch for ch in pattern
+    )
