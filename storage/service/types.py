@@ -121,3 +121,15 @@ class LoggedSegmentInfo:
     interactions: int
     canceled: bool
     follow_up_segment_no: str | None = None
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    """A refresh as applied: sizes around it, who entered and who left (first page of each)."""
+
+    segment_no: str
+    size_before: int
+    size_after: int
+    entered: Page
+    left: Page
+    seq: int | None = None

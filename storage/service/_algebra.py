@@ -1,0 +1,324 @@
+"""Business Central's segment algebra, as SQL over sets of contacts.
+
+A set is a segment's lines or a scratch set (a replay in progress). Each action is written once, as
+the ``SELECT`` of the contact ids it adds or removes relative to a set; callers turn that into an
+``INSERT ... SELECT`` or a ``DELETE ... WHERE contact_id IN (...)``. No contact is read into Python.
+
+Semantics (CONTRACT section 6, following Business Central's reports):
+
+- Add ("Add Contacts"): the matching contacts not already in the set; contacts flagged
+  ``exclude_from_segment`` are skipped unless ``ignore_exclusion``. ``expand_companies`` also adds
+  every person of a matched company, ``related_companies`` the company of a matched person. The
+  exclusion applies to those too, and an excluded company does not pull in its persons.
+- Reduce / Refine ("Remove Contacts - Reduce/Refine"): the lines whose contact matches are removed
+  (kept). With ``entire_companies``, as Business Central's report does, a match stands for its whole
+  company: every line of the same company (the company and all its persons) is removed (kept) when
+  any contact of that company matches, be it the company itself or one of its persons.
+- Include / Remove: the named contacts (include ignores the exclusion flag: the user named them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, cast
+
+from sqlalchemy import (
+    ColumnElement,
+    Delete,
+    Insert,
+    Select,
+    Table,
+    and_,
+    delete,
+    exists,
+    false,
+    insert,
+    literal,
+    not_,
+    or_,
+    select,
+    union,
+)
+from sqlalchemy.orm import Session
+
+from storage.criteria.ast import Expr, from_json, to_json
+from storage.errors import NotFoundError, ValidationError
+from storage.models import (
+    COMPANY,
+    PERSON,
+    Contact,
+    InteractionLogEntry,
+    LoggedSegment,
+    PendingActionContact,
+    SegmentLine,
+)
+from storage.service.types import ADD, INCLUDE, REDUCE, REFINE, REMOVE, ActionOptions
+
+contacts = cast(Table, Contact.__table__)
+pending_contacts = cast(Table, PendingActionContact.__table__)
+segment_lines = cast(Table, SegmentLine.__table__)
+
+# A follow-up segment is journalled as an include of "the contacts of logged segment X", the way
+# Business Central records its criteria as a filter on the interaction log.
+LOGGED_SEGMENT_OPTION = "logged_segment"
+
+
+@dataclass(frozen=True)
+class MemberSet:
+    """A set of contacts stored in ``table``: the rows whose ``key_column`` equals ``key``."""
+
+    table: Table
+    key_column: str
+    key: int | str
+    extra: tuple[tuple[str, Any], ...] = ()
+
+    def alias(self) -> tuple[Any, ColumnElement[bool]]:
+        """An alias of the table and the condition selecting this set's rows in it.
+
+        Always an alias: criteria such as ``segment:SEG00002`` query ``segment_lines`` itself, which
+        must not be confused with (correlated to) the set being changed.
+        """
+        member = self.table.alias("member")
+        return member, member.c[self.key_column] == self.key
+
+    def has(self, contact_id: Any) -> ColumnElement[bool]:
+        member = self.table.alias("present")
+        return exists().where(member.c[self.key_column] == self.key, member.c.contact_id == contact_id)
+
+    def insert_ids(self, ids: Select[Any]) -> Insert:
+        """``INSERT ... SELECT`` of the contact ids ``ids`` selects (a column named ``contact_id``)."""
+        source = ids.subquery()
+        names = [self.key_column, "contact_id", *(name for name, _ in self.extra)]
+        rows = select(
+            literal(self.key, self.table.c[self.key_column].type),
+            source.c.contact_id,
+            *(literal(value, self.table.c[name].type) for name, value in self.extra),
+        )
+        return insert(self.table).from_select(names, rows)
+
+    def delete_ids(self, ids: Select[Any]) -> Delete:
+        return delete(self.table).where(
+            self.table.c[self.key_column] == self.key, self.table.c.contact_id.in_(ids)
+        )
+
+
+def segment_set(segment_id: int, workspace_id: int) -> MemberSet:
+    return MemberSet(segment_lines, "segment_id", segment_id, (("workspace_id", workspace_id),))
+
+
+def scratch_set(pending_id: str) -> MemberSet:
+    """A scratch set kept in ``pending_action_contacts`` under a throw-away pending id."""
+    return MemberSet(pending_contacts, "pending_id", pending_id, (("change", 1),))
+
+
+@dataclass(frozen=True)
+class Step:
+    """One journalled action, as stored in the journal, in saved criteria and in a reuse."""
+
+    kind: str
+    criteria: Expr | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    contact_nos: tuple[str, ...] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "criteria": to_json(self.criteria) if self.criteria is not None else None,
+            "options": dict(self.options),
+            "contact_nos": list(self.contact_nos) if self.contact_nos is not None else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Step:
+        criteria = data.get("criteria")
+        nos = data.get("contact_nos")
+        return cls(
+            kind=data["kind"],
+            criteria=from_json(criteria) if criteria else None,
+            options=dict(data.get("options") or {}),
+            contact_nos=tuple(nos) if nos is not None else None,
+        )
+
+
+def options_to_dict(options: ActionOptions) -> dict[str, Any]:
+    """Only the options that are set, so the journal reads short."""
+    return {name: True for name, value in vars(options).items() if value}
+
+
+def options_from_dict(data: dict[str, Any] | None) -> ActionOptions:
+    data = data or {}
+    return ActionOptions(**{name: bool(data.get(name)) for name in ActionOptions.__dataclass_fields__})
+
+
+def _matches(expr: Expr, workspace_id: int, today: date) -> ColumnElement[bool]:
+    # Imported here so the include/remove/undo half of the service works before the compiler exists.
+    from storage.criteria.compile import compile_criteria
+
+    return and_(
+        contacts.c.workspace_id == workspace_id,
+        compile_criteria(expr, workspace_id=workspace_id, today=today),
+    )
+
+
+def _matched_companies(expr: Expr, workspace_id: int, today: date) -> Select[Any]:
+    """The company ids of every matching contact (a company's own id, a person's company)."""
+    return (
+        select(contacts.c.company_id)
+        .where(_matches(expr, workspace_id, today), contacts.c.company_id.is_not(None))
+        .correlate(None)
+    )
+
+
+def additions(step: Step, members: MemberSet, workspace_id: int, today: date) -> Select[Any] | None:
+    """The contacts ``step`` adds to ``members`` (never one already there), or None for a removing step."""
+    if step.kind == ADD:
+        return _add(_require_criteria(step), options_from_dict(step.options), members, workspace_id, today)
+    if step.kind == INCLUDE:
+        if LOGGED_SEGMENT_OPTION in step.options:
+            return _logged_segment_contacts(str(step.options[LOGGED_SEGMENT_OPTION]), members, workspace_id)
+        named = contacts.alias("named")
+        return select(named.c.id.label("contact_id")).where(
+            named.c.workspace_id == workspace_id,
+            named.c.no.in_(_spellings(step.contact_nos or ())),
+            not_(members.has(named.c.id)),
+        )
+    return None
+
+
+def removals(step: Step, members: MemberSet, workspace_id: int, today: date) -> Select[Any] | None:
+    """The contacts of ``members`` that ``step`` removes, or None for an adding step."""
+    member, in_set = members.alias()
+    if step.kind in (REDUCE, REFINE):
+        expr = _require_criteria(step)
+        entire = options_from_dict(step.options).entire_companies
+        matches = _matches(expr, workspace_id, today)
+        line_contact = member.join(contacts, contacts.c.id == member.c.contact_id)
+        if step.kind == REDUCE:
+            matched = select(member.c.contact_id).select_from(line_contact).where(in_set, matches)
+            if not entire:
+                return matched
+            of_company = contacts.alias("of_company")
+            same_company = (
+                select(member.c.contact_id)
+                .select_from(member.join(of_company, of_company.c.id == member.c.contact_id))
+                .where(in_set, of_company.c.company_id.in_(_matched_companies(expr, workspace_id, today)))
+            )
+            return select(union(matched, same_company).subquery().c.contact_id)
+        kept_company = or_(
+            contacts.c.company_id.is_(None),
+            contacts.c.company_id.not_in(_matched_companies(expr, workspace_id, today)),
+        )
+        return (
+            select(member.c.contact_id)
+            .select_from(line_contact)
+            .where(in_set, not_(matches), *([kept_company] if entire else []))
+        )
+    if step.kind == REMOVE:
+        named = contacts.alias("named")
+        return (
+            select(member.c.contact_id)
+            .select_from(member.join(named, named.c.id == member.c.contact_id))
+            .where(in_set, named.c.no.in_(_spellings(step.contact_nos or ())))
+        )
+    return None
+
+
+def apply_step(session: Session, step: Step, members: MemberSet, workspace_id: int, today: date) -> None:
+    """Change ``members`` in place by ``step`` (used on scratch sets while replaying a journal)."""
+    added = additions(step, members, workspace_id, today)
+    if added is not None:
+        session.execute(members.insert_ids(added))
+    removed = removals(step, members, workspace_id, today)
+    if removed is not None:
+        session.execute(members.delete_ids(removed))
+
+
+def check_contact_nos(session: Session, workspace_id: int, nos: Sequence[str]) -> tuple[str, ...]:
+    """The contact numbers as stored, or NotFoundError naming every unknown one."""
+    wanted = [no.strip() for no in nos if no.strip()]
+    if not wanted:
+        raise ValidationError("name at least one contact number")
+    found = {
+        no.upper(): no
+        for no in session.scalars(
+            select(contacts.c.no).where(
+                contacts.c.workspace_id == workspace_id, contacts.c.no.in_(_spellings(wanted))
+            )
+        )
+    }
+    unknown = [no for no in wanted if no.upper() not in found]
+    if unknown:
+        raise NotFoundError(
+            "unknown contact number" + ("s" if len(unknown) > 1 else "") + ": " + ", ".join(unknown)
+        )
+    return tuple(dict.fromkeys(found[no.upper()] for no in wanted))
+
+
+def _spellings(nos: Sequence[str]) -> list[str]:
+    # Numbers are imported as typed, usually upper-case as in Business Central; match both spellings
+    # so the unique (workspace_id, no) index still answers.
+    return sorted({spelling for no in nos for spelling in (no, no.upper())})
+
+
+def _require_criteria(step: Step) -> Expr:
+    if step.criteria is None:
+        raise ValidationError(f"{step.kind} needs criteria, e.g. industry:RETAIL")
+    return step.criteria
+
+
+def _add(
+    expr: Expr, options: ActionOptions, members: MemberSet, workspace_id: int, today: date
+) -> Select[Any]:
+    def allowed(table: Any) -> list[ColumnElement[bool]]:
+        return [] if options.ignore_exclusion else [table.c.exclude_from_segment == false()]
+
+    seeds = and_(_matches(expr, workspace_id, today), *allowed(contacts))
+    matched = select(contacts.c.id.label("contact_id")).where(seeds)
+    if not (options.expand_companies or options.related_companies):
+        return matched.where(not_(members.has(contacts.c.id)))
+    parts = [matched]
+    if options.expand_companies:
+        person = contacts.alias("person")
+        companies = select(contacts.c.id).where(seeds, contacts.c.type == COMPANY).correlate(None)
+        parts.append(
+            select(person.c.id).where(
+                person.c.workspace_id == workspace_id,
+                person.c.type == PERSON,
+                person.c.company_id.in_(companies),
+                *allowed(person),
+            )
+        )
+    if options.related_companies:
+        company = contacts.alias("company")
+        their_companies = (
+            select(contacts.c.company_id)
+            .where(seeds, contacts.c.type == PERSON, contacts.c.company_id.is_not(None))
+            .correlate(None)
+        )
+        parts.append(
+            select(company.c.id).where(
+                company.c.workspace_id == workspace_id,
+                company.c.type == COMPANY,
+                company.c.id.in_(their_companies),
+                *allowed(company),
+            )
+        )
+    candidates = union(*parts).subquery()
+    return select(candidates.c.contact_id).where(not_(members.has(candidates.c.contact_id)))
+
+
+def _logged_segment_contacts(logged_no: str, members: MemberSet, workspace_id: int) -> Select[Any]:
+    entries = InteractionLogEntry.__table__
+    logged = LoggedSegment.__table__
+    return (
+        select(entries.c.contact_id)
+        .distinct()
+        .select_from(entries.join(logged, logged.c.id == entries.c.logged_segment_id))
+        .where(
+            logged.c.workspace_id == workspace_id,
+            logged.c.no == logged_no,
+            not_(members.has(entries.c.contact_id)),
+        )
+    )

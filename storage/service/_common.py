@@ -1,0 +1,108 @@
+"""Helpers every service module shares: finding a segment, numbering, counting and paging contacts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+
+from sqlalchemy import ColumnElement, FromClause, and_, func, select, update
+from sqlalchemy.orm import Session
+
+from storage.errors import NotFoundError
+from storage.models import PERSON, Contact, Segment, SegmentLine, Workspace
+from storage.service.types import ContactRow, Page, SegmentInfo
+
+contacts = Contact.__table__
+segment_lines = SegmentLine.__table__
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every timestamp we store is UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def utc_today() -> date:
+    return utc_now().date()
+
+
+def find_segment(
+    session: Session, workspace_id: int, segment_no: str, *, for_update: bool = False
+) -> Segment:
+    """The segment numbered ``segment_no`` in this workspace (case-insensitive), or NotFoundError."""
+    query = select(Segment).where(
+        Segment.workspace_id == workspace_id, Segment.no == segment_no.strip().upper()
+    )
+    if for_update:
+        query = query.with_for_update()
+    segment = session.scalars(query).one_or_none()
+    if segment is None:
+        raise NotFoundError(f"no segment {segment_no.strip().upper()} in this workspace")
+    return segment
+
+
+def next_number(session: Session, workspace_id: int, counter: str, prefix: str) -> str:
+    """The next number of a per-workspace counter, e.g. SEG00001, handed out by one atomic UPDATE."""
+    column = getattr(Workspace, counter)
+    value = session.execute(
+        update(Workspace).where(Workspace.id == workspace_id).values({column: column + 1}).returning(column)
+    ).scalar_one()
+    return f"{prefix}{value:05d}"
+
+
+def segment_size(session: Session, segment_id: int) -> int:
+    return session.scalar(select(func.count()).where(segment_lines.c.segment_id == segment_id)) or 0
+
+
+def segment_info(session: Session, segment: Segment, *, size: int | None = None) -> SegmentInfo:
+    return SegmentInfo(
+        no=segment.no,
+        description=segment.description,
+        owner_user_id=segment.owner_user_id,
+        size=segment_size(session, segment.id) if size is None else size,
+        created=segment.created,
+        updated_at=as_utc(segment.updated_at),
+        version=segment.version,
+        interaction_template_code=segment.interaction_template_code,
+    )
+
+
+def contact_page(
+    session: Session,
+    workspace_id: int,
+    members: FromClause,
+    conditions: Iterable[ColumnElement[bool]],
+    *,
+    total: int,
+    page: int,
+    page_size: int,
+) -> Page:
+    """One page, ordered by contact number, of the contacts ``members`` (a table with ``contact_id``) holds.
+
+    Only this page is read into Python; ``total`` is counted by the caller, who knows the cheapest way.
+    """
+    page_size = max(1, page_size)
+    pages = max(1, -(-total // page_size))
+    page = min(max(1, page), pages)
+    person = contacts.alias("person")
+    company = contacts.alias("company")
+    query = (
+        select(person.c.no, person.c.name, person.c.type, company.c.name, person.c.city, person.c.email)
+        .select_from(
+            members.join(person, person.c.id == members.c.contact_id).outerjoin(
+                company, and_(person.c.type == PERSON, company.c.id == person.c.company_id)
+            )
+        )
+        .where(*conditions, person.c.workspace_id == workspace_id)
+        .order_by(person.c.no)
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    )
+    rows = tuple(
+        ContactRow(no=no, name=name, type=type_, company_name=company_name, city=city, email=email)
+        for no, name, type_, company_name, city, email in session.execute(query)
+    )
+    return Page(rows=rows, total=total, page=page, page_size=page_size)

@@ -1,0 +1,613 @@
+"""Changing a segment's lines: preview, confirm exactly once, apply, undo, reuse and refresh.
+
+Every change goes through a captured preview: the exact contacts an action adds or removes are
+written to ``pending_action_contacts`` by one ``INSERT ... SELECT`` when the preview is shown, and
+Confirm moves exactly those into ``segment_lines`` (and the line history) with set statements.
+Confirm is guarded twice, so double clicks, retries and racing processes apply it once at most:
+a compare-and-swap on the pending row's status and one on the segment's version, which also
+refuses a preview taken before someone else changed the segment.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Any, cast
+
+from sqlalchemy import Table, delete, func, insert, literal, select, update
+from sqlalchemy.orm import Session
+
+from storage.criteria.ast import Expr, to_json, to_text
+from storage.errors import ConflictError, NotFoundError, ValidationError
+from storage.models import PendingAction, Segment, SegmentAction, SegmentLineHistory
+from storage.models.pending import APPLIED, CANCELED, PENDING
+from storage.service._algebra import (
+    LOGGED_SEGMENT_OPTION,
+    MemberSet,
+    Step,
+    additions,
+    apply_step,
+    check_contact_nos,
+    options_from_dict,
+    options_to_dict,
+    pending_contacts,
+    removals,
+    scratch_set,
+    segment_lines,
+    segment_set,
+)
+from storage.service._common import (
+    as_utc,
+    contact_page,
+    find_segment,
+    segment_size,
+    utc_now,
+    utc_today,
+)
+from storage.service.journal import active_steps
+from storage.service.saved import load_saved_steps
+from storage.service.types import (
+    ACTION_KINDS,
+    ADD,
+    INCLUDE,
+    REDUCE,
+    REFINE,
+    REFRESH,
+    REMOVE,
+    REUSE,
+    ActionOptions,
+    ActionResult,
+    Page,
+    Preview,
+    RefreshResult,
+)
+
+PENDING_TTL = timedelta(days=1)
+# A scratch set lives for one transaction; its pending row never shows as a preview.
+_SCRATCH = "scratch"
+_OPTIONS_OF = {
+    ADD: {"expand_companies", "related_companies", "ignore_exclusion"},
+    REDUCE: {"entire_companies"},
+    REFINE: {"entire_companies"},
+}
+_OPTION_FLAGS = {
+    "expand_companies": "--expand-companies",
+    "related_companies": "--related-companies",
+    "ignore_exclusion": "--ignore-exclusion",
+    "entire_companies": "--entire-companies",
+}
+history = cast(Table, SegmentLineHistory.__table__)
+
+
+def preview_action(
+    session: Session,
+    workspace_id: int,
+    segment_no: str,
+    kind: str,
+    *,
+    criteria: Expr | None = None,
+    options: ActionOptions = ActionOptions(),
+    contact_nos: Sequence[str] = (),
+    saved_code: str | None = None,
+    user_id: str,
+    page_size: int = 10,
+    today: date | None = None,
+) -> Preview:
+    """Capture exactly what ``kind`` would change and return its counts and first page.
+
+    No segment line changes; ``Preview.pending_id`` confirms (``confirm_pending``) or cancels it.
+    ``kind`` is one of ``ACTION_KINDS``: add/reduce/refine take ``criteria`` (and ``options``),
+    include/remove ``contact_nos``, reuse ``saved_code``; refresh takes nothing.
+    """
+    segment = find_segment(session, workspace_id, segment_no)
+    pending = _capture(
+        session,
+        workspace_id,
+        segment,
+        kind,
+        criteria=criteria,
+        options=options,
+        contact_nos=contact_nos,
+        saved_code=saved_code,
+        user_id=user_id,
+        today=today or utc_today(),
+    )
+    size_before = segment_size(session, segment.id)
+    return Preview(
+        pending_id=pending.id,
+        segment_no=segment.no,
+        kind=pending.kind,
+        criteria_text=pending.criteria_text,
+        added=pending.added,
+        removed=pending.removed,
+        size_before=size_before,
+        first_page=pending_page(session, workspace_id, pending.id, page=1, page_size=page_size),
+        options=options_from_dict(pending.options),
+    )
+
+
+def pending_page(
+    session: Session,
+    workspace_id: int,
+    pending_id: str,
+    *,
+    page: int,
+    page_size: int = 10,
+    change: int | None = None,
+) -> Page:
+    """A page of the contacts a preview adds and removes (only one side with ``change`` = +1 or -1)."""
+    pending = _find_pending(session, workspace_id, pending_id)
+    conditions = [pending_contacts.c.pending_id == pending.id]
+    if change is None:
+        total = pending.added + pending.removed
+    else:
+        conditions.append(pending_contacts.c.change == (1 if change > 0 else -1))
+        total = pending.added if change > 0 else pending.removed
+    return contact_page(
+        session, workspace_id, pending_contacts, conditions, total=total, page=page, page_size=page_size
+    )
+
+
+def confirm_pending(session: Session, workspace_id: int, pending_id: str, *, user_id: str) -> ActionResult:
+    """Apply exactly the previewed change, once; ConflictError when that is no longer possible.
+
+    Refused when the preview was already applied, was canceled, is older than a day, or the
+    segment changed since it was taken (its version moved on).
+    """
+    pending = _find_pending(session, workspace_id, pending_id)
+    _check_still_pending(pending)
+    claimed = session.execute(
+        update(PendingAction)
+        .where(PendingAction.id == pending.id, PendingAction.status == PENDING)
+        .values(status=APPLIED, resolved_at=utc_now())
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise ConflictError("this preview was already applied")
+    segment = session.get_one(Segment, pending.segment_id)
+    _bump_version(session, segment, expected=pending.segment_version)
+    action = _journal(session, segment, pending, user_id=user_id)
+    segment_id, key = segment.id, pending.id
+    session.execute(
+        insert(segment_lines).from_select(
+            ["segment_id", "contact_id", "workspace_id"],
+            select(
+                _literal(segment_id, segment_lines.c.segment_id),
+                pending_contacts.c.contact_id,
+                _literal(workspace_id, segment_lines.c.workspace_id),
+            ).where(pending_contacts.c.pending_id == key, pending_contacts.c.change == 1),
+        )
+    )
+    session.execute(
+        delete(segment_lines).where(
+            segment_lines.c.segment_id == segment_id,
+            segment_lines.c.contact_id.in_(
+                select(pending_contacts.c.contact_id).where(
+                    pending_contacts.c.pending_id == key, pending_contacts.c.change == -1
+                )
+            ),
+        )
+    )
+    session.execute(
+        insert(history).from_select(
+            ["action_id", "contact_id", "change"],
+            select(
+                _literal(action.id, history.c.action_id),
+                pending_contacts.c.contact_id,
+                pending_contacts.c.change,
+            ).where(pending_contacts.c.pending_id == key),
+        )
+    )
+    # The line history now holds the set; the captured copy is no longer needed.
+    session.execute(delete(pending_contacts).where(pending_contacts.c.pending_id == key))
+    action.size_after = segment_size(session, segment_id)
+    pending.applied_action_id = action.id
+    session.flush()
+    return ActionResult(
+        segment_no=segment.no,
+        kind=action.kind,
+        added=action.added,
+        removed=action.removed,
+        size_after=action.size_after,
+        seq=action.seq,
+    )
+
+
+def cancel_pending(session: Session, workspace_id: int, pending_id: str, *, user_id: str) -> None:
+    """Cancel a preview; nothing changes. Canceling an applied preview is a ConflictError."""
+    pending = _find_pending(session, workspace_id, pending_id)
+    if pending.status == APPLIED:
+        raise ConflictError("this preview was already applied; use undo to revert it")
+    if pending.status == CANCELED:
+        return
+    session.execute(
+        update(PendingAction)
+        .where(PendingAction.id == pending.id, PendingAction.status == PENDING)
+        .values(status=CANCELED, resolved_at=utc_now())
+    )
+    session.execute(delete(pending_contacts).where(pending_contacts.c.pending_id == pending.id))
+
+
+def apply_action(
+    session: Session,
+    workspace_id: int,
+    segment_no: str,
+    kind: str,
+    *,
+    criteria: Expr | None = None,
+    options: ActionOptions = ActionOptions(),
+    contact_nos: Sequence[str] = (),
+    saved_code: str | None = None,
+    user_id: str,
+    today: date | None = None,
+) -> ActionResult:
+    """Preview and confirm in one go (scripts, the scheduler, and tests)."""
+    segment = find_segment(session, workspace_id, segment_no)
+    pending = _capture(
+        session,
+        workspace_id,
+        segment,
+        kind,
+        criteria=criteria,
+        options=options,
+        contact_nos=contact_nos,
+        saved_code=saved_code,
+        user_id=user_id,
+        today=today or utc_today(),
+    )
+    return confirm_pending(session, workspace_id, pending.id, user_id=user_id)
+
+
+def undo_last(session: Session, workspace_id: int, segment_no: str, *, user_id: str) -> ActionResult:
+    """Revert the newest journalled action still in force from its line history (Business Central's Go Back).
+
+    Repeatable, back to the empty segment. The result's ``added``/``removed`` count what the undo
+    itself did; ``kind`` and ``seq`` name the action undone.
+    """
+    segment = find_segment(session, workspace_id, segment_no)
+    action = session.scalars(
+        select(SegmentAction)
+        .where(
+            SegmentAction.workspace_id == workspace_id,
+            SegmentAction.segment_id == segment.id,
+            SegmentAction.undone.is_(False),
+        )
+        .order_by(SegmentAction.seq.desc())
+        .limit(1)
+    ).one_or_none()
+    if action is None:
+        raise ValidationError(f"{segment.no} has no action left to undo")
+    _bump_version(session, segment, expected=segment.version)
+    marked = session.execute(
+        update(SegmentAction)
+        .where(SegmentAction.id == action.id, SegmentAction.undone.is_(False))
+        .values(undone=True)
+    )
+    if marked.rowcount != 1:  # type: ignore[attr-defined]
+        raise ConflictError(f"{segment.no} changed meanwhile; try again")
+    session.execute(
+        delete(segment_lines).where(
+            segment_lines.c.segment_id == segment.id,
+            segment_lines.c.contact_id.in_(
+                select(history.c.contact_id).where(history.c.action_id == action.id, history.c.change == 1)
+            ),
+        )
+    )
+    session.execute(
+        insert(segment_lines).from_select(
+            ["segment_id", "contact_id", "workspace_id"],
+            select(
+                _literal(segment.id, segment_lines.c.segment_id),
+                history.c.contact_id,
+                _literal(workspace_id, segment_lines.c.workspace_id),
+            ).where(history.c.action_id == action.id, history.c.change == -1),
+        )
+    )
+    return ActionResult(
+        segment_no=segment.no,
+        kind=action.kind,
+        added=action.removed,
+        removed=action.added,
+        size_after=segment_size(session, segment.id),
+        seq=action.seq,
+    )
+
+
+def refresh_segment(
+    session: Session,
+    workspace_id: int,
+    segment_no: str,
+    *,
+    user_id: str,
+    today: date | None = None,
+    page_size: int = 10,
+) -> RefreshResult:
+    """Replay the segment's journal from empty against today's data and apply the difference.
+
+    Journalled as one "refresh" action, so it can be undone like any other.
+    """
+    segment = find_segment(session, workspace_id, segment_no)
+    size_before = segment_size(session, segment.id)
+    result = apply_action(session, workspace_id, segment.no, REFRESH, user_id=user_id, today=today)
+    assert result.seq is not None
+    return RefreshResult(
+        segment_no=segment.no,
+        size_before=size_before,
+        size_after=result.size_after,
+        entered=action_changes_page(
+            session, workspace_id, segment.no, result.seq, change=1, page=1, page_size=page_size
+        ),
+        left=action_changes_page(
+            session, workspace_id, segment.no, result.seq, change=-1, page=1, page_size=page_size
+        ),
+        seq=result.seq,
+    )
+
+
+def action_changes_page(
+    session: Session, workspace_id: int, segment_no: str, seq: int, *, change: int, page: int, page_size: int
+) -> Page:
+    """A page of the contacts journalled action ``seq`` added (``change`` = +1) or removed (-1)."""
+    segment = find_segment(session, workspace_id, segment_no)
+    action = session.scalars(
+        select(SegmentAction).where(
+            SegmentAction.workspace_id == workspace_id,
+            SegmentAction.segment_id == segment.id,
+            SegmentAction.seq == seq,
+        )
+    ).one_or_none()
+    if action is None:
+        raise NotFoundError(f"{segment.no} has no action {seq}")
+    sign = 1 if change > 0 else -1
+    return contact_page(
+        session,
+        workspace_id,
+        history,
+        [history.c.action_id == action.id, history.c.change == sign],
+        total=action.added if sign > 0 else action.removed,
+        page=page,
+        page_size=page_size,
+    )
+
+
+def include_logged_segment(
+    session: Session, workspace_id: int, segment_no: str, logged_no: str, *, user_id: str
+) -> ActionResult:
+    """Include the contacts of a logged segment, journalled as such (Business Central's follow-up segment)."""
+    segment = find_segment(session, workspace_id, segment_no)
+    step = Step(INCLUDE, options={LOGGED_SEGMENT_OPTION: logged_no})
+    pending = PendingAction(
+        id=secrets.token_hex(16),
+        workspace_id=workspace_id,
+        segment_id=segment.id,
+        kind=INCLUDE,
+        criteria_text=_describe(step).removeprefix(f"{INCLUDE} "),
+        options=dict(step.options),
+        segment_version=segment.version,
+        status=PENDING,
+        user_id=user_id,
+        created_at=utc_now(),
+    )
+    session.add(pending)
+    session.flush()
+    added = additions(step, segment_set(segment.id, workspace_id), workspace_id, utc_today())
+    assert added is not None
+    session.execute(MemberSet(pending_contacts, "pending_id", pending.id, (("change", 1),)).insert_ids(added))
+    pending.added = (
+        session.scalar(select(func.count()).where(pending_contacts.c.pending_id == pending.id)) or 0
+    )
+    session.flush()
+    return confirm_pending(session, workspace_id, pending.id, user_id=user_id)
+
+
+# --- capturing a change set -----------------------------------------------------------------
+
+
+def _capture(
+    session: Session,
+    workspace_id: int,
+    segment: Segment,
+    kind: str,
+    *,
+    criteria: Expr | None,
+    options: ActionOptions,
+    contact_nos: Sequence[str],
+    saved_code: str | None,
+    user_id: str,
+    today: date,
+) -> PendingAction:
+    """Write the pending row and the exact contacts the action would add (+1) or remove (-1)."""
+    kind = kind.strip().lower()
+    if kind not in ACTION_KINDS:
+        raise ValidationError(f"unknown action {kind!r}; expected one of {', '.join(ACTION_KINDS)}")
+    _check_options(kind, options)
+    journal: dict[str, Any] = {"criteria": None, "criteria_text": None, "options": {}, "contact_nos": None}
+    steps: list[Step] | None = None
+    start_from_lines = True
+    step: Step | None = None
+    if kind in (ADD, REDUCE, REFINE):
+        if criteria is None:
+            raise ValidationError(f"{kind} needs criteria, e.g. {kind} {segment.no} industry:RETAIL")
+        step = Step(kind, criteria, options_to_dict(options))
+        journal.update(criteria=to_json(criteria), criteria_text=to_text(criteria), options=step.options)
+    elif kind in (INCLUDE, REMOVE):
+        nos = check_contact_nos(session, workspace_id, contact_nos)
+        step = Step(kind, contact_nos=nos)
+        journal.update(contact_nos=list(nos))
+    elif kind == REUSE:
+        if not saved_code:
+            raise ValidationError("reuse needs the code of saved criteria")
+        code, steps = load_saved_steps(session, workspace_id, saved_code)
+        # The steps travel with the action, so a later refresh replays them even if the code changes.
+        journal.update(
+            criteria_text=f"{code}: " + "; ".join(_describe(s) for s in steps),
+            options={"saved_code": code, "steps": [s.to_json() for s in steps]},
+        )
+    else:
+        steps = active_steps(session, workspace_id, segment.id)
+        start_from_lines = False
+
+    pending = PendingAction(
+        id=secrets.token_hex(16),
+        workspace_id=workspace_id,
+        segment_id=segment.id,
+        kind=kind,
+        segment_version=segment.version,
+        status=PENDING,
+        user_id=user_id,
+        created_at=utc_now(),
+        **journal,
+    )
+    session.add(pending)
+    session.flush()
+    lines = segment_set(segment.id, workspace_id)
+    plus = MemberSet(pending_contacts, "pending_id", pending.id, (("change", 1),))
+    minus = MemberSet(pending_contacts, "pending_id", pending.id, (("change", -1),))
+    if step is not None:
+        added = additions(step, lines, workspace_id, today)
+        if added is not None:
+            session.execute(plus.insert_ids(added))
+        removed = removals(step, lines, workspace_id, today)
+        if removed is not None:
+            session.execute(minus.insert_ids(removed))
+    else:
+        _capture_replay(
+            session, segment, steps or [], plus, minus, start_from_lines=start_from_lines, today=today
+        )
+    counts: dict[int, int] = dict(
+        session.execute(
+            select(pending_contacts.c.change, func.count())
+            .where(pending_contacts.c.pending_id == pending.id)
+            .group_by(pending_contacts.c.change)
+        ).all()
+    )
+    pending.added = counts.get(1, 0)
+    pending.removed = counts.get(-1, 0)
+    session.flush()
+    return pending
+
+
+def _capture_replay(
+    session: Session,
+    segment: Segment,
+    steps: list[Step],
+    plus: MemberSet,
+    minus: MemberSet,
+    *,
+    start_from_lines: bool,
+    today: date,
+) -> None:
+    """Replay ``steps`` on a scratch set in the database, then capture its difference from the lines.
+
+    A refresh starts from the empty set; a reuse from the segment's current lines.
+    """
+    workspace_id = segment.workspace_id
+    scratch_row = PendingAction(
+        id=secrets.token_hex(16),
+        workspace_id=workspace_id,
+        segment_id=segment.id,
+        kind=REFRESH,
+        segment_version=segment.version,
+        status=_SCRATCH,
+        created_at=utc_now(),
+    )
+    session.add(scratch_row)
+    session.flush()
+    scratch = scratch_set(scratch_row.id)
+    lines = segment_set(segment.id, workspace_id)
+    if start_from_lines:
+        line, of_segment = lines.alias()
+        session.execute(scratch.insert_ids(select(line.c.contact_id).where(of_segment)))
+    for step in steps:
+        apply_step(session, step, scratch, workspace_id, today)
+    kept, of_scratch = scratch.alias()
+    session.execute(
+        plus.insert_ids(select(kept.c.contact_id).where(of_scratch, ~lines.has(kept.c.contact_id)))
+    )
+    line, of_segment = lines.alias()
+    session.execute(
+        minus.insert_ids(select(line.c.contact_id).where(of_segment, ~scratch.has(line.c.contact_id)))
+    )
+    session.execute(delete(pending_contacts).where(pending_contacts.c.pending_id == scratch_row.id))
+    session.execute(delete(PendingAction).where(PendingAction.id == scratch_row.id))
+
+
+def _describe(step: Step) -> str:
+    if step.criteria is not None:
+        flags = " ".join(_OPTION_FLAGS[name] for name in step.options if name in _OPTION_FLAGS)
+        return f"{step.kind} {to_text(step.criteria)}" + (f" {flags}" if flags else "")
+    if LOGGED_SEGMENT_OPTION in step.options:
+        return f"{step.kind} contacts of {step.options[LOGGED_SEGMENT_OPTION]}"
+    return f"{step.kind} " + " ".join(step.contact_nos or ())
+
+
+def _check_options(kind: str, options: ActionOptions) -> None:
+    allowed = _OPTIONS_OF.get(kind, set())
+    wrong = [name for name, value in vars(options).items() if value and name not in allowed]
+    if wrong:
+        flags = ", ".join(_OPTION_FLAGS[name] for name in wrong)
+        raise ValidationError(f"{flags} cannot be used with {kind}")
+
+
+# --- confirming ---------------------------------------------------------------------------
+
+
+def _find_pending(session: Session, workspace_id: int, pending_id: str) -> PendingAction:
+    pending = session.scalars(
+        select(PendingAction).where(
+            PendingAction.id == pending_id,
+            PendingAction.workspace_id == workspace_id,
+            PendingAction.status != _SCRATCH,
+        )
+    ).one_or_none()
+    if pending is None:
+        raise NotFoundError("this preview no longer exists; preview the action again")
+    return pending
+
+
+def _check_still_pending(pending: PendingAction) -> None:
+    if pending.status == APPLIED:
+        raise ConflictError("this preview was already applied")
+    if pending.status == CANCELED:
+        raise ConflictError("this preview was canceled; nothing was changed")
+    if as_utc(pending.created_at) < utc_now() - PENDING_TTL:
+        raise ConflictError("this preview expired (older than a day); preview the action again")
+
+
+def _bump_version(session: Session, segment: Segment, *, expected: int) -> None:
+    """Compare-and-swap on the segment's version: whoever changes the lines first wins, others retry."""
+    bumped = session.execute(
+        update(Segment)
+        .where(Segment.id == segment.id, Segment.version == expected)
+        .values(version=Segment.version + 1, updated_at=utc_now())
+        .execution_options(synchronize_session=False)
+    )
+    if bumped.rowcount != 1:  # type: ignore[attr-defined]
+        raise ConflictError(f"{segment.no} changed since this preview; preview the action again")
+    session.refresh(segment)
+
+
+def _journal(session: Session, segment: Segment, pending: PendingAction, *, user_id: str) -> SegmentAction:
+    last = session.scalar(select(func.max(SegmentAction.seq)).where(SegmentAction.segment_id == segment.id))
+    action = SegmentAction(
+        workspace_id=segment.workspace_id,
+        segment_id=segment.id,
+        seq=(last or 0) + 1,
+        kind=pending.kind,
+        criteria=pending.criteria,
+        criteria_text=pending.criteria_text,
+        options=pending.options or {},
+        contact_nos=pending.contact_nos,
+        added=pending.added,
+        removed=pending.removed,
+        size_after=0,
+        user_id=user_id,
+        created_at=utc_now(),
+    )
+    session.add(action)
+    session.flush()
+    return action
+
+
+def _literal(value: Any, column: Any) -> Any:
+    return literal(value, column.type)

@@ -1,0 +1,98 @@
+"""Segment headers: create, list, show a page of lines, delete."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from storage.errors import NotAllowedError, ValidationError
+from storage.models import Segment, SegmentLine
+from storage.service._common import (
+    contact_page,
+    find_segment,
+    next_number,
+    segment_info,
+    segment_size,
+    utc_today,
+)
+from storage.service.types import Page, SegmentInfo
+
+_MAX_DESCRIPTION = 200
+
+
+def create_segment(
+    session: Session, workspace_id: int, *, description: str, owner_user_id: str, today: date | None = None
+) -> SegmentInfo:
+    """A new, empty segment numbered SEG00001, SEG00002, ... per workspace, owned by ``owner_user_id``."""
+    description = " ".join(description.split())
+    if not description:
+        raise ValidationError("a segment needs a description")
+    if len(description) > _MAX_DESCRIPTION:
+        raise ValidationError(f"a segment description has at most {_MAX_DESCRIPTION} characters")
+    segment = Segment(
+        workspace_id=workspace_id,
+        no=next_number(session, workspace_id, "segment_seq", "SEG"),
+        description=description,
+        owner_user_id=owner_user_id,
+        created=today or utc_today(),
+        version=0,
+    )
+    session.add(segment)
+    session.flush()
+    session.refresh(segment)
+    return segment_info(session, segment, size=0)
+
+
+def list_segments(
+    session: Session, workspace_id: int, *, owner_user_id: str | None = None
+) -> list[SegmentInfo]:
+    """The workspace's segments by number, with their sizes; only one owner's with ``owner_user_id``."""
+    size = (
+        select(func.count())
+        .where(SegmentLine.segment_id == Segment.id)
+        .correlate(Segment)
+        .scalar_subquery()
+        .label("size")
+    )
+    query = select(Segment, size).where(Segment.workspace_id == workspace_id).order_by(Segment.no)
+    if owner_user_id is not None:
+        query = query.where(Segment.owner_user_id == owner_user_id)
+    return [segment_info(session, segment, size=count) for segment, count in session.execute(query)]
+
+
+def get_segment(session: Session, workspace_id: int, segment_no: str) -> SegmentInfo:
+    """The segment's header and size, or NotFoundError."""
+    return segment_info(session, find_segment(session, workspace_id, segment_no))
+
+
+def segment_page(
+    session: Session, workspace_id: int, segment_no: str, *, page: int = 1, page_size: int = 10
+) -> Page:
+    """One page of the segment's contacts, by contact number."""
+    segment = find_segment(session, workspace_id, segment_no)
+    lines = SegmentLine.__table__
+    return contact_page(
+        session,
+        workspace_id,
+        lines,
+        [lines.c.segment_id == segment.id],
+        total=segment_size(session, segment.id),
+        page=page,
+        page_size=page_size,
+    )
+
+
+def delete_segment(
+    session: Session, workspace_id: int, segment_no: str, *, user_id: str, is_admin: bool
+) -> None:
+    """Delete the segment with its lines and journal; only its owner or a workspace admin may."""
+    segment = find_segment(session, workspace_id, segment_no)
+    if not is_admin and segment.owner_user_id != user_id:
+        raise NotAllowedError(
+            f"only the owner of {segment.no} (<@{segment.owner_user_id}>) or an admin can delete it"
+        )
+    # The database cascades to lines, journal, line history and pending previews.
+    session.execute(delete(Segment).where(Segment.id == segment.id, Segment.workspace_id == workspace_id))
+    session.expunge(segment)

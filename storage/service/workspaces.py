@@ -1,0 +1,28 @@
+"""Workspaces: one per Slack team, created the first time the team shows up."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from storage.models import Workspace
+
+
+def ensure_workspace(session: Session, team_id: str, *, name: str = "") -> int:
+    """The id of the workspace of Slack team ``team_id``, creating it on first use."""
+    workspace_id = session.scalar(select(Workspace.id).where(Workspace.team_id == team_id))
+    if workspace_id is not None:
+        return workspace_id
+    # Two first requests of one team can race; a savepoint lets the loser read the winner's row.
+    try:
+        with session.begin_nested():
+            workspace = Workspace(team_id=team_id, name=name or team_id)
+            session.add(workspace)
+            session.flush()
+            return workspace.id
+    except IntegrityError:
+        existing = session.scalar(select(Workspace.id).where(Workspace.team_id == team_id))
+        if existing is None:
+            raise
+        return existing
