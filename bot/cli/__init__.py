@@ -6,11 +6,13 @@ import sys
 
 import typer
 
-from bot.cli import db
+from bot.cli import contacts, db, interactions
 from storage.errors import SegbotError
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="segbot: contact segments in Slack.")
 app.add_typer(db.app, name="db")
+app.add_typer(contacts.app, name="contacts")
+app.add_typer(interactions.app, name="interactions")
 
 
 def main() -> None:
