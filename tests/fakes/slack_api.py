@@ -111,12 +111,15 @@ class FakeSlackApi:
         with self._lock:
             return [c for c in self.calls if c.method == method]
 
-    def wait_for(self, method: str, count: int = 1, *, timeout: float = 10.0) -> list[RecordedCall]:
-        """Block until ``method`` was called ``count`` times; the calls, or AssertionError on timeout."""
+    def wait_for(
+        self, method: str, count: int = 1, *, url: str | None = None, timeout: float = 10.0
+    ) -> list[RecordedCall]:
+        """Block until ``method`` was called ``count`` times (at ``url``, for response URLs); the calls."""
+        path = urlsplit(url).path if url else None
         deadline = time.monotonic() + timeout
         with self._lock:
             while True:
-                found = [c for c in self.calls if c.method == method]
+                found = [c for c in self.calls if c.method == method and path in (None, c.path)]
                 if len(found) >= count:
                     return found
                 remaining = deadline - time.monotonic()

@@ -1,0 +1,97 @@
+"""The bot running for real: its WSGI app under waitress on loopback, Slack faked on loopback too.
+
+``slack`` starts both per test, on the run's database (SQLite, and PostgreSQL when
+``TEST_DATABASE_URL`` is set, through the shared ``engine`` fixture), with ``SLACK_API_URL`` pointed
+at the fake. Tests then speak to the bot only as Slack would.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+import waitress
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.app import create_app
+from bot.http import make_wsgi_app
+from bot.settings import Settings, load_settings
+from commands.registry import Registry, load_registry
+from tests.bot.slack_harness import SIGNING_SECRET, SlackSimulator
+from tests.fakes.slack_api import FakeSlackApi
+
+
+@dataclass
+class RunningBot:
+    """The HTTP app on loopback and the Slack around it."""
+
+    base_url: str
+    sim: SlackSimulator
+    fake: FakeSlackApi
+    settings: Settings
+    session_factory: sessionmaker[Session]
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlackApi]:
+    with FakeSlackApi() as fake:
+        yield fake
+
+
+def bot_settings(fake: FakeSlackApi, engine: Engine) -> Settings:
+    return load_settings(
+        slack_bot_token="xoxb-test-token",
+        slack_signing_secret=SIGNING_SECRET,
+        slack_app_token=None,
+        slack_api_url=fake.api_url,
+        database_url=engine.url.render_as_string(hide_password=False),
+        segbot_page_size=5,
+        segbot_timezone="UTC",
+    )
+
+
+def _serve(wsgi: Callable[..., object]) -> tuple[str, Callable[[], None]]:
+    server = waitress.create_server(wsgi, host="127.0.0.1", port=0, threads=8, ident="segbot-test")
+    thread = threading.Thread(target=server.run, name="segbot-http", daemon=True)
+    thread.start()
+
+    def _stop() -> None:
+        server.close()
+        thread.join(timeout=5)
+
+    return f"http://127.0.0.1:{server.effective_port}", _stop
+
+
+@pytest.fixture
+def start_bot(
+    fake_slack: FakeSlackApi, engine: Engine, session_factory: sessionmaker[Session]
+) -> Iterator[Callable[..., RunningBot]]:
+    """Start the bot (optionally with a given registry); stopped after the test."""
+    stops: list[Callable[[], None]] = []
+
+    def _start(*, registry: Registry | None = None, health_engine: Engine | None = None) -> RunningBot:
+        settings = bot_settings(fake_slack, engine)
+        app = create_app(settings, session_factory, registry or load_registry())
+        base_url, stop = _serve(make_wsgi_app(app, health_engine or engine))
+        stops.append(stop)
+        sim = SlackSimulator(events_url=f"{base_url}/slack/events", fake=fake_slack)
+        return RunningBot(base_url, sim, fake_slack, settings, session_factory)
+
+    yield _start
+    for stop in stops:
+        stop()
+
+
+@pytest.fixture
+def slack(start_bot: Callable[..., RunningBot]) -> RunningBot:
+    """The bot with the built-in verbs, running on loopback."""
+    return start_bot()
+
+
+@pytest.fixture
+def bare(start_bot: Callable[..., RunningBot]) -> RunningBot:
+    """The bot with an empty registry (help only): the transport apart from the verbs."""
+    return start_bot(registry=Registry())
