@@ -10,4 +10,6 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "commands.verbs.logged",
     "commands.verbs.delete",
     "commands.verbs.paging",
+    "commands.verbs.schedule",
+    "commands.verbs.history",
 )
