@@ -1,0 +1,143 @@
+"""`list`, `show`, paging with Next/Previous, `criteria`, `compare`, `export`, `log`/`cancel`, `delete`."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from commands.context import CommandContext
+from commands.registry import Registry
+from storage.errors import NotAllowedError, NotFoundError, ValidationError
+from tests.commands.conftest import as_user, buttons, press, rendered
+
+
+def make_segment(registry: Registry, ctx: CommandContext, text: str) -> None:
+    press(registry, registry.dispatch(text, ctx), "Confirm", ctx)
+
+
+def test_list_shows_every_segment_and_mine_only_the_callers(registry: Registry, ctx, crm) -> None:
+    make_segment(registry, ctx, "new Berlin city:berlin")
+    registry.dispatch("new Someone else's", as_user(ctx, "U0OTHER"))
+
+    everything = rendered(registry.dispatch("list", ctx))
+    mine = rendered(registry.dispatch("list mine", ctx))
+
+    assert "SEG00001" in everything and "SEG00002" in everything
+    assert "6 contacts" in everything
+    assert "SEG00001" in mine and "SEG00002" not in mine
+
+
+def test_show_pages_through_the_contacts_with_next_and_previous(registry: Registry, ctx, crm) -> None:
+    small = CommandContext(
+        session_factory=ctx.session_factory, team_id=ctx.team_id, user_id=ctx.user_id, page_size=3
+    )
+    make_segment(registry, small, "new Berlin city:berlin")
+
+    first = registry.dispatch("show SEG00001", small)
+    second = press(registry, first, "Next", small)
+    back = press(registry, second, "Previous", small)
+
+    assert set(buttons(first)) == {"Next"}
+    assert "Contacts 1-3 of 6" in rendered(first)
+    assert second.replace_original
+    assert set(buttons(second)) == {"Previous"}
+    assert "Contacts 4-6 of 6" in rendered(second)
+    assert rendered(back) == rendered(first)
+    assert "Contacts 4-6 of 6" in rendered(registry.dispatch("show seg00001 page 2", small))
+
+
+def test_show_summarises_the_journal(registry: Registry, ctx, crm) -> None:
+    make_segment(registry, ctx, "new Berlin city:berlin")
+    make_segment(registry, ctx, "reduce SEG00001 -email:*")
+
+    text = rendered(registry.dispatch("show SEG00001", ctx))
+
+    assert "2 contacts" in text
+    assert "2 actions, the last: 2. *Reduce*" in text
+
+
+def test_paging_a_preview_keeps_confirm_and_cancel(registry: Registry, ctx, crm) -> None:
+    small = CommandContext(
+        session_factory=ctx.session_factory, team_id=ctx.team_id, user_id=ctx.user_id, page_size=4
+    )
+    preview = registry.dispatch("new Berlin city:berlin", small)
+
+    page_two = press(registry, preview, "Next", small)
+    outcome = press(registry, page_two, "Confirm", small)
+
+    assert set(buttons(page_two)) == {"Previous", "Confirm", "Cancel"}
+    assert "Add will add 6 contacts" in rendered(page_two)
+    assert "Contacts 5-6 of 6" in rendered(page_two)
+    assert "New size: *6*" in outcome.text
+
+
+def test_criteria_lists_the_journal_with_options(registry: Registry, ctx, crm) -> None:
+    make_segment(registry, ctx, "new Retail industry:retail --expand-companies")
+    make_segment(registry, ctx, "include SEG00001 CT0007")
+
+    text = rendered(registry.dispatch("criteria SEG00001", ctx))
+
+    assert "1. *Add*" in text and "--expand-companies" in text
+    assert "2. *Include*" in text and "CT0007" in text
+
+
+def test_compare_shows_the_four_sizes(registry: Registry, ctx, crm) -> None:
+    make_segment(registry, ctx, "new Berlin city:berlin")
+    make_segment(registry, ctx, "new Companies type:company")
+
+    text = rendered(registry.dispatch("compare SEG00001 SEG00002", ctx))
+
+    assert "*SEG00001*: 6 contacts · *SEG00002*: 3 contacts" in text
+    assert "In both: *2* · only in SEG00001: *4* · only in SEG00002: *1*" in text
+
+
+def test_export_uploads_the_contacts_as_csv_with_no_first(registry: Registry, ctx, crm) -> None:
+    make_segment(registry, ctx, "new Paris city:paris --ignore-exclusion")
+
+    reply = registry.dispatch("export SEG00001", ctx)
+
+    assert reply.upload is not None and reply.upload.filename == "SEG00001.csv"
+    rows = list(csv.DictReader(io.StringIO(reply.upload.content.decode("utf-8"))))
+    assert next(iter(rows[0])) == "no"
+    assert sorted(r["no"] for r in rows) == ["CT0007", "CT0008"]
+    assert "2 contacts exported" in reply.text
+
+
+def test_log_and_cancel_report_what_was_logged(registry: Registry, ctx, crm) -> None:
+    make_segment(registry, ctx, "new Berlin city:berlin")
+
+    logged = registry.dispatch("log SEG00001 template:meeting", ctx)
+    canceled = registry.dispatch("cancel lseg00001", ctx)
+
+    assert "as *LSEG00001*: 6 interactions with template *MEETING*" in logged.text
+    assert logged.visibility == "channel"
+    assert canceled.text.startswith("Canceled logged segment *LSEG00001*")
+    with pytest.raises(ValidationError, match="template:CODE"):
+        registry.dispatch("log SEG00001 meeting", ctx)
+
+
+def test_delete_asks_first_and_only_the_owner_or_an_admin_may(registry: Registry, ctx, crm) -> None:
+    make_segment(registry, ctx, "new Berlin city:berlin")
+    with pytest.raises(NotAllowedError):
+        registry.dispatch("delete SEG00001", as_user(ctx, "U0OTHER"))
+
+    question = registry.dispatch("delete SEG00001", ctx)
+    kept = press(registry, question, "Cancel", ctx)
+    assert set(buttons(question)) == {"Confirm", "Cancel"}
+    assert "was not deleted" in kept.text
+    assert "6 contacts" in registry.dispatch("show SEG00001", ctx).text
+
+    admin = as_user(ctx, "U0ADMIN", is_admin=True)
+    deleted = press(registry, registry.dispatch("delete SEG00001", admin), "Confirm", admin)
+    assert deleted.announce and "deleted *SEG00001*" in deleted.text
+    with pytest.raises(NotFoundError):
+        registry.dispatch("show SEG00001", ctx)
+
+
+def test_malformed_arguments_name_the_usage(registry: Registry, ctx, crm) -> None:
+    bad = ("show", "show 42", "show SEG00001 page zero", "compare SEG00001", "cancel SEG00001", "list all")
+    for text in bad:
+        with pytest.raises(ValidationError):
+            registry.dispatch(text, ctx)
