@@ -300,7 +300,7 @@ class _Parser:
         """One value: quoted (backslash escapes the next character) or a bare word."""
         start = self.i
         quote = self.peek()
-        if quote not in _QUOTES:
+        if not quote or quote not in _QUOTES:
             return self.read_while(lambda c: not _ends_bare_word(c)), start, False
         family = _DOUBLE_QUOTES if quote in _DOUBLE_QUOTES else _SINGLE_QUOTES
         self.i += 1
@@ -343,8 +343,6 @@ class _Parser:
             raise self.error(high_at, "a value", "expected a value after '..'")
         low = self.ordered(kind, low_text, at)
         high = self.ordered(kind, high_text, high_at)
-        if isinstance(low, Number) != isinstance(high, Number):
-            raise self.error(at, "a range", "both ends of a range must be numbers, or both dates")
         if (isinstance(low, Number) and isinstance(high, Number) and low.value > high.value) or (
             isinstance(low, Day) and isinstance(high, Day) and low.value > high.value
         ):

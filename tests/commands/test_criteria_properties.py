@@ -1,0 +1,213 @@
+"""Properties of the criteria parser and printer that no table covers."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from commands.criteria_parser import CriteriaError, parse_criteria
+from storage.criteria.ast import (
+    And,
+    Compare,
+    Day,
+    Expr,
+    Match,
+    Not,
+    Number,
+    Or,
+    Present,
+    Range,
+    Text,
+    Today,
+    from_json,
+    to_json,
+    to_text,
+)
+from storage.criteria.fields import FIELDS, FieldKind
+
+SETTINGS = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+# Pieces of the language, so generated texts reach deep into the parser rather than failing at 0.
+FRAGMENTS = [
+    "city:",
+    "industry:",
+    "profile.revenue:",
+    "created:",
+    "segment:",
+    "type:",
+    "email:*",
+    "industy:",
+    "profile.",
+    "name:",
+    "(",
+    ")",
+    " ",
+    " OR ",
+    " or ",
+    "AND ",
+    "NOT ",
+    "-",
+    "--",
+    "—",
+    ",",
+    "..",
+    ":",
+    ">",
+    ">=",
+    "<",
+    "<=",
+    "&gt;",
+    "&lt;",
+    "&amp;",
+    "&",
+    "*",
+    '"',
+    "“",
+    "”",
+    "‘",
+    "’",
+    "'",
+    "\\",
+    "today",
+    "today-30d",
+    "today+1w",
+    "today-0y",
+    "2024-01-31",
+    "2024-02-30",
+    "9999-12-31",
+    "10",
+    "-1.5",
+    ".5",
+    "1e5",
+    "acme",
+    "SEG00001",
+    "company",
+    "person",
+    "\t",
+    "\n",
+    "\x00",
+    "é",
+]
+
+fragment_texts = st.lists(st.sampled_from(FRAGMENTS), max_size=14).map("".join)
+
+
+@SETTINGS
+@given(st.one_of(st.text(max_size=60), fragment_texts))
+def test_no_text_makes_the_parser_raise_anything_but_a_criteria_error(text: str) -> None:
+    try:
+        parse_criteria(text)
+    except CriteriaError as error:
+        assert 0 <= error.position <= len(text)
+        assert str(error).startswith(f"at {error.position}: ")
+
+
+# --- generated trees: what the parser can produce -----------------------------------------------
+
+_TEXT_FIELDS = [f for f, k in FIELDS.items() if k is FieldKind.TEXT and f != "type"]
+_CODE_FIELDS = [f for f, k in FIELDS.items() if k is FieldKind.CODE]
+_DATE_FIELDS = [f for f, k in FIELDS.items() if k is FieldKind.DATE]
+
+words = st.text(min_size=1, max_size=12).filter(lambda s: s.strip() != "")
+questions = st.from_regex(r"profile\.[a-z][a-z0-9_]{0,8}", fullmatch=True)
+numbers = st.decimals(min_value=-(10**9), max_value=10**9, places=2, allow_nan=False).map(Number)
+days = st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 12, 31)).map(Day)
+todays = st.builds(Today, st.integers(-400, 400), st.sampled_from(["d", "w", "m", "y"]))
+dates = st.one_of(days, todays)
+ops = st.sampled_from(["<", "<=", ">", ">="])
+
+
+def _ordered_range(field: str, low: Number | Day | Today, high: Number | Day | Today) -> Range:
+    if isinstance(low, Number | Day) and type(low) is type(high) and low.value > high.value:  # type: ignore[union-attr]
+        low, high = high, low
+    return Range(field, low, high)
+
+
+def _upper_words() -> st.SearchStrategy[Text]:
+    return words.map(str.upper).filter(lambda s: s.upper() == s).map(Text)
+
+
+def _lists(values: st.SearchStrategy) -> st.SearchStrategy[tuple]:  # type: ignore[type-arg]
+    return st.lists(values, min_size=1, max_size=3).map(tuple)
+
+
+leaves: st.SearchStrategy[Expr] = st.one_of(
+    st.builds(Match, st.sampled_from(_TEXT_FIELDS), _lists(words.map(Text))),
+    st.builds(Match, st.just("type"), _lists(st.sampled_from(["company", "person"]).map(Text))),
+    st.builds(Match, st.sampled_from(_CODE_FIELDS), _lists(_upper_words())),
+    st.builds(Match, st.just("segment"), _lists(st.integers(1, 99999).map(lambda n: Text(f"SEG{n:05d}")))),
+    st.builds(Match, st.sampled_from(_DATE_FIELDS), _lists(dates)),
+    st.builds(Match, questions, _lists(st.one_of(numbers, words.map(Text)))),
+    st.builds(Present, st.sampled_from([*FIELDS, "profile.rating"])),
+    st.builds(Compare, st.sampled_from(_DATE_FIELDS), ops, dates),
+    st.builds(Compare, questions, ops, numbers),
+    st.builds(_ordered_range, st.sampled_from(_DATE_FIELDS), days, days),
+    st.builds(_ordered_range, st.sampled_from(_DATE_FIELDS), todays, dates),
+    st.builds(_ordered_range, questions, numbers, numbers),
+)
+
+trees: st.SearchStrategy[Expr] = st.recursive(
+    leaves,
+    lambda children: st.one_of(
+        st.builds(Not, children),
+        st.lists(children, min_size=2, max_size=3).map(lambda items: And(tuple(items))),
+        st.lists(children, min_size=2, max_size=3).map(lambda items: Or(tuple(items))),
+    ),
+    max_leaves=8,
+)
+
+
+@SETTINGS
+@given(trees)
+def test_any_tree_prints_to_text_that_parses_back_to_it(expr: Expr) -> None:
+    assert parse_criteria(to_text(expr)) == expr
+
+
+@SETTINGS
+@given(trees)
+def test_any_tree_survives_the_journal_json(expr: Expr) -> None:
+    assert from_json(to_json(expr)) == expr
+
+
+def test_a_profile_number_equals_the_same_number_written_with_trailing_zeros() -> None:
+    assert parse_criteria("profile.x:1.50") == Match("profile.x", (Number(Decimal("1.5")),))
+
+
+# --- texts as people type them: the canonical text in other spellings ---------------------------
+
+_SPELLINGS = [
+    (" OR ", " or "),
+    (" OR ", "  Or\t"),
+    (" ", " AND "),
+    ("-", "NOT "),
+    ('"', "“"),
+    (">", "&gt;"),
+    ("<", "&lt;"),
+    ("(", "( "),
+    (")", " )"),
+    ("today", "TODAY"),
+    ("city:", "City:"),
+    ("profile.", "Profile."),
+]
+
+
+@st.composite
+def typed_texts(draw: st.DrawFn) -> str:
+    """A tree's canonical text, respelt with keywords in other cases, Slack entities, curly quotes..."""
+    text = to_text(draw(trees))
+    for old, new in draw(st.lists(st.sampled_from(_SPELLINGS), max_size=4, unique=True)):
+        text = text.replace(old, new)
+    return text
+
+
+@SETTINGS
+@given(st.one_of(typed_texts(), fragment_texts))
+def test_criteria_that_parse_print_to_text_that_parses_the_same(text: str) -> None:
+    try:
+        expr = parse_criteria(text)
+    except CriteriaError:
+        return
+    assert parse_criteria(to_text(expr)) == expr
