@@ -1,0 +1,6 @@
+"""Scheduled segment refreshes: the leader-elected APScheduler, its jobs, and the notifications they post."""
+
+from bot.scheduler.runs import SchedulerRuntime, install_runtime, refresh_and_notify, run_schedule
+from bot.scheduler.service import RefreshScheduler
+
+__all__ = ["RefreshScheduler", "SchedulerRuntime", "install_runtime", "refresh_and_notify", "run_schedule"]

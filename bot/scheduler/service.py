@@ -1,0 +1,174 @@
+"""The refresh scheduler: APScheduler jobs derived from the schedules table, run by one leader process.
+
+Jobs live in APScheduler's SQLAlchemy job store in segbot's own database, with explicit ids, so
+a restart finds them with their next run time: a run missed while the bot was down is still
+due, and ``coalesce`` plus ``misfire_grace_time`` make it run once. Our ``segment_schedules``
+table stays the source of truth; the leader re-derives the jobs from it at start and every
+``sync_seconds`` (which is also how a schedule made through another process reaches it).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import timedelta
+
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import Engine
+
+from bot.scheduler.leader import DEFAULT_LOCK_KEY, AdvisoryLockLeadership
+from bot.scheduler.runs import SchedulerRuntime, install_runtime, retry_notifications
+from storage.db import unit_of_work
+from storage.schedule_phrases import make_trigger
+from storage.service import schedules
+
+log = logging.getLogger(__name__)
+
+JOB_FUNCTION = "bot.scheduler.runs:run_scheduled_refresh"
+JOB_PREFIX = "refresh:"
+# A run missed by up to a day (the bot was down overnight) still runs, once, when it comes back.
+MISFIRE_GRACE = timedelta(days=1)
+
+
+class _SharedEngineJobStore(SQLAlchemyJobStore):
+    """The job store on segbot's own engine; it must not dispose the engine the app still uses."""
+
+    def shutdown(self) -> None:
+        pass
+
+
+class RefreshScheduler:
+    """Leads (or waits to lead) and, while leading, runs the scheduled refreshes."""
+
+    def __init__(
+        self,
+        runtime: SchedulerRuntime,
+        engine: Engine,
+        *,
+        sync_seconds: float = 30.0,
+        retry_seconds: float = 15.0,
+        lock_key: int = DEFAULT_LOCK_KEY,
+    ) -> None:
+        self.runtime = runtime
+        self._engine = engine
+        self._sync_seconds = sync_seconds
+        self._retry_seconds = retry_seconds
+        self._leadership = AdvisoryLockLeadership(engine, key=lock_key)
+        self._scheduler: BackgroundScheduler | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def is_leader(self) -> bool:
+        return self._scheduler is not None
+
+    def start(self) -> None:
+        """Install the runtime and start competing for leadership in a background thread."""
+        install_runtime(self.runtime)
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._lead_or_wait, name="segbot-scheduler", daemon=True)
+        self._thread.start()
+
+    def shutdown(self) -> None:
+        """Stop the scheduler (if leading) and give the lock up so another process takes over at once."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+        self._step_down()
+
+    def wait_until_leading(self, timeout: float) -> bool:
+        """Block until this process leads or ``timeout`` seconds pass; whether it leads."""
+        deadline = time.monotonic() + timeout
+        while not self.is_leader and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self.is_leader
+
+    def sync_jobs(self) -> None:
+        """Make the job store hold exactly one job per schedule, leaving unchanged jobs as they are.
+
+        Unchanged jobs keep their stored next run time: replacing them would move a missed run into
+        the future and lose it.
+        """
+        scheduler = self._scheduler
+        if scheduler is None:
+            return
+        with unit_of_work(self.runtime.session_factory) as session:
+            wanted = {s.job_id: s for s in schedules.all_schedules(session)}
+        for job in scheduler.get_jobs(jobstore="default"):
+            if job.id.startswith(JOB_PREFIX) and job.id not in wanted:
+                scheduler.remove_job(job.id, jobstore="default")
+        for job_id, schedule in wanted.items():
+            # The name fingerprints what the job was built from, so a change is seen and applied.
+            fingerprint = f"{schedule.id}|{schedule.cron}|{schedule.timezone}"
+            existing = scheduler.get_job(job_id, jobstore="default")
+            if existing is not None and existing.name == fingerprint:
+                continue
+            scheduler.add_job(
+                JOB_FUNCTION,
+                trigger=make_trigger(schedule.cron, schedule.timezone),
+                args=(schedule.workspace_id, schedule.segment_no),
+                id=job_id,
+                name=fingerprint,
+                jobstore="default",
+                replace_existing=True,
+            )
+
+    def _lead_or_wait(self) -> None:
+        while not self._stop.is_set():
+            try:
+                if self._scheduler is None:
+                    if self._leadership.try_acquire():
+                        self._take_over()
+                elif not self._leadership.is_held():
+                    self._step_down()
+            except Exception:
+                # The database may be restarting; keep trying rather than let scheduling die.
+                log.exception("scheduler leadership check failed; retrying")
+            self._stop.wait(self._retry_seconds)
+
+    def _take_over(self) -> None:
+        log.info("this process now runs the segment refresh scheduler")
+        scheduler = BackgroundScheduler(
+            jobstores={
+                "default": _SharedEngineJobStore(engine=self._engine, tablename="apscheduler_jobs"),
+                "memory": MemoryJobStore(),
+            },
+            job_defaults={
+                "coalesce": True,
+                "misfire_grace_time": int(MISFIRE_GRACE.total_seconds()),
+                "max_instances": 1,
+            },
+            timezone="UTC",
+        )
+        # Paused while the jobs are brought in line with the schedules, then everything due runs.
+        scheduler.start(paused=True)
+        with self._lock:
+            self._scheduler = scheduler
+        self.sync_jobs()
+        scheduler.add_job(
+            self._maintain,
+            "interval",
+            seconds=self._sync_seconds,
+            id="segbot:maintain",
+            jobstore="memory",
+            replace_existing=True,
+        )
+        scheduler.resume()
+        # A notification lost to a crash between refresh and post goes out now, without a new refresh.
+        retry_notifications(self.runtime)
+
+    def _maintain(self) -> None:
+        self.sync_jobs()
+        retry_notifications(self.runtime)
+
+    def _step_down(self) -> None:
+        with self._lock:
+            scheduler, self._scheduler = self._scheduler, None
+        if scheduler is not None:
+            scheduler.shutdown(wait=True)
+        self._leadership.release()

@@ -1,0 +1,296 @@
+"""Scheduled refreshes end to end: the job fires, the segment is refreshed once, Slack hears about it once.
+
+Jobs are fired by calling the job function (or by a scheduler finding a run it missed), never by
+waiting for wall-clock time; Slack is the fake Web API on loopback.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clients import make_web_client
+from bot.scheduler import (
+    RefreshScheduler,
+    SchedulerRuntime,
+    install_runtime,
+    refresh_and_notify,
+    run_schedule,
+)
+from bot.scheduler.runs import retry_notifications, run_scheduled_refresh
+from bot.settings import load_settings
+from commands.context import CommandContext
+from commands.registry import load_registry
+from storage.criteria.ast import Match, Text
+from storage.models import Contact, SegmentRun, Workspace
+from storage.service import actions, journal, segments
+from storage.service.types import ADD
+from tests.factories import add_contact
+from tests.fakes.slack_api import FakeSlackApi, RecordedCall
+
+OWNER = "U0OWNER"
+SEG = "SEG00001"
+
+
+@pytest.fixture
+def runtime(fake_slack: FakeSlackApi, session_factory: sessionmaker[Session]) -> Iterator[SchedulerRuntime]:
+    settings = load_settings(slack_bot_token="xoxb-test", slack_api_url=fake_slack.api_url)
+    made = SchedulerRuntime(
+        session_factory=session_factory, client_for_team=lambda _team: make_web_client(settings), page_size=5
+    )
+    install_runtime(made)
+    yield made
+    install_runtime(None)
+
+
+@pytest.fixture
+def berlin(session_factory: sessionmaker[Session], workspace: Workspace) -> str:
+    """SEG00001 = the Berlin contacts CT0001, CT0002; CT0003 is in Paris. Scheduled through the verb."""
+    with session_factory.begin() as s:
+        acme = add_contact(s, workspace.id, "CT0001", name="Acme", city="Berlin")
+        add_contact(s, workspace.id, "CT0002", name="Ana Berg", company=acme, city="Berlin")
+        add_contact(s, workspace.id, "CT0003", name="Banque Sud", city="Paris")
+        info = segments.create_segment(s, workspace.id, description="Berlin", owner_user_id=OWNER)
+        actions.apply_action(
+            s, workspace.id, info.no, ADD, criteria=Match("city", (Text("Berlin"),)), user_id=OWNER
+        )
+    schedule(session_factory, workspace, "hourly <#C0NEWS|news>")
+    return info.no
+
+
+def schedule(session_factory: sessionmaker[Session], workspace: Workspace, arguments: str) -> None:
+    ctx = CommandContext(
+        session_factory=session_factory, team_id=workspace.team_id, user_id=OWNER, channel_id="C0X"
+    )
+    load_registry().dispatch(f"schedule {SEG} {arguments}", ctx)
+
+
+def move(session_factory: sessionmaker[Session], no: str, city: str) -> None:
+    with session_factory.begin() as s:
+        s.scalars(select(Contact).where(Contact.no == no)).one().city = city
+
+
+def posted_text(call: RecordedCall) -> str:
+    """Every text of a chat.postMessage as the channel reads it."""
+    parts: list[str] = [str(call.params.get("text", ""))]
+
+    def collect(data: Any) -> None:
+        if isinstance(data, dict):
+            if isinstance(data.get("text"), str):
+                parts.append(data["text"])
+            for value in data.values():
+                collect(value)
+        elif isinstance(data, list):
+            for item in data:
+                collect(item)
+
+    collect(call.params.get("blocks"))
+    return "\n".join(parts)
+
+
+def run_count(session_factory: sessionmaker[Session]) -> int:
+    with session_factory() as s:
+        return len(s.scalars(select(SegmentRun)).all())
+
+
+def refresh_count(session_factory: sessionmaker[Session], workspace: Workspace) -> int:
+    with session_factory() as s:
+        return sum(1 for e in journal.list_journal(s, workspace.id, SEG) if e.kind == "refresh")
+
+
+def test_firing_the_job_posts_one_notification_with_who_entered_and_who_left(
+    runtime: SchedulerRuntime,
+    fake_slack: FakeSlackApi,
+    berlin: str,
+    workspace: Workspace,
+    session_factory: sessionmaker[Session],
+) -> None:
+    move(session_factory, "CT0002", "Paris")
+    move(session_factory, "CT0003", "Berlin")
+    run_scheduled_refresh(workspace.id, berlin)
+    [call] = fake_slack.calls_to("chat.postMessage")
+    assert call.params["channel"] == "C0NEWS"
+    text = posted_text(call)
+    assert "Segment refreshed: SEG00001 Berlin" in text
+    assert "2 → 2" in text and "1 entered and 1 left" in text
+    entered, left = text.split("*Entered*")[1].split("*Left*")
+    assert "CT0003" in entered and "CT0002" not in entered
+    assert "CT0002" in left and "CT0003" not in left
+    with session_factory() as s:
+        segment = segments.segment_page(s, workspace.id, berlin, page=1, page_size=10)
+    assert [r.no for r in segment.rows] == ["CT0001", "CT0003"]
+
+
+def test_a_run_key_done_twice_refreshes_and_posts_once(
+    runtime: SchedulerRuntime,
+    fake_slack: FakeSlackApi,
+    berlin: str,
+    workspace: Workspace,
+    session_factory: sessionmaker[Session],
+) -> None:
+    move(session_factory, "CT0003", "Berlin")
+    at = datetime(2026, 11, 28, 9, 0, 30, tzinfo=UTC)
+    first = run_schedule(runtime, workspace.id, berlin, at=at)
+    move(session_factory, "CT0001", "Paris")
+    # Another process, a retry, or APScheduler firing again for the same hour.
+    again = run_schedule(runtime, workspace.id, berlin, at=at + timedelta(minutes=5))
+    assert first is not None and again is not None
+    assert first.is_new and not again.is_new and again.id == first.id
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
+    assert refresh_count(session_factory, workspace) == 1
+    # The next hour is a new run, which sees CT0001 leave.
+    later = run_schedule(runtime, workspace.id, berlin, at=at + timedelta(hours=1))
+    assert later is not None and later.is_new and later.left == 1
+    assert len(fake_slack.calls_to("chat.postMessage")) == 2
+
+
+def test_nothing_changed_posts_nothing_unless_the_schedule_asks(
+    runtime: SchedulerRuntime,
+    fake_slack: FakeSlackApi,
+    berlin: str,
+    workspace: Workspace,
+    session_factory: sessionmaker[Session],
+) -> None:
+    at = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+    quiet = run_schedule(runtime, workspace.id, berlin, at=at)
+    assert quiet is not None and quiet.is_new
+    assert fake_slack.calls_to("chat.postMessage") == []
+    schedule(session_factory, workspace, "hourly <#C0NEWS|news> --notify-empty")
+    run_schedule(runtime, workspace.id, berlin, at=at + timedelta(hours=1))
+    [call] = fake_slack.calls_to("chat.postMessage")
+    assert "nobody entered or left (2 contacts)" in posted_text(call)
+
+
+def test_slack_answering_429_then_ok_still_gives_one_notification(
+    runtime: SchedulerRuntime,
+    fake_slack: FakeSlackApi,
+    berlin: str,
+    workspace: Workspace,
+    session_factory: sessionmaker[Session],
+) -> None:
+    move(session_factory, "CT0003", "Berlin")
+    fake_slack.rate_limit("chat.postMessage", 1, retry_after=0)
+    run_scheduled_refresh(workspace.id, berlin)
+    assert len(fake_slack.calls_to("chat.postMessage#429")) == 1
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
+
+
+def test_a_post_lost_after_the_refresh_is_retried_without_refreshing_again(
+    runtime: SchedulerRuntime,
+    fake_slack: FakeSlackApi,
+    berlin: str,
+    workspace: Workspace,
+    session_factory: sessionmaker[Session],
+) -> None:
+    move(session_factory, "CT0003", "Berlin")
+    # Slack keeps refusing beyond the client's retries: the refresh stands, the post waits.
+    fake_slack.rate_limit("chat.postMessage", 10, retry_after=0)
+    run = run_schedule(runtime, workspace.id, berlin, at=datetime.now(UTC))
+    assert run is not None and run.entered == 1
+    assert fake_slack.calls_to("chat.postMessage") == []
+    fake_slack.rate_limit("chat.postMessage", 0)
+    assert retry_notifications(runtime) == 1
+    assert retry_notifications(runtime) == 0
+    [call] = fake_slack.calls_to("chat.postMessage")
+    assert "CT0003" in posted_text(call)
+    assert refresh_count(session_factory, workspace) == 1
+
+
+def test_refresh_by_hand_with_notify_posts_to_the_scheduled_channel_even_when_nothing_changed(
+    runtime: SchedulerRuntime, fake_slack: FakeSlackApi, berlin: str, workspace: Workspace
+) -> None:
+    run, ts = refresh_and_notify(runtime, workspace.id, berlin.lower(), user_id="U0CLI")
+    assert ts is not None and run.trigger == "manual"
+    [call] = fake_slack.calls_to("chat.postMessage")
+    assert call.params["channel"] == "C0NEWS"
+
+
+def _miss_a_run(engine: Engine, job_id: str, *, hours_ago: int) -> None:
+    """Leave the stored job due ``hours_ago`` hours ago, as if the bot had been down since then."""
+    store = SQLAlchemyJobStore(engine=engine, tablename="apscheduler_jobs")
+    offline = BackgroundScheduler(jobstores={"default": store}, timezone="UTC")
+    offline.start(paused=True)
+    offline.modify_job(job_id, next_run_time=datetime.now(UTC) - timedelta(hours=hours_ago, minutes=1))
+    # shutdown would dispose the shared engine's pool; a paused scheduler has nothing to stop.
+    offline.pause()
+
+
+def _scheduler(runtime: SchedulerRuntime, engine: Engine, key: int) -> RefreshScheduler:
+    return RefreshScheduler(runtime, engine, sync_seconds=3600, retry_seconds=0.1, lock_key=key)
+
+
+def test_a_run_missed_while_the_bot_was_down_runs_once_when_it_comes_back(
+    runtime: SchedulerRuntime,
+    fake_slack: FakeSlackApi,
+    berlin: str,
+    workspace: Workspace,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+) -> None:
+    key = random.getrandbits(31)
+    first = _scheduler(runtime, engine, key)
+    first.start()
+    assert first.wait_until_leading(10)
+    first.shutdown()
+    job_id = f"refresh:{workspace.id}:{berlin}"
+    # Five hourly runs missed; coalescing makes them one.
+    _miss_a_run(engine, job_id, hours_ago=5)
+    move(session_factory, "CT0003", "Berlin")
+    restarted = _scheduler(runtime, engine, key)
+    restarted.start()
+    try:
+        fake_slack.wait_for("chat.postMessage", 1, timeout=15)
+        time.sleep(0.5)
+        assert len(fake_slack.calls_to("chat.postMessage")) == 1
+        assert run_count(session_factory) == 1
+        assert refresh_count(session_factory, workspace) == 1
+    finally:
+        restarted.shutdown()
+
+
+def test_two_schedulers_on_postgresql_elect_one_leader_that_posts_each_run_once(
+    runtime: SchedulerRuntime,
+    fake_slack: FakeSlackApi,
+    berlin: str,
+    workspace: Workspace,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("advisory locks elect a leader only on PostgreSQL; SQLite is one process")
+    key = random.getrandbits(31)
+    seed = _scheduler(runtime, engine, key)
+    seed.start()
+    assert seed.wait_until_leading(10)
+    seed.shutdown()
+    _miss_a_run(engine, f"refresh:{workspace.id}:{berlin}", hours_ago=2)
+    move(session_factory, "CT0003", "Berlin")
+    a, b = _scheduler(runtime, engine, key), _scheduler(runtime, engine, key)
+    a.start()
+    b.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not (a.is_leader or b.is_leader) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)  # several retry rounds: the follower must stay a follower
+        assert [a.is_leader, b.is_leader].count(True) == 1
+        fake_slack.wait_for("chat.postMessage", 1, timeout=15)
+        time.sleep(0.5)
+        assert len(fake_slack.calls_to("chat.postMessage")) == 1
+        assert run_count(session_factory) == 1
+        # The leader goes away (its lock's connection closes); the other takes over.
+        leader, follower = (a, b) if a.is_leader else (b, a)
+        leader.shutdown()
+        assert follower.wait_until_leading(10)
+    finally:
+        a.shutdown()
+        b.shutdown()
