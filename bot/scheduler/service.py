@@ -9,6 +9,7 @@ table stays the source of truth; the leader re-derives the jobs from it at start
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 import time
@@ -18,9 +19,12 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
+from bot.clients import make_web_client
 from bot.scheduler.leader import DEFAULT_LOCK_KEY, AdvisoryLockLeadership
 from bot.scheduler.runs import SchedulerRuntime, install_runtime, retry_notifications
+from bot.settings import Settings
 from storage.db import unit_of_work
 from storage.schedule_phrases import make_trigger
 from storage.service import schedules
@@ -172,3 +176,20 @@ class RefreshScheduler:
         if scheduler is not None:
             scheduler.shutdown(wait=True)
         self._leadership.release()
+
+
+def start_refresh_scheduler(
+    settings: Settings, engine: Engine, session_factory: sessionmaker[Session]
+) -> RefreshScheduler:
+    """Wire and start the refresh scheduler for ``segbot run``; it stops (and frees its lock) at exit."""
+    slack = make_web_client(settings)
+    runtime = SchedulerRuntime(
+        session_factory=session_factory,
+        # One bot token serves every workspace this deployment knows.
+        client_for_team=lambda _team_id: slack,
+        page_size=settings.segbot_page_size,
+    )
+    scheduler = RefreshScheduler(runtime, engine)
+    scheduler.start()
+    atexit.register(scheduler.shutdown)
+    return scheduler
