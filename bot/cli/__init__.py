@@ -6,13 +6,15 @@ import sys
 
 import typer
 
-from bot.cli import contacts, db, interactions
+from bot.cli import console, contacts, db, interactions, run
 from storage.errors import SegbotError
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="segbot: contact segments in Slack.")
 app.add_typer(db.app, name="db")
 app.add_typer(contacts.app, name="contacts")
 app.add_typer(interactions.app, name="interactions")
+app.command("run")(run.run)
+app.command("console")(console.console)
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 
 from bot.delivery import answer_safely
 from bot.runtime import Runtime
+from commands.home import build_home_view
 from commands.reply import Reply
 
 log = logging.getLogger(__name__)
@@ -30,8 +31,6 @@ def register(app: App, runtime: Runtime) -> None:
         published: list[bool] = []
 
         def _publish() -> Reply:
-            from commands.home import build_home_view
-
             ctx = runtime.context_for(team_id=team_id, user_id=user_id, channel_id=None, client=client)
             view = build_home_view(ctx.session_factory, ctx.team_id, ctx.user_id)
             client.views_publish(user_id=user_id, view=view)

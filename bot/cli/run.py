@@ -1,0 +1,120 @@
+"""``segbot run``: migrate, then serve Slack over Socket Mode or HTTP, or the console when offline."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import typer
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.settings import Settings, SettingsError, load_settings
+from storage.db import make_engine, make_session_factory, unit_of_work
+from storage.migrate import upgrade
+from storage.models import Contact, Workspace
+
+log = logging.getLogger(__name__)
+
+DEMO_TEAM = "TDEMO"
+DEMO_CONTACTS = 500
+OFFLINE_HINT = (
+    "No Slack credentials found, so segbot runs offline on demo data.\n"
+    "To connect Slack set SLACK_BOT_TOKEN and SLACK_APP_TOKEN (Socket Mode), or SLACK_BOT_TOKEN and\n"
+    "SLACK_SIGNING_SECRET with --http (see README, 'Connecting Slack').\n"
+)
+
+
+def run(
+    http: bool = typer.Option(False, "--http", help="Serve Slack's requests over HTTP (also SEGBOT_HTTP=1)."),
+    host: str = typer.Option("0.0.0.0", "--host", help="HTTP mode: interface to listen on."),
+    port: int = typer.Option(3000, "--port", help="HTTP mode: port to listen on."),
+) -> None:
+    """Run the bot: Socket Mode with SLACK_APP_TOKEN, HTTP with --http, the console without Slack."""
+    settings = load_settings()
+    engine = _engine(settings)
+    upgrade(engine)
+    session_factory = make_session_factory(engine)
+    http = http or settings.segbot_http
+    if not settings.has_slack_credentials and not http:
+        from bot.cli.console import run_console
+
+        team = ensure_demo_workspace(session_factory)
+        typer.echo(OFFLINE_HINT, err=True)
+        run_console(settings, session_factory, team)
+        return
+    serve_slack(settings, engine, session_factory, http=http, host=host, port=port)
+
+
+def serve_slack(
+    settings: Settings,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    *,
+    http: bool,
+    host: str,
+    port: int,
+) -> None:
+    """Connect to Slack and serve until interrupted."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from slack_bolt.error import BoltError
+
+    from bot.app import create_app
+    from commands.registry import load_registry
+
+    if http and settings.slack_signing_secret is None:
+        raise SettingsError(
+            "SLACK_SIGNING_SECRET is required in HTTP mode: it proves a request comes from Slack"
+        )
+    if not http and settings.slack_app_token is None:
+        raise SettingsError("set SLACK_APP_TOKEN for Socket Mode, or run with --http (SEGBOT_HTTP=1)")
+    try:
+        app = create_app(settings, session_factory, load_registry())
+    except BoltError as exc:
+        # Bolt's message names the failing auth.test; never the token itself.
+        raise SettingsError(f"Slack refused SLACK_BOT_TOKEN: {exc}") from None
+    from bot.scheduler import start_refresh_scheduler
+
+    # Scheduled refreshes run beside the listeners; with several processes only one leads (README).
+    start_refresh_scheduler(settings, engine, session_factory)
+    if http:
+        from bot.http import make_wsgi_app, serve_http
+
+        serve_http(make_wsgi_app(app, engine), host=host, port=port)
+    else:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        assert settings.slack_app_token is not None
+        SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
+
+
+def ensure_demo_workspace(
+    session_factory: sessionmaker[Session], *, count: int = DEMO_CONTACTS
+) -> str | None:
+    """The team to show offline: the only workspace, or a demo one filled with generated contacts."""
+    from storage.demo import generate_demo
+
+    with unit_of_work(session_factory) as session:
+        teams = session.scalars(select(Workspace.team_id)).all()
+        if len(teams) > 1:
+            return None  # the console asks for --team; `segbot console --team T` picks one
+        if teams:
+            workspace = session.scalars(select(Workspace)).one()
+        else:
+            workspace = Workspace(team_id=DEMO_TEAM, name="Demo")
+            session.add(workspace)
+            session.flush()
+        has_contacts = session.scalar(
+            select(func.count()).select_from(Contact).where(Contact.workspace_id == workspace.id)
+        )
+        if not has_contacts:
+            generate_demo(session, workspace.id, count=count, seed=1)
+        return workspace.team_id
+
+
+def _engine(settings: Settings) -> Engine:
+    kwargs: dict[str, Any] = {}
+    if settings.database_url.startswith("postgresql"):
+        # One connection per busy listener thread, so a burst of commands does not queue on the pool.
+        kwargs.update(pool_size=20, max_overflow=20)
+    return make_engine(settings.database_url, **kwargs)
