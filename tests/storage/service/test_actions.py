@@ -13,7 +13,14 @@ from tests.storage.service.conftest import TODAY, World, crit, members, new_segm
 
 def _apply(session: Session, world: World, seg: str, kind: str, expr=None, **options: bool) -> None:
     actions.apply_action(
-        session, world.workspace_id, seg, kind, criteria=expr, options=ActionOptions(**options), user_id="U1", today=TODAY
+        session,
+        world.workspace_id,
+        seg,
+        kind,
+        criteria=expr,
+        options=ActionOptions(**options),
+        user_id="U1",
+        today=TODAY,
     )
 
 
@@ -39,7 +46,13 @@ def test_add_skips_contacts_already_in_the_segment(session, world):
     seg = new_segment(session, world)
     _apply(session, world, seg, "add", crit("no", "CT001"))
     result = actions.apply_action(
-        session, world.workspace_id, seg, "add", criteria=crit("no", "CT001", "CT002"), user_id="U1", today=TODAY
+        session,
+        world.workspace_id,
+        seg,
+        "add",
+        criteria=crit("no", "CT001", "CT002"),
+        user_id="U1",
+        today=TODAY,
     )
     assert (result.added, result.size_after) == (1, 2)
 
@@ -103,7 +116,9 @@ def test_include_and_remove_named_contacts_case_insensitively(session, world):
         session, world.workspace_id, seg, "include", contact_nos=["ct011", "CT040"], user_id="U1"
     )
     assert included.added == 2  # an explicitly named contact is included even when excluded
-    removed = actions.apply_action(session, world.workspace_id, seg, "remove", contact_nos=["CT040"], user_id="U1")
+    removed = actions.apply_action(
+        session, world.workspace_id, seg, "remove", contact_nos=["CT040"], user_id="U1"
+    )
     assert (removed.removed, removed.size_after) == (1, 1)
     assert members(session, world, seg) == {"CT011"}
 
@@ -167,6 +182,8 @@ def test_who_an_action_added_pages_by_contact_number(session, world):
         session, world.workspace_id, seg, "add", criteria=crit("country", "DK"), user_id="U1", today=TODAY
     )
     assert result.seq is not None
-    second = actions.action_changes_page(session, world.workspace_id, seg, result.seq, change=1, page=2, page_size=3)
+    second = actions.action_changes_page(
+        session, world.workspace_id, seg, result.seq, change=1, page=2, page_size=3
+    )
     assert [row.no for row in second.rows] == ["CT040"]
     assert (second.total, second.pages) == (4, 2)

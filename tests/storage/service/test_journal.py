@@ -1,0 +1,150 @@
+"""The journal, saved criteria, reuse and refresh."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from storage.criteria.ast import Compare, Today
+from storage.errors import ConflictError, NotFoundError, ValidationError
+from storage.models import Contact, SegmentAction
+from storage.service import actions, journal, saved
+from storage.service.types import ActionOptions
+from tests.factories import add_contact
+from tests.storage.service.conftest import TODAY, World, crit, members, new_segment
+
+
+def _apply(session: Session, world: World, seg: str, kind: str, expr=None, *, today: date = TODAY, **kw):
+    options = ActionOptions(**{k: kw.pop(k) for k in list(kw) if k in ActionOptions.__dataclass_fields__})
+    return actions.apply_action(
+        session,
+        world.workspace_id,
+        seg,
+        kind,
+        criteria=expr,
+        options=options,
+        user_id="U7",
+        today=today,
+        **kw,
+    )
+
+
+def test_the_journal_records_each_action_with_its_criteria_options_and_counts(session, world):
+    seg = new_segment(session, world)
+    _apply(session, world, seg, "add", crit("country", "DK"), expand_companies=True)
+    _apply(session, world, seg, "remove", contact_nos=["CT040"])
+    entries = journal.list_journal(session, world.workspace_id, seg)
+    assert [(e.seq, e.kind, e.criteria_text) for e in entries] == [
+        (1, "add", "country:DK"),
+        (2, "remove", None),
+    ]
+    assert entries[0].options == ActionOptions(expand_companies=True)
+    assert (entries[0].added, entries[0].removed, entries[0].size_after) == (5, 0, 5)
+    assert entries[1].contact_nos == ("CT040",)
+    assert (entries[1].added, entries[1].removed, entries[1].size_after) == (0, 1, 4)
+    assert entries[1].user_id == "U7"
+
+
+def test_undone_actions_leave_the_journal(session, world):
+    seg = new_segment(session, world)
+    _apply(session, world, seg, "add", crit("country", "DK"))
+    _apply(session, world, seg, "refine", crit("no", "CT001"))
+    actions.undo_last(session, world.workspace_id, seg, user_id="U7")
+    assert [e.kind for e in journal.list_journal(session, world.workspace_id, seg)] == ["add"]
+
+
+def test_relative_dates_stay_relative_in_the_journal_and_on_refresh(session, world):
+    ws = world.workspace_id
+    add_contact(session, ws, "CT060", person=True, created=TODAY - timedelta(days=10))
+    add_contact(session, ws, "CT061", person=True, created=TODAY - timedelta(days=40))
+    seg = new_segment(session, world)
+    _apply(session, world, seg, "add", Compare("created", ">=", Today(-30, "d")))
+    assert members(session, world, seg) == {"CT060"}
+    action = session.query(SegmentAction).one()
+    assert action.criteria_text == "created:>=today-30d"
+    assert action.criteria["value"] == {"today": -30, "unit": "d"}
+
+    later = TODAY + timedelta(days=25)
+    add_contact(session, ws, "CT062", person=True, created=later - timedelta(days=1))
+    result = actions.refresh_segment(session, ws, seg, user_id="U7", today=later)
+    assert [r.no for r in result.entered.rows] == ["CT062"]
+    assert [r.no for r in result.left.rows] == ["CT060"]
+    assert (result.size_before, result.size_after) == (1, 1)
+
+
+def test_refresh_replays_the_journal_from_empty_against_todays_data(session, world):
+    ws = world.workspace_id
+    seg = new_segment(session, world)
+    _apply(session, world, seg, "add", crit("country", "DK"))
+    _apply(session, world, seg, "include", contact_nos=["CT002"])
+    _apply(session, world, seg, "reduce", crit("no", "CT010"))
+    before = members(session, world, seg)
+    session.execute(update(Contact).where(Contact.no == "CT040").values(country="SE"))
+    add_contact(session, ws, "CT050", name="New", person=True, country="DK")
+
+    result = actions.refresh_segment(session, ws, seg, user_id="U7", today=TODAY)
+    assert (result.entered.total, result.left.total) == (1, 1)
+    assert [r.no for r in result.entered.rows] == ["CT050"]
+    assert [r.no for r in result.left.rows] == ["CT040"]
+    assert members(session, world, seg) == before - {"CT040"} | {"CT050"}
+    assert journal.list_journal(session, ws, seg)[-1].kind == "refresh"
+
+    # A refresh is journalled like any action, so it can be undone.
+    actions.undo_last(session, ws, seg, user_id="U7")
+    assert members(session, world, seg) == before
+    # And refreshing again with nothing changed changes nothing.
+    again = actions.refresh_segment(session, ws, seg, user_id="U7", today=TODAY)
+    quiet = actions.refresh_segment(session, ws, seg, user_id="U7", today=TODAY)
+    assert again.entered.total == 1
+    assert (quiet.entered.total, quiet.left.total) == (0, 0)
+
+
+def test_saved_criteria_replay_on_another_segment_as_one_undoable_action(session, world):
+    ws = world.workspace_id
+    source = new_segment(session, world)
+    _apply(session, world, source, "add", crit("industry", "RETAIL"), expand_companies=True)
+    _apply(session, world, source, "add", crit("no", "CT040"))
+    _apply(session, world, source, "refine", crit("country", "DK"))
+    assert saved.save_criteria(session, ws, source, "dk-retail", description="DK retail", user_id="U7") == 3
+    assert saved.list_saved_criteria(session, ws) == [("DK-RETAIL", "DK retail", 3)]
+
+    target = new_segment(session, world)
+    _apply(session, world, target, "include", contact_nos=["CT002"])
+    result = _apply(session, world, target, "reuse", saved_code="dk-retail")
+    # The steps run on the target as it stands: the refine drops its US company too.
+    assert members(session, world, target) == members(session, world, source)
+    assert (result.kind, result.added, result.removed) == ("reuse", 4, 1)
+    entries = journal.list_journal(session, ws, target)
+    assert entries[-1].criteria_text == (
+        "DK-RETAIL: add industry:RETAIL --expand-companies; add no:CT040; refine country:DK"
+    )
+    actions.undo_last(session, ws, target, user_id="U7")
+    assert members(session, world, target) == {"CT002"}
+
+
+def test_a_refresh_replays_a_reuse_step_by_step(session, world):
+    ws = world.workspace_id
+    source = new_segment(session, world)
+    _apply(session, world, source, "add", crit("country", "US"))
+    saved.save_criteria(session, ws, source, "US", user_id="U7")
+    target = new_segment(session, world)
+    _apply(session, world, target, "reuse", saved_code="US")
+    add_contact(session, ws, "CT070", person=True, country="US")
+    result = actions.refresh_segment(session, ws, target, user_id="U7", today=TODAY)
+    assert [r.no for r in result.entered.rows] == ["CT070"]
+
+
+def test_saved_criteria_codes_are_unique_and_must_exist(session, world):
+    ws = world.workspace_id
+    seg = new_segment(session, world)
+    with pytest.raises(ValidationError, match="no criteria"):
+        saved.save_criteria(session, ws, seg, "EMPTY", user_id="U7")
+    _apply(session, world, seg, "add", crit("country", "US"))
+    saved.save_criteria(session, ws, seg, "US", user_id="U7")
+    with pytest.raises(ConflictError, match="already exist"):
+        saved.save_criteria(session, ws, seg, "us", user_id="U7")
+    with pytest.raises(NotFoundError, match="NOPE"):
+        _apply(session, world, seg, "reuse", saved_code="nope")

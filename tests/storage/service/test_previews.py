@@ -1,0 +1,148 @@
+"""Previews capture the exact change; Confirm applies it once, Cancel changes nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import update
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.errors import ConflictError, NotFoundError
+from storage.models import PendingAction
+from storage.service import actions, journal, segments
+from storage.service._common import utc_now
+from tests.factories import add_contact
+from tests.storage.service.conftest import TODAY, World, crit, members, new_segment
+
+
+def _preview_add(session: Session, world: World, seg: str, *values: str, page_size: int = 10):
+    return actions.preview_action(
+        session,
+        world.workspace_id,
+        seg,
+        "add",
+        criteria=crit("country", *values),
+        user_id="U1",
+        page_size=page_size,
+        today=TODAY,
+    )
+
+
+def test_a_preview_counts_and_shows_the_first_page_without_changing_the_segment(session, world):
+    seg = new_segment(session, world)
+    preview = _preview_add(session, world, seg, "DK", page_size=3)
+    assert (preview.added, preview.removed, preview.size_before) == (4, 0, 0)
+    assert [row.no for row in preview.first_page.rows] == ["CT001", "CT010", "CT030"]
+    assert preview.first_page.pages == 2
+    assert preview.criteria_text == "country:DK"
+    assert members(session, world, seg) == set()
+    second = actions.pending_page(session, world.workspace_id, preview.pending_id, page=2, page_size=3)
+    assert [row.no for row in second.rows] == ["CT040"]
+
+
+def test_a_page_shows_a_persons_company_name(session, world):
+    seg = new_segment(session, world)
+    preview = _preview_add(session, world, seg, "US")
+    by_no = {row.no: row for row in preview.first_page.rows}
+    assert by_no["CT012"].company_name == "Acme"
+    assert by_no["CT002"].company_name is None
+
+
+def test_confirm_applies_exactly_what_was_previewed_even_when_the_data_changed_since(session, world):
+    seg = new_segment(session, world)
+    preview = _preview_add(session, world, seg, "DK")
+    add_contact(session, world.workspace_id, "CT050", name="Late", person=True, country="DK")
+    result = actions.confirm_pending(session, world.workspace_id, preview.pending_id, user_id="U1")
+    assert (result.added, result.size_after) == (4, 4)
+    assert "CT050" not in members(session, world, seg)
+
+
+def test_confirming_twice_applies_once_and_then_says_it_was_already_applied(session, world):
+    seg = new_segment(session, world)
+    preview = _preview_add(session, world, seg, "DK")
+    actions.confirm_pending(session, world.workspace_id, preview.pending_id, user_id="U1")
+    with pytest.raises(ConflictError, match="already applied"):
+        actions.confirm_pending(session, world.workspace_id, preview.pending_id, user_id="U1")
+    assert len(journal.list_journal(session, world.workspace_id, seg)) == 1
+    assert segments.get_segment(session, world.workspace_id, seg).size == 4
+
+
+def test_two_processes_confirming_the_same_preview_apply_it_once(
+    session_factory: sessionmaker[Session], workspace
+):
+    with session_factory.begin() as s:
+        add_contact(s, workspace.id, "CT001", country="DK")
+        seg = segments.create_segment(s, workspace.id, description="Race", owner_user_id="U1").no
+        pending_id = actions.preview_action(
+            s, workspace.id, seg, "add", criteria=crit("country", "DK"), user_id="U1"
+        ).pending_id
+    first, second = session_factory(), session_factory()
+    try:
+        # Both read the preview before either writes, as two clicks handled by two processes would.
+        actions.pending_page(first, workspace.id, pending_id, page=1)
+        actions.pending_page(second, workspace.id, pending_id, page=1)
+        actions.confirm_pending(first, workspace.id, pending_id, user_id="U1")
+        first.commit()
+        with pytest.raises(ConflictError):
+            actions.confirm_pending(second, workspace.id, pending_id, user_id="U2")
+        second.rollback()
+    finally:
+        first.close()
+        second.close()
+    with session_factory() as s:
+        assert segments.get_segment(s, workspace.id, seg).size == 1
+        assert len(journal.list_journal(s, workspace.id, seg)) == 1
+
+
+def test_confirm_after_cancel_says_the_preview_was_canceled(session, world):
+    seg = new_segment(session, world)
+    preview = _preview_add(session, world, seg, "DK")
+    actions.cancel_pending(session, world.workspace_id, preview.pending_id, user_id="U1")
+    with pytest.raises(ConflictError, match="canceled"):
+        actions.confirm_pending(session, world.workspace_id, preview.pending_id, user_id="U1")
+    assert members(session, world, seg) == set()
+
+
+def test_a_preview_older_than_a_day_has_expired(session, world):
+    seg = new_segment(session, world)
+    preview = _preview_add(session, world, seg, "DK")
+    session.execute(
+        update(PendingAction)
+        .where(PendingAction.id == preview.pending_id)
+        .values(created_at=utc_now() - timedelta(days=1, minutes=1))
+    )
+    session.expire_all()
+    with pytest.raises(ConflictError, match="expired"):
+        actions.confirm_pending(session, world.workspace_id, preview.pending_id, user_id="U1")
+
+
+def test_a_preview_taken_before_another_change_to_the_segment_is_refused(session, world):
+    seg = new_segment(session, world)
+    stale = _preview_add(session, world, seg, "DK")
+    actions.apply_action(session, world.workspace_id, seg, "include", contact_nos=["CT002"], user_id="U2")
+    with pytest.raises(ConflictError, match="changed since this preview"):
+        actions.confirm_pending(session, world.workspace_id, stale.pending_id, user_id="U1")
+    assert members(session, world, seg) == {"CT002"}
+
+
+def test_a_preview_of_another_workspace_cannot_be_confirmed(session, world):
+    seg = new_segment(session, world)
+    preview = _preview_add(session, world, seg, "DK")
+    with pytest.raises(NotFoundError):
+        actions.confirm_pending(session, world.workspace_id + 1, preview.pending_id, user_id="U1")
+
+
+def test_a_refresh_preview_shows_who_would_enter_and_leave(session, world):
+    seg = new_segment(session, world)
+    actions.apply_action(
+        session, world.workspace_id, seg, "add", criteria=crit("country", "DK"), user_id="U1"
+    )
+    actions.apply_action(session, world.workspace_id, seg, "include", contact_nos=["CT002"], user_id="U1")
+    actions.apply_action(session, world.workspace_id, seg, "remove", contact_nos=["CT040"], user_id="U1")
+    add_contact(session, world.workspace_id, "CT050", name="New", person=True, country="DK")
+    preview = actions.preview_action(session, world.workspace_id, seg, "refresh", user_id="U1")
+    assert (preview.added, preview.removed) == (1, 0)
+    entered = actions.pending_page(session, world.workspace_id, preview.pending_id, page=1, change=1)
+    assert [row.no for row in entered.rows] == ["CT050"]
+    assert members(session, world, seg) == {"CT001", "CT010", "CT030", "CT002"}
