@@ -56,10 +56,10 @@ _OPERATORS: tuple[Op, ...] = (">=", "<=", ">", "<")
 _ENTITY = re.compile(r"&(amp|lt|gt);")
 _ENTITY_CHARS = {"amp": "&", "lt": "<", "gt": ">"}
 
-_NUMBER = re.compile(r"[+-]?(?:\d{1,30}(?:\.\d{0,30})?|\.\d{1,30})")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_TODAY = re.compile(r"today(?:([+-])(\d{1,6})([dwmy]))?", re.IGNORECASE)
-_SEGMENT_NO = re.compile(r"SEG\d{1,10}", re.IGNORECASE)
+_NUMBER = re.compile(r"[+-]?(?:[0-9]{1,30}(?:\.[0-9]{0,30})?|\.[0-9]{1,30})")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_TODAY = re.compile(r"today(?:([+-])([0-9]{1,6})([dwmy]))?", re.IGNORECASE)
+_SEGMENT_NO = re.compile(r"SEG[0-9]{1,10}", re.IGNORECASE)
 _QUESTION = re.compile(r"[\w.\-]+")
 _TYPES = ("company", "person")
 # The largest offset per unit, about a thousand years, keeps every relative date a real date.
