@@ -127,7 +127,12 @@ class RefreshScheduler:
             try:
                 if self._scheduler is None:
                     if self._leadership.try_acquire():
-                        self._take_over()
+                        try:
+                            self._take_over()
+                        except Exception:
+                            # Half a take-over would hold the lock with a paused scheduler: let go.
+                            self._step_down()
+                            raise
                 elif not self._leadership.is_held():
                     self._step_down()
             except Exception:

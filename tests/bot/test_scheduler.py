@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clients import make_web_client
@@ -291,6 +291,37 @@ def test_two_schedulers_on_postgresql_elect_one_leader_that_posts_each_run_once(
         leader, follower = (a, b) if a.is_leader else (b, a)
         leader.shutdown()
         assert follower.wait_until_leading(10)
+    finally:
+        a.shutdown()
+        b.shutdown()
+
+
+def test_when_the_leaders_database_connection_dies_another_process_takes_over(
+    runtime: SchedulerRuntime, engine: Engine
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("advisory locks elect a leader only on PostgreSQL; SQLite is one process")
+    key = random.getrandbits(31)
+    a = _scheduler(runtime, engine, key)
+    a.start()
+    assert a.wait_until_leading(10)
+    b = _scheduler(runtime, engine, key)
+    b.start()
+    try:
+        time.sleep(0.3)
+        assert not b.is_leader
+        # What a crashed process looks like to PostgreSQL: its session ends and the lock goes with it.
+        with engine.begin() as conn:
+            holder = conn.scalar(
+                text("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = :key AND granted"),
+                {"key": key},
+            )
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": holder})
+        assert b.wait_until_leading(10)
+        deadline = time.monotonic() + 5
+        while a.is_leader and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not a.is_leader
     finally:
         a.shutdown()
         b.shutdown()
