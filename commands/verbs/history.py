@@ -158,7 +158,8 @@ def turn_run_page(value: str, ctx: CommandContext) -> Reply:
         reply = run_notification(
             session, run, entered_page=pages[ENTERED], left_page=pages[LEFT], size=page_size(ctx)
         )
-    return Reply(text=reply.text, blocks=reply.blocks, visibility="channel", replace_original=True)
+    # Replaced in place for everyone who sees it; not "channel", which would also post a new copy.
+    return Reply(text=reply.text, blocks=reply.blocks, replace_original=True)
 
 
 def _changes(session: Session, run: RunInfo, change: int, page: int, size: int) -> Page:
