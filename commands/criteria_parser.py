@@ -21,7 +21,8 @@ import difflib
 import re
 from collections.abc import Callable
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+from typing import cast
 
 from storage.criteria.ast import (
     And,
@@ -236,8 +237,6 @@ class _Parser:
             )
         word = self.read_while(lambda c: not (c.isspace() or c in ":(),"))
         if self.peek() != ":":
-            if not word:
-                raise self.error(start, "a field name", "expected a field name before ':'")
             if field_kind(word.lower()) is not None:
                 raise self.error(self.i, "':'", f"expected ':' and a value after '{word}'")
             raise self.error(start, "field:value", f"expected field:value, found '{word}'")
@@ -343,9 +342,7 @@ class _Parser:
             raise self.error(high_at, "a value", "expected a value after '..'")
         low = self.ordered(kind, low_text, at)
         high = self.ordered(kind, high_text, high_at)
-        if (isinstance(low, Number) and isinstance(high, Number) and low.value > high.value) or (
-            isinstance(low, Day) and isinstance(high, Day) and low.value > high.value
-        ):
+        if _is_empty_range(low, high):
             raise self.error(at, "a range", f"the range {low_text}..{high_text} is empty (start after end)")
         return Range(name, low, high)
 
@@ -395,19 +392,25 @@ class _Parser:
         if amount is None:
             return Today()
         offset = int(amount) * (-1 if sign == "-" else 1)
-        unit_key: Unit = unit.lower()  # type: ignore[assignment]
+        unit_key = cast(Unit, unit.lower())
         if abs(offset) > _MAX_OFFSET[unit_key]:
             raise self.error(at, "a smaller offset", f"'{text}' is too far from today")
         return Today(offset, unit_key)
 
 
 def _number(text: str) -> Number | None:
-    if not _NUMBER.fullmatch(text):
-        return None
-    try:
-        return Number(Decimal(text))
-    except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
-        return None
+    # The pattern rather than Decimal() decides: Decimal also reads "1e5", "NaN" and "Infinity".
+    return Number(Decimal(text)) if _NUMBER.fullmatch(text) else None
+
+
+def _is_empty_range(low: Number | Day | Today, high: Number | Day | Today) -> bool:
+    if isinstance(low, Number) and isinstance(high, Number):
+        return low.value > high.value
+    if isinstance(low, Day) and isinstance(high, Day):
+        return low.value > high.value
+    if isinstance(low, Today) and isinstance(high, Today) and low.unit == high.unit:
+        return low.offset > high.offset
+    return False
 
 
 def _suggestion(name: str) -> str:

@@ -164,6 +164,7 @@ ERRORS: list[tuple[str, int, str, str]] = [
     ("created:>today-999999y", 9, "a smaller offset", "too far from today"),
     ("created:2024*", 8, "a date", "expected a date"),
     ("created:2024-01-01..2023-01-01", 8, "a range", "is empty"),
+    ("created:today..today-30d", 8, "a range", "is empty"),
     ("type:org", 5, "company or person", "type is company or person, not 'org'"),
     ("segment:42", 8, "a segment number", "like SEG00001"),
     ("profile.a b:1", 9, "':'", "expected ':' and a value after 'profile.a'"),

@@ -121,7 +121,14 @@ ops = st.sampled_from(["<", "<=", ">", ">="])
 
 
 def _ordered_range(field: str, low: Number | Day | Today, high: Number | Day | Today) -> Range:
-    if isinstance(low, Number | Day) and type(low) is type(high) and low.value > high.value:  # type: ignore[union-attr]
+    """A range the parser accepts: ends in order wherever their order is known without a today."""
+    if isinstance(low, Today) and isinstance(high, Today):
+        ends_in_order = low.unit != high.unit or low.offset <= high.offset
+    elif isinstance(low, Today) or isinstance(high, Today):
+        ends_in_order = True
+    else:
+        ends_in_order = low.value <= high.value  # type: ignore[operator]
+    if not ends_in_order:
         low, high = high, low
     return Range(field, low, high)
 
