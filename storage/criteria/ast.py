@@ -203,8 +203,8 @@ def _to_text(expr: Expr, parent: type | None) -> str:
         return f"{expr.field}:{_value_text(expr.low, expr.field)}..{_value_text(expr.high, expr.field)}"
     if isinstance(expr, Not):
         inner = _to_text(expr.expr, Not)
-        # "--" would read as an option, so a double negation keeps its parentheses.
-        return f"-({inner})" if isinstance(expr.expr, Not) else f"-{inner}"
+        # "--" would read as an option, so a double negation spells the outer one out.
+        return f"NOT {inner}" if isinstance(expr.expr, Not) else f"-{inner}"
     if isinstance(expr, And):
         text = " ".join(_to_text(e, And) for e in expr.items)
         return f"({text})" if parent in (Not, And) else text

@@ -213,6 +213,14 @@ def test_nesting_within_the_limit_parses() -> None:
     assert expr == m("city", "a")
 
 
+def test_a_double_negation_prints_without_reading_as_an_option_or_nesting_deeper() -> None:
+    expr = Not(Not(Not(m("city", "a"))))
+    assert to_text(expr) == "NOT NOT -city:a"
+    assert parse_criteria(to_text(expr)) == expr
+    deepest = "NOT " * (MAX_DEPTH - 1) + "city:a"
+    assert parse_criteria(to_text(parse_criteria(deepest))) == parse_criteria(deepest)
+
+
 def test_relative_dates_stay_relative_in_the_tree() -> None:
     expr = parse_criteria("interacted:>=today-30d")
     assert expr == Compare("interacted", ">=", Today(-30, "d"))
