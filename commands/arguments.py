@@ -19,8 +19,9 @@ _ENTITY_CHARS = {"amp": "&", "lt": "<", "gt": ">"}
 _TYPOGRAPHY = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "—": "--"})
 _DOUBLE_QUOTES = '"“”'
 _SINGLE_QUOTES = "'‘’"
-# An option is a word starting with two dashes, or with the dash a Slack client made of them.
-_OPTION = re.compile(r"(?:--|[—–])[^\s]*")
+# An option is a word of two dashes, or the dash a Slack client made of them, and a name. A dash
+# on its own is punctuation ("Q3 — key accounts").
+_OPTION = re.compile(r"(?:--|[—–])[A-Za-z][\w-]*")
 _CHANNEL_MENTION = re.compile(r"<#([CG][A-Z0-9]+)(?:\|([^>]*))?>")
 _CHANNEL_NAME = re.compile(r"#([\w\-.]{1,80})")
 _USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
@@ -164,9 +165,9 @@ def split_new_arguments(text: str) -> tuple[str, str]:
     """``new``'s arguments as (description, criteria text).
 
     The description is the quoted text at the start, or else the words before the first word that
-    begins a criterion: one holding ``:``, starting with ``(`` or ``-``, or the keyword ``NOT``
-    (upper-case only, so "Not yet contacted" stays a description). The criteria text is returned
-    exactly as it appears in ``text``.
+    begins a criterion: one holding ``:``, starting with ``(`` or ``-`` (not a dash on its own), or
+    the keyword ``NOT`` (upper-case only, so "Not yet contacted" stays a description). The criteria
+    text is returned exactly as it appears in ``text``.
     """
     stripped = text.lstrip()
     offset = len(text) - len(stripped)
@@ -178,6 +179,11 @@ def split_new_arguments(text: str) -> tuple[str, str]:
         if closing >= 0:
             return _unquote(text[offset + 1 : closing]).strip(), text[closing + 1 :].strip()
     for start, word in _unquoted_words(text):
-        if ":" in word or word[0] in "(-—–" or word == "NOT":
+        if ":" in word or word[0] == "(" or word == "NOT" or _is_negation(word):
             return " ".join(text[:start].split()), text[start:].strip()
     return " ".join(text.split()), ""
+
+
+def _is_negation(word: str) -> bool:
+    """``-email:*`` or ``-(...)``; a lone dash or a long one is punctuation in a description."""
+    return len(word) > 1 and word[0] == "-" and word[1] not in "-—–"

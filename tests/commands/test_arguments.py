@@ -91,6 +91,11 @@ def test_negated_criteria_are_not_options() -> None:
     assert (rest, found) == ("-email:* NOT city:x", frozenset())
 
 
+def test_a_dash_on_its_own_is_punctuation_not_an_option() -> None:
+    text = "Q3 — key accounts -- north industry:x"
+    assert extract_options(text, ACTION_OPTIONS) == (text, frozenset())
+
+
 def test_an_unknown_option_is_named_with_the_allowed_ones() -> None:
     with pytest.raises(ValidationError) as caught:
         extract_options("city:x --expand-company", ["--entire-companies"])
@@ -155,6 +160,8 @@ def test_users_are_read_from_slack_mentions_only(token: str, user: str | None) -
         ('"Quoted only"', "Quoted only", ""),
         ("'90s leads -email:*", "'90s leads", "-email:*"),
         ("industry:retail", "", "industry:retail"),
+        ("Q3 — key accounts - north -city:oslo", "Q3 — key accounts - north", "-city:oslo"),
+        ("-(city:a OR city:b)", "", "-(city:a OR city:b)"),
         ("", "", ""),
     ],
 )
