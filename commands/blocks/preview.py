@@ -72,29 +72,46 @@ def build_preview_blocks(
     """Header, what will change, the criteria, a page of the affected contacts, paging, Confirm/Cancel."""
     page = page or preview.first_page
     criteria = criteria_text if criteria_text is not None else preview.criteria_text
-    size_after = preview.size_before + preview.added - preview.removed
-    summary = (
-        f"*{describe_change(preview.kind, preview.added, preview.removed)}* "
-        f"(size {preview.size_before:,} → {size_after:,})."
+    return build_decision_blocks(
+        title=segment_title(preview.segment_no, description),
+        summary=change_summary(preview.kind, preview.added, preview.removed, size_before=preview.size_before),
+        echo=_criteria_echo(criteria, preview.options),
+        page=page,
+        pager_target=_pending_target(preview, criteria),
+        confirm=(CONFIRM_ACTION, preview.pending_id),
+        cancel=(CANCEL_ACTION, preview.pending_id),
     )
-    if not preview.added and not preview.removed:
-        summary = f"*{kind_label(preview.kind)} changes nothing*: no contact would enter or leave."
-    blocks: list[Block] = [
-        HeaderBlock(text=segment_title(preview.segment_no, description)),
-        SectionBlock(text=clip_section(summary)),
-    ]
-    echo = _criteria_echo(criteria, preview.options)
+
+
+def change_summary(kind: str, added: int, removed: int, *, size_before: int) -> str:
+    """``*Add will add 12 contacts* (size 30 → 42).``"""
+    if not added and not removed:
+        return f"*{kind_label(kind)} changes nothing*: no contact would enter or leave."
+    size_after = size_before + added - removed
+    return f"*{describe_change(kind, added, removed)}* (size {size_before:,} → {size_after:,})."
+
+
+def build_decision_blocks(
+    *,
+    title: str,
+    summary: str,
+    echo: str,
+    page: Page,
+    pager_target: dict[str, Any],
+    confirm: tuple[str, str],
+    cancel: tuple[str, str],
+) -> list[Block]:
+    """The layout of every preview: what will change, a page of whom, paging, then Confirm/Cancel."""
+    blocks: list[Block] = [HeaderBlock(text=clip_header(title)), SectionBlock(text=clip_section(summary))]
     if echo:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=echo)]))
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip_section(echo))]))
     contact_blocks = build_contact_blocks(page, empty_text="No contacts are affected.")
-    pager = build_pager(_pending_target(preview, criteria), page, block_id="pager")
+    pager = build_pager(pager_target, page, block_id="pager")
     buttons = ActionsBlock(
         block_id="decision",
         elements=[
-            ButtonElement(
-                text="Confirm", action_id=CONFIRM_ACTION, value=preview.pending_id, style="primary"
-            ),
-            ButtonElement(text="Cancel", action_id=CANCEL_ACTION, value=preview.pending_id),
+            ButtonElement(text="Confirm", action_id=confirm[0], value=confirm[1], style="primary"),
+            ButtonElement(text="Cancel", action_id=cancel[0], value=cancel[1]),
         ],
     )
     room = MAX_MESSAGE_BLOCKS - len(blocks) - len(pager) - 2

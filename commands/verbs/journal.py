@@ -1,20 +1,34 @@
 """`criteria SEG`, `save SEG CODE [description]` and `undo SEG`: the journal of a segment's actions.
 
-Undo is Business Central's Go Back: it reverts the last journalled action at once and can be
-repeated; its outcome is announced in the channel like a confirmed change.
+Undo is Business Central's Go Back: it reverts the last journalled action and can be repeated.
+Like every change to a segment's lines it is previewed first (whom it takes out and puts back);
+Confirm carries the action's number, so it undoes that action once and never a later one.
 """
 
 from __future__ import annotations
 
-from commands.blocks.limits import escape_mrkdwn
-from commands.blocks.preview import build_outcome_blocks, outcome_text
+from slack_sdk.models.blocks import SectionBlock
+
+from commands.blocks.limits import clip, clip_section, escape_mrkdwn
+from commands.blocks.preview import (
+    build_decision_blocks,
+    change_summary,
+    contacts_count,
+    describe_change,
+    kind_label,
+    segment_title,
+)
 from commands.blocks.segments import build_journal_blocks, journal_line
-from commands.common import segment_no, split_first, workspace_session
+from commands.common import page_size, segment_no, split_first, workspace_session
 from commands.context import CommandContext
 from commands.registry import Registry, Verb
 from commands.reply import Reply
-from storage.errors import ValidationError
+from storage.errors import ConflictError, ValidationError
 from storage.service import actions, journal, saved, segments
+from storage.service.types import ActionResult, JournalEntry
+
+UNDO_ACTION = "segbot:undo"
+UNDO_CANCEL_ACTION = "segbot:undo-cancel"
 
 
 def criteria(text: str, ctx: CommandContext) -> Reply:
@@ -51,19 +65,83 @@ def save(text: str, ctx: CommandContext) -> Reply:
 
 
 def undo(text: str, ctx: CommandContext) -> Reply:
-    """Revert the last journalled action of the segment."""
+    """Preview reverting the last journalled action of the segment, with Confirm/Cancel."""
     token, extra = split_first(text)
     no = segment_no(token, usage="undo SEG")
     if extra:
         raise ValidationError(f"unexpected '{extra}'. Usage: /segment undo SEG")
+    return undo_preview_reply(ctx, no)
+
+
+def undo_preview_reply(ctx: CommandContext, no: str, *, page: int = 1, seq: int | None = None) -> Reply:
+    """What undoing the last action would change: out go whom it added, back come whom it removed.
+
+    ``seq`` is the action a paged preview was drawn for; when it is no longer the last one the
+    preview is stale and says so instead of showing another action's contacts.
+    """
     with workspace_session(ctx) as (session, workspace_id):
+        info = segments.get_segment(session, workspace_id, no)
+        last = _last_action(journal.list_journal(session, workspace_id, no), no, seq=seq)
+        # The contacts undo takes out are the ones the action added; show those first, if any.
+        change = 1 if last.added else -1
+        rows = actions.action_changes_page(
+            session, workspace_id, no, last.seq, change=change, page=page, page_size=page_size(ctx)
+        )
+    blocks = build_decision_blocks(
+        title=segment_title(info.no, info.description),
+        summary=change_summary("undo", last.removed, last.added, size_before=info.size),
+        echo=f"Undo {journal_line(last)}",
+        page=rows,
+        pager_target={"u": last.seq, "s": info.no},
+        confirm=(UNDO_ACTION, f"{info.no}:{last.seq}"),
+        cancel=(UNDO_CANCEL_ACTION, info.no),
+    )
+    text = f"{info.no}: {describe_change('undo', last.removed, last.added)}"
+    return Reply(text=text, blocks=tuple(blocks), replace_original=page > 1 or seq is not None)
+
+
+def _last_action(entries: list[JournalEntry], no: str, *, seq: int | None) -> JournalEntry:
+    if not entries:
+        raise ValidationError(f"{no} has no action left to undo.")
+    if seq is not None and entries[-1].seq != seq:
+        raise ConflictError(
+            f"{no} changed since this preview: action {seq} is no longer the last one, "
+            f"so nothing was undone. Run `/segment undo {no}` again."
+        )
+    return entries[-1]
+
+
+def confirm_undo(value: str, ctx: CommandContext) -> Reply:
+    """Undo the previewed action, once: a second press finds it is no longer the last action."""
+    token, _, seq_text = value.partition(":")
+    no = segment_no(token, usage="undo SEG")
+    if not seq_text.isdigit():
+        raise ValidationError("This Undo button is broken; run `/segment undo SEG` again.")
+    with workspace_session(ctx) as (session, workspace_id):
+        _last_action(journal.list_journal(session, workspace_id, no), no, seq=int(seq_text))
         result = actions.undo_last(session, workspace_id, no, user_id=ctx.user_id)
         info = segments.get_segment(session, workspace_id, no)
+    text = undo_text(result, description=info.description, user_id=ctx.user_id)
     return Reply(
-        text=outcome_text(result, description=info.description, user_id=ctx.user_id),
-        blocks=tuple(build_outcome_blocks(result, description=info.description, user_id=ctx.user_id)),
+        text=text,
+        blocks=(SectionBlock(text=clip_section(text)),),
         visibility="channel",
+        replace_original=True,
+        announce=True,
     )
+
+
+def undo_text(result: ActionResult, *, description: str, user_id: str) -> str:
+    title = escape_mrkdwn(clip(f"{result.segment_no} {description}".strip(), 200))
+    return (
+        f"<@{user_id}> undid action {result.seq} (*{kind_label(result.kind)}*) of *{title}*: "
+        f"took out {contacts_count(result.removed)}, put back {contacts_count(result.added)}. "
+        f"New size: *{result.size_after:,}*."
+    )
+
+
+def cancel_undo(value: str, ctx: CommandContext) -> Reply:
+    return Reply(text=f"Canceled: nothing was undone in {value[:20]}.", replace_original=True)
 
 
 def register(registry: Registry) -> None:
@@ -87,6 +165,8 @@ def register(registry: Registry) -> None:
             examples=('save SEG00001 RETAIL "Retail in Berlin"',),
         )
     )
+    registry.register_action(UNDO_ACTION, confirm_undo)
+    registry.register_action(UNDO_CANCEL_ACTION, cancel_undo)
     registry.add(
         Verb(
             name="undo",

@@ -2,7 +2,8 @@
 
 The value is compact JSON: ``{"s":"SEG00001","p":2}`` pages a segment's contacts,
 ``{"id":"<pending id>",...,"p":2}`` a preview, and ``{"s":"SEG00001","q":3,"c":1,"p":2}`` who
-entered (``c`` 1) or left (``c`` -1) in journalled action ``q``, as refresh notifications show.
+entered (``c`` 1) or left (``c`` -1) in journalled action ``q``, as refresh notifications show,
+and ``{"u":3,"s":"SEG00001","p":2}`` the preview of undoing action 3.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from commands.common import page_size, segment_no, workspace_session
 from commands.context import CommandContext
 from commands.registry import Registry
 from commands.reply import Reply
+from commands.verbs.journal import undo_preview_reply
 from commands.verbs.segments import show_reply
 from storage.errors import ValidationError
 from storage.service import actions, segments
@@ -41,6 +43,8 @@ def turn_page(value: str, ctx: CommandContext) -> Reply:
     if "id" in target:
         return _pending_page(target, page, ctx)
     no = segment_no(str(target.get("s", "")), usage="show SEG")
+    if "u" in target:
+        return undo_preview_reply(ctx, no, page=page, seq=int(target["u"]))
     if "q" in target:
         return _change_page(no, int(target["q"]), int(target.get("c", 1)), page, ctx)
     return show_reply(ctx, no, page=page, replace_original=True)

@@ -93,16 +93,38 @@ def test_include_and_remove_name_contacts(registry: Registry, ctx, crm) -> None:
     assert "Cara Lind" in rendered(registry.dispatch("show SEG00001", ctx))
 
 
-def test_undo_reverts_the_last_action_and_is_repeatable(registry: Registry, ctx, crm) -> None:
+def test_undo_previews_then_reverts_the_last_action_and_is_repeatable(registry: Registry, ctx, crm) -> None:
     press(registry, registry.dispatch("new Berlin city:berlin", ctx), "Confirm", ctx)
     press(registry, registry.dispatch("reduce SEG00001 -email:*", ctx), "Confirm", ctx)
 
-    first = registry.dispatch("undo SEG00001", ctx)
-    second = registry.dispatch("undo SEG00001", ctx)
+    preview = registry.dispatch("undo SEG00001", ctx)
+    assert "Undo will add 4 contacts" in preview.text
+    assert "Ben Kurz" in rendered(preview) and "2. *Reduce*" in rendered(preview)
+    assert set(buttons(preview)) == {"Confirm", "Cancel"}
+    assert size_of(registry, ctx).endswith(": 2 contacts")
 
-    assert "New size: *6*" in first.text
-    assert "New size: *0*" in second.text
-    assert first.visibility == "channel"
+    first = press(registry, preview, "Confirm", ctx)
+    with pytest.raises(ConflictError):
+        press(registry, preview, "Confirm", ctx)
+    second = press(registry, registry.dispatch("undo SEG00001", ctx), "Confirm", ctx)
+
+    assert first.announce and "New size: *6*" in first.text
+    assert "took out 6 contacts" in second.text and "New size: *0*" in second.text
+    with pytest.raises(ValidationError, match="no action left"):
+        registry.dispatch("undo SEG00001", ctx)
+
+
+def test_a_stale_undo_preview_undoes_nothing(registry: Registry, ctx, crm) -> None:
+    press(registry, registry.dispatch("new Berlin city:berlin", ctx), "Confirm", ctx)
+    preview = registry.dispatch("undo SEG00001", ctx)
+    press(registry, registry.dispatch("include SEG00001 CT0007", ctx), "Confirm", ctx)
+
+    with pytest.raises(ConflictError, match="no longer the last"):
+        press(registry, preview, "Confirm", ctx)
+    canceled = press(registry, preview, "Cancel", ctx)
+
+    assert "nothing was undone" in canceled.text
+    assert size_of(registry, ctx).endswith(": 7 contacts")
 
 
 def test_refresh_previews_what_todays_data_changes(

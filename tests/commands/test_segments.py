@@ -141,3 +141,17 @@ def test_malformed_arguments_name_the_usage(registry: Registry, ctx, crm) -> Non
     for text in bad:
         with pytest.raises(ValidationError):
             registry.dispatch(text, ctx)
+
+
+def test_paging_an_undo_preview_keeps_confirm_and_cancel(registry: Registry, ctx, crm) -> None:
+    small = CommandContext(
+        session_factory=ctx.session_factory, team_id=ctx.team_id, user_id=ctx.user_id, page_size=4
+    )
+    make_segment(registry, small, "new Berlin city:berlin")
+
+    page_two = press(registry, registry.dispatch("undo SEG00001", small), "Next", small)
+    outcome = press(registry, page_two, "Confirm", small)
+
+    assert set(buttons(page_two)) == {"Previous", "Confirm", "Cancel"}
+    assert "Contacts 5-6 of 6" in rendered(page_two)
+    assert "New size: *0*" in outcome.text
