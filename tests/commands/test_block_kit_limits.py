@@ -138,3 +138,19 @@ def test_a_workspace_with_thousands_of_segments_lists_what_fits_and_counts_the_r
     listed = shown.count("*SEG")
     assert 0 < listed < 3000
     assert f"{3000 - listed:,} more not shown" in shown
+
+
+def test_a_preview_of_very_long_criteria_pages_with_short_button_values(registry: Registry, ctx, crm) -> None:
+    small = CommandContext(
+        session_factory=ctx.session_factory, team_id=ctx.team_id, user_id=OWNER, page_size=2
+    )
+    criteria = " OR ".join([f"name:{'z' * 150}{i}" for i in range(40)] + ["city:berlin"])
+
+    preview = registry.dispatch(f"new Long {criteria}", small)
+    page_two = press(registry, preview, "Next", small)
+
+    assert "Add will add 6 contacts" in preview.text
+    for reply in (preview, page_two):
+        assert_within_block_kit_limits(reply)
+    assert "Contacts 3-4 of 6" in rendered(page_two)
+    assert "name:zzz" in rendered(page_two)

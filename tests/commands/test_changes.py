@@ -179,3 +179,12 @@ def test_an_unknown_segment_or_option_is_an_error(registry: Registry, ctx, crm) 
         registry.dispatch("add SEG00001 city:berlin --entire-companies", ctx)
     with pytest.raises(ValidationError, match="Usage"):
         registry.dispatch("add SEG00001", ctx)
+
+
+def test_new_with_a_description_only_creates_an_empty_segment(registry: Registry, ctx) -> None:
+    reply = registry.dispatch("new Shop &amp; Co leads", ctx)
+
+    assert reply.text.startswith("Created SEG00001 Shop & Co leads.")
+    assert size_of(registry, ctx) == "SEG00001 Shop & Co leads: 0 contacts"
+    with pytest.raises(ValidationError, match="no criteria"):
+        registry.dispatch("new Other --expand-companies", ctx)
