@@ -55,10 +55,21 @@ def bot_settings(fake: FakeSlackApi, engine: Engine) -> Settings:
 
 def _serve(wsgi: Callable[..., object]) -> tuple[str, Callable[[], None]]:
     server = waitress.create_server(wsgi, host="127.0.0.1", port=0, threads=8, ident="segbot-test")
-    thread = threading.Thread(target=server.run, name="segbot-http", daemon=True)
+    stopping = threading.Event()
+
+    def _run() -> None:
+        try:
+            server.run()
+        except OSError:
+            # Closing the socket under waitress's select() is how it stops; only then is this expected.
+            if not stopping.is_set():
+                raise
+
+    thread = threading.Thread(target=_run, name="segbot-http", daemon=True)
     thread.start()
 
     def _stop() -> None:
+        stopping.set()
         server.close()
         thread.join(timeout=5)
 
