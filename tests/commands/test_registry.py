@@ -116,3 +116,14 @@ def test_a_verb_name_cannot_be_registered_twice() -> None:
     register_hello(plugged)
     with pytest.raises(ValueError, match="already registered"):
         register_hello(plugged)
+
+
+def test_a_button_goes_to_the_handler_with_the_longest_matching_prefix(ctx) -> None:
+    routed = Registry()
+    routed.register_action("segbot:page", lambda value, ctx: Reply(text=f"page {value}"))
+    routed.register_action("segbot:page:run", lambda value, ctx: Reply(text=f"run {value}"))
+
+    assert routed.handle_action("segbot:page:next", "2", ctx).text == "page 2"
+    assert routed.handle_action("segbot:page:run:entered:next", "3", ctx).text == "run 3"
+    with pytest.raises(ValidationError):
+        routed.handle_action("segbot:pager", "1", ctx)
