@@ -77,6 +77,10 @@ def serve_slack(
 
     # Scheduled refreshes run beside the listeners; with several processes only one leads (README).
     start_refresh_scheduler(settings, engine, session_factory)
+    from bot.scheduler import start_refresh_scheduler
+
+    # Every process starts one; on PostgreSQL only the advisory-lock leader runs the jobs.
+    start_refresh_scheduler(settings, engine, session_factory)
     if http:
         from bot.http import make_wsgi_app, serve_http
 

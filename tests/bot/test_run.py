@@ -1,0 +1,132 @@
+"""``segbot run`` as a process: migrates, serves HTTP under waitress, or explains what is missing."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.bot.slack_harness import SIGNING_SECRET, SlackSimulator
+from tests.fakes.slack_api import FakeSlackApi, message_text
+
+SEGBOT = [sys.executable, "-c", "from bot.cli import main; main()"]
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SEGBOT_", "DATABASE_URL"))}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'segbot.db'}"
+    env.update(extra)
+    return env
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_healthy(url: str, process: subprocess.Popen[str], timeout: float = 30.0) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"segbot run exited: {process.communicate()[1]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return int(response.status)
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.2)
+    raise AssertionError("segbot run did not answer /healthz in time")
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeSlackApi]:
+    with FakeSlackApi() as fake:
+        yield fake
+
+
+def test_run_http_migrates_serves_health_and_answers_a_signed_command(
+    tmp_path: Path, fake: FakeSlackApi
+) -> None:
+    port = _free_port()
+    env = _env(
+        tmp_path,
+        SLACK_BOT_TOKEN="xoxb-test",
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=fake.api_url,
+    )
+    process = subprocess.Popen(
+        [*SEGBOT, "run", "--http", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert _wait_healthy(f"http://127.0.0.1:{port}/healthz", process) == 200
+        sim = SlackSimulator(events_url=f"http://127.0.0.1:{port}/slack/events", fake=fake)
+
+        reply = sim.reply_to("help")
+
+        assert "/segment new" in message_text(reply)
+        assert fake.calls_to("auth.test"), "the token is checked at start-up"
+    finally:
+        process.terminate()
+        _, stderr = process.communicate(timeout=10)
+    assert "xoxb-test" not in stderr
+    assert SIGNING_SECRET not in stderr
+
+
+def test_run_with_a_bot_token_but_neither_socket_mode_nor_http_says_what_to_set(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [*SEGBOT, "run"],
+        env=_env(tmp_path, SLACK_BOT_TOKEN="xoxb-test"),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert done.returncode != 0
+    assert done.stderr.strip().splitlines()[-1] == (
+        "segbot: set SLACK_APP_TOKEN for Socket Mode, or run with --http (SEGBOT_HTTP=1)"
+    )
+
+
+def test_run_http_without_a_signing_secret_refuses_to_start(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [*SEGBOT, "run", "--http"],
+        env=_env(tmp_path, SLACK_BOT_TOKEN="xoxb-test"),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert done.returncode != 0
+    assert "SLACK_SIGNING_SECRET is required" in done.stderr.strip().splitlines()[-1]
+
+
+def test_run_without_slack_credentials_opens_the_console_on_demo_data(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [*SEGBOT, "run"],
+        env=_env(tmp_path),
+        cwd=tmp_path,
+        input='new "Everyone" name:*\n',
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert "SLACK_BOT_TOKEN" in done.stderr
+    assert "Add will add 500 contacts" in done.stdout
+    assert "[Confirm] [Cancel]" in done.stdout
