@@ -75,10 +75,6 @@ def serve_slack(
         raise SettingsError(f"Slack refused SLACK_BOT_TOKEN: {exc}") from None
     from bot.scheduler import start_refresh_scheduler
 
-    # Scheduled refreshes run beside the listeners; with several processes only one leads (README).
-    start_refresh_scheduler(settings, engine, session_factory)
-    from bot.scheduler import start_refresh_scheduler
-
     # Every process starts one; on PostgreSQL only the advisory-lock leader runs the jobs.
     start_refresh_scheduler(settings, engine, session_factory)
     if http:
