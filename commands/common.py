@@ -8,7 +8,9 @@ from contextlib import contextmanager
 
 from sqlalchemy.orm import Session
 
+from commands.arguments import extract_options
 from commands.context import CommandContext
+from commands.criteria_parser import CriteriaError, parse_criteria
 from storage.criteria.ast import Expr
 from storage.db import unit_of_work
 from storage.errors import ValidationError
@@ -69,8 +71,6 @@ def split_first(text: str) -> tuple[str, str]:
 
 def extract_action_options(text: str, allowed: Collection[str]) -> tuple[str, ActionOptions]:
     """Take ``--option`` flags out of ``text``; unknown ones are a ValidationError naming the allowed ones."""
-    from commands.arguments import extract_options
-
     rest, found = extract_options(text, allowed)
     flags = {OPTION_FIELDS[_normalise_option(o)]: True for o in found}
     return rest, ActionOptions(**flags)
@@ -82,8 +82,6 @@ def _normalise_option(option: str) -> str:
 
 def parse_criteria_text(text: str) -> Expr:
     """Parse criteria as typed in Slack; an error keeps the text so the reply can point at the spot."""
-    from commands.criteria_parser import CriteriaError, parse_criteria
-
     # The parser decodes Slack's &gt; itself, so its error positions index the text as Slack sent it.
     criteria = text.strip()
     if not criteria:

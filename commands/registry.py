@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
 
+from commands.blocks.help import build_help_blocks, build_verb_help_blocks
 from commands.context import CommandContext
 from commands.reply import Reply
 from storage.errors import ValidationError
@@ -112,8 +113,6 @@ class Registry:
 
     def help_reply(self, topic: str | None = None) -> Reply:
         """Usage of every verb, or of one verb with its examples."""
-        from commands.blocks.help import build_help_blocks, build_verb_help_blocks
-
         if topic:
             verb = self.verb(topic.split()[0])
             if verb is None:

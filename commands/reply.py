@@ -20,6 +20,7 @@ from typing import Literal
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
+from commands.blocks.errors import build_error_blocks
 from storage.errors import SegbotError
 
 
@@ -45,7 +46,5 @@ class Reply:
 
 def error_reply(exc: SegbotError) -> Reply:
     """The ephemeral message telling the caller what went wrong; criteria errors point at the spot."""
-    from commands.blocks.errors import build_error_blocks
-
     blocks = build_error_blocks(exc)
     return Reply(text=str(exc), blocks=tuple(blocks))

@@ -7,6 +7,7 @@ the logging itself.
 
 from __future__ import annotations
 
+from commands.arguments import extract_options
 from commands.blocks.segments import logged_text
 from commands.common import logged_segment_no, segment_no, split_first, workspace_session
 from commands.context import CommandContext
@@ -21,8 +22,6 @@ CANCEL_USAGE = "cancel LOGGED [--undo]"
 
 def log(text: str, ctx: CommandContext) -> Reply:
     """Log one interaction per contact of the segment."""
-    from commands.arguments import extract_options
-
     rest, flags = extract_options(text, ("--follow-up",))
     token, extra = split_first(rest)
     no = segment_no(token, usage=LOG_USAGE)
@@ -48,8 +47,6 @@ def log(text: str, ctx: CommandContext) -> Reply:
 
 def cancel(text: str, ctx: CommandContext) -> Reply:
     """Cancel a logged segment's interactions (and with `--undo` the logging itself)."""
-    from commands.arguments import extract_options
-
     rest, flags = extract_options(text, ("--undo",))
     token, extra = split_first(rest)
     no = logged_segment_no(token, usage=CANCEL_USAGE)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from commands.arguments import split_new_arguments, unescape_slack
 from commands.blocks.modal import (
     ADD_OPTIONS,
     CRITERIA_BLOCK,
@@ -34,8 +35,6 @@ _MAX_DESCRIPTION = 200
 
 def new(text: str, ctx: CommandContext) -> Reply:
     """Create a segment owned by the caller; with criteria, preview adding the contacts that match."""
-    from commands.arguments import split_new_arguments, unescape_slack
-
     if not text.strip():
         modal = build_new_segment_modal(channel_id=ctx.channel_id)
         return Reply(text="Opening the new segment form…", modal=modal)
