@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import SectionBlock
 
+from commands.arguments import tokenize, unescape_slack
 from commands.blocks.limits import clip, clip_section, escape_mrkdwn
 from commands.blocks.preview import (
     build_decision_blocks,
@@ -47,15 +48,14 @@ def criteria(text: str, ctx: CommandContext) -> Reply:
 def save(text: str, ctx: CommandContext) -> Reply:
     """Save the segment's journal as named criteria that `reuse` can replay on any segment."""
     usage = "save SEG CODE [description]"
-    token, rest = split_first(text)
-    no = segment_no(token, usage=usage)
-    code, description = split_first(rest)
-    if not code:
+    words = tokenize(unescape_slack(text))
+    no = segment_no(words[0] if words else None, usage=usage)
+    if len(words) < 2:
         raise ValidationError(f"a code for the saved criteria is missing. Usage: /segment {usage}")
-    code = code.upper()
+    code, description = words[1].upper(), " ".join(words[2:])
     with workspace_session(ctx) as (session, workspace_id):
         count = saved.save_criteria(
-            session, workspace_id, no, code, description=description.strip('"'), user_id=ctx.user_id
+            session, workspace_id, no, code, description=description, user_id=ctx.user_id
         )
     actions_text = f"{count:,} action{'s' if count != 1 else ''}"
     return Reply(

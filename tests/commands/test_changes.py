@@ -8,6 +8,7 @@ from commands.context import CommandContext
 from commands.registry import Registry
 from commands.reply import error_reply
 from storage.errors import ConflictError, NotFoundError, ValidationError
+from storage.service import saved as saved_criteria
 from tests.commands.conftest import buttons, press, rendered
 from tests.factories import add_contact
 
@@ -141,14 +142,18 @@ def test_refresh_previews_what_todays_data_changes(
     assert "New Retail" in rendered(preview)
 
 
-def test_save_and_reuse_replay_criteria_on_another_segment(registry: Registry, ctx, crm) -> None:
+def test_save_and_reuse_replay_criteria_on_another_segment(
+    registry: Registry, ctx, crm, session_factory, workspace
+) -> None:
     press(registry, registry.dispatch("new Retail industry:retail", ctx), "Confirm", ctx)
-    saved = registry.dispatch('save SEG00001 retail "Retail companies"', ctx)
+    saved = registry.dispatch("save SEG00001 retail “Retail &amp; co”", ctx)
     registry.dispatch("new Copy", ctx)
 
     preview = registry.dispatch("reuse RETAIL SEG00002", ctx)
 
     assert "RETAIL" in saved.text
+    with session_factory() as s:
+        assert saved_criteria.list_saved_criteria(s, workspace.id) == [("RETAIL", "Retail & co", 1)]
     assert "will add 6 contacts" in preview.text
 
 
