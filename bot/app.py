@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clients import make_web_client
 from bot.listeners import actions, events, views
 from bot.listeners import commands as slash_commands
+from bot.oauth import is_oauth_configured, make_oauth_settings
 from bot.runtime import Runtime
 from bot.settings import Settings, SettingsError
 from commands.registry import Registry
@@ -35,7 +36,11 @@ def create_app(
     environment variables behind our settings' back. ``verify_token`` calls auth.test at start-up
     so a wrong token fails fast with one clear line.
     """
-    if settings.slack_bot_token is None:
+    oauth_settings = None
+    if is_oauth_configured(settings):
+        # Several workspaces: each request's token comes from the installation of its team.
+        oauth_settings = make_oauth_settings(settings, session_factory.kw["bind"])
+    elif settings.slack_bot_token is None:
         raise SettingsError("SLACK_BOT_TOKEN is required to connect to Slack")
     signing_secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
     app = App(
@@ -45,6 +50,7 @@ def create_app(
         process_before_response=False,
         listener_executor=ThreadPoolExecutor(max_workers=listener_threads, thread_name_prefix="segbot"),
         token_verification_enabled=verify_token,
+        oauth_settings=oauth_settings,
         logger=logging.getLogger("segbot.bolt"),
         name="segbot",
     )

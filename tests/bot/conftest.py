@@ -41,16 +41,19 @@ def fake_slack() -> Iterator[FakeSlackApi]:
         yield fake
 
 
-def bot_settings(fake: FakeSlackApi, engine: Engine) -> Settings:
-    return load_settings(
-        slack_bot_token="xoxb-test-token",
-        slack_signing_secret=SIGNING_SECRET,
-        slack_app_token=None,
-        slack_api_url=fake.api_url,
-        database_url=engine.url.render_as_string(hide_password=False),
-        segbot_page_size=5,
-        segbot_timezone="UTC",
-    )
+def bot_settings(fake: FakeSlackApi, engine: Engine, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "slack_bot_token": "xoxb-test-token",
+        "slack_signing_secret": SIGNING_SECRET,
+        "slack_app_token": None,
+        "slack_client_id": None,
+        "slack_client_secret": None,
+        "slack_api_url": fake.api_url,
+        "database_url": engine.url.render_as_string(hide_password=False),
+        "segbot_page_size": 5,
+        "segbot_timezone": "UTC",
+    }
+    return load_settings(**{**values, **overrides})
 
 
 def _serve(wsgi: Callable[..., object]) -> tuple[str, Callable[[], None]]:
@@ -83,8 +86,10 @@ def start_bot(
     """Start the bot (optionally with a given registry); stopped after the test."""
     stops: list[Callable[[], None]] = []
 
-    def _start(*, registry: Registry | None = None, health_engine: Engine | None = None) -> RunningBot:
-        settings = bot_settings(fake_slack, engine)
+    def _start(
+        *, registry: Registry | None = None, health_engine: Engine | None = None, **overrides: object
+    ) -> RunningBot:
+        settings = bot_settings(fake_slack, engine, **overrides)
         app = create_app(settings, session_factory, registry or load_registry())
         base_url, stop = _serve(make_wsgi_app(app, health_engine or engine))
         stops.append(stop)

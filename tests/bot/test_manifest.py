@@ -87,3 +87,12 @@ def test_an_event_the_manifest_does_not_subscribe_to_is_not_served(slack: Runnin
     answer = slack.sim.event({"type": "member_joined_channel", "user": USER_ID, "channel": "C0001"})
 
     assert answer.status == 404
+
+
+def test_oauth_asks_for_the_manifests_scopes_and_redirects_where_the_manifest_says(
+    manifest: dict[str, Any],
+) -> None:
+    from bot.oauth import BOT_SCOPES, REDIRECT_PATH
+
+    assert set(BOT_SCOPES) == set(manifest["oauth_config"]["scopes"]["bot"])
+    assert [urlsplit(u).path for u in manifest["oauth_config"]["redirect_urls"]] == [REDIRECT_PATH]

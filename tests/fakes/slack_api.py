@@ -42,6 +42,8 @@ class FakeSlackApi:
     """The fake server. Use as a context manager, or ``start()`` / ``stop()``."""
 
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The bot token oauth.v2.access hands out when segbot is installed through OAuth.
+    installed_token: str = "xoxb-installed-by-oauth"
     calls: list[RecordedCall] = field(default_factory=list)
     _lock: threading.Condition = field(default_factory=threading.Condition)
     _rate_limits: dict[str, list[int]] = field(default_factory=dict)
@@ -201,6 +203,19 @@ class FakeSlackApi:
             return {"ok": True, "user": {"id": user_id, "team_id": TEAM_ID, **user}}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(params.get("users", "U")).lstrip("U")}}
+        if method == "oauth.v2.access":
+            return {
+                "ok": True,
+                "access_token": self.installed_token,
+                "token_type": "bot",
+                "scope": "commands,chat:write",
+                "bot_user_id": BOT_USER_ID,
+                "app_id": "A0001",
+                "team": {"id": TEAM_ID, "name": "Fake"},
+                "enterprise": None,
+                "authed_user": {"id": "U0001"},
+                "is_enterprise_install": False,
+            }
         if method == "files.getUploadURLExternal":
             file_id = f"F{next(self._ids):05d}"
             return {"ok": True, "upload_url": f"{self.base_url}/upload/{file_id}", "file_id": file_id}
