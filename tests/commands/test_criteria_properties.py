@@ -28,7 +28,7 @@ from storage.criteria.ast import (
 )
 from storage.criteria.fields import FIELDS, FieldKind
 
-SETTINGS = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # Pieces of the language, so generated texts reach deep into the parser rather than failing at 0.
 FRAGMENTS = [
