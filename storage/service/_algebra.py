@@ -36,6 +36,7 @@ from sqlalchemy import (
     false,
     insert,
     literal,
+    literal_column,
     not_,
     or_,
     select,
@@ -192,29 +193,15 @@ def removals(step: Step, members: MemberSet, workspace_id: int, today: date) -> 
     member, in_set = members.alias()
     if step.kind in (REDUCE, REFINE):
         expr = _require_criteria(step)
-        entire = options_from_dict(step.options).entire_companies
-        matches = _matches(expr, workspace_id, today)
-        line_contact = member.join(contacts, contacts.c.id == member.c.contact_id)
-        if step.kind == REDUCE:
-            matched = select(member.c.contact_id).select_from(line_contact).where(in_set, matches)
-            if not entire:
-                return matched
-            of_company = contacts.alias("of_company")
-            same_company = (
-                select(member.c.contact_id)
-                .select_from(member.join(of_company, of_company.c.id == member.c.contact_id))
-                .where(in_set, of_company.c.company_id.in_(_matched_companies(expr, workspace_id, today)))
-            )
-            return select(union(matched, same_company).subquery().c.contact_id)
-        kept_company = or_(
-            contacts.c.company_id.is_(None),
-            contacts.c.company_id.not_in(_matched_companies(expr, workspace_id, today)),
+        hit = _matches(expr, workspace_id, today)
+        if options_from_dict(step.options).entire_companies:
+            hit = or_(hit, contacts.c.company_id.in_(_matched_companies(expr, workspace_id, today)))
+        # Driven from the lines, one primary-key probe of contacts each: without statistics SQLite
+        # would otherwise walk every contact of the workspace to find a few thousand lines.
+        line_hit = exists(
+            select(literal_column("1")).select_from(contacts).where(contacts.c.id == member.c.contact_id, hit)
         )
-        return (
-            select(member.c.contact_id)
-            .select_from(line_contact)
-            .where(in_set, not_(matches), *([kept_company] if entire else []))
-        )
+        return select(member.c.contact_id).where(in_set, line_hit if step.kind == REDUCE else not_(line_hit))
     if step.kind == REMOVE:
         named = contacts.alias("named")
         return (
