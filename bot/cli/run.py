@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import signal
+import sys
 from typing import Any
 
 import typer
@@ -77,6 +79,9 @@ def serve_slack(
 
     # Every process starts one; on PostgreSQL only the advisory-lock leader runs the jobs.
     start_refresh_scheduler(settings, engine, session_factory)
+    # A stop request (docker stop, systemd) exits like Ctrl-C: atexit hooks run and listener threads
+    # finish the replies they are working on.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     if http:
         from bot.http import make_wsgi_app, serve_http
 
@@ -86,6 +91,10 @@ def serve_slack(
 
         assert settings.slack_app_token is not None
         SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
+
+
+def _exit_on_sigterm(_signum: int, _frame: object) -> None:
+    sys.exit(0)
 
 
 def ensure_demo_workspace(

@@ -85,6 +85,24 @@ def test_run_http_migrates_serves_health_and_answers_a_signed_command(
     assert SIGNING_SECRET not in stderr
 
 
+def test_run_with_an_app_token_connects_in_socket_mode_with_that_token(
+    tmp_path: Path, fake: FakeSlackApi
+) -> None:
+    env = _env(tmp_path, SLACK_BOT_TOKEN="xoxb-test", SLACK_APP_TOKEN="xapp-test", SLACK_API_URL=fake.api_url)
+    process = subprocess.Popen(
+        [*SEGBOT, "run"], env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        opened = fake.wait_for("apps.connections.open", timeout=30)[0]
+    finally:
+        process.terminate()
+        _, stderr = process.communicate(timeout=10)
+
+    assert opened.headers["authorization"] == "Bearer xapp-test"
+    assert fake.calls_to("auth.test")[0].headers["authorization"] == "Bearer xoxb-test"
+    assert "xapp-test" not in stderr
+
+
 def test_run_with_a_bot_token_but_neither_socket_mode_nor_http_says_what_to_set(tmp_path: Path) -> None:
     done = subprocess.run(
         [*SEGBOT, "run"],

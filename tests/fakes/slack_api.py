@@ -203,6 +203,9 @@ class FakeSlackApi:
             return {"ok": True, "user": {"id": user_id, "team_id": TEAM_ID, **user}}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(params.get("users", "U")).lstrip("U")}}
+        if method == "apps.connections.open":
+            # Socket Mode's WebSocket URL; nothing listens there, so the client keeps reconnecting.
+            return {"ok": True, "url": "ws://127.0.0.1:9/socket-mode"}
         if method == "oauth.v2.access":
             return {
                 "ok": True,
