@@ -14,16 +14,17 @@ from typing import Any
 from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
+# Negative: in KiB, so 512 MiB.
+_SQLITE_IMPORT_CACHE_KIB = -524288
+
 
 class StagingTable:
     """A temporary table in the session's connection, created empty and written in batches."""
 
-    def __init__(self, session: Session, table: Table, *, batch_size: int = 10_000) -> None:
+    def __init__(self, session: Session, table: Table) -> None:
         self.session = session
         self.table = table
-        self.batch_size = batch_size
         self.rows_written = 0
-        self._buffer: list[tuple[Any, ...]] = []
         self._is_postgresql = session.get_bind().dialect.name == "postgresql"
 
     def create(self) -> StagingTable:
@@ -37,26 +38,18 @@ class StagingTable:
         schema = "pg_temp" if self._is_postgresql else "temp"
         self.session.connection().exec_driver_sql(f"DROP TABLE IF EXISTS {schema}.{self.table.name}")
 
-    def add(self, row: tuple[Any, ...]) -> None:
-        """Queue a row (values in the table's column order); written once a batch is full."""
-        self._buffer.append(row)
-        if len(self._buffer) >= self.batch_size:
-            self.flush()
-
-    def flush(self) -> None:
-        """Write the queued rows."""
-        if self._buffer:
-            self._write(self._buffer)
-            self.rows_written += len(self._buffer)
-            self._buffer = []
+    def write(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Write ``rows`` (values in the table's column order) in one round trip."""
+        if rows:
+            self._write(rows)
+            self.rows_written += len(rows)
 
     def finish(self, *index: str) -> None:
-        """Write what is queued, then index the table on the ``index`` columns and analyse it.
+        """Index the table on the ``index`` columns and analyse it.
 
         Indexing after loading is cheaper than maintaining the index row by row; PostgreSQL does not
         analyse temporary tables by itself, and without statistics it would plan nested loops.
         """
-        self.flush()
         connection = self.session.connection()
         if index:
             connection.exec_driver_sql(
@@ -88,13 +81,45 @@ def staging_tables(session: Session, *tables: Table) -> Iterator[list[StagingTab
     After a failure PostgreSQL's transaction is aborted and its rollback discards the tables, so
     they are dropped explicitly only where the transaction is still usable.
     """
+    is_sqlite = session.get_bind().dialect.name == "sqlite"
+    connection = session.connection()
+    if is_sqlite:
+        # A page cache big enough that inserting a million rows into indexed tables does not
+        # thrash (SQLite's default is 2 MB). storage.db keeps temporary tables in memory.
+        cache_size = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+        connection.exec_driver_sql(f"PRAGMA cache_size={_SQLITE_IMPORT_CACHE_KIB}")
     staged = [StagingTable(session, table).create() for table in tables]
     try:
         yield staged
     except BaseException:
-        if not staged[0]._is_postgresql:
+        if is_sqlite:
             for table in staged:
                 table.drop()
+            connection.exec_driver_sql(f"PRAGMA cache_size={cache_size}")
         raise
     for table in staged:
         table.drop()
+    if is_sqlite:
+        connection.exec_driver_sql(f"PRAGMA cache_size={cache_size}")
+
+
+@contextmanager
+def trusted_references(session: Session) -> Iterator[None]:
+    """Skip PostgreSQL's per-row foreign-key triggers inside the block, where it is allowed.
+
+    For use only after the caller proved every reference with set-based SQL: the triggers would
+    re-check each of millions of rows one by one, which costs more than the whole load. Only a
+    superuser may switch replication roles; anyone else keeps the (slower) triggers.
+    """
+    connection = session.connection()
+    trusted = (
+        connection.dialect.name == "postgresql"
+        and connection.exec_driver_sql("SELECT current_setting('is_superuser')").scalar() == "on"
+    )
+    if trusted:
+        connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
+    try:
+        yield
+    finally:
+        if trusted:
+            connection.exec_driver_sql("SET LOCAL session_replication_role = origin")

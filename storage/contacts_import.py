@@ -13,7 +13,7 @@ file leaves existing contacts' values alone.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -40,7 +40,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from storage.bulk import StagingTable, staging_tables
+from storage.bulk import StagingTable, staging_tables, trusted_references
 from storage.csv_format import (
     CsvError,
     ProgressCallback,
@@ -69,6 +69,7 @@ from storage.models import (
     JobResponsibility,
     MailingGroup,
     ProfileQuestion,
+    Workspace,
 )
 
 # Contact columns in the order of CONTRACT section 5, then the code lists.
@@ -102,16 +103,21 @@ _LINKS: dict[int, tuple[str, Any, Any]] = {
 }
 _CONTACTS = cast(Table, Contact.__table__)
 _ANSWERS = cast(Table, ContactProfileAnswer.__table__)
+_WORKSPACES = cast(Table, Workspace.__table__)
 _QUESTIONS = cast(Table, ProfileQuestion.__table__)
 _TEXT_LIMITS = {"email": 200, "phone": 60, "city": 100, "post_code": 20}
 _CODE_LIMITS = {"territory": 40, "salesperson": 40, "language": 10}
 _TYPES = {"company": COMPANY, "person": PERSON}
+_BATCH = 10_000
 
 _staging = MetaData()
+# ``id`` is the id a new contact will get, handed out while staging so links and answers can be
+# staged with it; ``existing_id`` is filled for contacts the workspace already holds.
 _st_contacts = Table(
     "segbot_import_contacts",
     _staging,
     Column("line", Integer, primary_key=True),
+    Column("id", Integer, nullable=False),
     Column("no", String(40), nullable=False),
     Column("type", String(10), nullable=False),
     Column("name", String(200), nullable=False),
@@ -126,12 +132,13 @@ _st_contacts = Table(
     Column("language", String(10)),
     Column("exclude_from_segment", Boolean, nullable=False),
     Column("created", Date),
+    Column("existing_id", Integer),
     prefixes=["TEMPORARY"],
 )
 _st_links = Table(
     "segbot_import_links",
     _staging,
-    Column("no", String(40), nullable=False),
+    Column("contact_id", Integer, nullable=False),
     Column("kind", SmallInteger, nullable=False),
     Column("code", String(40), nullable=False),
     prefixes=["TEMPORARY"],
@@ -139,7 +146,7 @@ _st_links = Table(
 _st_answers = Table(
     "segbot_import_answers",
     _staging,
-    Column("no", String(40), nullable=False),
+    Column("contact_id", Integer, nullable=False),
     Column("question", String(60), nullable=False),
     Column("answer", String(200), nullable=False),
     Column("answer_lower", String(200), nullable=False),
@@ -181,8 +188,12 @@ def load_contact_rows(
         check_header(header, known=KNOWN_COLUMNS, required=REQUIRED_COLUMNS, allow_profile=True)
     )
     with staging_tables(session, _st_contacts, _st_links, _st_answers) as (contacts, links, answers):
+        parser.ids = ContactIds(session, workspace_id)
         for line, values in rows:
-            parser.parse(line, values, contacts, links, answers)
+            parser.parse(line, values)
+            if len(parser.contacts) >= _BATCH:
+                parser.flush(contacts, links, answers)
+        parser.flush(contacts, links, answers)
         contacts.finish("no", "line")
         links.finish()
         answers.finish()
@@ -192,15 +203,43 @@ def load_contact_rows(
         return _apply(session, workspace_id, parser)
 
 
+Converter = Callable[[int, str, str], Any]
+
+
+def _text(max_length: int) -> Converter:
+    return lambda line, column, raw: text_value(line, column, raw, max_length)
+
+
+def _code(max_length: int) -> Converter:
+    return lambda line, column, raw: code_value(line, column, raw, max_length)
+
+
+# How each contact column after company_no is read, and its value when the file lacks the column.
+_CONVERTERS: tuple[tuple[str, Converter, Any], ...] = (
+    ("email", _text(200), None),
+    ("phone", _text(60), None),
+    ("city", _text(100), None),
+    ("country", country_value, None),
+    ("post_code", _text(20), None),
+    ("territory", _code(40), None),
+    ("salesperson", _code(40), None),
+    ("language", _code(10), None),
+    ("exclude_from_segment", bool_value, False),
+    ("created", date_value, None),
+)
+
+
 class _RowParser:
-    """Validates one record at a time and queues it for the staging tables."""
+    """Validates one record at a time, queueing rows for the staging tables."""
 
     def __init__(self, names: list[str]) -> None:
-        self.names = names
         self.width = len(names)
         self.present = frozenset(names)
         position = {name: index for index, name in enumerate(names)}
         self.at = {name: position.get(name, -1) for name in CONTACT_COLUMNS}
+        self.plan = [
+            (position.get(column, -1), column, convert, default) for column, convert, default in _CONVERTERS
+        ]
         self.link_columns = [
             (kind, position[column]) for kind, (column, _, _) in _LINKS.items() if column in position
         ]
@@ -209,19 +248,16 @@ class _RowParser:
             for index, name in enumerate(names)
             if name.startswith(PROFILE_PREFIX)
         ]
+        self.contacts: list[tuple[Any, ...]] = []
+        self.links: list[tuple[int, int, str]] = []
+        self.answers: list[tuple[int, str, str, str, float | None]] = []
+        self.ids: ContactIds
 
-    def parse(
-        self,
-        line: int,
-        values: list[str],
-        contacts: StagingTable,
-        links: StagingTable,
-        answers: StagingTable,
-    ) -> None:
-        check_width(line, values, self.width)
+    def parse(self, line: int, values: list[str]) -> None:
+        if len(values) != self.width:
+            check_width(line, values, self.width)
         at = self.at
         no = text_value(line, "no", values[at["no"]], 40, required=True)
-        assert no is not None
         kind = values[at["type"]].strip().lower()
         if kind not in _TYPES:
             raise CsvError(
@@ -236,48 +272,28 @@ class _RowParser:
             if company_no not in (None, no):
                 raise CsvError(line, "company_no", "a company's company_no must be empty or its own no")
             company_no = no
-
-        def text(column: str) -> str | None:
-            index = at[column]
-            return text_value(line, column, values[index], _TEXT_LIMITS[column]) if index >= 0 else None
-
-        def code(column: str) -> str | None:
-            index = at[column]
-            return code_value(line, column, values[index], _CODE_LIMITS[column]) if index >= 0 else None
-
-        country = country_value(line, "country", values[at["country"]]) if at["country"] >= 0 else None
-        exclude = (
-            bool_value(line, "exclude_from_segment", values[at["exclude_from_segment"]])
-            if at["exclude_from_segment"] >= 0
-            else False
-        )
-        created = date_value(line, "created", values[at["created"]]) if at["created"] >= 0 else None
-        contacts.add(
-            (
-                line,
-                no,
-                kind,
-                name,
-                company_no,
-                text("email"),
-                text("phone"),
-                text("city"),
-                country,
-                text("post_code"),
-                code("territory"),
-                code("salesperson"),
-                code("language"),
-                exclude,
-                created,
-            )
-        )
+        contact_id = self.ids.next()
+        row: list[Any] = [line, contact_id, no, kind, name, company_no]
+        for index, column, convert, default in self.plan:
+            row.append(convert(line, column, values[index]) if index >= 0 else default)
+        row.append(None)
+        self.contacts.append(tuple(row))
         for link_kind, index in self.link_columns:
-            for linked in code_list(line, _LINKS[link_kind][0], values[index]):
-                links.add((no, link_kind, linked))
+            if values[index]:
+                for code in code_list(line, _LINKS[link_kind][0], values[index]):
+                    self.links.append((contact_id, link_kind, code))
         for question, index in self.questions:
-            answer = text_value(line, PROFILE_PREFIX + question, values[index], 200)
-            if answer is not None:
-                answers.add((no, question, answer, answer.lower(), number_value(answer)))
+            if values[index]:
+                answer = text_value(line, PROFILE_PREFIX + question, values[index], 200)
+                if answer is not None:
+                    self.answers.append((contact_id, question, answer, answer.lower(), number_value(answer)))
+
+    def flush(self, contacts: StagingTable, links: StagingTable, answers: StagingTable) -> None:
+        """Write the queued rows to the staging tables."""
+        contacts.write(self.contacts)
+        links.write(self.links)
+        answers.write(self.answers)
+        self.contacts, self.links, self.answers = [], [], []
 
 
 def _check_whole_file(session: Session, workspace_id: int) -> None:
@@ -342,97 +358,129 @@ def _check_whole_file(session: Session, workspace_id: int) -> None:
         )
 
 
+class ContactIds:
+    """Hands out ids for new contacts before they are inserted.
+
+    PostgreSQL: blocks of the contacts sequence. SQLite: counting on from the highest id, after
+    taking the database's write lock so no other writer can claim the same ids meanwhile.
+    """
+
+    def __init__(self, session: Session, workspace_id: int) -> None:
+        self.session = session
+        self.block = 16
+        self._free: list[int] = []
+        self._next = 0
+        self._is_postgresql = session.get_bind().dialect.name == "postgresql"
+        if not self._is_postgresql:
+            session.execute(
+                update(_WORKSPACES).where(_WORKSPACES.c.id == workspace_id).values(id=_WORKSPACES.c.id)
+            )
+            self._next = (session.scalar(select(func.max(_CONTACTS.c.id))) or 0) + 1
+
+    def next(self) -> int:
+        """The next free contact id."""
+        if not self._is_postgresql:
+            self._next += 1
+            return self._next - 1
+        if not self._free:
+            # Small blocks first, so a five-row import does not use up ten thousand ids.
+            self.block = min(self.block * 4, _BATCH)
+            self._free = list(
+                self.session.scalars(
+                    select(func.nextval(func.pg_get_serial_sequence("contacts", "id"))).select_from(
+                        func.generate_series(1, self.block)
+                    )
+                )
+            )
+            self._free.reverse()
+        return self._free.pop()
+
+
 def _apply(session: Session, workspace_id: int, parser: _RowParser) -> ImportSummary:
     """Move the staged rows into the workspace's tables with set-based statements."""
-    contacts = _CONTACTS
-    st = _st_contacts
-    had_contacts = session.execute(
-        select(contacts.c.id).where(contacts.c.workspace_id == workspace_id).limit(1)
-    ).first()
-
+    contacts, st = _CONTACTS, _st_contacts
+    had_contacts = (
+        session.execute(select(contacts.c.id).where(contacts.c.workspace_id == workspace_id).limit(1)).first()
+        is not None
+    )
     updated = 0
     if had_contacts:
-        # company_id is recomputed below for every touched contact, new or updated.
-        values: dict[str, Any] = {
-            "type": st.c.type,
-            "name": st.c.name,
-            "company_id": None,
-            "company_no": case(
-                (st.c.type == COMPANY, st.c.no),
-                else_=st.c.company_no if "company_no" in parser.present else contacts.c.company_no,
-            ),
-        }
-        for column in CONTACT_COLUMNS[4:]:
-            if column in parser.present:
-                values[column] = st.c[column]
-        updated = (
-            session.connection()
-            .execute(
-                update(contacts)
-                .where(contacts.c.workspace_id == workspace_id, contacts.c.no == st.c.no)
-                .values(values)
-            )
-            .rowcount
+        session.execute(
+            update(st)
+            .where(contacts.c.workspace_id == workspace_id, contacts.c.no == st.c.no)
+            .values(existing_id=contacts.c.id)
         )
+        session.connection().exec_driver_sql(f"CREATE INDEX ix_{st.name}_id ON {st.name} (id)")
+        updated = _update_existing(session, workspace_id, parser)
+    with trusted_references(session):
+        _insert_new(session, workspace_id, had_contacts=had_contacts)
+        _apply_links(session, workspace_id, parser, had_contacts=had_contacts)
+        _apply_answers(session, workspace_id, parser, had_contacts=had_contacts)
+    staged = session.scalar(select(func.count()).select_from(st)) or 0
+    return ImportSummary(inserted=staged - updated, updated=updated)
 
-    columns = [c.name for c in st.columns if c.name != "line"]
-    new_rows = select(literal(workspace_id), *(st.c[name] for name in columns)).order_by(st.c.line)
+
+def _company_id_of(company_no: Any, workspace_id: int) -> Any:
+    """The id of the company numbered ``company_no``: from the file, else from the database."""
+    in_file = _st_contacts.alias("company_in_file")
+    in_database = _CONTACTS.alias("company_in_database")
+    return func.coalesce(
+        select(func.coalesce(in_file.c.existing_id, in_file.c.id))
+        .where(in_file.c.no == company_no)
+        .scalar_subquery(),
+        select(in_database.c.id)
+        .where(in_database.c.workspace_id == workspace_id, in_database.c.no == company_no)
+        .scalar_subquery(),
+    )
+
+
+def _update_existing(session: Session, workspace_id: int, parser: _RowParser) -> int:
+    """Overwrite the columns the file has, for the contacts the workspace already holds."""
+    contacts, st = _CONTACTS, _st_contacts
+    company_no = case(
+        (st.c.type == COMPANY, st.c.no),
+        else_=st.c.company_no if "company_no" in parser.present else contacts.c.company_no,
+    )
+    values: dict[str, Any] = {
+        "type": st.c.type,
+        "name": st.c.name,
+        "company_no": company_no,
+        "company_id": case(
+            (st.c.type == COMPANY, contacts.c.id), else_=_company_id_of(company_no, workspace_id)
+        ),
+    }
+    for column in CONTACT_COLUMNS[4:]:
+        if column in parser.present:
+            values[column] = st.c[column]
+    result = session.connection().execute(
+        update(contacts).where(contacts.c.id == st.c.existing_id).values(values)
+    )
+    return result.rowcount
+
+
+def _insert_new(session: Session, workspace_id: int, *, had_contacts: bool) -> None:
+    """Insert the contacts the workspace does not hold yet, with the ids handed out while staging."""
+    contacts, st = _CONTACTS, _st_contacts
+    company = st.alias("company")
+    columns = [c.name for c in st.columns if c.name not in ("line", "existing_id")]
     if had_contacts:
-        new_rows = new_rows.where(
-            ~exists().where(contacts.c.workspace_id == workspace_id, contacts.c.no == st.c.no)
-        )
-    inserted = (
-        session.connection()
-        .execute(insert(contacts).from_select(["workspace_id", *columns], new_rows))
-        .rowcount
-    )
-
-    _resolve_companies(session, workspace_id)
-    touched = select(contacts.c.id).join(
-        st, and_(contacts.c.workspace_id == workspace_id, contacts.c.no == st.c.no)
-    )
-    _apply_links(session, workspace_id, parser, touched if updated else None)
-    _apply_answers(session, workspace_id, parser, touched if updated else None)
-    return ImportSummary(inserted=inserted, updated=updated)
+        company_id: Any = _company_id_of(st.c.company_no, workspace_id)
+        rows = select(*(st.c[name] for name in columns)).where(st.c.existing_id.is_(None))
+    else:
+        # A fresh workspace: every company is in the file, and a hash join finds it.
+        company_id = company.c.id
+        rows = select(*(st.c[name] for name in columns)).outerjoin(company, company.c.no == st.c.company_no)
+    rows = rows.add_columns(
+        literal(workspace_id), case((st.c.type == COMPANY, st.c.id), else_=company_id)
+    ).order_by(st.c.line)
+    session.execute(insert(contacts).from_select([*columns, "workspace_id", "company_id"], rows))
 
 
-def _resolve_companies(session: Session, workspace_id: int) -> None:
-    """Set company_id where it is missing: a company's own id, a person's company's id.
-
-    The (workspace_id, company_id) index finds the missing ones without scanning the workspace.
-    """
-    contacts = _CONTACTS
-    session.execute(
-        update(contacts)
-        .where(
-            contacts.c.workspace_id == workspace_id,
-            contacts.c.company_id.is_(None),
-            contacts.c.type == COMPANY,
-        )
-        .values(company_id=contacts.c.id)
-    )
-    company = contacts.alias("company")
-    session.execute(
-        update(contacts)
-        .where(
-            contacts.c.workspace_id == workspace_id,
-            contacts.c.company_id.is_(None),
-            contacts.c.type == PERSON,
-            company.c.workspace_id == workspace_id,
-            company.c.no == contacts.c.company_no,
-        )
-        .values(company_id=company.c.id)
-    )
-
-
-def _apply_links(session: Session, workspace_id: int, parser: _RowParser, touched: Any) -> None:
+def _apply_links(session: Session, workspace_id: int, parser: _RowParser, *, had_contacts: bool) -> None:
     """Replace the links of the kinds the file has columns for, creating unknown codes."""
-    contacts = _CONTACTS
-    sl = _st_links
+    st, sl = _st_contacts, _st_links
     for kind, _index in parser.link_columns:
         _column, codes, links = _LINKS[kind]
-        if touched is not None:
-            session.execute(delete(links).where(links.c.contact_id.in_(touched)))
         session.execute(
             insert(codes).from_select(
                 ["workspace_id", "code", "description"],
@@ -442,26 +490,27 @@ def _apply_links(session: Session, workspace_id: int, parser: _RowParser, touche
                 .group_by(sl.c.code),
             )
         )
-        session.execute(
-            insert(links).from_select(
-                ["contact_id", "code", "workspace_id"],
-                select(contacts.c.id, sl.c.code, literal(workspace_id))
-                .join(contacts, and_(contacts.c.workspace_id == workspace_id, contacts.c.no == sl.c.no))
-                .where(sl.c.kind == kind),
+        if had_contacts:
+            session.execute(delete(links).where(links.c.contact_id.in_(_existing_ids())))
+            rows = (
+                select(func.coalesce(st.c.existing_id, sl.c.contact_id), sl.c.code, literal(workspace_id))
+                .join(st, st.c.id == sl.c.contact_id)
+                .where(sl.c.kind == kind)
             )
-        )
+        else:
+            rows = select(sl.c.contact_id, sl.c.code, literal(workspace_id)).where(sl.c.kind == kind)
+        session.execute(insert(links).from_select(["contact_id", "code", "workspace_id"], rows))
 
 
-def _apply_answers(session: Session, workspace_id: int, parser: _RowParser, touched: Any) -> None:
+def _apply_answers(session: Session, workspace_id: int, parser: _RowParser, *, had_contacts: bool) -> None:
     """Replace the answers to the questions the file has columns for, creating unknown questions."""
     questions = [question for question, _ in parser.questions]
     if not questions:
         return
-    answers = _ANSWERS
     known = set(
         session.scalars(
-            select(ProfileQuestion.code).where(
-                ProfileQuestion.workspace_id == workspace_id, ProfileQuestion.code.in_(questions)
+            select(_QUESTIONS.c.code).where(
+                _QUESTIONS.c.workspace_id == workspace_id, _QUESTIONS.c.code.in_(questions)
             )
         )
     )
@@ -470,22 +519,25 @@ def _apply_answers(session: Session, workspace_id: int, parser: _RowParser, touc
             session.execute(
                 insert(_QUESTIONS).values(workspace_id=workspace_id, code=question, description="")
             )
-    if touched is not None:
+    answers, st, sa = _ANSWERS, _st_contacts, _st_answers
+    contact_id: Any = sa.c.contact_id
+    rows = select(sa.c.question, literal(workspace_id), sa.c.answer, sa.c.answer_lower, sa.c.answer_number)
+    if had_contacts:
         session.execute(
-            delete(answers).where(answers.c.contact_id.in_(touched), answers.c.question.in_(questions))
+            delete(answers).where(
+                answers.c.contact_id.in_(_existing_ids()), answers.c.question.in_(questions)
+            )
         )
-    contacts = _CONTACTS
-    sa = _st_answers
+        contact_id = func.coalesce(st.c.existing_id, sa.c.contact_id)
+        rows = rows.join_from(sa, st, st.c.id == sa.c.contact_id)
     session.execute(
         insert(answers).from_select(
-            ["contact_id", "question", "workspace_id", "answer", "answer_lower", "answer_number"],
-            select(
-                contacts.c.id,
-                sa.c.question,
-                literal(workspace_id),
-                sa.c.answer,
-                sa.c.answer_lower,
-                sa.c.answer_number,
-            ).join(contacts, and_(contacts.c.workspace_id == workspace_id, contacts.c.no == sa.c.no)),
+            ["question", "workspace_id", "answer", "answer_lower", "answer_number", "contact_id"],
+            rows.add_columns(contact_id),
         )
     )
+
+
+def _existing_ids() -> Any:
+    st = _st_contacts
+    return select(st.c.existing_id).where(st.c.existing_id.is_not(None))

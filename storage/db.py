@@ -46,6 +46,8 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # Imports stage rows in temporary tables; in memory they load several times faster.
+    cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.close()
 
 
