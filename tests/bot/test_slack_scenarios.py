@@ -253,3 +253,31 @@ def test_a_429_on_the_response_url_is_retried_and_the_reply_arrives_once(
     assert len(slack.fake.calls_to("response_url#429")) == 1
     assert len(slack.fake.calls_to("response_url")) == 1
     assert reply.params["response_type"] == "ephemeral"
+
+
+def test_a_workspace_admin_may_delete_another_users_segment_but_a_colleague_may_not(
+    slack: RunningBot, crm: Workspace, session_factory: sessionmaker[Session]
+) -> None:
+    slack.fake.users["UADMIN"] = {"tz": "UTC", "is_admin": True}
+    slack.fake.users["UCOLLEAGUE"] = {"tz": "UTC", "is_admin": False}
+    slack.sim.press_and_wait(_preview(slack), "Confirm", count=2)
+
+    refused = slack.sim.reply_to("delete SEG00001", user="UCOLLEAGUE")
+    question = slack.sim.reply_to("delete SEG00001", user="UADMIN")
+    deleted = slack.fake.wait_for("response_url", url=slack.sim.press(question, "Confirm", user="UADMIN"))[0]
+
+    assert "Confirm" not in button_labels(refused)
+    assert "SEG00001" in message_text(refused)
+    assert "SEG00001" in message_text(deleted)
+    gone = slack.sim.reply_to("show SEG00001")
+    assert "Retailer 01" not in message_text(gone)
+    assert _segment_size(session_factory, crm) == 0
+
+
+def test_a_schedule_is_read_in_the_callers_slack_time_zone(slack: RunningBot, crm: Workspace) -> None:
+    slack.fake.users[USER_ID] = {"tz": "Europe/Rome", "is_admin": False}
+    slack.sim.press_and_wait(_preview(slack), "Confirm", count=2)
+
+    reply = slack.sim.reply_to("schedule SEG00001 daily 09:00")
+
+    assert "Europe/Rome" in message_text(reply)
