@@ -1,0 +1,278 @@
+"""Contacts CSV import: what lands in the database, updates by ``no``, and all-or-nothing rejection."""
+
+# The CSV fixtures read best one record per line, however long.
+# ruff: noqa: E501
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.contacts_import import ImportSummary, import_contacts
+from storage.csv_format import CsvError
+from storage.db import unit_of_work
+from storage.models import Base, Contact, ContactProfileAnswer, Workspace
+
+GOOD = """\
+no,type,name,company_no,email,phone,city,country,post_code,territory,salesperson,language,industry_groups,business_relations,mailing_groups,job_responsibilities,exclude_from_segment,created,profile.Rating,profile.revenue
+P1,person,Ann Smith,C1,ann@acme.example,+44 1,London,gb,SW1,south,jr,eng,,,newsletter;events,ceo;Sales,true,2024-02-01,B,
+C1,company,Acme Ltd,,info@acme.example,+44 2,London,GB,SW1,South,JR,ENG,retail; wholesale,cust,,,false,2024-01-05,A,1500000
+C2,Company,"Beta, Inc",C2,,,Boston,US,02110,,,,software,pros;partner,,,,,C,20000.5
+P2,PERSON,Bob Stone,C2,,,Boston,us,,,,,,,,it,FALSE,2023-12-31,,
+P3,person,Cleo Free,,,,,,,,,,,,,,,,,
+"""
+
+
+def write(tmp_path: Path, content: str, name: str = "contacts.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    return path
+
+
+def run_import(factory: sessionmaker[Session], workspace_id: int, path: Path) -> ImportSummary:
+    with unit_of_work(factory) as session:
+        return import_contacts(session, workspace_id, path)
+
+
+def contacts_by_no(session: Session, workspace_id: int) -> dict[str, Contact]:
+    return {c.no: c for c in session.scalars(select(Contact).where(Contact.workspace_id == workspace_id))}
+
+
+def links(session: Session, table: str, contact: Contact) -> set[str]:
+    rows = session.execute(text(f"SELECT code FROM {table} WHERE contact_id = :id"), {"id": contact.id})
+    return {code for (code,) in rows}
+
+
+def answers(session: Session, contact: Contact) -> dict[str, tuple[str, str, float | None]]:
+    rows = session.scalars(select(ContactProfileAnswer).where(ContactProfileAnswer.contact_id == contact.id))
+    return {a.question: (a.answer, a.answer_lower, a.answer_number) for a in rows}
+
+
+def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, to show a rejected import changed nothing at all."""
+    with engine.connect() as connection:
+        return {
+            table.name: sorted(map(tuple, connection.execute(table.select())), key=repr)
+            for table in Base.metadata.sorted_tables
+        }
+
+
+def test_import_inserts_companies_and_persons_with_their_fields(
+    session_factory: sessionmaker[Session], workspace: Workspace, tmp_path: Path
+) -> None:
+    summary = run_import(session_factory, workspace.id, write(tmp_path, GOOD))
+
+    assert summary == ImportSummary(inserted=5, updated=0)
+    assert str(summary) == "imported 5 contacts: 5 inserted, 0 updated"
+    with session_factory() as session:
+        found = contacts_by_no(session, workspace.id)
+        ann, acme, beta, bob, cleo = (found[no] for no in ("P1", "C1", "C2", "P2", "P3"))
+        assert (ann.type, ann.name, ann.email, ann.city, ann.country) == (
+            "person",
+            "Ann Smith",
+            "ann@acme.example",
+            "London",
+            "GB",
+        )
+        # Codes are stored upper-case, as Business Central stores them.
+        assert (ann.territory, ann.salesperson, ann.language) == ("SOUTH", "JR", "ENG")
+        assert ann.exclude_from_segment is True and acme.exclude_from_segment is False
+        assert ann.created == date(2024, 2, 1) and beta.created is None
+        assert beta.name == "Beta, Inc" and beta.post_code == "02110"
+        # A company is its own company; a person points at its company, even one later in the file.
+        assert (acme.company_id, acme.company_no) == (acme.id, "C1")
+        assert (beta.company_id, beta.company_no) == (beta.id, "C2")
+        assert (ann.company_id, ann.company_no) == (acme.id, "C1")
+        assert (bob.company_id, bob.company_no) == (beta.id, "C2")
+        assert (cleo.company_id, cleo.company_no) == (None, None)
+
+
+def test_import_links_codes_and_fills_the_code_tables(
+    session_factory: sessionmaker[Session], workspace: Workspace, tmp_path: Path
+) -> None:
+    run_import(session_factory, workspace.id, write(tmp_path, GOOD))
+
+    with session_factory() as session:
+        found = contacts_by_no(session, workspace.id)
+        assert links(session, "contact_industry_groups", found["C1"]) == {"RETAIL", "WHOLESALE"}
+        assert links(session, "contact_business_relations", found["C2"]) == {"PROS", "PARTNER"}
+        assert links(session, "contact_mailing_groups", found["P1"]) == {"NEWSLETTER", "EVENTS"}
+        assert links(session, "contact_job_responsibilities", found["P1"]) == {"CEO", "SALES"}
+        assert links(session, "contact_job_responsibilities", found["P2"]) == {"IT"}
+        codes = {
+            table: {code for (code,) in session.execute(text(f"SELECT code FROM {table}"))}
+            for table in ("industry_groups", "business_relations", "mailing_groups", "job_responsibilities")
+        }
+    assert codes == {
+        "industry_groups": {"RETAIL", "WHOLESALE", "SOFTWARE"},
+        "business_relations": {"CUST", "PROS", "PARTNER"},
+        "mailing_groups": {"NEWSLETTER", "EVENTS"},
+        "job_responsibilities": {"CEO", "SALES", "IT"},
+    }
+
+
+def test_import_stores_profile_answers_as_text_lower_case_and_number(
+    session_factory: sessionmaker[Session], workspace: Workspace, tmp_path: Path
+) -> None:
+    run_import(session_factory, workspace.id, write(tmp_path, GOOD))
+
+    with session_factory() as session:
+        found = contacts_by_no(session, workspace.id)
+        assert answers(session, found["C1"]) == {
+            "rating": ("A", "a", None),
+            "revenue": ("1500000", "1500000", 1.5e6),
+        }
+        assert answers(session, found["C2"]) == {
+            "rating": ("C", "c", None),
+            "revenue": ("20000.5", "20000.5", 20000.5),
+        }
+        assert answers(session, found["P3"]) == {}
+        questions = {code for (code,) in session.execute(text("SELECT code FROM profile_questions"))}
+    assert questions == {"rating", "revenue"}
+
+
+def test_reimport_updates_by_no_and_replaces_links_and_answers(
+    session_factory: sessionmaker[Session], workspace: Workspace, tmp_path: Path
+) -> None:
+    run_import(session_factory, workspace.id, write(tmp_path, GOOD))
+    with session_factory() as session:
+        before = {no: c.id for no, c in contacts_by_no(session, workspace.id).items()}
+    update = """\
+no,type,name,company_no,city,industry_groups,job_responsibilities,profile.rating
+C1,company,Acme Group,,Leeds,software,,
+P1,person,Ann Jones,C2,,,cfo,A
+N1,person,New Person,C1,York,,,C
+"""
+    summary = run_import(session_factory, workspace.id, write(tmp_path, update, "update.csv"))
+
+    assert summary == ImportSummary(inserted=1, updated=2)
+    with session_factory() as session:
+        found = contacts_by_no(session, workspace.id)
+        acme, ann, beta, new = found["C1"], found["P1"], found["C2"], found["N1"]
+        # Same rows, new values; an empty cell clears, a column the file lacks is left alone.
+        assert (acme.id, ann.id) == (before["C1"], before["P1"])
+        assert (acme.name, acme.city, acme.email) == ("Acme Group", "Leeds", "info@acme.example")
+        assert (ann.name, ann.city, ann.country) == ("Ann Jones", None, "GB")
+        assert (ann.company_no, ann.company_id) == ("C2", beta.id)
+        assert (new.company_id, new.city) == (acme.id, "York")
+        assert links(session, "contact_industry_groups", acme) == {"SOFTWARE"}
+        assert links(session, "contact_job_responsibilities", ann) == {"CFO"}
+        # Mailing groups had no column in the update: Ann keeps hers.
+        assert links(session, "contact_mailing_groups", ann) == {"NEWSLETTER", "EVENTS"}
+        # The rating column replaces ratings (empty removes one); revenue had no column and stays.
+        assert answers(session, acme) == {"revenue": ("1500000", "1500000", 1.5e6)}
+        assert answers(session, ann) == {"rating": ("A", "a", None)}
+        assert answers(session, new) == {"rating": ("C", "c", None)}
+        assert len(found) == 6
+
+
+def test_person_may_belong_to_a_company_imported_earlier(
+    session_factory: sessionmaker[Session], workspace: Workspace, tmp_path: Path
+) -> None:
+    run_import(session_factory, workspace.id, write(tmp_path, "no,type,name\nC9,company,Old Co\n"))
+    run_import(
+        session_factory, workspace.id, write(tmp_path, "no,type,name,company_no\nP9,person,Pat,C9\n", "p.csv")
+    )
+
+    with session_factory() as session:
+        found = contacts_by_no(session, workspace.id)
+        assert found["P9"].company_id == found["C9"].id
+
+
+def test_the_same_numbers_in_another_workspace_are_other_contacts(
+    session_factory: sessionmaker[Session], workspace: Workspace, tmp_path: Path
+) -> None:
+    with unit_of_work(session_factory) as session:
+        other = Workspace(team_id="T0002", name="Other")
+        session.add(other)
+    run_import(session_factory, workspace.id, write(tmp_path, GOOD))
+    summary = run_import(
+        session_factory, other.id, write(tmp_path, "no,type,name\nC1,company,Other Acme\n", "o.csv")
+    )
+
+    assert summary == ImportSummary(inserted=1, updated=0)
+    with session_factory() as session:
+        assert contacts_by_no(session, workspace.id)["C1"].name == "Acme Ltd"
+        assert contacts_by_no(session, other.id)["C1"].name == "Other Acme"
+
+
+BAD_FILES = [
+    pytest.param("no,type,name,created\nX1,company,X,2024-01-01\nX2,company,Y,2024-13-01\n", 3, "created", "not a date", id="bad date"),
+    pytest.param("no,type,name,created\nX1,company,X,01/02/2024\n", 2, "created", "expected YYYY-MM-DD", id="date in another format"),
+    pytest.param("no,type,name\nX1,supplier,X\n", 2, "type", "expected company or person", id="bad type"),
+    pytest.param("no,type,name\nX1,company,\n", 2, "name", "a value is required", id="missing name"),
+    pytest.param("no,type,name\n,company,X\n", 2, "no", "a value is required", id="missing no"),
+    pytest.param("no,type,name,colour\nX1,company,X,red\n", 1, "colour", "unknown column", id="unknown column"),
+    pytest.param("no,name\nX1,X\n", 1, None, "missing required column 'type'", id="missing required column"),
+    pytest.param("no,type,name\nX1,company,X\nX2,company,Y\nX1,company,Z\n", 4, "no", "duplicate no 'X1' (first on line 2)", id="duplicate no"),
+    pytest.param("no,type,name,company_no\nX1,company,X,\nP1,person,Pat,NOPE\n", 3, "company_no", "no company 'NOPE'", id="unknown company"),
+    pytest.param("no,type,name,company_no\nP0,person,Pat,\nP1,person,Pam,P0\n", 3, "company_no", "no company 'P0'", id="company_no names a person"),
+    pytest.param("no,type,name,exclude_from_segment\nX1,company,X,maybe\n", 2, "exclude_from_segment", "expected true or false", id="bad boolean"),
+    pytest.param("no,type,name,country\nX1,company,X,UK\n", 2, "country", "did you mean GB?", id="bad country"),
+    pytest.param("no,type,name,country\nX1,company,X,Germany\n", 2, "country", "not an ISO country code", id="country name"),
+    pytest.param("no,type,name\nX1,company,X,extra\n", 2, None, "4 values, but the header has 3 columns", id="too many values"),
+    pytest.param("no,type,name,city\nX1,company,X,\"Lon\ndon\"\nX2,company,Y,Z\nX3,x,Y,Z\n", 5, "type", "not a type", id="line counted after a multi-line value"),
+    pytest.param("no,type,name,email\nX1,company,X," + "a" * 201 + "\n", 2, "email", "longer than 200", id="value too long"),
+    pytest.param("no,type,name,company_no\nX1,company,X,X2\n", 2, "company_no", "must be empty or its own no", id="company with another company"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("content", "line", "column", "message"), BAD_FILES)
+def test_a_bad_file_is_rejected_naming_line_and_column_and_changes_nothing(
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    workspace: Workspace,
+    tmp_path: Path,
+    content: str,
+    line: int,
+    column: str | None,
+    message: str,
+) -> None:
+    run_import(session_factory, workspace.id, write(tmp_path, GOOD))
+    before = snapshot(engine)
+
+    with pytest.raises(CsvError) as caught:
+        run_import(session_factory, workspace.id, write(tmp_path, content, "bad.csv"))
+
+    where = f"line {line}, column {column}: " if column else f"line {line}: "
+    assert str(caught.value).startswith(where)
+    assert message in str(caught.value)
+    assert snapshot(engine) == before
+    # The connection is still usable: the same data imports cleanly afterwards.
+    assert run_import(session_factory, workspace.id, write(tmp_path, GOOD)).updated == 5
+
+
+def test_a_file_that_is_not_utf8_is_rejected(
+    engine: Engine, session_factory: sessionmaker[Session], workspace: Workspace, tmp_path: Path
+) -> None:
+    path = tmp_path / "latin1.csv"
+    path.write_bytes("no,type,name\nX1,company,Müller GmbH\n".encode("latin-1"))
+    before = snapshot(engine)
+
+    with pytest.raises(CsvError, match="not UTF-8"):
+        run_import(session_factory, workspace.id, path)
+    assert snapshot(engine) == before
+
+
+def test_an_empty_file_is_rejected_and_a_header_alone_imports_nothing(
+    session_factory: sessionmaker[Session], workspace: Workspace, tmp_path: Path
+) -> None:
+    with pytest.raises(CsvError, match="line 1: the file is empty"):
+        run_import(session_factory, workspace.id, write(tmp_path, ""))
+    assert run_import(
+        session_factory, workspace.id, write(tmp_path, "no,type,name\n", "h.csv")
+    ) == ImportSummary(0, 0)
+
+
+def test_a_byte_order_mark_and_header_case_are_accepted(
+    session_factory: sessionmaker[Session], workspace: Workspace, tmp_path: Path
+) -> None:
+    path = tmp_path / "excel.csv"
+    path.write_bytes("\ufeffNo,Type,Name\r\nX1,company,Excel Co\r\n".encode())
+
+    assert run_import(session_factory, workspace.id, path) == ImportSummary(inserted=1, updated=0)
