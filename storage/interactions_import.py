@@ -30,6 +30,7 @@ from storage.models import Contact, InteractionLogEntry, InteractionTemplate
 
 INTERACTION_COLUMNS = ("contact_no", "template", "date", "description", "segment_no", "evaluation")
 REQUIRED_COLUMNS = ("contact_no", "template", "date")
+_BATCH = 10_000
 
 _CONTACTS = cast(Table, Contact.__table__)
 _ENTRIES = cast(Table, InteractionLogEntry.__table__)
@@ -84,6 +85,7 @@ def load_interaction_rows(
     at = {name: names.index(name) if name in names else -1 for name in INTERACTION_COLUMNS}
     width = len(names)
     with staging_tables(session, _st_entries) as (staged,):
+        batch: list[tuple[Any, ...]] = []
         for line, values in rows:
             check_width(line, values, width)
             contact_no = text_value(line, "contact_no", values[at["contact_no"]], 40, required=True)
@@ -92,7 +94,7 @@ def load_interaction_rows(
                 raise CsvError(line, "template", "a value is required")
             on = date_value(line, "date", values[at["date"]], required=True)
             segment_no = _optional(line, values, at, "segment_no", 20)
-            staged.add(
+            batch.append(
                 (
                     line,
                     contact_no,
@@ -103,11 +105,17 @@ def load_interaction_rows(
                     _optional(line, values, at, "evaluation", 20),
                 )
             )
+            if len(batch) >= _BATCH:
+                staged.write(batch)
+                batch = []
+        staged.write(batch)
         staged.finish("contact_no")
         if staged.rows_written == 0:
             return 0
         _check_contacts(session, workspace_id)
-        return _apply(session, workspace_id)
+        _apply(session, workspace_id)
+        # Every staged row was just proven to name a contact, so each became one entry.
+        return staged.rows_written
 
 
 def _optional(line: int, values: list[str], at: dict[str, int], column: str, max_length: int) -> str | None:
@@ -131,7 +139,7 @@ def _template_exists(workspace_id: int, code: Any) -> Exists:
     return exists().where(_TEMPLATES.c.workspace_id == workspace_id, _TEMPLATES.c.code == code)
 
 
-def _apply(session: Session, workspace_id: int) -> int:
+def _apply(session: Session, workspace_id: int) -> None:
     st, contacts, templates, entries = _st_entries, _CONTACTS, _TEMPLATES, _ENTRIES
     session.execute(
         insert(templates).from_select(
@@ -141,26 +149,20 @@ def _apply(session: Session, workspace_id: int) -> int:
             .group_by(st.c.template),
         )
     )
-    return (
-        session.connection()
-        .execute(
-            insert(entries).from_select(
-                [*_ENTRY_COLUMNS],
-                select(
-                    literal(workspace_id),
-                    contacts.c.id,
-                    st.c.template,
-                    st.c.date,
-                    st.c.description,
-                    st.c.segment_no,
-                    st.c.evaluation,
-                    literal(False),
-                )
-                .join(
-                    contacts, and_(contacts.c.workspace_id == workspace_id, contacts.c.no == st.c.contact_no)
-                )
-                .order_by(st.c.line),
+    session.execute(
+        insert(entries).from_select(
+            [*_ENTRY_COLUMNS],
+            select(
+                literal(workspace_id),
+                contacts.c.id,
+                st.c.template,
+                st.c.date,
+                st.c.description,
+                st.c.segment_no,
+                st.c.evaluation,
+                literal(False),
             )
+            .join(contacts, and_(contacts.c.workspace_id == workspace_id, contacts.c.no == st.c.contact_no))
+            .order_by(st.c.line),
         )
-        .rowcount
     )
