@@ -65,7 +65,6 @@ _QUESTION = re.compile(r"[\w.\-]+")
 _TYPES = ("company", "person")
 # The largest offset per unit, about a thousand years, keeps every relative date a real date.
 _MAX_OFFSET: dict[str, int] = {"d": 365_000, "w": 52_000, "m": 12_000, "y": 1_000}
-_DATE_HINT = "a date like 2024-01-31, today or today-30d"
 
 
 class CriteriaError(ValidationError):
@@ -75,11 +74,16 @@ class CriteriaError(ValidationError):
     what the parser wanted there, and ``text`` that text, so a reply can point at the spot.
     """
 
-    def __init__(self, position: int, expected: str, message: str | None = None, *, text: str = "") -> None:
+    def __init__(
+        self, position: int, expected: str, message: str | None = None, *, text: str = "", **params: object
+    ) -> None:
         self.position = position
         self.expected = expected
         self.text = text
-        super().__init__(f"at {position}: {message or 'expected ' + expected}")
+        # ``detail`` is an English template, the key under which the Slack layer finds its translation.
+        self.detail = message or "expected {expected}"
+        self.detail_params: dict[str, object] = params if message else {"expected": expected}
+        super().__init__(f"at {position}: {self.detail.format(**self.detail_params)}")
 
 
 def parse_criteria(text: str) -> Expr:
@@ -116,8 +120,8 @@ class _Parser:
 
     # --- helpers --------------------------------------------------------------------------------
 
-    def error(self, at: int, expected: str, message: str | None = None) -> CriteriaError:
-        return CriteriaError(self.origin[at], expected, message, text=self.raw)
+    def error(self, at: int, expected: str, message: str | None = None, **params: object) -> CriteriaError:
+        return CriteriaError(self.origin[at], expected, message, text=self.raw, **params)
 
     def at_end(self) -> bool:
         return self.i >= len(self.s)
@@ -161,7 +165,9 @@ class _Parser:
             self.i += 2
             self.skip_space()
             if self.at_group_end():
-                raise self.error(self.i, "a criterion", f"expected a criterion after '{self.s[at : at + 2]}'")
+                raise self.error(
+                    self.i, "a criterion", "expected a criterion after '{word}'", word=self.s[at : at + 2]
+                )
             items.append(self.all_of(depth))
         return items[0] if len(items) == 1 else Or(tuple(items))
 
@@ -177,7 +183,7 @@ class _Parser:
                 self.skip_space()
                 if self.at_group_end() or self.at_keyword("or"):
                     raise self.error(
-                        self.i, "a criterion", f"expected a criterion after '{self.s[at : at + 3]}'"
+                        self.i, "a criterion", "expected a criterion after '{word}'", word=self.s[at : at + 3]
                     )
             items.append(self.unary(depth))
         return items[0] if len(items) == 1 else And(tuple(items))
@@ -185,14 +191,18 @@ class _Parser:
     def unary(self, depth: int) -> Expr:
         self.skip_space()
         if depth >= MAX_DEPTH:
-            raise self.error(self.i, "less nesting", f"criteria nest too deeply (at most {MAX_DEPTH} levels)")
+            raise self.error(
+                self.i, "less nesting", "criteria nest too deeply (at most {depth} levels)", depth=MAX_DEPTH
+            )
         if self.at_end():
             raise self.error(self.i, "a criterion")
         ch = self.peek()
         if ch in _LONG_DASHES or (ch == "-" and self.peek(1) != "" and self.peek(1) in "-" + _LONG_DASHES):
             start = self.i
             word = self.read_while(lambda c: not c.isspace())
-            raise self.error(start, "a criterion", f"unexpected option '{word}' - expected a criterion")
+            raise self.error(
+                start, "a criterion", "unexpected option '{word}' - expected a criterion", word=word
+            )
         if ch == "-" or self.at_keyword("not"):
             self.i += 1 if ch == "-" else 3
             self.skip_space()
@@ -202,7 +212,7 @@ class _Parser:
         for keyword in ("or", "and"):
             if self.at_keyword(keyword):
                 found = self.s[self.i : self.i + len(keyword)]
-                raise self.error(self.i, "a criterion", f"expected a criterion before '{found}'")
+                raise self.error(self.i, "a criterion", "expected a criterion before '{found}'", found=found)
         if ch == "(":
             opened = self.i
             self.i += 1
@@ -212,7 +222,9 @@ class _Parser:
             expr = self.any_of(depth + 1)
             self.skip_space()
             if self.peek() != ")":
-                raise self.error(self.i, "')'", f"expected ')' to close the '(' at {self.origin[opened]}")
+                raise self.error(
+                    self.i, "')'", "expected ')' to close the '(' at {opened}", opened=self.origin[opened]
+                )
             self.i += 1
             return expr
         if ch == ")":
@@ -238,8 +250,8 @@ class _Parser:
         word = self.read_while(lambda c: not (c.isspace() or c in ":(),"))
         if self.peek() != ":":
             if field_kind(word.lower()) is not None:
-                raise self.error(self.i, "':'", f"expected ':' and a value after '{word}'")
-            raise self.error(start, "field:value", f"expected field:value, found '{word}'")
+                raise self.error(self.i, "':'", "expected ':' and a value after '{word}'", word=word)
+            raise self.error(start, "field:value", "expected field:value, found '{word}'", word=word)
         if not word:
             raise self.error(start, "a field name", "expected a field name before ':'")
         name = word.lower()
@@ -250,27 +262,35 @@ class _Parser:
     def field(self, name: str, at: int) -> FieldKind:
         kind = field_kind(name)
         if kind is FieldKind.PROFILE and not _QUESTION.fullmatch(name[len(PROFILE_PREFIX) :]):
-            raise self.error(at, "a profile question", f"'{name}' is not a profile question code")
+            raise self.error(at, "a profile question", "'{name}' is not a profile question code", name=name)
         if kind is not None:
             return kind
         if name == PROFILE_PREFIX.rstrip(".") or name == PROFILE_PREFIX:
             raise self.error(at, "a field name", "expected a question after 'profile.', like profile.rating")
-        raise self.error(at, "a field name", f"unknown field '{name}'{_suggestion(name)}")
+        close = _suggestion(name)
+        if close:
+            raise self.error(
+                at, "a field name", "unknown field '{name}' - did you mean '{close}'?", name=name, close=close
+            )
+        known = ", ".join([*FIELDS, "profile.<question>"])
+        raise self.error(
+            at, "a field name", "unknown field '{name}' - known fields: {known}", name=name, known=known
+        )
 
     def condition(self, name: str, kind: FieldKind) -> Expr:
         value_at = self.i
         ch = self.peek()
         if not ch or ch.isspace() or ch in "()":
-            raise self.error(value_at, "a value", f"expected a value after '{name}:'")
+            raise self.error(value_at, "a value", "expected a value after '{name}:'", name=name)
         if ch == ",":
             raise self.error(value_at, "a value", "expected a value before ','")
         op = next((o for o in _OPERATORS if self.s.startswith(o, self.i)), None)
         if op is not None:
             self.i += len(op)
-            self.require_ordered(name, kind, value_at, f"comparisons ('{op}')")
+            self.require_ordered(name, kind, value_at, op)
             text, at, _ = self.scalar()
             if not text:
-                raise self.error(at, "a value", f"expected a value after '{op}'")
+                raise self.error(at, "a value", "expected a value after '{op}'", op=op)
             self.finish_term()
             return Compare(name, op, self.ordered(kind, text, at))
         values = [self.scalar()]
@@ -307,7 +327,9 @@ class _Parser:
         while True:
             if self.at_end():
                 opened = self.origin[start]
-                raise self.error(start, "a closing quote", f"the quote at {opened} is never closed")
+                raise self.error(
+                    start, "a closing quote", "the quote at {opened} is never closed", opened=opened
+                )
             ch = self.s[self.i]
             if ch == "\\" and self.i + 1 < len(self.s):
                 chars.append(self.s[self.i + 1])
@@ -323,17 +345,19 @@ class _Parser:
 
     # --- values ---------------------------------------------------------------------------------
 
-    def require_ordered(self, name: str, kind: FieldKind, at: int, what: str) -> None:
+    def require_ordered(self, name: str, kind: FieldKind, at: int, op: str) -> None:
         if kind not in (FieldKind.DATE, FieldKind.PROFILE):
             dates = ", ".join(f for f, k in FIELDS.items() if k is FieldKind.DATE)
-            raise self.error(
-                at,
-                "a value",
-                f"{what} work only on dates ({dates}) and numeric profile answers, not on '{name}'",
+            message = (
+                "ranges ('..') work only on dates ({dates}) and numeric profile answers, not on '{name}'"
+                if op == ".."
+                else "comparisons ('{op}') work only on dates ({dates}) "
+                "and numeric profile answers, not on '{name}'"
             )
+            raise self.error(at, "a value", message, op=op, dates=dates, name=name)
 
     def range(self, name: str, kind: FieldKind, text: str, at: int) -> Range:
-        self.require_ordered(name, kind, at, "ranges ('..')")
+        self.require_ordered(name, kind, at, "..")
         low_text, _, high_text = text.partition("..")
         high_at = at + len(low_text) + 2
         if not low_text:
@@ -343,7 +367,13 @@ class _Parser:
         low = self.ordered(kind, low_text, at)
         high = self.ordered(kind, high_text, high_at)
         if _is_empty_range(low, high):
-            raise self.error(at, "a range", f"the range {low_text}..{high_text} is empty (start after end)")
+            raise self.error(
+                at,
+                "a range",
+                "the range {low}..{high} is empty (start after end)",
+                low=low_text,
+                high=high_text,
+            )
         return Range(name, low, high)
 
     def ordered(self, kind: FieldKind, text: str, at: int) -> Number | Day | Today:
@@ -352,12 +382,12 @@ class _Parser:
             return self.date_value(text, at)
         number = _number(text)
         if number is None:
-            raise self.error(at, "a number", f"expected a number, found '{text}'")
+            raise self.error(at, "a number", "expected a number, found '{found}'", found=text)
         return number
 
     def typed(self, name: str, kind: FieldKind, text: str, at: int, quoted: bool) -> Value:
         if not text.strip():
-            raise self.error(at, "a value", f"expected a value after '{name}:', not an empty one")
+            raise self.error(at, "a value", "expected a value after '{name}:', not an empty one", name=name)
         if kind is FieldKind.DATE:
             return self.date_value(text, at)
         if kind is FieldKind.CODE:
@@ -367,12 +397,14 @@ class _Parser:
             return number if number is not None else Text(text)
         if kind is FieldKind.SEGMENT:
             if not _SEGMENT_NO.fullmatch(text):
-                message = f"expected a segment number like SEG00001, found '{text}'"
-                raise self.error(at, "a segment number", message)
+                message = "expected a segment number like SEG00001, found '{found}'"
+                raise self.error(at, "a segment number", message, found=text)
             return Text(text.upper())
         if name == "type":
             if text.lower() not in _TYPES:
-                raise self.error(at, "company or person", f"type is company or person, not '{text}'")
+                raise self.error(
+                    at, "company or person", "type is company or person, not '{found}'", found=text
+                )
             return Text(text.lower())
         return Text(text)
 
@@ -381,20 +413,21 @@ class _Parser:
             try:
                 return Day(date.fromisoformat(text))
             except ValueError:
-                raise self.error(at, "a valid date", f"{text} is not a valid date") from None
+                raise self.error(at, "a valid date", "{found} is not a valid date", found=text) from None
         relative = _TODAY.fullmatch(text)
         if relative is None:
             if text.lower().startswith("today"):
-                message = f"expected a relative date like today-30d, found '{text}'"
-                raise self.error(at, "a relative date", message)
-            raise self.error(at, "a date", f"expected {_DATE_HINT}, found '{text}'")
+                message = "expected a relative date like today-30d, found '{found}'"
+                raise self.error(at, "a relative date", message, found=text)
+            message = "expected a date like 2024-01-31, today or today-30d, found '{found}'"
+            raise self.error(at, "a date", message, found=text)
         sign, amount, unit = relative.groups()
         if amount is None:
             return Today()
         offset = int(amount) * (-1 if sign == "-" else 1)
         unit_key = cast(Unit, unit.lower())
         if abs(offset) > _MAX_OFFSET[unit_key]:
-            raise self.error(at, "a smaller offset", f"'{text}' is too far from today")
+            raise self.error(at, "a smaller offset", "'{found}' is too far from today", found=text)
         return Today(offset, unit_key)
 
 
@@ -413,13 +446,14 @@ def _is_empty_range(low: Number | Day | Today, high: Number | Day | Today) -> bo
     return False
 
 
-def _suggestion(name: str) -> str:
+def _suggestion(name: str) -> str | None:
+    """The known field closest to an unknown ``name``, if any is close."""
     prefix, dot, rest = name.partition(".")
     if dot and difflib.get_close_matches(prefix, ["profile"], n=1, cutoff=0.6):
-        return f" - did you mean '{PROFILE_PREFIX}{rest}'?"
+        return f"{PROFILE_PREFIX}{rest}"
     close = difflib.get_close_matches(name, list(FIELDS), n=1, cutoff=0.6)
     if close:
-        return f" - did you mean '{close[0]}'?"
+        return close[0]
     if difflib.get_close_matches(name, ["profile"], n=1, cutoff=0.6):
-        return " - did you mean 'profile.<question>'?"
-    return " - known fields: " + ", ".join(FIELDS) + ", profile.<question>"
+        return "profile.<question>"
+    return None

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 
 class SegbotError(Exception):
-    """Base class of every error a user can cause and should be told about."""
+    """Base class of every error a user can cause and should be told about.
+
+    ``message`` is an English template with ``{name}`` placeholders filled from ``params``; it doubles
+    as the stable key under which the Slack layer finds its translation, so storage needs no locale.
+    """
+
+    def __init__(self, message: str = "", /, **params: object) -> None:
+        self.message = message
+        self.params = params
+        super().__init__(message.format(**params) if params else message)
 
 
 class NotFoundError(SegbotError):
