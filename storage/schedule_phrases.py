@@ -66,7 +66,7 @@ def parse_when(text: str) -> str:
     """The standard five-field cron expression for a phrase or cron text; ValidationError if neither."""
     cleaned = " ".join(text.strip().strip("\"'“”‘’").split()).lower()
     if not cleaned:
-        raise ValidationError(f"say when to refresh: {_EXAMPLES}")
+        raise ValidationError("say when to refresh: {examples}", examples=_EXAMPLES)
     words = cleaned.split(" ")
     if len(words) == 5 and words[0][0] in "0123456789*":
         return _validated_cron(words)
@@ -92,7 +92,7 @@ def next_fire_time(cron: str, timezone: str, *, after: datetime) -> datetime:
     trigger = make_trigger(cron, timezone)
     fire = trigger.get_next_fire_time(None, after + timedelta(microseconds=1))
     if fire is None:  # a cron such as "0 0 31 2 *" never fires
-        raise ValidationError(f"`{cron}` never fires")
+        raise ValidationError("`{cron}` never fires", cron=cron)
     return fire
 
 
@@ -125,7 +125,7 @@ def _zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValidationError(f"unknown time zone {name!r}") from None
+        raise ValidationError("unknown time zone '{name}'", name=name) from None
 
 
 def _phrase_to_cron(words: list[str]) -> str:
@@ -147,21 +147,23 @@ def _phrase_to_cron(words: list[str]) -> str:
         else:
             days = str(_WEEKDAY_WORDS[head.removesuffix("s")])
         return f"{minute} {hour} * * {days}"
-    raise ValidationError(f"cannot read {' '.join(words)!r} as a schedule: use {_EXAMPLES}")
+    raise ValidationError(
+        "cannot read '{words}' as a schedule: use {examples}", words=" ".join(words), examples=_EXAMPLES
+    )
 
 
 def _parse_time(head: str, rest: list[str]) -> tuple[int, int]:
     text = "".join(rest)
     match = _TIME.match(text)
     if not text or match is None:
-        raise ValidationError(f"`{head}` needs a time of day such as `{head} 09:00`")
+        raise ValidationError("`{head}` needs a time of day such as `{head} 09:00`", head=head)
     hour, minute = int(match.group(1)), int(match.group(2) or 0)
     if match.group(3):
         if not 1 <= hour <= 12:
-            raise ValidationError(f"{text!r} is not a time of day")
+            raise ValidationError("'{text}' is not a time of day", text=text)
         hour = hour % 12 + (12 if match.group(3) == "pm" else 0)
     if hour > 23 or minute > 59:
-        raise ValidationError(f"{text!r} is not a time of day (00:00 to 23:59)")
+        raise ValidationError("'{text}' is not a time of day (00:00 to 23:59)", text=text)
     return hour, minute
 
 
@@ -182,14 +184,14 @@ def _expand(word: str, spec: _Field) -> set[int] | None:
         span, _, step_text = item.partition("/")
         step = _number(step_text, spec, what="step") if step_text else 1
         if step < 1:
-            raise ValidationError(f"the {spec.name} step must be at least 1")
+            raise ValidationError("the {field} step must be at least 1", field=spec.name)
         if span == "*":
             low, high = spec.low, spec.high
         elif "-" in span:
             first, _, last = span.partition("-")
             low, high = _value(first, spec), _value(last, spec)
             if low > high:
-                raise ValidationError(f"the {spec.name} range {span!r} runs backwards")
+                raise ValidationError("the {field} range '{span}' runs backwards", field=spec.name, span=span)
         else:
             low = _value(span, spec)
             high = spec.high if step_text else low
@@ -206,13 +208,24 @@ def _value(text: str, spec: _Field) -> int:
         return spec.names.index(text) + spec.names_start
     value = _number(text, spec, what="value")
     if not spec.low <= value <= spec.high:
-        raise ValidationError(f"{spec.name} {value} is out of range {spec.low}-{spec.high}")
+        raise ValidationError(
+            "{field} {value} is out of range {low}-{high}",
+            field=spec.name,
+            value=value,
+            low=spec.low,
+            high=spec.high,
+        )
     return value
 
 
 def _number(text: str, spec: _Field, *, what: str) -> int:
     if not text.isdigit():
-        raise ValidationError(f"{text!r} is not a valid {spec.name} {what} in the cron expression")
+        raise ValidationError(
+            "'{text}' is not a valid {field} {what} in the cron expression",
+            text=text,
+            field=spec.name,
+            what=what,
+        )
     return int(text)
 
 

@@ -87,8 +87,6 @@ _OPERATORS: dict[Op, Callable[[Any, Any], ColumnElement[bool]]] = {
     ">=": operator.ge,
 }
 
-_DATE_HINT = "a date: YYYY-MM-DD, today or today-30d"
-
 
 def compile_criteria(expr: Expr, *, workspace_id: int, today: date) -> ColumnElement[bool]:
     """A boolean condition over ``contacts`` that holds for exactly the contacts ``expr`` selects.
@@ -113,7 +111,7 @@ class _Compiler:
         if isinstance(expr, Not):
             return not_(self.compile(expr.expr))
         if field_kind(expr.field) is None:
-            raise ValidationError(f"unknown field '{expr.field}'")
+            raise ValidationError("unknown field '{field}'", field=expr.field)
         if isinstance(expr, Present):
             return self._present(expr.field)
         if isinstance(expr, Match):
@@ -263,7 +261,11 @@ class _Compiler:
                 return date.fromisoformat(value.value)
             except ValueError:
                 pass
-        raise ValidationError(f"'{field}' takes {_DATE_HINT}, not '{self._text(value)}'")
+        raise ValidationError(
+            "'{field}' takes a date: YYYY-MM-DD, today or today-30d, not '{value}'",
+            field=field,
+            value=self._text(value),
+        )
 
     def _days(self, field: str, values: Sequence[Text | Number | Day | Today]) -> list[date]:
         return sorted({self._day(field, v) for v in values})
@@ -271,7 +273,9 @@ class _Compiler:
     def _number(self, field: str, value: Text | Number | Day | Today) -> float:
         if isinstance(value, Number):
             return float(value.value)
-        raise ValidationError(f"'{field}' compares numbers only, not '{self._text(value)}'")
+        raise ValidationError(
+            "'{field}' compares numbers only, not '{value}'", field=field, value=self._text(value)
+        )
 
 
 def _exists(source: FromClause, *conditions: ColumnElement[bool]) -> ColumnElement[bool]:

@@ -251,7 +251,7 @@ def _spellings(nos: Sequence[str]) -> list[str]:
 
 def _require_criteria(step: Step) -> Expr:
     if step.criteria is None:
-        raise ValidationError(f"{step.kind} needs criteria, e.g. industry:RETAIL")
+        raise ValidationError("{kind} needs criteria, e.g. industry:RETAIL", kind=step.kind)
     return step.criteria
 
 

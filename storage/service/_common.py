@@ -40,7 +40,9 @@ def find_segment(
         query = query.with_for_update()
     segment = session.scalars(query).one_or_none()
     if segment is None:
-        raise NotFoundError(f"no segment {segment_no.strip().upper()} in this workspace")
+        raise NotFoundError(
+            "no segment {segment_no} in this workspace", segment_no=segment_no.strip().upper()
+        )
     return segment
 
 

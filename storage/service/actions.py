@@ -276,7 +276,7 @@ def undo_last(session: Session, workspace_id: int, segment_no: str, *, user_id: 
         .limit(1)
     ).one_or_none()
     if action is None:
-        raise ValidationError(f"{segment.no} has no action left to undo")
+        raise ValidationError("{segment_no} has no action left to undo", segment_no=segment.no)
     _bump_version(session, segment, expected=segment.version)
     marked = session.execute(
         update(SegmentAction)
@@ -284,7 +284,7 @@ def undo_last(session: Session, workspace_id: int, segment_no: str, *, user_id: 
         .values(undone=True)
     )
     if marked.rowcount != 1:  # type: ignore[attr-defined]
-        raise ConflictError(f"{segment.no} changed meanwhile; try again")
+        raise ConflictError("{segment_no} changed meanwhile; try again", segment_no=segment.no)
     session.execute(
         delete(segment_lines).where(
             segment_lines.c.segment_id == segment.id,
@@ -357,7 +357,7 @@ def action_changes_page(
         )
     ).one_or_none()
     if action is None:
-        raise NotFoundError(f"{segment.no} has no action {seq}")
+        raise NotFoundError("{segment_no} has no action {seq}", segment_no=segment.no, seq=seq)
     sign = 1 if change > 0 else -1
     return contact_page(
         session,
@@ -419,7 +419,9 @@ def _capture(
     """Write the pending row and the exact contacts the action would add (+1) or remove (-1)."""
     kind = kind.strip().lower()
     if kind not in ACTION_KINDS:
-        raise ValidationError(f"unknown action {kind!r}; expected one of {', '.join(ACTION_KINDS)}")
+        raise ValidationError(
+            "unknown action '{kind}'; expected one of {kinds}", kind=kind, kinds=", ".join(ACTION_KINDS)
+        )
     _check_options(kind, options)
     journal: dict[str, Any] = {"criteria": None, "criteria_text": None, "options": {}, "contact_nos": None}
     steps: list[Step] | None = None
@@ -427,7 +429,11 @@ def _capture(
     step: Step | None = None
     if kind in (ADD, REDUCE, REFINE):
         if criteria is None:
-            raise ValidationError(f"{kind} needs criteria, e.g. {kind} {segment.no} industry:RETAIL")
+            raise ValidationError(
+                "{kind} needs criteria, e.g. {kind} {segment_no} industry:RETAIL",
+                kind=kind,
+                segment_no=segment.no,
+            )
         step = Step(kind, criteria, options_to_dict(options))
         journal.update(criteria=to_json(criteria), criteria_text=to_text(criteria), options=step.options)
     elif kind in (INCLUDE, REMOVE):
@@ -546,7 +552,7 @@ def _check_options(kind: str, options: ActionOptions) -> None:
     wrong = [name for name, value in vars(options).items() if value and name not in allowed]
     if wrong:
         flags = ", ".join(_OPTION_FLAGS[name] for name in wrong)
-        raise ValidationError(f"{flags} cannot be used with {kind}")
+        raise ValidationError("{flags} cannot be used with {kind}", flags=flags, kind=kind)
 
 
 # --- confirming ---------------------------------------------------------------------------
@@ -583,7 +589,9 @@ def _bump_version(session: Session, segment: Segment, *, expected: int) -> None:
         .execution_options(synchronize_session=False)
     )
     if bumped.rowcount != 1:  # type: ignore[attr-defined]
-        raise ConflictError(f"{segment.no} changed since this preview; preview the action again")
+        raise ConflictError(
+            "{segment_no} changed since this preview; preview the action again", segment_no=segment.no
+        )
     session.refresh(segment)
 
 

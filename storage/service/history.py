@@ -179,7 +179,7 @@ def get_run(session: Session, run_id: int) -> RunInfo:
         .where(SegmentRun.id == run_id)
     ).one_or_none()
     if row is None:
-        raise NotFoundError(f"no run {run_id}")
+        raise NotFoundError("no run {run_id}", run_id=run_id)
     return _info(row[0], row[1])
 
 

@@ -34,10 +34,12 @@ def log_segment(
     segment = find_segment(session, workspace_id, segment_no)
     template = (template_code or segment.interaction_template_code or "").strip().upper()
     if not template:
-        raise ValidationError(f"{segment.no} has no interaction template; name one with template:CODE")
+        raise ValidationError(
+            "{segment_no} has no interaction template; name one with template:CODE", segment_no=segment.no
+        )
     size = segment_size(session, segment.id)
     if size == 0:
-        raise ValidationError(f"{segment.no} has no contacts to log")
+        raise ValidationError("{segment_no} has no contacts to log", segment_no=segment.no)
     day = today or utc_today()
     logged = LoggedSegment(
         workspace_id=workspace_id,
@@ -108,10 +110,13 @@ def cancel_logged_segment(
         )
     ).one_or_none()
     if logged is None:
-        raise NotFoundError(f"no logged segment {logged_no.strip().upper()} in this workspace")
+        raise NotFoundError(
+            "no logged segment {logged_no} in this workspace", logged_no=logged_no.strip().upper()
+        )
     wanted = not undo
     if logged.canceled == wanted:
-        raise ConflictError(f"{logged.no} is {'already' if wanted else 'not'} canceled")
+        message = "{logged_no} is already canceled" if wanted else "{logged_no} is not canceled"
+        raise ConflictError(message, logged_no=logged.no)
     logged.canceled = wanted
     session.execute(
         update(InteractionLogEntry)

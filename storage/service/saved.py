@@ -25,12 +25,12 @@ def save_criteria(
     segment = find_segment(session, workspace_id, segment_no)
     steps = active_steps(session, workspace_id, segment.id)
     if not steps:
-        raise ValidationError(f"{segment.no} has no criteria to save yet")
+        raise ValidationError("{segment_no} has no criteria to save yet", segment_no=segment.no)
     exists = session.scalar(
         select(SavedCriteria.id).where(SavedCriteria.workspace_id == workspace_id, SavedCriteria.code == code)
     )
     if exists is not None:
-        raise ConflictError(f"saved criteria {code} already exist; choose another code")
+        raise ConflictError("saved criteria {code} already exist; choose another code", code=code)
     session.add(
         SavedCriteria(
             workspace_id=workspace_id,
@@ -63,12 +63,14 @@ def load_saved_steps(session: Session, workspace_id: int, code: str) -> tuple[st
         )
     )
     if actions is None:
-        raise NotFoundError(f"no saved criteria {code} in this workspace")
+        raise NotFoundError("no saved criteria {code} in this workspace", code=code)
     return code, [Step.from_json(step) for step in actions]
 
 
 def _normal_code(code: str) -> str:
     code = code.strip().upper()
     if not code or len(code) > _MAX_CODE or any(ch.isspace() for ch in code):
-        raise ValidationError(f"a saved criteria code is one word of at most {_MAX_CODE} characters")
+        raise ValidationError(
+            "a saved criteria code is one word of at most {limit} characters", limit=_MAX_CODE
+        )
     return code

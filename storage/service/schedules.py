@@ -97,7 +97,7 @@ def unschedule_segment(session: Session, workspace_id: int, segment_no: str) -> 
     segment = find_segment(session, workspace_id, segment_no)
     schedule = _schedule_of(session, segment)
     if schedule is None:
-        raise NotFoundError(f"{segment.no} has no schedule")
+        raise NotFoundError("{segment_no} has no schedule", segment_no=segment.no)
     info = _info(schedule, segment)
     session.delete(schedule)
     session.flush()

@@ -30,7 +30,7 @@ def create_segment(
     if not description:
         raise ValidationError("a segment needs a description")
     if len(description) > _MAX_DESCRIPTION:
-        raise ValidationError(f"a segment description has at most {_MAX_DESCRIPTION} characters")
+        raise ValidationError("a segment description has at most {limit} characters", limit=_MAX_DESCRIPTION)
     segment = Segment(
         workspace_id=workspace_id,
         no=next_number(session, workspace_id, "segment_seq", "SEG"),
