@@ -91,7 +91,9 @@ def delete_segment(
     segment = find_segment(session, workspace_id, segment_no)
     if not is_admin and segment.owner_user_id != user_id:
         raise NotAllowedError(
-            f"only the owner of {segment.no} (<@{segment.owner_user_id}>) or an admin can delete it"
+            "only the owner of {segment_no} (<@{owner}>) or an admin can delete it",
+            segment_no=segment.no,
+            owner=segment.owner_user_id,
         )
     # The database cascades to lines, journal, line history and pending previews.
     session.execute(delete(Segment).where(Segment.id == segment.id, Segment.workspace_id == workspace_id))
