@@ -252,6 +252,7 @@ class _RowParser:
         self.links: list[tuple[int, int, str]] = []
         self.answers: list[tuple[int, str, str, str, float | None]] = []
         self.ids: ContactIds
+        self.codes: dict[int, set[str]] = {kind: set() for kind in _LINKS}
 
     def parse(self, line: int, values: list[str]) -> None:
         if len(values) != self.width:
@@ -280,8 +281,9 @@ class _RowParser:
         self.contacts.append(tuple(row))
         for link_kind, index in self.link_columns:
             if values[index]:
-                for code in code_list(line, _LINKS[link_kind][0], values[index]):
-                    self.links.append((contact_id, link_kind, code))
+                codes = code_list(line, _LINKS[link_kind][0], values[index])
+                self.codes[link_kind].update(codes)
+                self.links.extend((contact_id, link_kind, code) for code in codes)
         for question, index in self.questions:
             if values[index]:
                 answer = text_value(line, PROFILE_PREFIX + question, values[index], 200)
@@ -476,20 +478,27 @@ def _insert_new(session: Session, workspace_id: int, *, had_contacts: bool) -> N
     session.execute(insert(contacts).from_select([*columns, "workspace_id", "company_id"], rows))
 
 
+def _add_codes(session: Session, table: Table, workspace_id: int, codes: set[str]) -> None:
+    """Add the codes the workspace's code table lacks (a few dozen, collected while parsing)."""
+    known = set(
+        session.scalars(
+            select(table.c.code).where(table.c.workspace_id == workspace_id, table.c.code.in_(codes))
+        )
+    )
+    missing = sorted(codes - known)
+    if missing:
+        session.execute(
+            insert(table),
+            [{"workspace_id": workspace_id, "code": code, "description": ""} for code in missing],
+        )
+
+
 def _apply_links(session: Session, workspace_id: int, parser: _RowParser, *, had_contacts: bool) -> None:
     """Replace the links of the kinds the file has columns for, creating unknown codes."""
     st, sl = _st_contacts, _st_links
     for kind, _index in parser.link_columns:
         _column, codes, links = _LINKS[kind]
-        session.execute(
-            insert(codes).from_select(
-                ["workspace_id", "code", "description"],
-                select(literal(workspace_id), sl.c.code, literal(""))
-                .where(sl.c.kind == kind)
-                .where(~exists().where(codes.c.workspace_id == workspace_id, codes.c.code == sl.c.code))
-                .group_by(sl.c.code),
-            )
-        )
+        _add_codes(session, codes, workspace_id, parser.codes[kind])
         if had_contacts:
             session.execute(delete(links).where(links.c.contact_id.in_(_existing_ids())))
             rows = (

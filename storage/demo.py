@@ -297,7 +297,8 @@ def demo_contact_rows(count: int, seed: int, start: int, today: date) -> Iterato
                 "",
                 "",
                 "",
-                _flag(rng.random() < 0.25),
+                # Not every person has answered the questionnaire.
+                "" if rng.random() < 0.6 else _flag(rng.random() < 0.4),
             ]
             made += 1
 
