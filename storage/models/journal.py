@@ -39,11 +39,16 @@ class SegmentAction(Base):
 
 
 class SegmentLineHistory(Base):
+    """Which contacts an action added or removed.
+
+    Without foreign keys, like ``pending_action_contacts``: an action over 100,000 contacts would
+    otherwise pay two constraint triggers per row. The service deletes a segment's history with
+    the segment, and undo joins contacts so a contact deleted since is not re-inserted.
+    """
+
     __tablename__ = "segment_line_history"
 
-    action_id: Mapped[int] = mapped_column(
-        ForeignKey("segment_actions.id", ondelete="CASCADE"), primary_key=True
-    )
-    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True)
+    action_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contact_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # +1: the action added the contact to the segment; -1: it removed it.
     change: Mapped[int] = mapped_column(SmallInteger)

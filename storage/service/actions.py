@@ -29,6 +29,7 @@ from storage.service._algebra import (
     additions,
     apply_step,
     check_contact_nos,
+    contacts,
     options_from_dict,
     options_to_dict,
     pending_contacts,
@@ -175,7 +176,10 @@ def confirm_pending(session: Session, workspace_id: int, pending_id: str, *, use
                 _literal(segment_id, segment_lines.c.segment_id),
                 pending_contacts.c.contact_id,
                 _literal(workspace_id, segment_lines.c.workspace_id),
-            ).where(pending_contacts.c.pending_id == key, pending_contacts.c.change == 1),
+            )
+            # The join skips a contact deleted since the preview (captured sets carry no foreign key).
+            .select_from(pending_contacts.join(contacts, contacts.c.id == pending_contacts.c.contact_id))
+            .where(pending_contacts.c.pending_id == key, pending_contacts.c.change == 1),
         )
     )
     session.execute(
@@ -300,7 +304,9 @@ def undo_last(session: Session, workspace_id: int, segment_no: str, *, user_id: 
                 _literal(segment.id, segment_lines.c.segment_id),
                 history.c.contact_id,
                 _literal(workspace_id, segment_lines.c.workspace_id),
-            ).where(history.c.action_id == action.id, history.c.change == -1),
+            )
+            .select_from(history.join(contacts, contacts.c.id == history.c.contact_id))
+            .where(history.c.action_id == action.id, history.c.change == -1),
         )
     )
     return ActionResult(
@@ -453,6 +459,7 @@ def _capture(
         steps = active_steps(session, workspace_id, segment.id)
         start_from_lines = False
 
+    _purge_expired(session, workspace_id)
     pending = PendingAction(
         id=secrets.token_hex(16),
         workspace_id=workspace_id,
@@ -536,6 +543,19 @@ def _capture_replay(
     )
     session.execute(delete(pending_contacts).where(pending_contacts.c.pending_id == scratch_row.id))
     session.execute(delete(PendingAction).where(PendingAction.id == scratch_row.id))
+
+
+def _purge_expired(session: Session, workspace_id: int) -> None:
+    """Drop the captured contacts of previews nobody confirmed or canceled within a day.
+
+    The pending rows stay (they are small), so a late Confirm still says "expired".
+    """
+    stale = select(PendingAction.id).where(
+        PendingAction.workspace_id == workspace_id,
+        PendingAction.status == PENDING,
+        PendingAction.created_at < utc_now() - PENDING_TTL,
+    )
+    session.execute(delete(pending_contacts).where(pending_contacts.c.pending_id.in_(stale)))
 
 
 def _describe(step: Step) -> str:

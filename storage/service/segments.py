@@ -8,7 +8,14 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from storage.errors import NotAllowedError, ValidationError
-from storage.models import Segment, SegmentLine
+from storage.models import (
+    PendingAction,
+    PendingActionContact,
+    Segment,
+    SegmentAction,
+    SegmentLine,
+    SegmentLineHistory,
+)
 from storage.service._common import (
     contact_page,
     find_segment,
@@ -95,6 +102,12 @@ def delete_segment(
             segment_no=segment.no,
             owner=segment.owner_user_id,
         )
-    # The database cascades to lines, journal, line history and pending previews.
+    # Lines, line history and captured previews carry no foreign key to the segment (they are
+    # bulk tables), so they go first; the database cascades to the journal and pending rows.
+    pending_ids = select(PendingAction.id).where(PendingAction.segment_id == segment.id)
+    action_ids = select(SegmentAction.id).where(SegmentAction.segment_id == segment.id)
+    session.execute(delete(PendingActionContact).where(PendingActionContact.pending_id.in_(pending_ids)))
+    session.execute(delete(SegmentLineHistory).where(SegmentLineHistory.action_id.in_(action_ids)))
+    session.execute(delete(SegmentLine).where(SegmentLine.segment_id == segment.id))
     session.execute(delete(Segment).where(Segment.id == segment.id, Segment.workspace_id == workspace_id))
     session.expunge(segment)

@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from storage.errors import NotAllowedError, NotFoundError, ValidationError
-from storage.models import ProfileQuestion, Workspace
+from storage.models import (
+    Contact,
+    PendingAction,
+    PendingActionContact,
+    ProfileQuestion,
+    SegmentAction,
+    SegmentLine,
+    SegmentLineHistory,
+    Workspace,
+)
 from storage.service import actions, compare, export, segments, workspaces
 from tests.factories import add_contact
 from tests.storage.service.conftest import TODAY, World, crit, members, new_segment
@@ -140,3 +150,28 @@ def test_a_team_never_sees_or_changes_another_teams_data(session, world):
     with pytest.raises(NotFoundError):
         actions.apply_action(session, other, theirs, "include", contact_nos=["CT040"], user_id="U9")
     assert theirs_contact.workspace_id == other
+
+
+def test_deleting_a_segment_leaves_no_lines_history_or_captured_previews_behind(session, world):
+    seg = new_segment(session, world)
+    _add(session, world, seg, "DK")
+    actions.preview_action(
+        session, world.workspace_id, seg, "add", criteria=crit("country", "US"), user_id="U1"
+    )
+    segments.delete_segment(session, world.workspace_id, seg, user_id="U1", is_admin=False)
+    for model in (SegmentLine, SegmentLineHistory, PendingActionContact, PendingAction, SegmentAction):
+        assert session.scalar(select(func.count()).select_from(model)) == 0, model.__name__
+
+
+def test_a_contact_deleted_after_the_preview_is_skipped_on_confirm_and_on_undo(session, world):
+    seg = new_segment(session, world)
+    preview = actions.preview_action(
+        session, world.workspace_id, seg, "add", criteria=crit("country", "DK"), user_id="U1"
+    )
+    session.execute(delete(Contact).where(Contact.no == "CT040"))
+    actions.confirm_pending(session, world.workspace_id, preview.pending_id, user_id="U1")
+    assert members(session, world, seg) == {"CT001", "CT010", "CT030"}
+    actions.apply_action(session, world.workspace_id, seg, "remove", contact_nos=["CT010"], user_id="U1")
+    session.execute(delete(Contact).where(Contact.no == "CT010"))
+    actions.undo_last(session, world.workspace_id, seg, user_id="U1")
+    assert members(session, world, seg) == {"CT001", "CT030"}
