@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Select,
     and_,
     false,
     func,
@@ -102,14 +103,17 @@ class _Compiler:
     def __init__(self, workspace_id: int, today: date) -> None:
         self.workspace_id = workspace_id
         self.today = today
+        self.driving = True
 
-    def compile(self, expr: Expr) -> ColumnElement[bool]:
+    def compile(self, expr: Expr, *, driving: bool = True) -> ColumnElement[bool]:
+        """``driving``: the term is one of the criteria's top-level ANDs, so it can narrow the scan."""
         if isinstance(expr, And):
-            return and_(*(self.compile(e) for e in expr.items)) if expr.items else true()
+            return and_(*(self.compile(e, driving=driving) for e in expr.items)) if expr.items else true()
         if isinstance(expr, Or):
-            return or_(*(self.compile(e) for e in expr.items)) if expr.items else false()
+            return or_(*(self.compile(e, driving=False) for e in expr.items)) if expr.items else false()
         if isinstance(expr, Not):
-            return not_(self.compile(expr.expr))
+            return not_(self.compile(expr.expr, driving=False))
+        self.driving = driving
         if field_kind(expr.field) is None:
             raise ValidationError("unknown field '{field}'", field=expr.field)
         if isinstance(expr, Present):
@@ -202,9 +206,10 @@ class _Compiler:
     # --- subqueries on linked rows -----------------------------------------------------------------
 
     def _company(self, condition: ColumnElement[bool]) -> ColumnElement[bool]:
-        return _exists(
+        return self._linked(
+            contacts.c.company_id,
             _companies,
-            _companies.c.id == contacts.c.company_id,
+            _companies.c.id,
             _companies.c.workspace_id == self.workspace_id,
             condition,
         )
@@ -214,13 +219,15 @@ class _Compiler:
             table, key = _COMPANY_LINKS[field], contacts.c.company_id
         else:
             table, key = _CONTACT_LINKS[field], contacts.c.id
-        # workspace_id lets PostgreSQL hash the (workspace_id, code, contact_id) index in a semi-join.
-        return _exists(table, table.c.contact_id == key, table.c.workspace_id == self.workspace_id, condition)
+        # workspace_id lets the (workspace_id, code, contact_id) index answer "who has code X".
+        in_workspace = table.c.workspace_id == self.workspace_id
+        return self._linked(key, table, table.c.contact_id, in_workspace, condition)
 
     def _interaction(self, condition: ColumnElement[bool]) -> ColumnElement[bool]:
-        return _exists(
+        return self._linked(
+            contacts.c.id,
             _interactions,
-            _interactions.c.contact_id == contacts.c.id,
+            _interactions.c.contact_id,
             _interactions.c.workspace_id == self.workspace_id,
             _interactions.c.canceled == false(),
             condition,
@@ -228,21 +235,45 @@ class _Compiler:
 
     def _answer(self, field: str, condition: ColumnElement[bool]) -> ColumnElement[bool]:
         question = field[len(PROFILE_PREFIX) :].lower()
-        return _exists(
+        return self._linked(
+            contacts.c.id,
             _answers,
-            _answers.c.contact_id == contacts.c.id,
+            _answers.c.contact_id,
             _answers.c.workspace_id == self.workspace_id,
             _answers.c.question == question,
             condition,
         )
 
     def _segment(self, condition: ColumnElement[bool]) -> ColumnElement[bool]:
-        return _exists(
+        return self._linked(
+            contacts.c.id,
             _lines.join(_segments, _segments.c.id == _lines.c.segment_id),
-            _lines.c.contact_id == contacts.c.id,
+            _lines.c.contact_id,
             _segments.c.workspace_id == self.workspace_id,
             condition,
         )
+
+    def _linked(
+        self, key: Any, source: FromClause, linked_id: Any, *conditions: ColumnElement[bool]
+    ) -> ColumnElement[bool]:
+        """``key`` (a contact id) is among the ``linked_id`` of the ``source`` rows that meet ``conditions``.
+
+        A top-level term becomes ``key IN (subquery)``: SQLite can then start from the subquery's
+        index (or build one lookup table for it) instead of probing every contact, and PostgreSQL
+        plans it as the same semi-join as EXISTS. Under OR or NOT it is a correlated EXISTS, which
+        PostgreSQL turns into an anti-join or an index probe; ``NOT IN`` would fall back to a
+        nested loop once the subquery outgrows work_mem.
+        """
+        if self.driving:
+            ids = select(linked_id).select_from(source).where(*conditions).correlate(None)
+            member = key.in_(ids)
+            # A NULL company_id must read as "no", not unknown, so NOT around it still works.
+            return and_(key.is_not(None), member) if key.nullable else member
+        probe: Select[Any] = select(literal_column("1")).select_from(source)
+        probe = probe.where(linked_id == key, *conditions)
+        # Correlated explicitly: the caller's statement may be nested, and contacts must stay the
+        # outer row rather than be pulled into the subquery's FROM.
+        return probe.correlate(contacts).exists()
 
     # --- values ----------------------------------------------------------------------------------
 
@@ -276,12 +307,6 @@ class _Compiler:
         raise ValidationError(
             "'{field}' compares numbers only, not '{value}'", field=field, value=self._text(value)
         )
-
-
-def _exists(source: FromClause, *conditions: ColumnElement[bool]) -> ColumnElement[bool]:
-    # Explicit correlation: the caller's statement may itself be nested, and contacts must stay
-    # the outer row rather than be pulled into the subquery's FROM.
-    return select(literal_column("1")).select_from(source).where(*conditions).correlate(contacts).exists()
 
 
 def _text_condition(target: Any, values: Sequence[str], fold: Callable[[str], str]) -> ColumnElement[bool]:
