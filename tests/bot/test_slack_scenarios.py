@@ -281,3 +281,52 @@ def test_a_schedule_is_read_in_the_callers_slack_time_zone(slack: RunningBot, cr
     reply = slack.sim.reply_to("schedule SEG00001 daily 09:00")
 
     assert "Europe/Rome" in message_text(reply)
+
+
+def _size_in(call: RecordedCall) -> int:
+    found = re.findall(r"[Nn]ew size:?\s*\**(\d[\d,]*)", message_text(call))
+    assert found, message_text(call)
+    return int(found[-1].replace(",", ""))
+
+
+def _apply(slack: RunningBot, text: str) -> RecordedCall:
+    """Type ``text``, Confirm its preview, and return the outcome the channel reads."""
+    preview = slack.sim.reply_to(text)
+    assert "Confirm" in button_labels(preview), message_text(preview)
+    return slack.sim.press_and_wait(preview, "Confirm", count=2)[-1]
+
+
+def test_a_days_work_with_every_segment_verb_through_slack(slack: RunningBot, crm: Workspace) -> None:
+    assert _size_in(_apply(slack, 'new "Berlin retail" industry:retail')) == 12
+    assert _size_in(_apply(slack, "reduce SEG00001 no:R001")) == 11
+    assert _size_in(_apply(slack, "refine SEG00001 created:&lt;=2024-01-10")) == 9
+    assert _size_in(_apply(slack, "include SEG00001 B001")) == 10
+    assert _size_in(_apply(slack, "remove SEG00001 B001")) == 9
+    assert _size_in(_apply(slack, "add SEG00001 city:rome")) == 12
+
+    undone = slack.sim.reply_to("undo SEG00001")
+    if "Confirm" in button_labels(undone):
+        undone = slack.sim.press_and_wait(undone, "Confirm", count=2)[-1]
+    assert "9" in message_text(undone)
+
+    journal = message_text(slack.sim.reply_to("criteria SEG00001"))
+    assert "industry:RETAIL" in journal
+    assert "R001" in journal
+
+    assert "NINE" in message_text(slack.sim.reply_to('save SEG00001 NINE "nine retailers"')).upper()
+    slack.sim.reply_to('new "Copy"')
+    assert _size_in(_apply(slack, "reuse NINE SEG00002")) == 9
+
+    refreshed = slack.sim.reply_to("refresh SEG00001")
+    assert "SEG00001" in message_text(refreshed)
+
+    logged = message_text(slack.sim.reply_to("log SEG00001 template:EMAIL"))
+    assert "LSEG00001" in logged
+    assert "9" in logged
+    canceled = message_text(slack.sim.reply_to("cancel LSEG00001"))
+    assert "LSEG00001" in canceled
+    assert "cancel" in canceled.lower()
+
+    listed = message_text(slack.sim.reply_to("list"))
+    assert "SEG00001" in listed
+    assert "SEG00002" in listed
