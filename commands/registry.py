@@ -18,6 +18,7 @@ from typing import Any
 
 from commands.blocks.help import build_help_blocks, build_verb_help_blocks
 from commands.context import CommandContext
+from commands.i18n import ENGLISH, Translator, translator
 from commands.reply import Reply
 from storage.errors import ValidationError
 
@@ -85,21 +86,22 @@ class Registry:
     def dispatch(self, text: str, ctx: CommandContext) -> Reply:
         """Answer the text of ``/segment``; SegbotError propagates to the one place that reports it."""
         stripped = text.strip()
+        tr = translator(ctx.locale)
         if not stripped:
-            return self.help_reply()
+            return self.help_reply(tr=tr)
         name, _, rest = stripped.partition(" ")
         if name.lower() == "help":
-            return self.help_reply(rest.strip() or None)
+            return self.help_reply(rest.strip() or None, tr=tr)
         verb = self.verb(name)
         if verb is None:
-            raise ValidationError(self._unknown_verb_message(name))
+            raise self._unknown_verb(name)
         return verb.run(rest.strip(), ctx)
 
     def handle_action(self, action_id: str, value: str, ctx: CommandContext) -> Reply:
         """Answer a button press; the longest registered prefix of ``action_id`` wins."""
         matches = [p for p in self._actions if action_id == p or action_id.startswith(p + ":")]
         if not matches:
-            raise ValidationError(f"This button ({action_id}) is no longer supported.")
+            raise ValidationError("This button ({action_id}) is no longer supported.", action_id=action_id)
         return self._actions[max(matches, key=len)](value, ctx)
 
     def handle_view_submission(
@@ -108,25 +110,32 @@ class Registry:
         """Answer a modal submission: a Reply, or field errors ``{block_id: message}`` for the modal."""
         handler = self._views.get(callback_id)
         if handler is None:
-            raise ValidationError(f"This form ({callback_id}) is no longer supported.")
+            raise ValidationError(
+                "This form ({callback_id}) is no longer supported.", callback_id=callback_id
+            )
         return handler(values, ctx)
 
-    def help_reply(self, topic: str | None = None) -> Reply:
-        """Usage of every verb, or of one verb with its examples."""
+    def help_reply(self, topic: str | None = None, *, tr: Translator = ENGLISH) -> Reply:
+        """Usage of every verb, or of one verb with its examples, in the reader's language."""
         if topic:
             verb = self.verb(topic.split()[0])
             if verb is None:
-                raise ValidationError(self._unknown_verb_message(topic.split()[0]))
-            blocks = build_verb_help_blocks(verb)
-            return Reply(text=f"/segment {verb.usage} - {verb.summary}", blocks=tuple(blocks))
-        blocks = build_help_blocks(self.verbs)
-        lines = [f"/segment {v.usage} - {v.summary}" for v in self.verbs]
+                raise self._unknown_verb(topic.split()[0])
+            blocks = build_verb_help_blocks(verb, tr=tr)
+            return Reply(text=f"/segment {verb.usage} - {tr._(verb.summary)}", blocks=tuple(blocks))
+        blocks = build_help_blocks(self.verbs, tr=tr)
+        lines = [f"/segment {v.usage} - {tr._(v.summary)}" for v in self.verbs]
         return Reply(text="\n".join(lines)[:3000], blocks=tuple(blocks))
 
-    def _unknown_verb_message(self, name: str) -> str:
+    def _unknown_verb(self, name: str) -> ValidationError:
         close = difflib.get_close_matches(name.lower(), [*self._names, "help"], n=1, cutoff=0.5)
-        hint = f" - did you mean '{close[0]}'?" if close else ""
-        return f"unknown command '{name}'{hint} Type `/segment help` for the list."
+        if close:
+            return ValidationError(
+                "unknown command '{name}' - did you mean '{close}'? Type `/segment help` for the list.",
+                name=name,
+                close=close[0],
+            )
+        return ValidationError("unknown command '{name}'. Type `/segment help` for the list.", name=name)
 
 
 def load_registry() -> Registry:

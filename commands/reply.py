@@ -21,6 +21,7 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from commands.blocks.errors import build_error_blocks
+from commands.i18n import translator
 from storage.errors import SegbotError
 
 
@@ -44,7 +45,8 @@ class Reply:
     announce: bool = False
 
 
-def error_reply(exc: SegbotError) -> Reply:
-    """The ephemeral message telling the caller what went wrong; criteria errors point at the spot."""
-    blocks = build_error_blocks(exc)
-    return Reply(text=str(exc), blocks=tuple(blocks))
+def error_reply(exc: SegbotError, *, locale: str | None = None) -> Reply:
+    """The ephemeral message saying what went wrong, in ``locale``; criteria errors point at the spot."""
+    tr = translator(locale)
+    blocks = build_error_blocks(exc, tr=tr)
+    return Reply(text=tr.error(exc), blocks=tuple(blocks))

@@ -13,6 +13,7 @@ from slack_sdk.models.blocks import (
 )
 
 from commands.blocks.limits import MAX_BUTTON_VALUE, MAX_SECTION_TEXT, clip, escape_mrkdwn, note
+from commands.i18n import ENGLISH, Translator
 from storage.service.types import ContactRow, Page
 
 PAGE_ACTION = "segbot:page"
@@ -37,10 +38,12 @@ def format_contact(row: ContactRow) -> str:
     return " · ".join(parts)
 
 
-def build_contact_blocks(page: Page, *, empty_text: str = "No contacts.") -> list[Block]:
+def build_contact_blocks(
+    page: Page, *, empty_text: str | None = None, tr: Translator = ENGLISH
+) -> list[Block]:
     """The rows of ``page`` packed into as few sections as fit, then "contacts 11-20 of 1,234"."""
     if not page.rows:
-        return [SectionBlock(text=empty_text)]
+        return [SectionBlock(text=empty_text or tr._("No contacts."))]
     blocks: list[Block] = []
     chunk = ""
     for row in page.rows:
@@ -52,8 +55,18 @@ def build_contact_blocks(page: Page, *, empty_text: str = "No contacts.") -> lis
     blocks.append(SectionBlock(text=chunk))
     first = (page.page - 1) * page.page_size + 1
     last = first + len(page.rows) - 1
-    position = f"page {page.page:,} of {page.pages:,}"
-    blocks.append(note(f"Contacts {first:,}-{last:,} of {page.total:,} · {position}"))
+    blocks.append(
+        note(
+            tr._(
+                "Contacts {first}-{last} of {total} · page {page} of {pages}",
+                first=first,
+                last=last,
+                total=page.total,
+                page=page.page,
+                pages=page.pages,
+            )
+        )
+    )
     return blocks
 
 
@@ -68,19 +81,23 @@ def page_value(target: dict[str, Any], page: int) -> str:
     return value
 
 
-def build_pager(target: dict[str, Any], page: Page, *, block_id: str | None = None) -> list[Block]:
+def build_pager(
+    target: dict[str, Any], page: Page, *, block_id: str | None = None, tr: Translator = ENGLISH
+) -> list[Block]:
     """``Previous``/``Next`` buttons for ``page``, or nothing when everything fits one page."""
     buttons: list[ButtonElement] = []
     if page.page > 1:
         buttons.append(
             ButtonElement(
-                text="Previous", action_id=f"{PAGE_ACTION}:previous", value=page_value(target, page.page - 1)
+                text=tr._("Previous"),
+                action_id=f"{PAGE_ACTION}:previous",
+                value=page_value(target, page.page - 1),
             )
         )
     if page.page < page.pages:
         buttons.append(
             ButtonElement(
-                text="Next", action_id=f"{PAGE_ACTION}:next", value=page_value(target, page.page + 1)
+                text=tr._("Next"), action_id=f"{PAGE_ACTION}:next", value=page_value(target, page.page + 1)
             )
         )
     if not buttons:

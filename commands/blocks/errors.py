@@ -5,15 +5,16 @@ from __future__ import annotations
 from slack_sdk.models.blocks import Block, SectionBlock
 
 from commands.blocks.limits import clip_section, escape_mrkdwn
+from commands.i18n import ENGLISH, Translator
 from storage.errors import SegbotError
 
 # The echo is in a code block, so the marker lines up in Slack's monospace font.
 _ECHO_WIDTH = 80
 
 
-def build_error_blocks(exc: SegbotError) -> list[Block]:
-    """One or two sections: the message and, for a criteria error, where it is."""
-    message = f":warning: {exc}"
+def build_error_blocks(exc: SegbotError, *, tr: Translator = ENGLISH) -> list[Block]:
+    """One or two sections: the message (in the reader's language) and, for a criteria error, where it is."""
+    message = f":warning: {tr.error(exc)}"
     blocks: list[Block] = [SectionBlock(text=clip_section(message))]
     echo = build_position_echo(getattr(exc, "text", None), getattr(exc, "position", None))
     if echo:

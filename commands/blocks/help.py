@@ -14,21 +14,23 @@ from commands.blocks.limits import (
     clip_section,
     escape_mrkdwn,
 )
+from commands.i18n import ENGLISH, Translator
 
 if TYPE_CHECKING:
     from commands.registry import Verb
 
 
-def _verb_line(verb: Verb) -> str:
-    return f"`/segment {escape_mrkdwn(verb.usage)}` {escape_mrkdwn(verb.summary)}"
+def verb_line(verb: Verb, *, tr: Translator = ENGLISH) -> str:
+    """``/segment usage`` and the summary in the reader's language (a plugin's own text when untranslated)."""
+    return f"`/segment {escape_mrkdwn(verb.usage)}` {escape_mrkdwn(tr._(verb.summary))}"
 
 
-def build_help_blocks(verbs: Sequence[Verb]) -> list[Block]:
+def build_help_blocks(verbs: Sequence[Verb], *, tr: Translator = ENGLISH) -> list[Block]:
     """A header, the usage line of every verb (packed into as few sections as fit), and a tip."""
-    blocks: list[Block] = [HeaderBlock(text="segbot: contact segments")]
+    blocks: list[Block] = [HeaderBlock(text=tr._("segbot: contact segments"))]
     chunk = ""
     for verb in verbs:
-        line = _verb_line(verb)
+        line = verb_line(verb, tr=tr)
         if chunk and len(chunk) + 1 + len(line) > MAX_SECTION_TEXT:
             blocks.append(SectionBlock(text=chunk))
             chunk = ""
@@ -36,19 +38,26 @@ def build_help_blocks(verbs: Sequence[Verb]) -> list[Block]:
     if chunk:
         blocks.append(SectionBlock(text=chunk))
     examples = [e for v in verbs for e in v.examples][:3]
-    tip = "`/segment help VERB` shows a verb's examples."
+    tip = tr._("`/segment help VERB` shows a verb's examples.")
     if examples:
-        tip += " For example: " + ", ".join(f"`/segment {escape_mrkdwn(e)}`" for e in examples)
+        listed = ", ".join(f"`/segment {escape_mrkdwn(e)}`" for e in examples)
+        tip += " " + tr._("For example: {examples}", examples=listed)
+    tip += " " + tr._(
+        "Criteria are the same in every language: field:value, e.g. industry:retail city:berlin -email:*."
+    )
     blocks = blocks[: MAX_MESSAGE_BLOCKS - 1]
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip_section(tip))]))
     return blocks
 
 
-def build_verb_help_blocks(verb: Verb) -> list[Block]:
+def build_verb_help_blocks(verb: Verb, *, tr: Translator = ENGLISH) -> list[Block]:
     """Usage, summary and examples of one verb."""
-    text = _verb_line(verb)
+    text = verb_line(verb, tr=tr)
     if verb.aliases:
-        text += "\nAlso: " + ", ".join(f"`{escape_mrkdwn(a)}`" for a in verb.aliases)
+        text += "\n" + tr._(
+            "Also: {aliases}", aliases=", ".join(f"`{escape_mrkdwn(a)}`" for a in verb.aliases)
+        )
     if verb.examples:
-        text += "\nExamples:\n" + "\n".join(f"• `/segment {escape_mrkdwn(e)}`" for e in verb.examples)
+        examples = "\n".join(f"• `/segment {escape_mrkdwn(e)}`" for e in verb.examples)
+        text += "\n" + tr._("Examples:") + "\n" + examples
     return [HeaderBlock(text=clip_header(f"/segment {verb.name}")), SectionBlock(text=clip_section(text))]

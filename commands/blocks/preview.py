@@ -17,19 +17,22 @@ from slack_sdk.models.blocks import (
 
 from commands.blocks.contacts import build_contact_blocks, build_pager
 from commands.blocks.limits import MAX_MESSAGE_BLOCKS, clip, clip_header, clip_section, escape_mrkdwn
+from commands.i18n import ENGLISH, N_, Translator
 from storage.service.types import ActionOptions, ActionResult, Page, Preview
 
 CONFIRM_ACTION = "segbot:confirm"
 CANCEL_ACTION = "segbot:cancel"
 
+# Business Central's names of the actions (Italian: Aggiungi contatti, Riduci contatti, ...).
 _VERB_LABELS = {
-    "add": "Add",
-    "reduce": "Reduce",
-    "refine": "Refine",
-    "include": "Include",
-    "remove": "Remove",
-    "reuse": "Reuse",
-    "refresh": "Refresh",
+    "add": N_("Add"),
+    "reduce": N_("Reduce"),
+    "refine": N_("Refine"),
+    "include": N_("Include"),
+    "remove": N_("Remove"),
+    "reuse": N_("Reuse"),
+    "refresh": N_("Refresh"),
+    "undo": N_("Undo"),
 }
 _OPTION_LABELS = {
     "expand_companies": "--expand-companies",
@@ -40,26 +43,34 @@ _OPTION_LABELS = {
 _CRITERIA_ECHO_CHARS = 1000
 
 
-def kind_label(kind: str) -> str:
-    return _VERB_LABELS.get(kind, kind.capitalize())
+def kind_label(kind: str, *, tr: Translator = ENGLISH) -> str:
+    """The action's name as the reader's Business Central calls it."""
+    label = _VERB_LABELS.get(kind)
+    return tr._(label) if label else kind.capitalize()
 
 
 def option_flags(options: ActionOptions) -> list[str]:
     return [flag for name, flag in _OPTION_LABELS.items() if getattr(options, name)]
 
 
-def contacts_count(n: int) -> str:
-    return f"{n:,} contact" if n == 1 else f"{n:,} contacts"
+def contacts_count(n: int, *, tr: Translator = ENGLISH) -> str:
+    """``1 contact``, ``1,234 contacts`` (``1.234 contatti``)."""
+    return tr.ngettext("{n} contact", "{n} contacts", n)
 
 
-def describe_change(kind: str, added: int, removed: int) -> str:
+def describe_change(kind: str, added: int, removed: int, *, tr: Translator = ENGLISH) -> str:
     """``Add will add 1,234 contacts``; both directions when a refresh or reuse moves both ways."""
-    label = kind_label(kind)
+    label = kind_label(kind, tr=tr)
     if added and removed:
-        return f"{label} will add {contacts_count(added)} and remove {contacts_count(removed)}"
+        return tr._(
+            "{action} will add {added} and remove {removed}",
+            action=label,
+            added=contacts_count(added, tr=tr),
+            removed=contacts_count(removed, tr=tr),
+        )
     if removed:
-        return f"{label} will remove {contacts_count(removed)}"
-    return f"{label} will add {contacts_count(added)}"
+        return tr._("{action} will remove {removed}", action=label, removed=contacts_count(removed, tr=tr))
+    return tr._("{action} will add {added}", action=label, added=contacts_count(added, tr=tr))
 
 
 def segment_title(segment_no: str, description: str) -> str:
@@ -67,28 +78,42 @@ def segment_title(segment_no: str, description: str) -> str:
 
 
 def build_preview_blocks(
-    preview: Preview, *, description: str, page: Page | None = None, criteria_text: str | None = None
+    preview: Preview,
+    *,
+    description: str,
+    page: Page | None = None,
+    criteria_text: str | None = None,
+    tr: Translator = ENGLISH,
 ) -> list[Block]:
     """Header, what will change, the criteria, a page of the affected contacts, paging, Confirm/Cancel."""
     page = page or preview.first_page
     criteria = criteria_text if criteria_text is not None else preview.criteria_text
     return build_decision_blocks(
         title=segment_title(preview.segment_no, description),
-        summary=change_summary(preview.kind, preview.added, preview.removed, size_before=preview.size_before),
+        summary=change_summary(
+            preview.kind, preview.added, preview.removed, size_before=preview.size_before, tr=tr
+        ),
         echo=_criteria_echo(criteria, preview.options),
         page=page,
         pager_target=_pending_target(preview, criteria),
         confirm=(CONFIRM_ACTION, preview.pending_id),
         cancel=(CANCEL_ACTION, preview.pending_id),
+        tr=tr,
     )
 
 
-def change_summary(kind: str, added: int, removed: int, *, size_before: int) -> str:
+def change_summary(kind: str, added: int, removed: int, *, size_before: int, tr: Translator = ENGLISH) -> str:
     """``*Add will add 12 contacts* (size 30 → 42).``"""
     if not added and not removed:
-        return f"*{kind_label(kind)} changes nothing*: no contact would enter or leave."
-    size_after = size_before + added - removed
-    return f"*{describe_change(kind, added, removed)}* (size {size_before:,} → {size_after:,})."
+        return tr._(
+            "*{action} changes nothing*: no contact would enter or leave.", action=kind_label(kind, tr=tr)
+        )
+    return tr._(
+        "*{change}* (size {before} → {after}).",
+        change=describe_change(kind, added, removed, tr=tr),
+        before=size_before,
+        after=size_before + added - removed,
+    )
 
 
 def build_decision_blocks(
@@ -100,18 +125,19 @@ def build_decision_blocks(
     pager_target: dict[str, Any],
     confirm: tuple[str, str],
     cancel: tuple[str, str],
+    tr: Translator = ENGLISH,
 ) -> list[Block]:
     """The layout of every preview: what will change, a page of whom, paging, then Confirm/Cancel."""
     blocks: list[Block] = [HeaderBlock(text=clip_header(title)), SectionBlock(text=clip_section(summary))]
     if echo:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip_section(echo))]))
-    contact_blocks = build_contact_blocks(page, empty_text="No contacts are affected.")
-    pager = build_pager(pager_target, page, block_id="pager")
+    contact_blocks = build_contact_blocks(page, empty_text=tr._("No contacts are affected."), tr=tr)
+    pager = build_pager(pager_target, page, block_id="pager", tr=tr)
     buttons = ActionsBlock(
         block_id="decision",
         elements=[
-            ButtonElement(text="Confirm", action_id=confirm[0], value=confirm[1], style="primary"),
-            ButtonElement(text="Cancel", action_id=cancel[0], value=cancel[1]),
+            ButtonElement(text=tr._("Confirm"), action_id=confirm[0], value=confirm[1], style="primary"),
+            ButtonElement(text=tr._("Cancel"), action_id=cancel[0], value=cancel[1]),
         ],
     )
     room = MAX_MESSAGE_BLOCKS - len(blocks) - len(pager) - 2
@@ -160,21 +186,32 @@ def preview_from_target(target: dict[str, Any], page: Page) -> Preview:
     )
 
 
-def build_outcome_blocks(result: ActionResult, *, description: str, user_id: str) -> list[Block]:
+def build_outcome_blocks(
+    result: ActionResult, *, description: str, user_id: str, tr: Translator = ENGLISH
+) -> list[Block]:
     """What a confirmed change did, for the channel: who, what, and the segment's new size."""
-    return [
-        SectionBlock(text=clip_section(outcome_text(result, description=description, user_id=user_id))),
-    ]
+    text = outcome_text(result, description=description, user_id=user_id, tr=tr)
+    return [SectionBlock(text=clip_section(text))]
 
 
-def outcome_text(result: ActionResult, *, description: str, user_id: str) -> str:
-    changes = []
-    if result.added or not result.removed:
-        changes.append(f"added {contacts_count(result.added)}")
-    if result.removed:
-        changes.append(f"removed {contacts_count(result.removed)}")
+def outcome_text(result: ActionResult, *, description: str, user_id: str, tr: Translator = ENGLISH) -> str:
+    """``@ana applied *Add* to *SEG00001 Retail*: added 12 contacts. New size: *42*.``"""
+    if result.added and result.removed:
+        change = tr._(
+            "added {added} and removed {removed}",
+            added=contacts_count(result.added, tr=tr),
+            removed=contacts_count(result.removed, tr=tr),
+        )
+    elif result.removed:
+        change = tr._("removed {removed}", removed=contacts_count(result.removed, tr=tr))
+    else:
+        change = tr._("added {added}", added=contacts_count(result.added, tr=tr))
     title = escape_mrkdwn(clip(f"{result.segment_no} {description}".strip(), 200))
-    return (
-        f"<@{user_id}> applied *{kind_label(result.kind)}* to *{title}*: {' and '.join(changes)}. "
-        f"New size: *{result.size_after:,}*."
+    return tr._(
+        "<@{user}> applied *{action}* to *{title}*: {change}. New size: *{size}*.",
+        user=user_id,
+        action=kind_label(result.kind, tr=tr),
+        title=title,
+        change=change,
+        size=result.size_after,
     )

@@ -23,6 +23,7 @@ from commands.blocks.limits import (
     note,
 )
 from commands.blocks.preview import contacts_count, kind_label, option_flags, segment_title
+from commands.i18n import ENGLISH, Translator
 from storage.service.types import Comparison, JournalEntry, LoggedSegmentInfo, Page, SegmentInfo
 
 DELETE_ACTION = "segbot:delete"
@@ -37,10 +38,10 @@ def slack_time(moment: datetime) -> str:
     return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
 
 
-def segment_line(info: SegmentInfo) -> str:
+def segment_line(info: SegmentInfo, *, tr: Translator = ENGLISH) -> str:
     """``*SEG00001* Description · 1,234 contacts · <@owner>``"""
     description = escape_mrkdwn(clip(info.description, _DESCRIPTION_CHARS))
-    return f"*{info.no}* {description} · {contacts_count(info.size)} · <@{info.owner_user_id}>"
+    return f"*{info.no}* {description} · {contacts_count(info.size, tr=tr)} · <@{info.owner_user_id}>"
 
 
 def _pack_lines(lines: Sequence[str], *, limit_blocks: int) -> list[Block]:
@@ -58,110 +59,151 @@ def _pack_lines(lines: Sequence[str], *, limit_blocks: int) -> list[Block]:
     return blocks[:limit_blocks]
 
 
-def build_list_blocks(segments: Sequence[SegmentInfo], *, mine: bool) -> list[Block]:
+def build_list_blocks(
+    segments: Sequence[SegmentInfo], *, mine: bool, tr: Translator = ENGLISH
+) -> list[Block]:
     """One line per segment; when there are too many to show, say how many were left out."""
-    title = "Your segments" if mine else "Segments"
     if not segments:
-        empty = "You have no segments yet." if mine else "No segments yet."
-        return [SectionBlock(text=f'{empty} Create one with `/segment new "Description" industry:retail`.')]
-    blocks: list[Block] = [HeaderBlock(text=f"{title} ({len(segments):,})")]
-    body = _pack_lines([segment_line(s) for s in segments], limit_blocks=MAX_MESSAGE_BLOCKS - 2)
+        empty = tr._("You have no segments yet.") if mine else tr._("No segments yet.")
+        hint = tr._('Create one with `/segment new "Description" industry:retail`.')
+        return [SectionBlock(text=f"{empty} {hint}")]
+    if mine:
+        title = tr._("Your segments ({count})", count=len(segments))
+    else:
+        title = tr._("Segments ({count})", count=len(segments))
+    blocks: list[Block] = [HeaderBlock(text=title)]
+    body = _pack_lines([segment_line(s, tr=tr) for s in segments], limit_blocks=MAX_MESSAGE_BLOCKS - 2)
     blocks.extend(body)
     shown = sum(str(b.text.text).count("\n") + 1 for b in body if isinstance(b, SectionBlock) and b.text)
     if shown < len(segments):
-        blocks.append(note(f"{len(segments) - shown:,} more not shown; `/segment list mine` narrows it."))
+        more = len(segments) - shown
+        blocks.append(note(tr._("{count} more not shown; `/segment list mine` narrows it.", count=more)))
     return blocks
 
 
-def journal_summary(entries: Sequence[JournalEntry]) -> str:
+def journal_summary(entries: Sequence[JournalEntry], *, tr: Translator = ENGLISH) -> str:
+    """``2 actions, the last: ...``"""
     if not entries:
-        return "No actions yet."
-    actions = f"{len(entries):,} action{'s' if len(entries) != 1 else ''}"
-    return f"{actions}, the last: {journal_line(entries[-1])}"
+        return tr._("No actions yet.")
+    return tr.ngettext(
+        "{n} action, the last: {line}",
+        "{n} actions, the last: {line}",
+        len(entries),
+        line=journal_line(entries[-1], tr=tr),
+    )
 
 
-def journal_line(entry: JournalEntry) -> str:
+def journal_line(entry: JournalEntry, *, tr: Translator = ENGLISH) -> str:
     """``3. Add industry:retail --expand-companies: +12 -0 → 40``"""
-    what = [f"{entry.seq}. *{kind_label(entry.kind)}*"]
+    what = [f"{entry.seq}. *{kind_label(entry.kind, tr=tr)}*"]
     if entry.criteria_text:
         what.append(f"`{escape_mrkdwn(clip(entry.criteria_text, _JOURNAL_CRITERIA_CHARS))}`")
     if entry.contact_nos:
         nos = ", ".join(entry.contact_nos[:10]) + (" …" if len(entry.contact_nos) > 10 else "")
         what.append(escape_mrkdwn(nos))
     what.extend(f"`{flag}`" for flag in option_flags(entry.options))
-    change = f"+{entry.added:,} −{entry.removed:,} → {entry.size_after:,}"
+    change = f"+{tr.number(entry.added)} −{tr.number(entry.removed)} → {tr.number(entry.size_after)}"
     return f"{' '.join(what)}: {change} · <@{entry.user_id}>"
 
 
-def build_show_blocks(info: SegmentInfo, page: Page, journal: Sequence[JournalEntry]) -> list[Block]:
+def build_show_blocks(
+    info: SegmentInfo, page: Page, journal: Sequence[JournalEntry], *, tr: Translator = ENGLISH
+) -> list[Block]:
     """Header, size and last change, a summary of the journal, a page of contacts with paging."""
-    facts = (
-        f"*{contacts_count(info.size)}* · owner <@{info.owner_user_id}> · "
-        f"created {info.created.isoformat()} · changed {slack_time(info.updated_at)}"
+    facts = tr._(
+        "*{size}* · owner <@{owner}> · created {created} · changed {changed}",
+        size=contacts_count(info.size, tr=tr),
+        owner=info.owner_user_id,
+        created=tr.date(info.created),
+        changed=slack_time(info.updated_at),
     )
     blocks: list[Block] = [
         HeaderBlock(text=segment_title(info.no, info.description)),
         SectionBlock(text=clip_section(facts)),
-        note(journal_summary(journal)),
+        note(journal_summary(journal, tr=tr)),
     ]
-    pager = build_pager({"s": info.no}, page, block_id="pager")
-    contact_blocks = build_contact_blocks(page, empty_text="The segment is empty.")
+    pager = build_pager({"s": info.no}, page, block_id="pager", tr=tr)
+    contact_blocks = build_contact_blocks(page, empty_text=tr._("The segment is empty."), tr=tr)
     room = MAX_MESSAGE_BLOCKS - len(blocks) - len(pager)
     return [*blocks, *contact_blocks[:room], *pager]
 
 
-def build_journal_blocks(info: SegmentInfo, journal: Sequence[JournalEntry]) -> list[Block]:
+def build_journal_blocks(
+    info: SegmentInfo, journal: Sequence[JournalEntry], *, tr: Translator = ENGLISH
+) -> list[Block]:
     """The criteria of a segment: every journalled action with its criteria and options."""
     blocks: list[Block] = [HeaderBlock(text=segment_title(info.no, info.description))]
     if not journal:
-        blocks.append(SectionBlock(text="No actions yet."))
+        blocks.append(SectionBlock(text=tr._("No actions yet.")))
         return blocks
-    lines = [journal_line(e) for e in journal]
+    lines = [journal_line(e, tr=tr) for e in journal]
     body = _pack_lines(lines, limit_blocks=MAX_MESSAGE_BLOCKS - 2)
     blocks.extend(body)
     shown = sum(str(b.text.text).count("\n") + 1 for b in body if isinstance(b, SectionBlock) and b.text)
     if shown < len(lines):
-        blocks.append(note(f"{len(lines) - shown:,} more not shown."))
+        blocks.append(note(tr._("{count} more not shown.", count=len(lines) - shown)))
     return blocks
 
 
-def build_delete_question_blocks(info: SegmentInfo) -> list[Block]:
+def build_delete_question_blocks(info: SegmentInfo, *, tr: Translator = ENGLISH) -> list[Block]:
     """Are you sure? with Confirm/Cancel; the buttons carry only the segment number."""
-    question = (
-        f"Delete *{escape_mrkdwn(clip(f'{info.no} {info.description}', 200))}* "
-        f"with its {contacts_count(info.size)} and journal? This cannot be undone."
+    question = tr._(
+        "Delete *{title}* with its {size} and journal? This cannot be undone.",
+        title=escape_mrkdwn(clip(f"{info.no} {info.description}", 200)),
+        size=contacts_count(info.size, tr=tr),
     )
     return [
         SectionBlock(text=clip_section(question)),
         ActionsBlock(
             block_id="decision",
             elements=[
-                ButtonElement(text="Confirm", action_id=DELETE_ACTION, value=info.no, style="danger"),
-                ButtonElement(text="Cancel", action_id=KEEP_ACTION, value=info.no),
+                ButtonElement(text=tr._("Confirm"), action_id=DELETE_ACTION, value=info.no, style="danger"),
+                ButtonElement(text=tr._("Cancel"), action_id=KEEP_ACTION, value=info.no),
             ],
         ),
     ]
 
 
-def comparison_text(c: Comparison) -> str:
-    return (
-        f"*{c.a}*: {contacts_count(c.size_a)} · *{c.b}*: {contacts_count(c.size_b)}\n"
-        f"In both: *{c.overlap:,}* · only in {c.a}: *{c.only_a:,}* · only in {c.b}: *{c.only_b:,}*"
+def comparison_text(c: Comparison, *, tr: Translator = ENGLISH) -> str:
+    """Both sizes, then the overlap and each difference."""
+    sizes = f"*{c.a}*: {contacts_count(c.size_a, tr=tr)} · *{c.b}*: {contacts_count(c.size_b, tr=tr)}"
+    parts = tr._(
+        "In both: *{overlap}* · only in {a}: *{only_a}* · only in {b}: *{only_b}*",
+        overlap=c.overlap,
+        a=c.a,
+        only_a=c.only_a,
+        b=c.b,
+        only_b=c.only_b,
     )
+    return f"{sizes}\n{parts}"
 
 
-def build_compare_blocks(c: Comparison) -> list[Block]:
-    return [HeaderBlock(text=f"{c.a} compared with {c.b}"), SectionBlock(text=comparison_text(c))]
+def build_compare_blocks(c: Comparison, *, tr: Translator = ENGLISH) -> list[Block]:
+    """A header naming both segments and the comparison."""
+    title = tr._("{a} compared with {b}", a=c.a, b=c.b)
+    return [HeaderBlock(text=title), SectionBlock(text=comparison_text(c, tr=tr))]
 
 
-def logged_text(info: LoggedSegmentInfo) -> str:
+def logged_text(info: LoggedSegmentInfo, *, tr: Translator = ENGLISH) -> str:
     """What logging (or canceling a log) did, in a sentence."""
-    interactions = f"{info.interactions:,} interaction{'s' if info.interactions != 1 else ''}"
+    interactions = tr.ngettext("{n} interaction", "{n} interactions", info.interactions)
     template = escape_mrkdwn(info.template_code)
     if info.canceled:
-        text = f"Canceled logged segment *{info.no}* of {info.segment_no}: {interactions} ({template})."
+        text = tr._(
+            "Canceled logged segment *{logged_no}* of {segment_no}: {interactions} ({template}).",
+            logged_no=info.no,
+            segment_no=info.segment_no,
+            interactions=interactions,
+            template=template,
+        )
     else:
-        text = f"Logged *{info.segment_no}* as *{info.no}*: {interactions} with template *{template}*."
+        text = tr._(
+            "Logged *{segment_no}* as *{logged_no}*: {interactions} with template *{template}*.",
+            segment_no=info.segment_no,
+            logged_no=info.no,
+            interactions=interactions,
+            template=template,
+        )
     if info.follow_up_segment_no:
-        text += f" Follow-up segment: *{info.follow_up_segment_no}*."
+        text += " " + tr._("Follow-up segment: *{segment_no}*.", segment_no=info.follow_up_segment_no)
     return text
