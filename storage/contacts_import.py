@@ -375,7 +375,7 @@ class ContactIds:
         self._is_postgresql = session.get_bind().dialect.name == "postgresql"
         if not self._is_postgresql:
             session.execute(
-                update(_WORKSPACES).where(_WORKSPACES.c.id == workspace_id).values(id=_WORKSPACES.c.id)
+                update(_WORKSPACES).where(_WORKSPACES.c.id == workspace_id).values(name=_WORKSPACES.c.name)
             )
             self._next = (session.scalar(select(func.max(_CONTACTS.c.id))) or 0) + 1
 

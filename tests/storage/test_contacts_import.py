@@ -219,6 +219,7 @@ BAD_FILES = [
     pytest.param("no,type,name,city\nX1,company,X,\"Lon\ndon\"\nX2,company,Y,Z\nX3,x,Y,Z\n", 5, "type", "not a type", id="line counted after a multi-line value"),
     pytest.param("no,type,name,email\nX1,company,X," + "a" * 201 + "\n", 2, "email", "longer than 200", id="value too long"),
     pytest.param("no,type,name,company_no\nX1,company,X,X2\n", 2, "company_no", "must be empty or its own no", id="company with another company"),
+    pytest.param("no,type,name\nX1,company,X\nC1,person,Acme\n", 3, "type", "'C1' is the company of other persons", id="company with persons turned person"),
 ]  # fmt: skip
 
 
