@@ -45,18 +45,24 @@ def page_size(ctx: CommandContext) -> int:
 def segment_no(token: str | None, *, usage: str) -> str:
     """``token`` as a segment number (``seg00001`` is ``SEG00001``), or a ValidationError with the usage."""
     if not token:
-        raise ValidationError(f"a segment number is missing. Usage: /segment {usage}")
+        raise ValidationError("a segment number is missing. Usage: /segment {usage}", usage=usage)
     if not _SEGMENT_NO.match(token):
-        raise ValidationError(f"'{token}' is not a segment number (like SEG00001). Usage: /segment {usage}")
+        raise ValidationError(
+            "'{token}' is not a segment number (like SEG00001). Usage: /segment {usage}",
+            token=token,
+            usage=usage,
+        )
     return token.upper()
 
 
 def logged_segment_no(token: str | None, *, usage: str) -> str:
     if not token:
-        raise ValidationError(f"a logged segment number is missing. Usage: /segment {usage}")
+        raise ValidationError("a logged segment number is missing. Usage: /segment {usage}", usage=usage)
     if not _LOGGED_NO.match(token):
         raise ValidationError(
-            f"'{token}' is not a logged segment number (like LSEG00001). Usage: /segment {usage}"
+            "'{token}' is not a logged segment number (like LSEG00001). Usage: /segment {usage}",
+            token=token,
+            usage=usage,
         )
     return token.upper()
 

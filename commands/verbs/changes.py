@@ -25,6 +25,7 @@ from commands.common import (
     workspace_session,
 )
 from commands.context import CommandContext
+from commands.i18n import N_, translator
 from commands.registry import Registry, Verb
 from commands.reply import Reply
 from storage.criteria.ast import Expr
@@ -36,10 +37,11 @@ _ADD_OPTIONS = ("--expand-companies", "--related-companies", "--ignore-exclusion
 _NARROW_OPTIONS = ("--entire-companies",)
 
 
-def preview_reply(preview: Preview, *, description: str) -> Reply:
-    """The ephemeral preview message with Confirm/Cancel."""
-    text = f"{preview.segment_no}: {describe_change(preview.kind, preview.added, preview.removed)}"
-    return Reply(text=text, blocks=tuple(build_preview_blocks(preview, description=description)))
+def preview_reply(preview: Preview, *, description: str, locale: str | None = None) -> Reply:
+    """The ephemeral preview message with Confirm/Cancel, in ``locale``."""
+    tr = translator(locale)
+    text = f"{preview.segment_no}: {describe_change(preview.kind, preview.added, preview.removed, tr=tr)}"
+    return Reply(text=text, blocks=tuple(build_preview_blocks(preview, description=description, tr=tr)))
 
 
 def preview(
@@ -68,7 +70,7 @@ def preview(
             page_size=page_size(ctx),
             today=ctx.today,
         )
-    return preview_reply(result, description=info.description)
+    return preview_reply(result, description=info.description, locale=ctx.locale)
 
 
 def _criteria_verb(kind: str, allowed: tuple[str, ...]) -> Verb:
@@ -80,13 +82,13 @@ def _criteria_verb(kind: str, allowed: tuple[str, ...]) -> Verb:
         token, criteria_text = split_first(rest)
         no = segment_no(token, usage=usage)
         if not criteria_text:
-            raise ValidationError(f"criteria are missing. Usage: /segment {usage}")
+            raise ValidationError("criteria are missing. Usage: /segment {usage}", usage=usage)
         return preview(ctx, no, kind, criteria=parse_criteria_text(criteria_text), options=options)
 
     summaries = {
-        "add": "adds the contacts that match (union)",
-        "reduce": "removes the segment's contacts that match",
-        "refine": "keeps only the segment's contacts that match",
+        "add": N_("adds the contacts that match (union)"),
+        "reduce": N_("removes the segment's contacts that match"),
+        "refine": N_("keeps only the segment's contacts that match"),
     }
     examples = {
         "add": ("add SEG00001 industry:retail city:berlin --expand-companies",),
@@ -104,10 +106,10 @@ def _contacts_verb(kind: str) -> Verb:
         no = segment_no(token, usage=usage)
         nos = [n.strip() for n in rest.replace(",", " ").split() if n.strip()]
         if not nos:
-            raise ValidationError(f"contact numbers are missing. Usage: /segment {usage}")
+            raise ValidationError("contact numbers are missing. Usage: /segment {usage}", usage=usage)
         return preview(ctx, no, kind, contact_nos=tuple(dict.fromkeys(nos)))
 
-    summary = "adds the named contacts" if kind == "include" else "removes the named contacts"
+    summary = N_("adds the named contacts") if kind == "include" else N_("removes the named contacts")
     example = f"{kind} SEG00001 CT0001 CT0002"
     return Verb(name=kind, aliases=(), usage=usage, summary=summary, run=run, examples=(example,))
 
@@ -116,11 +118,15 @@ def reuse(text: str, ctx: CommandContext) -> Reply:
     """Replay saved criteria on a segment (previewed)."""
     code, rest = split_first(text)
     if not code:
-        raise ValidationError("a saved criteria code is missing. Usage: /segment reuse CODE SEG")
+        raise ValidationError(
+            "a saved criteria code is missing. Usage: /segment {usage}", usage="reuse CODE SEG"
+        )
     token, extra = split_first(rest)
     no = segment_no(token, usage="reuse CODE SEG")
     if extra:
-        raise ValidationError(f"unexpected '{extra}'. Usage: /segment reuse CODE SEG")
+        raise ValidationError(
+            "unexpected '{extra}'. Usage: /segment {usage}", extra=extra, usage="reuse CODE SEG"
+        )
     return preview(ctx, no, "reuse", saved_code=code.upper())
 
 
@@ -129,7 +135,9 @@ def refresh(text: str, ctx: CommandContext) -> Reply:
     token, extra = split_first(text)
     no = segment_no(token, usage="refresh SEG")
     if extra:
-        raise ValidationError(f"unexpected '{extra}'. Usage: /segment refresh SEG")
+        raise ValidationError(
+            "unexpected '{extra}'. Usage: /segment {usage}", extra=extra, usage="refresh SEG"
+        )
     return preview(ctx, no, "refresh")
 
 
@@ -138,9 +146,10 @@ def confirm(pending_id: str, ctx: CommandContext) -> Reply:
     with workspace_session(ctx) as (session, workspace_id):
         result = actions.confirm_pending(session, workspace_id, pending_id, user_id=ctx.user_id)
         info = segments.get_segment(session, workspace_id, result.segment_no)
+    tr = translator(ctx.locale)
     return Reply(
-        text=outcome_text(result, description=info.description, user_id=ctx.user_id),
-        blocks=tuple(build_outcome_blocks(result, description=info.description, user_id=ctx.user_id)),
+        text=outcome_text(result, description=info.description, user_id=ctx.user_id, tr=tr),
+        blocks=tuple(build_outcome_blocks(result, description=info.description, user_id=ctx.user_id, tr=tr)),
         visibility="channel",
         replace_original=True,
         announce=True,
@@ -151,7 +160,7 @@ def cancel(pending_id: str, ctx: CommandContext) -> Reply:
     """Drop a preview; nothing changes."""
     with workspace_session(ctx) as (session, workspace_id):
         actions.cancel_pending(session, workspace_id, pending_id, user_id=ctx.user_id)
-    return Reply(text="Canceled: nothing was changed.", replace_original=True)
+    return Reply(text=translator(ctx.locale)._("Canceled: nothing was changed."), replace_original=True)
 
 
 def register(registry: Registry) -> None:
@@ -165,7 +174,7 @@ def register(registry: Registry) -> None:
             name="reuse",
             aliases=(),
             usage="reuse CODE SEG",
-            summary="replays saved criteria on a segment",
+            summary=N_("replays saved criteria on a segment"),
             run=reuse,
             examples=("reuse RETAIL SEG00002",),
         )
@@ -175,7 +184,7 @@ def register(registry: Registry) -> None:
             name="refresh",
             aliases=(),
             usage="refresh SEG",
-            summary="re-evaluates the segment's criteria against today's data",
+            summary=N_("re-evaluates the segment's criteria against today's data"),
             run=refresh,
             examples=("refresh SEG00001",),
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from commands.blocks.segments import build_compare_blocks, comparison_text
 from commands.common import segment_no, workspace_session
 from commands.context import CommandContext
+from commands.i18n import N_, translator
 from commands.registry import Registry, Verb
 from commands.reply import Reply
 from storage.errors import ValidationError
@@ -17,11 +18,13 @@ def compare(text: str, ctx: CommandContext) -> Reply:
     """Compare two segments."""
     words = text.split()
     if len(words) != 2:
-        raise ValidationError(f"two segment numbers are needed. Usage: /segment {USAGE}")
+        raise ValidationError("two segment numbers are needed. Usage: /segment {usage}", usage=USAGE)
     a, b = (segment_no(w, usage=USAGE) for w in words)
     with workspace_session(ctx) as (session, workspace_id):
         result = comparing.compare_segments(session, workspace_id, a, b)
-    return Reply(text=comparison_text(result).replace("*", ""), blocks=tuple(build_compare_blocks(result)))
+    tr = translator(ctx.locale)
+    text = comparison_text(result, tr=tr).replace("*", "")
+    return Reply(text=text, blocks=tuple(build_compare_blocks(result, tr=tr)))
 
 
 def register(registry: Registry) -> None:
@@ -30,7 +33,7 @@ def register(registry: Registry) -> None:
             name="compare",
             aliases=(),
             usage=USAGE,
-            summary="sizes of both, of the overlap, and of each difference",
+            summary=N_("sizes of both, of the overlap, and of each difference"),
             run=compare,
             examples=("compare SEG00001 SEG00002",),
         )

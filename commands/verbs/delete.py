@@ -6,6 +6,7 @@ from commands.blocks.limits import escape_mrkdwn
 from commands.blocks.segments import DELETE_ACTION, KEEP_ACTION, build_delete_question_blocks
 from commands.common import segment_no, split_first, workspace_session
 from commands.context import CommandContext
+from commands.i18n import N_, translator
 from commands.registry import Registry, Verb
 from commands.reply import Reply
 from storage.errors import NotAllowedError, ValidationError
@@ -19,12 +20,18 @@ def delete(text: str, ctx: CommandContext) -> Reply:
     token, extra = split_first(text)
     no = segment_no(token, usage=USAGE)
     if extra:
-        raise ValidationError(f"unexpected '{extra}'. Usage: /segment {USAGE}")
+        raise ValidationError("unexpected '{extra}'. Usage: /segment {usage}", extra=extra, usage=USAGE)
     with workspace_session(ctx) as (session, workspace_id):
         info = segments.get_segment(session, workspace_id, no)
     if info.owner_user_id != ctx.user_id and not ctx.is_admin:
-        raise NotAllowedError(f"only the owner of {no} (<@{info.owner_user_id}>) or an admin may delete it.")
-    return Reply(text=f"Delete {info.no}?", blocks=tuple(build_delete_question_blocks(info)))
+        raise NotAllowedError(
+            "only the owner of {segment_no} (<@{owner}>) or an admin may delete it.",
+            segment_no=no,
+            owner=info.owner_user_id,
+        )
+    tr = translator(ctx.locale)
+    question = tr._("Delete {segment_no}?", segment_no=info.no)
+    return Reply(text=question, blocks=tuple(build_delete_question_blocks(info, tr=tr)))
 
 
 def confirm_delete(value: str, ctx: CommandContext) -> Reply:
@@ -33,13 +40,19 @@ def confirm_delete(value: str, ctx: CommandContext) -> Reply:
     with workspace_session(ctx) as (session, workspace_id):
         info = segments.get_segment(session, workspace_id, no)
         segments.delete_segment(session, workspace_id, no, user_id=ctx.user_id, is_admin=ctx.is_admin)
-    text = f"<@{ctx.user_id}> deleted *{info.no}* {escape_mrkdwn(info.description)}."
+    text = translator(ctx.locale)._(
+        "<@{user}> deleted *{segment_no}* {description}.",
+        user=ctx.user_id,
+        segment_no=info.no,
+        description=escape_mrkdwn(info.description),
+    )
     return Reply(text=text[:3000], visibility="channel", replace_original=True, announce=True)
 
 
 def keep(value: str, ctx: CommandContext) -> Reply:
     """The Cancel button of the question."""
-    return Reply(text=f"Canceled: {value[:20]} was not deleted.", replace_original=True)
+    text = translator(ctx.locale)._("Canceled: {segment_no} was not deleted.", segment_no=value[:20])
+    return Reply(text=text, replace_original=True)
 
 
 def register(registry: Registry) -> None:
@@ -48,7 +61,7 @@ def register(registry: Registry) -> None:
             name="delete",
             aliases=(),
             usage=USAGE,
-            summary="deletes a segment (owner or workspace admin only), after asking",
+            summary=N_("deletes a segment (owner or workspace admin only), after asking"),
             run=delete,
             examples=("delete SEG00001",),
         )

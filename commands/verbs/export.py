@@ -7,6 +7,7 @@ import io
 
 from commands.common import segment_no, split_first, workspace_session
 from commands.context import CommandContext
+from commands.i18n import N_, translator
 from commands.registry import Registry, Verb
 from commands.reply import FileUpload, Reply
 from storage.errors import ValidationError
@@ -19,7 +20,9 @@ def export(text: str, ctx: CommandContext) -> Reply:
     token, extra = split_first(text)
     no = segment_no(token, usage="export SEG")
     if extra:
-        raise ValidationError(f"unexpected '{extra}'. Usage: /segment export SEG")
+        raise ValidationError(
+            "unexpected '{extra}'. Usage: /segment {usage}", extra=extra, usage="export SEG"
+        )
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(exporting.EXPORT_COLUMNS), lineterminator="\n")
     writer.writeheader()
@@ -31,7 +34,12 @@ def export(text: str, ctx: CommandContext) -> Reply:
             rows += 1
     title = f"{info.no} {info.description}"[:250]
     return Reply(
-        text=f"{info.no}: {rows:,} contacts exported as CSV.",
+        text=translator(ctx.locale).ngettext(
+            "{segment_no}: {n} contact exported as CSV.",
+            "{segment_no}: {n} contacts exported as CSV.",
+            rows,
+            segment_no=info.no,
+        ),
         visibility="channel",
         upload=FileUpload(filename=f"{info.no}.csv", content=buffer.getvalue().encode("utf-8"), title=title),
     )
@@ -43,7 +51,7 @@ def register(registry: Registry) -> None:
             name="export",
             aliases=(),
             usage="export SEG",
-            summary="uploads the segment's contacts as CSV",
+            summary=N_("uploads the segment's contacts as CSV"),
             run=export,
             examples=("export SEG00001",),
         )

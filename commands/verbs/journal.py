@@ -22,6 +22,7 @@ from commands.blocks.preview import (
 from commands.blocks.segments import build_journal_blocks, journal_line
 from commands.common import page_size, segment_no, split_first, workspace_session
 from commands.context import CommandContext
+from commands.i18n import ENGLISH, N_, Translator, translator
 from commands.registry import Registry, Verb
 from commands.reply import Reply
 from storage.errors import ConflictError, ValidationError
@@ -37,12 +38,16 @@ def criteria(text: str, ctx: CommandContext) -> Reply:
     token, extra = split_first(text)
     no = segment_no(token, usage="criteria SEG")
     if extra:
-        raise ValidationError(f"unexpected '{extra}'. Usage: /segment criteria SEG")
+        raise ValidationError(
+            "unexpected '{extra}'. Usage: /segment {usage}", extra=extra, usage="criteria SEG"
+        )
     with workspace_session(ctx) as (session, workspace_id):
         info = segments.get_segment(session, workspace_id, no)
         entries = journal.list_journal(session, workspace_id, no)
-    fallback = "\n".join(journal_line(e) for e in entries) or "No actions yet."
-    return Reply(text=f"{info.no}\n{fallback}"[:3000], blocks=tuple(build_journal_blocks(info, entries)))
+    tr = translator(ctx.locale)
+    fallback = "\n".join(journal_line(e, tr=tr) for e in entries) or tr._("No actions yet.")
+    blocks = build_journal_blocks(info, entries, tr=tr)
+    return Reply(text=f"{info.no}\n{fallback}"[:3000], blocks=tuple(blocks))
 
 
 def save(text: str, ctx: CommandContext) -> Reply:
@@ -51,17 +56,25 @@ def save(text: str, ctx: CommandContext) -> Reply:
     words = tokenize(unescape_slack(text))
     no = segment_no(words[0] if words else None, usage=usage)
     if len(words) < 2:
-        raise ValidationError(f"a code for the saved criteria is missing. Usage: /segment {usage}")
+        raise ValidationError(
+            "a code for the saved criteria is missing. Usage: /segment {usage}", usage=usage
+        )
     code, description = words[1].upper(), " ".join(words[2:])
     with workspace_session(ctx) as (session, workspace_id):
         count = saved.save_criteria(
             session, workspace_id, no, code, description=description, user_id=ctx.user_id
         )
-    actions_text = f"{count:,} action{'s' if count != 1 else ''}"
-    return Reply(
-        text=f"Saved the criteria of {no} as *{escape_mrkdwn(code)}* ({actions_text}). "
-        f"Replay them with `/segment reuse {escape_mrkdwn(code)} SEG`."
+    tr = translator(ctx.locale)
+    text = tr.ngettext(
+        "Saved the criteria of {segment_no} as *{code}* ({n} action). "
+        "Replay them with `/segment reuse {code} SEG`.",
+        "Saved the criteria of {segment_no} as *{code}* ({n} actions). "
+        "Replay them with `/segment reuse {code} SEG`.",
+        count,
+        segment_no=no,
+        code=escape_mrkdwn(code),
     )
+    return Reply(text=text)
 
 
 def undo(text: str, ctx: CommandContext) -> Reply:
@@ -69,7 +82,7 @@ def undo(text: str, ctx: CommandContext) -> Reply:
     token, extra = split_first(text)
     no = segment_no(token, usage="undo SEG")
     if extra:
-        raise ValidationError(f"unexpected '{extra}'. Usage: /segment undo SEG")
+        raise ValidationError("unexpected '{extra}'. Usage: /segment {usage}", extra=extra, usage="undo SEG")
     return undo_preview_reply(ctx, no)
 
 
@@ -87,26 +100,30 @@ def undo_preview_reply(ctx: CommandContext, no: str, *, page: int = 1, seq: int 
         rows = actions.action_changes_page(
             session, workspace_id, no, last.seq, change=change, page=page, page_size=page_size(ctx)
         )
+    tr = translator(ctx.locale)
     blocks = build_decision_blocks(
         title=segment_title(info.no, info.description),
-        summary=change_summary("undo", last.removed, last.added, size_before=info.size),
-        echo=f"Undo {journal_line(last)}",
+        summary=change_summary("undo", last.removed, last.added, size_before=info.size, tr=tr),
+        echo=tr._("Undo {action}", action=journal_line(last, tr=tr)),
         page=rows,
         pager_target={"u": last.seq, "s": info.no},
         confirm=(UNDO_ACTION, f"{info.no}:{last.seq}"),
         cancel=(UNDO_CANCEL_ACTION, info.no),
+        tr=tr,
     )
-    text = f"{info.no}: {describe_change('undo', last.removed, last.added)}"
+    text = f"{info.no}: {describe_change('undo', last.removed, last.added, tr=tr)}"
     return Reply(text=text, blocks=tuple(blocks), replace_original=page > 1 or seq is not None)
 
 
 def _last_action(entries: list[JournalEntry], no: str, *, seq: int | None) -> JournalEntry:
     if not entries:
-        raise ValidationError(f"{no} has no action left to undo.")
+        raise ValidationError("{segment_no} has no action left to undo.", segment_no=no)
     if seq is not None and entries[-1].seq != seq:
         raise ConflictError(
-            f"{no} changed since this preview: action {seq} is no longer the last one, "
-            f"so nothing was undone. Run `/segment undo {no}` again."
+            "{segment_no} changed since this preview: action {seq} is no longer the last one, "
+            "so nothing was undone. Run `/segment undo {segment_no}` again.",
+            segment_no=no,
+            seq=seq,
         )
     return entries[-1]
 
@@ -121,7 +138,7 @@ def confirm_undo(value: str, ctx: CommandContext) -> Reply:
         _last_action(journal.list_journal(session, workspace_id, no), no, seq=int(seq_text))
         result = actions.undo_last(session, workspace_id, no, user_id=ctx.user_id)
         info = segments.get_segment(session, workspace_id, no)
-    text = undo_text(result, description=info.description, user_id=ctx.user_id)
+    text = undo_text(result, description=info.description, user_id=ctx.user_id, tr=translator(ctx.locale))
     return Reply(
         text=text,
         blocks=(SectionBlock(text=clip_section(text)),),
@@ -131,17 +148,26 @@ def confirm_undo(value: str, ctx: CommandContext) -> Reply:
     )
 
 
-def undo_text(result: ActionResult, *, description: str, user_id: str) -> str:
+def undo_text(result: ActionResult, *, description: str, user_id: str, tr: Translator = ENGLISH) -> str:
+    """What a confirmed undo did, for the channel."""
     title = escape_mrkdwn(clip(f"{result.segment_no} {description}".strip(), 200))
-    return (
-        f"<@{user_id}> undid action {result.seq} (*{kind_label(result.kind)}*) of *{title}*: "
-        f"took out {contacts_count(result.removed)}, put back {contacts_count(result.added)}. "
-        f"New size: *{result.size_after:,}*."
+    return tr._(
+        "<@{user}> undid action {seq} (*{action}*) of *{title}*: took out {removed}, put back {added}. "
+        "New size: *{size}*.",
+        user=user_id,
+        seq=result.seq,
+        action=kind_label(result.kind, tr=tr),
+        title=title,
+        removed=contacts_count(result.removed, tr=tr),
+        added=contacts_count(result.added, tr=tr),
+        size=result.size_after,
     )
 
 
 def cancel_undo(value: str, ctx: CommandContext) -> Reply:
-    return Reply(text=f"Canceled: nothing was undone in {value[:20]}.", replace_original=True)
+    """The Cancel button of an undo preview."""
+    text = translator(ctx.locale)._("Canceled: nothing was undone in {segment_no}.", segment_no=value[:20])
+    return Reply(text=text, replace_original=True)
 
 
 def register(registry: Registry) -> None:
@@ -150,7 +176,7 @@ def register(registry: Registry) -> None:
             name="criteria",
             aliases=("journal",),
             usage="criteria SEG",
-            summary="the journal of actions with their criteria and options",
+            summary=N_("the journal of actions with their criteria and options"),
             run=criteria,
             examples=("criteria SEG00001",),
         )
@@ -160,7 +186,7 @@ def register(registry: Registry) -> None:
             name="save",
             aliases=(),
             usage="save SEG CODE [description]",
-            summary="saves the segment's journal as named criteria",
+            summary=N_("saves the segment's journal as named criteria"),
             run=save,
             examples=('save SEG00001 RETAIL "Retail in Berlin"',),
         )
@@ -172,7 +198,7 @@ def register(registry: Registry) -> None:
             name="undo",
             aliases=("goback",),
             usage="undo SEG",
-            summary="reverts the last action (repeatable, like Business Central's Go Back)",
+            summary=N_("reverts the last action (repeatable, like Business Central's Go Back)"),
             run=undo,
             examples=("undo SEG00001",),
         )

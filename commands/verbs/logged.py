@@ -11,6 +11,7 @@ from commands.arguments import extract_options
 from commands.blocks.segments import logged_text
 from commands.common import logged_segment_no, segment_no, split_first, workspace_session
 from commands.context import CommandContext
+from commands.i18n import N_, translator
 from commands.registry import Registry, Verb
 from commands.reply import Reply
 from storage.errors import ValidationError
@@ -29,7 +30,9 @@ def log(text: str, ctx: CommandContext) -> Reply:
     for word in extra.split():
         key, sep, value = word.partition(":")
         if key.lower() != "template" or not sep or not value:
-            raise ValidationError(f"unexpected '{word}'. Usage: /segment {LOG_USAGE}")
+            raise ValidationError(
+                "unexpected '{extra}'. Usage: /segment {usage}", extra=word, usage=LOG_USAGE
+            )
         template = value.upper()
     with workspace_session(ctx) as (session, workspace_id):
         info = logged_segments.log_segment(
@@ -41,7 +44,7 @@ def log(text: str, ctx: CommandContext) -> Reply:
             user_id=ctx.user_id,
             today=ctx.today,
         )
-    text_out = logged_text(info)
+    text_out = logged_text(info, tr=translator(ctx.locale))
     return Reply(text=text_out, visibility="channel")
 
 
@@ -51,12 +54,14 @@ def cancel(text: str, ctx: CommandContext) -> Reply:
     token, extra = split_first(rest)
     no = logged_segment_no(token, usage=CANCEL_USAGE)
     if extra:
-        raise ValidationError(f"unexpected '{extra}'. Usage: /segment {CANCEL_USAGE}")
+        raise ValidationError(
+            "unexpected '{extra}'. Usage: /segment {usage}", extra=extra, usage=CANCEL_USAGE
+        )
     with workspace_session(ctx) as (session, workspace_id):
         info = logged_segments.cancel_logged_segment(
             session, workspace_id, no, undo=bool(flags), user_id=ctx.user_id
         )
-    return Reply(text=logged_text(info), visibility="channel")
+    return Reply(text=logged_text(info, tr=translator(ctx.locale)), visibility="channel")
 
 
 def register(registry: Registry) -> None:
@@ -65,7 +70,7 @@ def register(registry: Registry) -> None:
             name="log",
             aliases=(),
             usage=LOG_USAGE,
-            summary="logs one interaction per contact and records a logged segment",
+            summary=N_("logs one interaction per contact and records a logged segment"),
             run=log,
             examples=("log SEG00001 template:MEETING --follow-up",),
         )
@@ -75,7 +80,7 @@ def register(registry: Registry) -> None:
             name="cancel",
             aliases=(),
             usage=CANCEL_USAGE,
-            summary="cancels a logged segment and its interactions",
+            summary=N_("cancels a logged segment and its interactions"),
             run=cancel,
             examples=("cancel LSEG00001", "cancel LSEG00001 --undo"),
         )

@@ -20,6 +20,7 @@ from commands.blocks.modal import (
 )
 from commands.common import extract_action_options, page_size, parse_criteria_text, workspace_session
 from commands.context import CommandContext
+from commands.i18n import N_, translator
 from commands.registry import Registry, Verb
 from commands.reply import Reply
 from commands.verbs.changes import preview_reply
@@ -36,8 +37,9 @@ _MAX_DESCRIPTION = 200
 def new(text: str, ctx: CommandContext) -> Reply:
     """Create a segment owned by the caller; with criteria, preview adding the contacts that match."""
     if not text.strip():
-        modal = build_new_segment_modal(channel_id=ctx.channel_id)
-        return Reply(text="Opening the new segment form…", modal=modal)
+        tr = translator(ctx.locale)
+        modal = build_new_segment_modal(channel_id=ctx.channel_id, tr=tr)
+        return Reply(text=tr._("Opening the new segment form…"), modal=modal)
     rest, options = extract_action_options(text, _OPTIONS)
     description, criteria_text = split_new_arguments(rest)
     description = unescape_slack(description).strip()
@@ -55,8 +57,13 @@ def create(ctx: CommandContext, description: str, criteria: Expr | None, options
             session, workspace_id, description=description, owner_user_id=ctx.user_id, today=ctx.today
         )
         if criteria is None:
-            hint = f"Add contacts with `/segment add {info.no} <criteria>`."
-            return Reply(text=f"Created {info.no} {info.description}. {hint}")
+            text = translator(ctx.locale)._(
+                "Created {segment_no} {description}. "
+                "Add contacts with `/segment add {segment_no} <criteria>`.",
+                segment_no=info.no,
+                description=info.description,
+            )
+            return Reply(text=text)
         preview = actions.preview_action(
             session,
             workspace_id,
@@ -68,14 +75,14 @@ def create(ctx: CommandContext, description: str, criteria: Expr | None, options
             page_size=page_size(ctx),
             today=ctx.today,
         )
-    return preview_reply(preview, description=info.description)
+    return preview_reply(preview, description=info.description, locale=ctx.locale)
 
 
 def _check_description(description: str) -> None:
     if not description:
-        raise ValidationError(f"a description is missing. Usage: /segment {USAGE}")
+        raise ValidationError("a description is missing. Usage: /segment {usage}", usage=USAGE)
     if len(description) > _MAX_DESCRIPTION:
-        raise ValidationError(f"the description is longer than {_MAX_DESCRIPTION} characters.")
+        raise ValidationError("the description is longer than {limit} characters.", limit=_MAX_DESCRIPTION)
 
 
 def submit_new_segment(values: dict[str, Any], ctx: CommandContext) -> Reply | dict[str, str]:
@@ -83,16 +90,17 @@ def submit_new_segment(values: dict[str, Any], ctx: CommandContext) -> Reply | d
     description = (_input(values, DESCRIPTION_BLOCK) or "").strip()
     criteria_text = (_input(values, CRITERIA_BLOCK) or "").strip()
     errors: dict[str, str] = {}
+    tr = translator(ctx.locale)
     if not description:
-        errors[DESCRIPTION_BLOCK] = "Please describe the segment."
+        errors[DESCRIPTION_BLOCK] = tr._("Please describe the segment.")
     elif len(description) > _MAX_DESCRIPTION:
-        errors[DESCRIPTION_BLOCK] = f"At most {_MAX_DESCRIPTION} characters."
+        errors[DESCRIPTION_BLOCK] = tr._("At most {limit} characters.", limit=_MAX_DESCRIPTION)
     criteria = None
     if criteria_text:
         try:
             criteria = parse_criteria_text(criteria_text)
         except SegbotError as exc:
-            errors[CRITERIA_BLOCK] = str(exc)[:150]
+            errors[CRITERIA_BLOCK] = tr.error(exc)[:150]
     if errors:
         return errors
     selected = _selected(values, OPTIONS_BLOCK)
@@ -116,7 +124,7 @@ def register(registry: Registry) -> None:
             name="new",
             aliases=("create",),
             usage=USAGE,
-            summary="creates a segment you own; with criteria, previews adding the contacts that match",
+            summary=N_("creates a segment you own; with criteria, previews adding the contacts that match"),
             run=new,
             examples=('new "Berlin retail" industry:retail city:berlin', "new"),
         )

@@ -15,9 +15,10 @@ from slack_sdk.models.blocks import Block, HeaderBlock
 
 from commands.blocks.contacts import PAGE_ACTION, build_contact_blocks, build_pager
 from commands.blocks.limits import clip_header
-from commands.blocks.preview import build_preview_blocks, describe_change, preview_from_target
+from commands.blocks.preview import build_preview_blocks, contacts_count, describe_change, preview_from_target
 from commands.common import page_size, segment_no, workspace_session
 from commands.context import CommandContext
+from commands.i18n import translator
 from commands.registry import Registry
 from commands.reply import Reply
 from commands.verbs.journal import undo_preview_reply
@@ -56,9 +57,10 @@ def _pending_page(target: dict[str, Any], page: int, ctx: CommandContext) -> Rep
         rows = actions.pending_page(session, workspace_id, pending_id, page=page, page_size=page_size(ctx))
         info = segments.get_segment(session, workspace_id, str(target["s"]))
     preview = preview_from_target(target, rows)
+    tr = translator(ctx.locale)
     return Reply(
-        text=f"{preview.segment_no}: {describe_change(preview.kind, preview.added, preview.removed)}",
-        blocks=tuple(build_preview_blocks(preview, description=info.description, page=rows)),
+        text=f"{preview.segment_no}: {describe_change(preview.kind, preview.added, preview.removed, tr=tr)}",
+        blocks=tuple(build_preview_blocks(preview, description=info.description, page=rows, tr=tr)),
         replace_original=True,
     )
 
@@ -69,11 +71,17 @@ def _change_page(no: str, seq: int, change: int, page: int, ctx: CommandContext)
         rows = actions.action_changes_page(
             session, workspace_id, no, seq, change=change, page=page, page_size=page_size(ctx)
         )
-    title = f"Who entered {no}" if change > 0 else f"Who left {no}"
+    tr = translator(ctx.locale)
+    title = (
+        tr._("Who entered {segment_no}", segment_no=no)
+        if change > 0
+        else tr._("Who left {segment_no}", segment_no=no)
+    )
     blocks: list[Block] = [HeaderBlock(text=clip_header(f"{title} {info.description}"))]
-    blocks.extend(build_contact_blocks(rows, empty_text="Nobody."))
-    blocks.extend(build_pager(change_set_target(no, seq, change), rows, block_id=f"pager-{change}"))
-    return Reply(text=f"{title}: {rows.total:,} contacts", blocks=tuple(blocks), replace_original=True)
+    blocks.extend(build_contact_blocks(rows, empty_text=tr._("Nobody."), tr=tr))
+    blocks.extend(build_pager(change_set_target(no, seq, change), rows, block_id=f"pager-{change}", tr=tr))
+    text = f"{title}: {contacts_count(rows.total, tr=tr)}"
+    return Reply(text=text, blocks=tuple(blocks), replace_original=True)
 
 
 def register(registry: Registry) -> None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from commands.blocks.home import SHOW_ACTION
+from commands.blocks.preview import contacts_count
 from commands.blocks.segments import build_list_blocks, build_show_blocks, segment_line
 from commands.common import page_size, segment_no, split_first, workspace_session
 from commands.context import CommandContext
+from commands.i18n import N_, translator
 from commands.registry import Registry, Verb
 from commands.reply import Reply
 from storage.errors import ValidationError
@@ -19,12 +21,15 @@ def list_segments(text: str, ctx: CommandContext) -> Reply:
     """The workspace's segments, or with `mine` only the caller's."""
     word = text.strip().lower()
     if word not in ("", "mine"):
-        raise ValidationError(f"unexpected '{text.strip()}'. Usage: /segment {LIST_USAGE}")
+        raise ValidationError(
+            "unexpected '{extra}'. Usage: /segment {usage}", extra=text.strip(), usage=LIST_USAGE
+        )
     mine = word == "mine"
     with workspace_session(ctx) as (session, workspace_id):
         found = segments.list_segments(session, workspace_id, owner_user_id=ctx.user_id if mine else None)
-    fallback = "\n".join(segment_line(s) for s in found[:50]) or "No segments yet."
-    return Reply(text=fallback[:3000], blocks=tuple(build_list_blocks(found, mine=mine)))
+    tr = translator(ctx.locale)
+    fallback = "\n".join(segment_line(s, tr=tr) for s in found[:50]) or tr._("No segments yet.")
+    return Reply(text=fallback[:3000], blocks=tuple(build_list_blocks(found, mine=mine, tr=tr)))
 
 
 def show(text: str, ctx: CommandContext) -> Reply:
@@ -41,9 +46,10 @@ def show_reply(ctx: CommandContext, no: str, *, page: int = 1, replace_original:
         info = segments.get_segment(session, workspace_id, no)
         rows = segments.segment_page(session, workspace_id, no, page=page, page_size=page_size(ctx))
         entries = journal.list_journal(session, workspace_id, no)
+    tr = translator(ctx.locale)
     return Reply(
-        text=f"{info.no} {info.description}: {info.size:,} contacts"[:3000],
-        blocks=tuple(build_show_blocks(info, rows, entries)),
+        text=f"{info.no} {info.description}: {contacts_count(info.size, tr=tr)}"[:3000],
+        blocks=tuple(build_show_blocks(info, rows, entries, tr=tr)),
         replace_original=replace_original,
     )
 
@@ -54,7 +60,7 @@ def _page_argument(rest: str) -> int:
         return 1
     if len(words) == 2 and words[0].lower() == "page" and words[1].isdigit() and int(words[1]) >= 1:
         return int(words[1])
-    raise ValidationError(f"unexpected '{rest}'. Usage: /segment {SHOW_USAGE}")
+    raise ValidationError("unexpected '{extra}'. Usage: /segment {usage}", extra=rest, usage=SHOW_USAGE)
 
 
 def _show_button(value: str, ctx: CommandContext) -> Reply:
@@ -68,7 +74,7 @@ def register(registry: Registry) -> None:
             name="list",
             aliases=("ls",),
             usage=LIST_USAGE,
-            summary="the workspace's segments (or only yours)",
+            summary=N_("the workspace's segments (or only yours)"),
             run=list_segments,
             examples=("list mine",),
         )
@@ -78,7 +84,7 @@ def register(registry: Registry) -> None:
             name="show",
             aliases=(),
             usage=SHOW_USAGE,
-            summary="a segment's size, journal and contacts",
+            summary=N_("a segment's size, journal and contacts"),
             run=show,
             examples=("show SEG00001", "show SEG00001 page 3"),
         )
