@@ -49,6 +49,13 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     # Imports stage rows in temporary tables; in memory they load several times faster.
     cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.close()
+    # SQLite's own lower() folds ASCII only, so city:münchen would miss "MÜNCHEN"; criteria compare
+    # lower(column) with values lower-cased in Python, as PostgreSQL's lower() already agrees with.
+    dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
+
+
+def _lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -228,3 +228,11 @@ def test_a_date_typed_as_text_still_matches(world: tuple[Session, int]) -> None:
 )
 def test_relative_dates_use_calendar_arithmetic(value: Day | Today, today: date, expected: date) -> None:
     assert resolve_date(value, today) == expected
+
+
+def test_text_criteria_ignore_case_beyond_ascii(session: Session, workspace: Workspace) -> None:
+    add_contact(session, workspace.id, "C1", name="Ærø Shipping", city="MÜNCHEN")
+    add_contact(session, workspace.id, "C2", name="Zürich Lines", city="Zürich")
+    assert _selected(session, workspace.id, _m("city", "münchen")) == {"C1"}
+    assert _selected(session, workspace.id, _m("name", "ærø*", "ZÜRICH*")) == {"C1", "C2"}
+    assert _selected(session, workspace.id, Not(_m("city", "ZÜRICH"))) == {"C1"}
