@@ -24,6 +24,7 @@ from datetime import date
 from decimal import Decimal
 from typing import cast
 
+from commands.i18n import N_
 from storage.criteria.ast import (
     And,
     Compare,
@@ -81,7 +82,7 @@ class CriteriaError(ValidationError):
         self.expected = expected
         self.text = text
         # ``detail`` is an English template, the key under which the Slack layer finds its translation.
-        self.detail = message or "expected {expected}"
+        self.detail = message or N_("expected {expected}")
         self.detail_params: dict[str, object] = params if message else {"expected": expected}
         super().__init__(f"at {position}: {self.detail.format(**self.detail_params)}")
 
@@ -349,10 +350,12 @@ class _Parser:
         if kind not in (FieldKind.DATE, FieldKind.PROFILE):
             dates = ", ".join(f for f, k in FIELDS.items() if k is FieldKind.DATE)
             message = (
-                "ranges ('..') work only on dates ({dates}) and numeric profile answers, not on '{name}'"
+                N_("ranges ('..') work only on dates ({dates}) and numeric profile answers, not on '{name}'")
                 if op == ".."
-                else "comparisons ('{op}') work only on dates ({dates}) "
-                "and numeric profile answers, not on '{name}'"
+                else N_(
+                    "comparisons ('{op}') work only on dates ({dates}) "
+                    "and numeric profile answers, not on '{name}'"
+                )
             )
             raise self.error(at, "a value", message, op=op, dates=dates, name=name)
 
@@ -397,7 +400,7 @@ class _Parser:
             return number if number is not None else Text(text)
         if kind is FieldKind.SEGMENT:
             if not _SEGMENT_NO.fullmatch(text):
-                message = "expected a segment number like SEG00001, found '{found}'"
+                message = N_("expected a segment number like SEG00001, found '{found}'")
                 raise self.error(at, "a segment number", message, found=text)
             return Text(text.upper())
         if name == "type":
@@ -417,9 +420,9 @@ class _Parser:
         relative = _TODAY.fullmatch(text)
         if relative is None:
             if text.lower().startswith("today"):
-                message = "expected a relative date like today-30d, found '{found}'"
+                message = N_("expected a relative date like today-30d, found '{found}'")
                 raise self.error(at, "a relative date", message, found=text)
-            message = "expected a date like 2024-01-31, today or today-30d, found '{found}'"
+            message = N_("expected a date like 2024-01-31, today or today-30d, found '{found}'")
             raise self.error(at, "a date", message, found=text)
         sign, amount, unit = relative.groups()
         if amount is None:

@@ -115,8 +115,9 @@ def cancel_logged_segment(
         )
     wanted = not undo
     if logged.canceled == wanted:
-        message = "{logged_no} is already canceled" if wanted else "{logged_no} is not canceled"
-        raise ConflictError(message, logged_no=logged.no)
+        if wanted:
+            raise ConflictError("{logged_no} is already canceled", logged_no=logged.no)
+        raise ConflictError("{logged_no} is not canceled", logged_no=logged.no)
     logged.canceled = wanted
     session.execute(
         update(InteractionLogEntry)
