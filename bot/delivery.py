@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -21,6 +21,8 @@ from commands.reply import Reply, error_reply
 from storage.errors import SegbotError
 
 log = logging.getLogger(__name__)
+
+_Answer = TypeVar("_Answer")
 
 GENERIC_FAILURE = "Something went wrong on segbot's side and nothing was changed. Please try again shortly."
 
@@ -35,7 +37,7 @@ class ReplyTarget:
     trigger_id: str | None = None
 
 
-def answer_safely(work: Callable[[], Reply], *, what: str) -> Reply:
+def answer_safely(work: Callable[[], _Answer], *, what: str) -> _Answer | Reply:
     """Run ``work``; a SegbotError becomes its ephemeral explanation, anything else a generic apology.
 
     Unexpected errors are logged with their traceback but without the request payload, which can

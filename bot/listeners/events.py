@@ -28,15 +28,13 @@ def register(app: App, runtime: Runtime) -> None:
             return
         user_id = str(event["user"])
         team_id = str(body.get("team_id") or event.get("view", {}).get("team_id") or "")
-        published: list[bool] = []
 
-        def _publish() -> Reply:
+        def _publish() -> bool:
             ctx = runtime.context_for(team_id=team_id, user_id=user_id, channel_id=None, client=client)
             view = build_home_view(ctx.session_factory, ctx.team_id, ctx.user_id)
             client.views_publish(user_id=user_id, view=view)
-            published.append(True)
-            return Reply(text="")
+            return True
 
-        reply = answer_safely(_publish, what=HOME_EVENT)
-        if not published:
-            log.warning("App Home not published: %s", reply.text)
+        outcome = answer_safely(_publish, what=HOME_EVENT)
+        if isinstance(outcome, Reply):
+            log.warning("App Home not published: %s", outcome.text)

@@ -45,20 +45,14 @@ def register(app: App, runtime: Runtime) -> None:
         team_id = str((body.get("team") or {}).get("id") or body["user"].get("team_id"))
         outcome: Future[Reply | dict[str, str]] = Future()
 
-        def _work() -> None:
-            def _handle() -> Reply:
-                ctx = runtime.context_for(
-                    team_id=team_id, user_id=target.user_id, channel_id=target.channel_id, client=client
-                )
-                result = runtime.registry.handle_view_submission(callback_id, values, ctx)
-                if isinstance(result, dict):
-                    outcome.set_result(result)
-                    return Reply(text="")
-                return result
+        def _handle() -> Reply | dict[str, str]:
+            ctx = runtime.context_for(
+                team_id=team_id, user_id=target.user_id, channel_id=target.channel_id, client=client
+            )
+            return runtime.registry.handle_view_submission(callback_id, values, ctx)
 
-            reply = answer_safely(_handle, what=f"view {callback_id}")
-            if not outcome.done():
-                outcome.set_result(reply)
+        def _work() -> None:
+            outcome.set_result(answer_safely(_handle, what=f"view {callback_id}"))
 
         threading.Thread(target=_work, name=f"segbot-view-{callback_id}", daemon=True).start()
         try:
