@@ -1,0 +1,188 @@
+"""Slack transport benchmark: ack latency and time to the first preview while commands run at once.
+
+Starts the real HTTP app under waitress on loopback with a fake Slack, on a database holding N demo
+contacts, and has ``--clients`` simulated users each type ``--per-client`` previews
+(``/segment new "bench" <criteria>``) back to back. Reports the HTTP acknowledgement's latency
+(Slack's 3 s limit; issue 4's target: p99 under 200 ms with 20 at once) and the time until the
+preview reaches ``response_url`` (target: p95 under 2 s).
+
+    python -m bench.slack_bench --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test \\
+        --schema segbot_bench --contacts 1000000 --clients 20 --per-client 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import waitress
+from sqlalchemy import Engine, func, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.app import create_app
+from bot.http import make_wsgi_app
+from bot.settings import load_settings
+from commands.registry import load_registry
+from storage.db import make_engine, make_session_factory, unit_of_work
+from storage.migrate import upgrade
+from storage.models import Contact
+from storage.service.segments import delete_segment, list_segments
+from storage.service.workspaces import ensure_workspace
+from tests.bot.slack_harness import SIGNING_SECRET, TEAM_ID, SlackSimulator, button_labels
+from tests.fakes.slack_api import FakeSlackApi, message_text
+
+# Selective and broad criteria mixed, as sales people type them.
+CRITERIA = (
+    "industry:retail country:de,fr",
+    "city:berlin OR city:paris",
+    "relation:cust -email:*",
+    "industry:retail,software created:>=2020-01-01",
+    "name:a* country:us",
+)
+
+
+def _percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered)) - 1))
+    return ordered[index]
+
+
+def _engine(url: str, schema: str | None) -> Engine:
+    kwargs: dict[str, Any] = {}
+    if url.startswith("postgresql"):
+        kwargs.update(pool_size=40, max_overflow=10)
+        if schema:
+            admin = make_engine(url)
+            with admin.begin() as conn:
+                conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+            admin.dispose()
+    return make_engine(url, schema=schema, **kwargs)
+
+
+def _populate(engine: Engine, count: int) -> int:
+    from storage.demo import generate_demo
+
+    factory = make_session_factory(engine)
+    with unit_of_work(factory) as session:
+        workspace_id = ensure_workspace(session, TEAM_ID, name="bench")
+        have = session.scalar(
+            select(func.count()).select_from(Contact).where(Contact.workspace_id == workspace_id)
+        )
+    have = have or 0
+    started = time.perf_counter()
+    while have < count:
+        chunk = min(50_000, count - have)
+        with unit_of_work(factory) as session:
+            have += generate_demo(session, workspace_id, count=chunk, seed=have + 1)
+        print(f"  {have:,} contacts ({time.perf_counter() - started:.0f} s)", flush=True)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("ANALYZE"))
+    return have
+
+
+def _clean_up(session_factory: sessionmaker[Session], clients: int) -> None:
+    """Delete the segments the simulated users made, so the shared bench database stays as it was."""
+    with unit_of_work(session_factory) as session:
+        workspace_id = ensure_workspace(session, TEAM_ID, name="bench")
+        for client in range(clients):
+            for info in list_segments(session, workspace_id, owner_user_id=f"UB{client:03d}"):
+                delete_segment(session, workspace_id, info.no, user_id=info.owner_user_id, is_admin=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--database-url", default="sqlite:///bench/.cache/slack_bench.db")
+    parser.add_argument("--schema", default=None, help="PostgreSQL schema (created when missing)")
+    parser.add_argument("--contacts", type=int, default=100_000)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--per-client", type=int, default=3)
+    parser.add_argument(
+        "--verb",
+        choices=("add", "new"),
+        default="add",
+        help="add: preview an Add on the user's own segment; new: create a segment and preview at once",
+    )
+    args = parser.parse_args()
+
+    engine = _engine(args.database_url, args.schema)
+    upgrade(engine)
+    contacts = _populate(engine, args.contacts)
+    session_factory = make_session_factory(engine)
+
+    with FakeSlackApi() as fake:
+        settings = load_settings(
+            slack_bot_token="xoxb-bench",
+            slack_signing_secret=SIGNING_SECRET,
+            slack_app_token=None,
+            slack_api_url=fake.api_url,
+            database_url=args.database_url,
+        )
+        app = create_app(settings, session_factory, load_registry())
+        server = waitress.create_server(make_wsgi_app(app, engine), host="127.0.0.1", port=0, threads=16)
+        threading.Thread(target=server.run, daemon=True).start()
+        sim = SlackSimulator(events_url=f"http://127.0.0.1:{server.effective_port}/slack/events", fake=fake)
+
+        failures: list[str] = []
+
+        own_segment: dict[int, str] = {}
+        if args.verb == "add":
+            # Each user previews on a segment of their own, made beforehand (not timed).
+            for client in range(args.clients):
+                made = message_text(sim.reply_to(f'new "bench {client}"', user=f"UB{client:03d}"))
+                own_segment[client] = re.findall(r"SEG\d{5}", made)[0]
+
+        def one_client(client: int) -> list[tuple[float, float]]:
+            timings = []
+            for i in range(args.per_client):
+                criteria = CRITERIA[(client + i) % len(CRITERIA)]
+                typed = (
+                    f"add {own_segment[client]} {criteria}"
+                    if args.verb == "add"
+                    else f'new "bench {client}-{i}" {criteria}'
+                )
+                sent = time.time()
+                answer, response_url = sim.command(typed, user=f"UB{client:03d}")
+                assert answer.status == 200, answer
+                reply = fake.wait_for("response_url", url=response_url, timeout=120)[0]
+                if "Confirm" not in button_labels(reply):
+                    failures.append(message_text(reply)[:200])
+                timings.append((answer.seconds, reply.at - sent))
+            return timings
+
+        sim.reply_to("help")  # warm-up: imports, pools, auth
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=args.clients) as pool:
+            results = [t for timings in pool.map(one_client, range(args.clients)) for t in timings]
+        wall = time.perf_counter() - started
+        server.close()
+    _clean_up(session_factory, args.clients)
+
+    acks = [a * 1000 for a, _ in results]
+    previews = [p for _, p in results]
+    print(
+        f"\n{engine.dialect.name}, {contacts:,} contacts, {args.clients} users at once, "
+        f"{len(results)} `{args.verb}` previews in {wall:.1f} s"
+    )
+    if failures:
+        print(f"{len(failures)} replies were not previews, e.g.: {failures[0]}")
+    print(f"{'':26}{'p50':>9}{'p95':>9}{'p99':>9}{'max':>9}")
+    print(
+        f"{'ack (ms)':26}{statistics.median(acks):9.0f}{_percentile(acks, 95):9.0f}"
+        f"{_percentile(acks, 99):9.0f}{max(acks):9.0f}"
+    )
+    print(
+        f"{'preview at response_url (s)':26}{statistics.median(previews):9.2f}"
+        f"{_percentile(previews, 95):9.2f}{_percentile(previews, 99):9.2f}{max(previews):9.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
