@@ -48,7 +48,6 @@ from storage.csv_format import (
     check_header,
     check_width,
     code_list,
-    code_value,
     country_value,
     date_value,
     number_value,
@@ -203,28 +202,21 @@ def load_contact_rows(
 
 
 Converter = Callable[[int, str, str], Any]
-
-
-def _text(max_length: int) -> Converter:
-    return lambda line, column, raw: text_value(line, column, raw, max_length)
-
-
-def _code(max_length: int) -> Converter:
-    return lambda line, column, raw: code_value(line, column, raw, max_length)
-
+# Plain text and codes are read inline (the bulk of every row); the rest through a converter.
+_PLAIN, _UPPER = "text", "code"
 
 # How each contact column after company_no is read, and its value when the file lacks the column.
-_CONVERTERS: tuple[tuple[str, Converter, Any], ...] = (
-    ("email", _text(200), None),
-    ("phone", _text(60), None),
-    ("city", _text(100), None),
-    ("country", country_value, None),
-    ("post_code", _text(20), None),
-    ("territory", _code(40), None),
-    ("salesperson", _code(40), None),
-    ("language", _code(10), None),
-    ("exclude_from_segment", bool_value, False),
-    ("created", date_value, None),
+_CONVERTERS: tuple[tuple[str, str | Converter, int, Any], ...] = (
+    ("email", _PLAIN, 200, None),
+    ("phone", _PLAIN, 60, None),
+    ("city", _PLAIN, 100, None),
+    ("country", country_value, 2, None),
+    ("post_code", _PLAIN, 20, None),
+    ("territory", _UPPER, 40, None),
+    ("salesperson", _UPPER, 40, None),
+    ("language", _UPPER, 10, None),
+    ("exclude_from_segment", bool_value, 5, False),
+    ("created", date_value, 10, None),
 )
 
 
@@ -237,7 +229,8 @@ class _RowParser:
         position = {name: index for index, name in enumerate(names)}
         self.at = {name: position.get(name, -1) for name in CONTACT_COLUMNS}
         self.plan = [
-            (position.get(column, -1), column, convert, default) for column, convert, default in _CONVERTERS
+            (position.get(column, -1), column, convert, limit, default)
+            for column, convert, limit, default in _CONVERTERS
         ]
         self.link_columns = [
             (kind, position[column]) for kind, (column, _, _) in _LINKS.items() if column in position
@@ -274,8 +267,16 @@ class _RowParser:
             company_no = no
         contact_id = self.ids.next()
         row: list[Any] = [line, contact_id, no, kind, name, company_no]
-        for index, column, convert, default in self.plan:
-            row.append(convert(line, column, values[index]) if index >= 0 else default)
+        for index, column, convert, limit, default in self.plan:
+            if index < 0:
+                row.append(default)
+            elif convert is _PLAIN or convert is _UPPER:
+                value = values[index].strip()
+                if len(value) > limit:
+                    raise CsvError(line, column, f"longer than {limit} characters")
+                row.append((value.upper() if convert is _UPPER else value) or None)
+            else:
+                row.append(convert(line, column, values[index]))  # type: ignore[operator]
         row.append(None)
         self.contacts.append(tuple(row))
         for link_kind, index in self.link_columns:

@@ -180,6 +180,9 @@ def country_value(line: int, column: str, value: str) -> str | None:
 
 def number_value(answer: str) -> float | None:
     """The answer as a number when it reads as one (``1000000``, ``12.5``), for numeric criteria."""
+    # Most answers are words; checking the first character spares raising ValueError for each.
+    if not answer or answer[0] not in "0123456789+-.":
+        return None
     try:
         number = float(answer)
     except ValueError:
