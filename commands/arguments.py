@@ -88,7 +88,7 @@ def _closing_quote(text: str, start: int) -> int:
         if text[i] in family:
             return i
         i += 1
-    raise ValidationError(f"the quote at {start} is never closed")
+    raise ValidationError("the quote at {opened} is never closed", opened=start)
 
 
 def _unquote(inner: str) -> str:
@@ -112,7 +112,9 @@ def extract_options(text: str, allowed: Collection[str]) -> tuple[str, frozenset
         option = by_key.get(_option_key(word))
         if option is None:
             listed = ", ".join("--" + _option_key(o) for o in sorted(allowed)) or "none"
-            raise ValidationError(f"unknown option '{word}' - allowed here: {listed}")
+            raise ValidationError(
+                "unknown option '{word}' - allowed here: {listed}", word=word, listed=listed
+            )
         found.add(option)
         chars[start : start + len(word)] = " " * len(word)
     return "".join(chars).rstrip(), frozenset(found)
@@ -151,7 +153,7 @@ def parse_channel(token: str) -> ChannelRef:
     named = _CHANNEL_NAME.fullmatch(plain)
     if named:
         return ChannelRef(id=None, name=named.group(1).lower())
-    raise ValidationError(f"'{token}' is not a channel - expected one like #sales")
+    raise ValidationError("'{token}' is not a channel - expected one like #sales", token=token)
 
 
 def parse_user(token: str) -> str | None:
