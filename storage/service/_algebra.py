@@ -237,9 +237,9 @@ def check_contact_nos(session: Session, workspace_id: int, nos: Sequence[str]) -
     }
     unknown = [no for no in wanted if no.upper() not in found]
     if unknown:
-        raise NotFoundError(
-            "unknown contact number" + ("s" if len(unknown) > 1 else "") + ": " + ", ".join(unknown)
-        )
+        if len(unknown) == 1:
+            raise NotFoundError("unknown contact number: {nos}", nos=unknown[0])
+        raise NotFoundError("unknown contact numbers: {nos}", nos=", ".join(unknown))
     return tuple(dict.fromkeys(found[no.upper()] for no in wanted))
 
 
