@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -20,6 +21,8 @@ from storage.db import unit_of_work
 from storage.service.workspaces import ensure_workspace
 
 log = logging.getLogger(__name__)
+
+WORK_THREADS = 32
 
 # users.info is rate limited (tier 4) and a user's time zone and role rarely change.
 _USER_CACHE_SECONDS = 600.0
@@ -86,6 +89,9 @@ class Runtime:
     settings: Settings
     session_factory: sessionmaker[Session]
     registry: Registry
+    # The work after an ack runs here, not in Bolt's listener threads: those must stay free to ack
+    # the next requests, or a burst of slow previews would make Slack time out on new commands.
+    work: Executor = field(default_factory=lambda: ThreadPoolExecutor(WORK_THREADS, "segbot-work"))
     users: UserDirectory = field(default_factory=UserDirectory)
 
     def today(self) -> date:

@@ -15,6 +15,19 @@ from commands.reply import Reply
 log = logging.getLogger(__name__)
 
 
+def respond_later(
+    runtime: Runtime,
+    client: WebClient,
+    target: ReplyTarget,
+    *,
+    team_id: str,
+    what: str,
+    work: Callable[[CommandContext], Reply],
+) -> None:
+    """Queue ``work`` on the runtime's work pool; the listener returns at once (it has acked)."""
+    runtime.work.submit(respond, runtime, client, target, team_id=team_id, what=what, work=work)
+
+
 def respond(
     runtime: Runtime,
     client: WebClient,

@@ -9,7 +9,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.delivery import ReplyTarget
-from bot.listeners import respond
+from bot.listeners import respond_later
 from bot.runtime import Runtime
 from commands.registry import ACTION_PREFIX
 
@@ -31,7 +31,7 @@ def register(app: App, runtime: Runtime) -> None:
         )
         action_id = str(action["action_id"])
         value = str(action.get("value") or (action.get("selected_option") or {}).get("value") or "")
-        respond(
+        respond_later(
             runtime,
             client,
             target,

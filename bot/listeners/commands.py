@@ -8,7 +8,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.delivery import ReplyTarget
-from bot.listeners import respond
+from bot.listeners import respond_later
 from bot.runtime import Runtime
 
 SLASH_COMMAND = "/segment"
@@ -28,7 +28,7 @@ def register(app: App, runtime: Runtime) -> None:
             trigger_id=command.get("trigger_id"),
         )
         text = command.get("text") or ""
-        respond(
+        respond_later(
             runtime,
             client,
             target,

@@ -35,6 +35,9 @@ def register(app: App, runtime: Runtime) -> None:
             client.views_publish(user_id=user_id, view=view)
             return True
 
-        outcome = answer_safely(_publish, what=HOME_EVENT)
-        if isinstance(outcome, Reply):
-            log.warning("App Home not published: %s", outcome.text)
+        def _publish_safely() -> None:
+            outcome = answer_safely(_publish, what=HOME_EVENT)
+            if isinstance(outcome, Reply):
+                log.warning("App Home not published: %s", outcome.text)
+
+        runtime.work.submit(_publish_safely)

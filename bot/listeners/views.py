@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import threading
-from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
@@ -43,7 +41,6 @@ def register(app: App, runtime: Runtime) -> None:
             response_url=_response_url(body),
         )
         team_id = str((body.get("team") or {}).get("id") or body["user"].get("team_id"))
-        outcome: Future[Reply | dict[str, str]] = Future()
 
         def _handle() -> Reply | dict[str, str]:
             ctx = runtime.context_for(
@@ -51,10 +48,7 @@ def register(app: App, runtime: Runtime) -> None:
             )
             return runtime.registry.handle_view_submission(callback_id, values, ctx)
 
-        def _work() -> None:
-            outcome.set_result(answer_safely(_handle, what=f"view {callback_id}"))
-
-        threading.Thread(target=_work, name=f"segbot-view-{callback_id}", daemon=True).start()
+        outcome = runtime.work.submit(answer_safely, _handle, what=f"view {callback_id}")
         try:
             result = outcome.result(timeout=ACK_BUDGET_SECONDS)
         except FutureTimeout:

@@ -219,3 +219,25 @@ def test_a_segbot_error_from_a_button_is_shown_to_the_presser_only(
     reply = bot.fake.wait_for("response_url", url=response_url)[0]
     assert reply.params["response_type"] == "ephemeral"
     assert "segment SEG00042 does not exist" in message_text(reply)
+
+
+def test_more_slow_commands_than_listener_threads_are_still_all_acknowledged_at_once(
+    start_bot: Callable[..., RunningBot],
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bot.app import DEFAULT_LISTENER_THREADS
+
+    def slow(text: str, ctx: CommandContext) -> Reply:
+        time.sleep(1.0)
+        return Reply(text="done")
+
+    bot = start_bot(registry=_registry_with(_verb("slow", slow)))
+    burst = DEFAULT_LISTENER_THREADS + 8
+
+    with ThreadPoolExecutor(max_workers=burst) as pool:
+        answers = list(pool.map(lambda _: bot.sim.command("slow"), range(burst)))
+
+    assert all(answer.status == 200 for answer, _ in answers)
+    assert max(answer.seconds for answer, _ in answers) < 1.0
+    bot.fake.wait_for("response_url", burst, timeout=30)
