@@ -241,3 +241,20 @@ def test_more_slow_commands_than_listener_threads_are_still_all_acknowledged_at_
     assert all(answer.status == 200 for answer, _ in answers)
     assert max(answer.seconds for answer, _ in answers) < 1.0
     bot.fake.wait_for("response_url", burst, timeout=30)
+
+
+def test_slack_verifying_the_request_url_gets_its_challenge_back(bare: RunningBot) -> None:
+    import json
+
+    body = json.dumps(
+        {
+            "token": "legacy",
+            "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+            "type": "url_verification",
+        }
+    )
+
+    answer = bare.sim.post(body, content_type="application/json")
+
+    assert answer.status == 200
+    assert json.loads(answer.body) == {"challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"}
