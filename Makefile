@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck bench loadtest clean
+.PHONY: run test lint typecheck bench loadtest clean translations
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,13 @@ test: lint typecheck
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run $(ARGS)
+
+# After changing user-facing texts: extract them, merge into commands/locale/*/segbot.po, translate the
+# new entries, then `make translations` again to compile the .mo files the bot loads.
+translations: $(STAMP)
+	$(BIN)/python -m commands.i18n.catalogs update
+	$(BIN)/python -m commands.i18n.catalogs compile
+	$(BIN)/python -m commands.i18n.catalogs check
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

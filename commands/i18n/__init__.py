@@ -25,7 +25,7 @@ from babel.support import NullTranslations, Translations
 from storage.errors import SegbotError
 
 DOMAIN = "segbot"
-LOCALE_DIR = Path(__file__).parent / "locale"
+LOCALE_DIR = Path(__file__).parent.parent / "locale"
 DEFAULT_LOCALE = "en"
 # The languages with a catalog; the first is the fallback.
 SUPPORTED_LOCALES: tuple[str, ...] = ("en", "it")
@@ -83,7 +83,8 @@ class Translator:
 
     def _fill(self, text: str, original: str, params: dict[str, object]) -> str:
         shown = {
-            k: self.number(v) if isinstance(v, int) and not isinstance(v, bool) else v for k, v in params.items()
+            k: self.number(v) if isinstance(v, int) and not isinstance(v, bool) else v
+            for k, v in params.items()
         }
         try:
             return text.format(**shown)
