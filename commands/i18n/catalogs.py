@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import sys
-from collections.abc import Iterable
 from pathlib import Path
 
 from babel.messages.catalog import Catalog, Message
@@ -122,12 +121,15 @@ def problems() -> list[str]:
 
 
 def _key(message: Message) -> tuple[str, ...]:
-    return tuple(message.id) if isinstance(message.id, tuple) else (message.id,)
+    return tuple(str(part) for part in _as_tuple(message.id))
 
 
 def _is_translated(message: Message) -> bool:
-    strings: Iterable[str] = message.string if isinstance(message.string, tuple) else (message.string,)
-    return all(bool(s) for s in strings)
+    return all(bool(s) for s in _as_tuple(message.string))
+
+
+def _as_tuple(value: object) -> tuple[object, ...]:
+    return tuple(value) if isinstance(value, tuple | list) else (value,)
 
 
 def _write_po(path: Path, catalog: Catalog) -> None:
