@@ -41,12 +41,12 @@ KEYWORDS: dict[str, tuple[int, ...] | None] = {
 }
 
 
-def po_path(locale: str) -> Path:
-    return LOCALE_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+def po_path(locale: str, *, locale_dir: Path = LOCALE_DIR) -> Path:
+    return locale_dir / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
-def mo_path(locale: str) -> Path:
-    return po_path(locale).with_suffix(".mo")
+def mo_path(locale: str, *, locale_dir: Path = LOCALE_DIR) -> Path:
+    return po_path(locale, locale_dir=locale_dir).with_suffix(".mo")
 
 
 def extract_template() -> Catalog:
@@ -89,10 +89,10 @@ def update() -> None:
         _write_po(path, catalog)
 
 
-def compiled(locale: str) -> bytes:
+def compiled(locale: str, *, locale_dir: Path = LOCALE_DIR) -> bytes:
     """The ``.mo`` bytes of a language's current ``.po``."""
     buffer = io.BytesIO()
-    write_mo(buffer, read_catalog(po_path(locale), locale))
+    write_mo(buffer, read_catalog(po_path(locale, locale_dir=locale_dir), locale))
     return buffer.getvalue()
 
 
@@ -101,12 +101,12 @@ def compile_all() -> None:
         mo_path(locale).write_bytes(compiled(locale))
 
 
-def problems() -> list[str]:
+def problems(*, locale_dir: Path = LOCALE_DIR) -> list[str]:
     """What is wrong with the catalogs: missing, empty or fuzzy translations, stale ``.mo`` files."""
     found: list[str] = []
     wanted = {_key(m) for m in extract_template() if m.id}
     for locale in SUPPORTED_LOCALES:
-        catalog = read_catalog(po_path(locale), locale)
+        catalog = read_catalog(po_path(locale, locale_dir=locale_dir), locale)
         have = {_key(m): m for m in catalog if m.id}
         for key in sorted(wanted - have.keys(), key=str):
             found.append(f"{locale}: missing {key[0]!r}")
@@ -115,8 +115,9 @@ def problems() -> list[str]:
                 found.append(f"{locale}: fuzzy {key[0]!r}")
             elif not _is_translated(message):
                 found.append(f"{locale}: untranslated {key[0]!r}")
-        if not mo_path(locale).exists() or mo_path(locale).read_bytes() != compiled(locale):
-            found.append(f"{locale}: {mo_path(locale).name} is not compiled from the current .po")
+        mo = mo_path(locale, locale_dir=locale_dir)
+        if not mo.exists() or mo.read_bytes() != compiled(locale, locale_dir=locale_dir):
+            found.append(f"{locale}: {mo.name} is not compiled from the current .po")
     return found
 
 
