@@ -12,4 +12,5 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "commands.verbs.paging",
     "commands.verbs.schedule",
     "commands.verbs.history",
+    "commands.verbs.language",
 )

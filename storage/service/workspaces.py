@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -26,3 +26,14 @@ def ensure_workspace(session: Session, team_id: str, *, name: str = "") -> int:
         if existing is None:
             raise
         return existing
+
+
+def default_locale(session: Session, workspace_id: int) -> str:
+    """The language the workspace's replies fall back to when a user's own is unknown."""
+    locale = session.scalar(select(Workspace.default_locale).where(Workspace.id == workspace_id))
+    return locale or "en"
+
+
+def set_default_locale(session: Session, workspace_id: int, locale: str) -> None:
+    """Make ``locale`` (a language code such as ``it``) the workspace's default language."""
+    session.execute(update(Workspace).where(Workspace.id == workspace_id).values(default_locale=locale))
