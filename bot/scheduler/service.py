@@ -12,7 +12,6 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
-import time
 from datetime import timedelta
 
 from apscheduler.jobstores.memory import MemoryJobStore
@@ -65,10 +64,12 @@ class RefreshScheduler:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        # Set once a take-over is complete: jobs synced and the scheduler running.
+        self._leading = threading.Event()
 
     @property
     def is_leader(self) -> bool:
-        return self._scheduler is not None
+        return self._leading.is_set()
 
     def start(self) -> None:
         """Install the runtime and start competing for leadership in a background thread."""
@@ -87,10 +88,7 @@ class RefreshScheduler:
 
     def wait_until_leading(self, timeout: float) -> bool:
         """Block until this process leads or ``timeout`` seconds pass; whether it leads."""
-        deadline = time.monotonic() + timeout
-        while not self.is_leader and time.monotonic() < deadline:
-            time.sleep(0.05)
-        return self.is_leader
+        return self._leading.wait(timeout)
 
     def sync_jobs(self) -> None:
         """Make the job store hold exactly one job per schedule, leaving unchanged jobs as they are.
@@ -168,6 +166,7 @@ class RefreshScheduler:
             replace_existing=True,
         )
         scheduler.resume()
+        self._leading.set()
         # A notification lost to a crash between refresh and post goes out now, without a new refresh.
         retry_notifications(self.runtime)
 
@@ -176,6 +175,7 @@ class RefreshScheduler:
         retry_notifications(self.runtime)
 
     def _step_down(self) -> None:
+        self._leading.clear()
         with self._lock:
             scheduler, self._scheduler = self._scheduler, None
         if scheduler is not None:

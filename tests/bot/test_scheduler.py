@@ -248,7 +248,7 @@ def test_a_run_missed_while_the_bot_was_down_runs_once_when_it_comes_back(
     restarted = _scheduler(runtime, engine, key)
     restarted.start()
     try:
-        fake_slack.wait_for("chat.postMessage", 1, timeout=15)
+        fake_slack.wait_for("chat.postMessage", 1, timeout=30)
         time.sleep(0.5)
         assert len(fake_slack.calls_to("chat.postMessage")) == 1
         assert run_count(session_factory) == 1
@@ -283,7 +283,7 @@ def test_two_schedulers_on_postgresql_elect_one_leader_that_posts_each_run_once(
             time.sleep(0.05)
         time.sleep(0.5)  # several retry rounds: the follower must stay a follower
         assert [a.is_leader, b.is_leader].count(True) == 1
-        fake_slack.wait_for("chat.postMessage", 1, timeout=15)
+        fake_slack.wait_for("chat.postMessage", 1, timeout=30)
         time.sleep(0.5)
         assert len(fake_slack.calls_to("chat.postMessage")) == 1
         assert run_count(session_factory) == 1
