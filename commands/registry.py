@@ -18,7 +18,7 @@ from typing import Any
 
 from commands.blocks.help import build_help_blocks, build_verb_help_blocks
 from commands.context import CommandContext
-from commands.i18n import ENGLISH, Translator, translator
+from commands.i18n import ENGLISH, Translator, reader_locale, translator
 from commands.reply import Reply
 from storage.errors import ValidationError
 
@@ -84,7 +84,14 @@ class Registry:
         self._views[callback_id] = handler
 
     def dispatch(self, text: str, ctx: CommandContext) -> Reply:
-        """Answer the text of ``/segment``; SegbotError propagates to the one place that reports it."""
+        """Answer the text of ``/segment``; SegbotError propagates to the one place that reports it.
+
+        Errors leave tagged with the caller's language, so that place can explain them in it.
+        """
+        with reader_locale(ctx.locale):
+            return self._dispatch(text, ctx)
+
+    def _dispatch(self, text: str, ctx: CommandContext) -> Reply:
         stripped = text.strip()
         tr = translator(ctx.locale)
         if not stripped:
@@ -100,20 +107,24 @@ class Registry:
     def handle_action(self, action_id: str, value: str, ctx: CommandContext) -> Reply:
         """Answer a button press; the longest registered prefix of ``action_id`` wins."""
         matches = [p for p in self._actions if action_id == p or action_id.startswith(p + ":")]
-        if not matches:
-            raise ValidationError("This button ({action_id}) is no longer supported.", action_id=action_id)
-        return self._actions[max(matches, key=len)](value, ctx)
+        with reader_locale(ctx.locale):
+            if not matches:
+                raise ValidationError(
+                    "This button ({action_id}) is no longer supported.", action_id=action_id
+                )
+            return self._actions[max(matches, key=len)](value, ctx)
 
     def handle_view_submission(
         self, callback_id: str, values: dict[str, Any], ctx: CommandContext
     ) -> Reply | dict[str, str]:
         """Answer a modal submission: a Reply, or field errors ``{block_id: message}`` for the modal."""
         handler = self._views.get(callback_id)
-        if handler is None:
-            raise ValidationError(
-                "This form ({callback_id}) is no longer supported.", callback_id=callback_id
-            )
-        return handler(values, ctx)
+        with reader_locale(ctx.locale):
+            if handler is None:
+                raise ValidationError(
+                    "This form ({callback_id}) is no longer supported.", callback_id=callback_id
+                )
+            return handler(values, ctx)
 
     def help_reply(self, topic: str | None = None, *, tr: Translator = ENGLISH) -> Reply:
         """Usage of every verb, or of one verb with its examples, in the reader's language."""

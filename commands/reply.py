@@ -21,7 +21,7 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from commands.blocks.errors import build_error_blocks
-from commands.i18n import translator
+from commands.i18n import locale_of, translator
 from storage.errors import SegbotError
 
 
@@ -47,6 +47,6 @@ class Reply:
 
 def error_reply(exc: SegbotError, *, locale: str | None = None) -> Reply:
     """The ephemeral message saying what went wrong, in ``locale``; criteria errors point at the spot."""
-    tr = translator(locale)
+    tr = translator(locale or locale_of(exc))
     blocks = build_error_blocks(exc, tr=tr)
     return Reply(text=tr.error(exc), blocks=tuple(blocks))

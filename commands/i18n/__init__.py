@@ -12,6 +12,8 @@ next to them (see the README's "Translations" section for the extract/update/com
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -35,6 +37,27 @@ LANGUAGE_NAMES = {"en": "English", "it": "Italiano"}
 def N_(message: str) -> str:
     """Mark ``message`` for extraction without translating it yet (module-level texts, help summaries)."""
     return message
+
+
+@contextmanager
+def reader_locale(locale: str | None) -> Iterator[None]:
+    """Tag a SegbotError leaving the block with the language of whoever will read it.
+
+    The one place in ``bot/`` that reports errors only sees the exception; the tag lets
+    ``commands.reply.error_reply`` explain it in the caller's language.
+    """
+    try:
+        yield
+    except SegbotError as exc:
+        if getattr(exc, "reader_locale", None) is None:
+            exc.reader_locale = locale  # type: ignore[attr-defined]
+        raise
+
+
+def locale_of(exc: SegbotError) -> str | None:
+    """The language ``exc`` was tagged with by :func:`reader_locale`, if any."""
+    locale = getattr(exc, "reader_locale", None)
+    return locale if isinstance(locale, str) else None
 
 
 def supported_locale(value: str | None) -> str | None:
