@@ -200,7 +200,8 @@ class _Compiler:
             conditions = [_OPERATORS[op](number, self._number(field, value)) for op, value in bounds]
             return self._answer(field, and_(number.is_not(None), *conditions))
         raise ValidationError(
-            f"'{field}' cannot be compared: comparisons and ranges work on dates and profile numbers"
+            "'{field}' cannot be compared: comparisons and ranges work on dates and profile numbers",
+            field=field,
         )
 
     # --- subqueries on linked rows -----------------------------------------------------------------
