@@ -25,9 +25,8 @@ def resolve_date(value: Day | Today, today: date) -> date:
         months = value.offset * (12 if value.unit == "y" else 1)
         return _add_months(today, months)
     except (OverflowError, ValueError) as exc:
-        raise ValidationError(
-            "the date {date} is out of range", date=f"today{value.offset:+d}{value.unit}"
-        ) from exc
+        shown = f"today{value.offset:+d}{value.unit}"
+        raise ValidationError("the date {date} is out of range", date=shown) from exc
 
 
 def _add_months(day: date, months: int) -> date:
