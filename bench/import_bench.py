@@ -21,6 +21,7 @@ from datetime import date
 from pathlib import Path
 
 from sqlalchemy import Engine, func, select, text
+from sqlalchemy.orm import Session
 
 from storage.contacts_import import import_contacts
 from storage.db import make_engine, make_session_factory, unit_of_work
@@ -79,23 +80,38 @@ def fresh_database(backend: str) -> Iterator[Engine]:
         admin.dispose()
 
 
-def measure(backend: str, path: Path) -> tuple[float, int, int, float]:
-    """Seconds to import ``path`` (commit included), contacts and answers stored, CPU seconds used here."""
+def server_cpu_seconds(session: Session) -> float:
+    """CPU seconds the PostgreSQL backend serving ``session`` has used, when it runs on this machine."""
+    pid = session.scalar(text("SELECT pg_backend_pid()"))
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    # utime and stime, fields 14 and 15 of proc(5), counted from after the command name.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(backend: str, path: Path) -> tuple[float, int, int, float, float]:
+    """Seconds to import ``path`` (commit included), contacts and answers stored, and the CPU seconds
+    used by this process and by the PostgreSQL backend."""
     with fresh_database(backend) as engine:
         factory = make_session_factory(engine)
         cpu = time.process_time()
         started = time.perf_counter()
         with unit_of_work(factory) as session:
+            server = server_cpu_seconds(session) if backend == "postgresql" else 0.0
             workspace = Workspace(team_id="TBENCH", name="bench")
             session.add(workspace)
             session.flush()
             import_contacts(session, workspace.id, path)
+            session.flush()
+            server = server_cpu_seconds(session) - server if backend == "postgresql" else 0.0
         seconds = time.perf_counter() - started
         cpu = time.process_time() - cpu
         with factory() as session:
             contacts = session.scalar(select(func.count()).select_from(Contact)) or 0
             answers = session.scalar(select(func.count()).select_from(ContactProfileAnswer)) or 0
-    return seconds, contacts, answers, cpu
+    return seconds, contacts, answers, cpu, server
 
 
 def main() -> None:
@@ -108,14 +124,20 @@ def main() -> None:
     path = demo_csv(args.count)
     rows = []
     for backend in args.backends.split(","):
-        seconds, contacts, answers, cpu = measure(backend, path)
-        rows.append((backend, contacts, answers, seconds, contacts / seconds, cpu))
+        seconds, contacts, answers, cpu, server = measure(backend, path)
+        rows.append((backend, contacts, answers, seconds, contacts / seconds, cpu, server))
         print(f"{backend}: {contacts} contacts in {seconds:.1f} s", flush=True)
     load = os.getloadavg()[0]
     print()
-    print(f"{'backend':<12}{'contacts':>10}{'answers':>10}{'seconds':>10}{'rows/s':>10}{'client cpu s':>14}")
-    for backend, contacts, answers, seconds, rate, cpu in rows:
-        print(f"{backend:<12}{contacts:>10}{answers:>10}{seconds:>10.1f}{rate:>10.0f}{cpu:>14.1f}")
+    print(
+        f"{'backend':<12}{'contacts':>10}{'answers':>10}{'seconds':>10}{'rows/s':>10}"
+        f"{'client cpu s':>14}{'server cpu s':>14}"
+    )
+    for backend, contacts, answers, seconds, rate, cpu, server in rows:
+        print(
+            f"{backend:<12}{contacts:>10}{answers:>10}{seconds:>10.1f}{rate:>10.0f}{cpu:>14.1f}"
+            + (f"{server:>14.1f}" if backend == "postgresql" else f"{'-':>14}")
+        )
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     size_mb = path.stat().st_size / 1e6
     print(f"\nfile: {path.name} ({size_mb:.0f} MB); peak RSS {peak_mib:.0f} MiB; load average {load:.1f}")
