@@ -32,6 +32,21 @@ log = logging.getLogger(__name__)
 
 # A run older than this is not announced late: its news would mislead more than help.
 NOTIFY_WITHIN = timedelta(days=1)
+# Answers that will not change by asking again; anything else (429s past the retries, 5xx,
+# a dropped connection) is retried by the leader's maintenance job.
+PERMANENT_SLACK_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "restricted_action",
+        "invalid_auth",
+        "account_inactive",
+        "token_revoked",
+        "invalid_blocks",
+        "msg_too_long",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -152,10 +167,20 @@ def post_notification(runtime: SchedulerRuntime, run_id: int, *, force: bool = F
             channel=run.channel_id, text=reply.text, blocks=list(reply.blocks), unfurl_links=False
         )
     except (SlackApiError, OSError) as exc:
-        detail = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
-        log.warning("posting the notification of run %s failed (%s); it will be retried", run.id, detail)
+        detail = str(exc.response.get("error")) if isinstance(exc, SlackApiError) else type(exc).__name__
+        permanent = detail in PERMANENT_SLACK_ERRORS
+        log.warning(
+            "posting the notification of run %s to %s failed (%s)%s",
+            run.id,
+            run.channel_id,
+            detail,
+            "; not retrying" if permanent else "; it will be retried",
+        )
         with unit_of_work(runtime.session_factory) as session:
-            history.release_notification(session, run.id)
+            if permanent:
+                history.mark_notification_failed(session, run.id)
+            else:
+                history.release_notification(session, run.id)
         return None
     ts = str(response.get("ts") or "") or None
     with unit_of_work(runtime.session_factory) as session:

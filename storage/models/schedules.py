@@ -35,6 +35,8 @@ NOTIFY_PENDING = "pending"
 NOTIFY_POSTING = "posting"
 NOTIFY_POSTED = "posted"
 NOTIFY_SKIPPED = "skipped"
+# Slack refused for good (channel gone, bot not in it): retrying would only repeat the refusal.
+NOTIFY_FAILED = "failed"
 
 TRIGGER_SCHEDULE = "schedule"
 TRIGGER_MANUAL = "manual"

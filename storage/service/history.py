@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from storage.errors import NotFoundError
 from storage.models import Segment, SegmentRun
 from storage.models.schedules import (
+    NOTIFY_FAILED,
     NOTIFY_PENDING,
     NOTIFY_POSTED,
     NOTIFY_POSTING,
@@ -62,7 +63,7 @@ class RunInfo:
     @property
     def is_notified(self) -> bool:
         """Posted, or deliberately not posted (nothing changed, no channel)."""
-        return self.notification in (NOTIFY_POSTED, NOTIFY_SKIPPED)
+        return self.notification in (NOTIFY_POSTED, NOTIFY_SKIPPED, NOTIFY_FAILED)
 
 
 def run_key(schedule_id: int, fire_time: datetime) -> str:
@@ -167,6 +168,16 @@ def mark_notified(session: Session, run_id: int, *, message_ts: str | None) -> N
             posted_at=utc_now(),
             message_ts=message_ts,
         )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def mark_notification_failed(session: Session, run_id: int) -> None:
+    """Record that Slack refused the run's notification for good, so nobody retries it."""
+    session.execute(
+        update(SegmentRun)
+        .where(SegmentRun.id == run_id)
+        .values(notification=NOTIFY_FAILED, posted_at=utc_now())
         .execution_options(synchronize_session=False)
     )
 

@@ -6,10 +6,13 @@ waiting for wall-clock time; Slack is the fake Web API on loopback.
 
 from __future__ import annotations
 
+import json
 import random
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -325,3 +328,47 @@ def test_when_the_leaders_database_connection_dies_another_process_takes_over(
     finally:
         a.shutdown()
         b.shutdown()
+
+
+class _RefusingSlack(BaseHTTPRequestHandler):
+    """A Slack that answers every call with ``not_in_channel``, as it does when the bot was not invited."""
+
+    calls = 0
+
+    def do_POST(self) -> None:
+        type(self).calls += 1
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = json.dumps({"ok": False, "error": "not_in_channel"}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_a_channel_that_refuses_the_bot_is_not_retried_forever(
+    session_factory: sessionmaker[Session], berlin: str, workspace: Workspace
+) -> None:
+    _RefusingSlack.calls = 0
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _RefusingSlack)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        settings = load_settings(
+            slack_bot_token="xoxb-test", slack_api_url=f"http://127.0.0.1:{server.server_address[1]}/api/"
+        )
+        refused = SchedulerRuntime(
+            session_factory=session_factory, client_for_team=lambda _t: make_web_client(settings)
+        )
+        move(session_factory, "CT0003", "Berlin")
+        run = run_schedule(refused, workspace.id, berlin, at=datetime.now(UTC))
+        assert run is not None and run.entered == 1
+        assert retry_notifications(refused) == 0
+        assert _RefusingSlack.calls == 1
+        with session_factory() as s:
+            assert s.scalars(select(SegmentRun.notification)).one() == "failed"
+    finally:
+        server.shutdown()
+        server.server_close()
