@@ -22,7 +22,9 @@ TEAM_HELP = "Slack team id of the workspace; optional when the database holds ex
 def require_file(path: Path) -> None:
     """Refuse a path that is not a readable file, in one line rather than a usage screen."""
     if not path.is_file():
-        raise ValidationError(f"no such file: {path}")
+        # Command-line only, so English and not in the Slack catalogs.
+        message = f"no such file: {path}"
+        raise ValidationError(message)
 
 
 @app.command("import")
