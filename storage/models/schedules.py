@@ -58,6 +58,8 @@ class SegmentSchedule(Base):
     channel_id: Mapped[str | None] = mapped_column(String(32))
     channel_name: Mapped[str | None] = mapped_column(String(100))
     notify_when_empty: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The language the channel's notifications are written in (a catalog code such as "it").
+    locale: Mapped[str] = mapped_column(String(16), default="en", server_default="en")
     created_by: Mapped[str] = mapped_column(String(32), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 

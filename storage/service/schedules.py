@@ -15,6 +15,7 @@ from storage.errors import NotFoundError, ValidationError
 from storage.models import Segment, SegmentSchedule
 from storage.schedule_phrases import next_fire_time, parse_when, validate_timezone
 from storage.service._common import find_segment, utc_now
+from storage.service.authorization import check_may_change
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class ScheduleInfo:
     notify_when_empty: bool
     created_by: str
     next_run: datetime
+    locale: str = "en"
 
     @property
     def job_id(self) -> str:
@@ -61,12 +63,16 @@ def schedule_segment(
     channel_id: str | None,
     channel_name: str | None = None,
     user_id: str,
+    is_admin: bool = False,
     notify_when_empty: bool = False,
+    locale: str = "en",
     now: datetime | None = None,
 ) -> ScheduleInfo:
     """Schedule (or reschedule) the segment's refresh at ``when`` in ``timezone``, posting to the channel.
 
     ``when`` is a phrase (``daily 09:00``) or a cron expression; ValidationError says what is wrong.
+    ``locale`` is the language of the channel's notifications. A scheduled refresh changes the
+    segment, so only its owner or a workspace admin may schedule it.
     """
     if not channel_id and not channel_name:
         raise ValidationError("say which channel gets the notifications, e.g. `#sales`")
@@ -75,6 +81,7 @@ def schedule_segment(
     # Also refuses a cron that never fires, before anything is stored.
     next_fire_time(cron, timezone, after=now or utc_now())
     segment = find_segment(session, workspace_id, segment_no)
+    check_may_change(segment, user_id=user_id, is_admin=is_admin)
     schedule = session.scalars(
         select(SegmentSchedule).where(SegmentSchedule.segment_id == segment.id)
     ).one_or_none()
@@ -87,14 +94,21 @@ def schedule_segment(
     schedule.channel_id = channel_id
     schedule.channel_name = channel_name
     schedule.notify_when_empty = notify_when_empty
+    schedule.locale = locale
     schedule.created_by = user_id
     session.flush()
     return _info(schedule, segment, now=now)
 
 
-def unschedule_segment(session: Session, workspace_id: int, segment_no: str) -> ScheduleInfo:
-    """Remove the segment's schedule and return what it was; NotFoundError when it has none."""
+def unschedule_segment(
+    session: Session, workspace_id: int, segment_no: str, *, user_id: str, is_admin: bool = False
+) -> ScheduleInfo:
+    """Remove the segment's schedule and return what it was; NotFoundError when it has none.
+
+    Only the segment's owner or a workspace admin may.
+    """
     segment = find_segment(session, workspace_id, segment_no)
+    check_may_change(segment, user_id=user_id, is_admin=is_admin)
     schedule = _schedule_of(session, segment)
     if schedule is None:
         raise NotFoundError("{segment_no} has no schedule", segment_no=segment.no)
@@ -163,4 +177,5 @@ def _info(schedule: SegmentSchedule, segment: Segment, *, now: datetime | None =
         notify_when_empty=schedule.notify_when_empty,
         created_by=schedule.created_by,
         next_run=next_fire_time(schedule.cron, schedule.timezone, after=now or utc_now()),
+        locale=schedule.locale or "en",
     )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 12:06:47.581375
+Create Date: 2026-11-28 12:38:21.876409
 
 """
 
@@ -573,6 +573,7 @@ def upgrade() -> None:
         sa.Column("channel_id", sa.String(length=32), nullable=True),
         sa.Column("channel_name", sa.String(length=100), nullable=True),
         sa.Column("notify_when_empty", sa.Boolean(), nullable=False),
+        sa.Column("locale", sa.String(length=16), server_default="en", nullable=False),
         sa.Column("created_by", sa.String(length=32), nullable=False),
         sa.Column(
             "created_at",
