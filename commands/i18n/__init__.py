@@ -15,12 +15,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date
+from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
@@ -92,6 +92,10 @@ class Translator:
     def date(self, value: date, *, form: str = "medium") -> str:
         """``value`` as the locale writes dates (``medium``: Jan 31, 2025 / 31 gen 2025)."""
         return format_date(value, format=form, locale=self.locale)
+
+    def moment(self, value: datetime, *, form: str = "medium") -> str:
+        """``value`` as the locale writes a moment, in ``value``'s own time zone (CLDR pattern or width)."""
+        return format_datetime(value, format=form, tzinfo=value.tzinfo, locale=self.locale)
 
     def error(self, exc: SegbotError) -> str:
         """The message of a project error in this language (English text when it has no translation)."""

@@ -16,6 +16,7 @@ from commands.arguments import extract_options, parse_channel, unescape_slack
 from commands.blocks.limits import clip_section, escape_mrkdwn, note
 from commands.common import segment_no, split_first, workspace_session
 from commands.context import CommandContext
+from commands.i18n import ENGLISH, N_, Translator, translator
 from commands.registry import Registry, Verb
 from commands.reply import Reply
 from storage.errors import ValidationError
@@ -34,7 +35,7 @@ def register(registry: Registry) -> None:
             name="schedule",
             aliases=(),
             usage=SCHEDULE_USAGE,
-            summary="refresh the segment on a schedule and post who entered and left to a channel",
+            summary=N_("refresh the segment on a schedule and post who entered and left to a channel"),
             run=run_schedule,
             examples=(
                 "schedule SEG00001 weekdays 08:30 #sales",
@@ -48,7 +49,7 @@ def register(registry: Registry) -> None:
             name="unschedule",
             aliases=(),
             usage=UNSCHEDULE_USAGE,
-            summary="stop the segment's scheduled refresh",
+            summary=N_("stop the segment's scheduled refresh"),
             run=run_unschedule,
             examples=("unschedule SEG00001",),
         )
@@ -58,7 +59,7 @@ def register(registry: Registry) -> None:
             name="schedules",
             aliases=(),
             usage=SCHEDULES_USAGE,
-            summary="the workspace's scheduled refreshes and when each runs next",
+            summary=N_("the workspace's scheduled refreshes and when each runs next"),
             run=run_schedules,
         )
     )
@@ -72,7 +73,8 @@ def run_schedule(text: str, ctx: CommandContext) -> Reply:
     when, channel_id, channel_name = _split_channel(rest, ctx)
     if not when:
         raise ValidationError(
-            f"say when to refresh, e.g. `daily 09:00` or `weekdays 08:30`. Usage: /segment {SCHEDULE_USAGE}"
+            "say when to refresh, e.g. `daily 09:00` or `weekdays 08:30`. Usage: /segment {usage}",
+            usage=SCHEDULE_USAGE,
         )
     with workspace_session(ctx) as (session, workspace_id):
         info = schedules.schedule_segment(
@@ -85,14 +87,29 @@ def run_schedule(text: str, ctx: CommandContext) -> Reply:
             channel_name=channel_name,
             user_id=ctx.user_id,
             notify_when_empty=NOTIFY_EMPTY in flags,
+            # The channel's notifications are written in the language of whoever scheduled them.
+            locale=translator(ctx.locale).locale,
         )
-    empty = " even when nobody entered or left" if info.notify_when_empty else ""
-    text_ = (
-        f"Scheduled *{escape_mrkdwn(info.segment_no)}* {escape_mrkdwn(info.segment_description)}: "
-        f"{escape_mrkdwn(info.when_text)} ({info.timezone}), "
-        f"posting changes to {info.channel_label}{empty}.\n"
-        f"Next run: *{format_local(info.next_run)}*."
-    )
+    tr = translator(ctx.locale)
+    params = {
+        "segment_no": escape_mrkdwn(info.segment_no),
+        "description": escape_mrkdwn(info.segment_description),
+        "when": escape_mrkdwn(info.when_text),
+        "timezone": info.timezone,
+        "channel": info.channel_label,
+    }
+    if info.notify_when_empty:
+        scheduled = tr._(
+            "Scheduled *{segment_no}* {description}: {when} ({timezone}), posting changes to {channel} "
+            "even when nobody entered or left.",
+            **params,
+        )
+    else:
+        scheduled = tr._(
+            "Scheduled *{segment_no}* {description}: {when} ({timezone}), posting changes to {channel}.",
+            **params,
+        )
+    text_ = scheduled + "\n" + tr._("Next run: *{when}*.", when=format_local(info.next_run, tr=tr))
     return Reply(
         text=text_.replace("*", ""),
         blocks=(SectionBlock(text=clip_section(text_)), note(f"cron `{info.cron}`")),
@@ -105,11 +122,16 @@ def run_unschedule(text: str, ctx: CommandContext) -> Reply:
     token, rest = split_first(text)
     number = segment_no(token, usage=UNSCHEDULE_USAGE)
     if rest:
-        raise ValidationError(f"unexpected '{rest}'. Usage: /segment {UNSCHEDULE_USAGE}")
+        raise ValidationError(
+            "unexpected '{extra}'. Usage: /segment {usage}", extra=rest, usage=UNSCHEDULE_USAGE
+        )
     with workspace_session(ctx) as (session, workspace_id):
         info = schedules.unschedule_segment(session, workspace_id, number)
-    message = (
-        f"{info.segment_no} is no longer refreshed on a schedule (was {info.when_text}, {info.timezone})."
+    message = translator(ctx.locale)._(
+        "{segment_no} is no longer refreshed on a schedule (was {when}, {timezone}).",
+        segment_no=info.segment_no,
+        when=info.when_text,
+        timezone=info.timezone,
     )
     return Reply(text=message, visibility="channel")
 
@@ -117,29 +139,34 @@ def run_unschedule(text: str, ctx: CommandContext) -> Reply:
 def run_schedules(text: str, ctx: CommandContext) -> Reply:
     """The workspace's schedules, soonest first."""
     if text.strip():
-        raise ValidationError(f"unexpected '{text.strip()}'. Usage: /segment {SCHEDULES_USAGE}")
+        raise ValidationError(
+            "unexpected '{extra}'. Usage: /segment {usage}", extra=text.strip(), usage=SCHEDULES_USAGE
+        )
     with workspace_session(ctx) as (session, workspace_id):
         listed = schedules.list_schedules(session, workspace_id)
+    tr = translator(ctx.locale)
     if not listed:
-        message = "No scheduled refreshes. Add one with `/segment schedule SEG00001 daily 09:00 #channel`."
+        message = tr._(
+            "No scheduled refreshes. Add one with `/segment schedule SEG00001 daily 09:00 #channel`."
+        )
         return Reply(text=message)
-    lines = [schedule_line(info) for info in listed]
+    lines = [schedule_line(info, tr=tr) for info in listed]
     blocks: list[Block] = [SectionBlock(text=clip_section("\n".join(lines)))]
     return Reply(text="\n".join(lines).replace("*", ""), blocks=tuple(blocks))
 
 
-def schedule_line(info: ScheduleInfo) -> str:
+def schedule_line(info: ScheduleInfo, *, tr: Translator = ENGLISH) -> str:
     """``*SEG00001* Berlin · weekdays 08:30 (Europe/Rome) → #sales · next Mon 30 Nov 2026, 08:30``."""
     return (
         f"*{escape_mrkdwn(info.segment_no)}* {escape_mrkdwn(info.segment_description)} · "
         f"{escape_mrkdwn(info.when_text)} ({info.timezone}) → {info.channel_label} · "
-        f"next {format_local(info.next_run)}"
+        + tr._("next {when}", when=format_local(info.next_run, tr=tr))
     )
 
 
-def format_local(moment: datetime) -> str:
-    """A fire time as the schedule's owner reads it, in the schedule's (their) time zone."""
-    return f"{moment:%a %d %b %Y, %H:%M} {moment.tzname() or ''}".strip()
+def format_local(moment: datetime, *, tr: Translator = ENGLISH) -> str:
+    """A fire time as the schedule's owner reads it, in the schedule's (their) time zone and language."""
+    return f"{tr.moment(moment, form='EEE d MMM y, HH:mm')} {moment.tzname() or ''}".strip()
 
 
 def _split_channel(text: str, ctx: CommandContext) -> tuple[str, str | None, str | None]:
@@ -149,5 +176,7 @@ def _split_channel(text: str, ctx: CommandContext) -> tuple[str, str | None, str
         channel = parse_channel(words[-1])
         return " ".join(words[:-1]), channel.id, channel.name
     if not ctx.channel_id:
-        raise ValidationError(f"say which channel gets the notifications. Usage: /segment {SCHEDULE_USAGE}")
+        raise ValidationError(
+            "say which channel gets the notifications. Usage: /segment {usage}", usage=SCHEDULE_USAGE
+        )
     return " ".join(words), ctx.channel_id, None
