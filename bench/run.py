@@ -1,0 +1,391 @@
+"""``make bench``: the segmentation service at 1,000,000 contacts, on SQLite and PostgreSQL.
+
+Builds the demo contacts once per backend and keeps them (``bench/.cache/segbot_bench.db``; the
+PostgreSQL schema ``segbot_bench``, shared with ``bench/slack_bench.py``), then measures, as the
+median of ``--runs`` runs after one warm-up:
+
+- the preview of a 3-term Add (``industry:X country:A,B profile.rating:A``) through the service,
+- the same count as hand-written SQL (the physical floor) and as the compiled criteria alone,
+- applying an Add of about 100,000 contacts, refreshing that segment, and undoing the Add,
+- the measuring process's peak RSS.
+
+Each backend is built and measured in its own child process, so the peak RSS is that of the
+measurements alone, not of the load or of the other backend.
+
+    python -m bench.run [--count 1000000] [--runs 3] [--backends sqlite,postgresql]
+    BENCH_DATABASE_URL=postgresql+psycopg://user@host/db python -m bench.run
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import math
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, event, false, func, select, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.criteria.ast import And, Expr, Match, Text
+from storage.criteria.compile import compile_criteria
+from storage.db import make_engine, make_session_factory, unit_of_work
+from storage.migrate import upgrade
+from storage.models import Base, Contact, ContactIndustryGroup, Segment
+from storage.service.actions import apply_action, preview_action, refresh_segment, undo_last
+from storage.service.segments import create_segment, delete_segment
+from storage.service.workspaces import ensure_workspace
+
+CACHE = Path(__file__).parent / ".cache"
+SCHEMA = "segbot_bench"
+# The same workspace and chunking as bench/slack_bench.py, so both reuse one PostgreSQL load.
+TEAM_ID = "T0001"
+CHUNK = 50_000
+USER = "UBENCH"
+TARGET_ADD = 100_000
+STATEMENT_TIMEOUT_S = 60
+contacts = Contact.__table__
+
+HAND_WRITTEN_COUNT = """
+SELECT count(*)
+FROM contacts c
+JOIN contact_industry_groups g ON g.contact_id = c.company_id AND g.code = :industry
+JOIN contact_profile_answers a ON a.contact_id = c.id AND a.question = 'rating' AND a.answer_lower = 'a'
+WHERE c.workspace_id = :ws AND c.country IN (:country_a, :country_b) AND NOT c.exclude_from_segment
+"""
+
+
+def _engine(backend: str, count: int) -> Engine:
+    if backend == "sqlite":
+        CACHE.mkdir(exist_ok=True)
+        return make_engine(f"sqlite:///{CACHE / f'segbot_bench_{count}.db'}")
+    url = _postgres_url()
+    admin = make_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{SCHEMA}"'))
+    admin.dispose()
+    engine = make_engine(url, schema=SCHEMA)
+    event.listen(engine, "connect", _limit_statements)
+    return engine
+
+
+def _limit_statements(dbapi_connection: Any, _record: Any) -> None:
+    # A pathological plan should show as a timeout in the table, not hang the benchmark. Set
+    # outside a transaction, or the pool's reset would roll the setting back.
+    autocommit = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True
+    dbapi_connection.execute(f"SET statement_timeout = {STATEMENT_TIMEOUT_S * 1000}")
+    dbapi_connection.autocommit = autocommit
+
+
+def _postgres_url() -> str:
+    return os.environ.get("BENCH_DATABASE_URL") or os.environ.get(
+        "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    )
+
+
+def populate(backend: str, count: int) -> None:
+    """Load demo contacts until the bench workspace holds ``count``; a no-op when it already does.
+
+    A cache built from an older schema (the initial migration is regenerated as models change)
+    is thrown away and rebuilt, so the numbers are always those of the current models.
+    """
+    engine = _engine(backend, count)
+    upgrade(engine)
+    if not _schema_is_current(engine):
+        print(f"  {backend}: cached schema differs from the models; rebuilding", flush=True)
+        engine.dispose()
+        _drop_cache(backend, count)
+        engine = _engine(backend, count)
+        upgrade(engine)
+    factory = make_session_factory(engine)
+    with unit_of_work(factory) as session:
+        workspace_id = ensure_workspace(session, TEAM_ID, name="bench")
+        have = _contact_count(session, workspace_id)
+    started = time.perf_counter()
+    while have < count:
+        from storage.demo import generate_demo
+
+        with unit_of_work(factory) as session:
+            have += generate_demo(session, workspace_id, count=min(CHUNK, count - have), seed=have + 1)
+        print(f"  {backend}: {have:,} contacts ({time.perf_counter() - started:.0f} s)", flush=True)
+    with engine.begin() as conn:
+        # Fresh statistics, as autovacuum (PostgreSQL) or the importer's ANALYZE would leave them.
+        conn.execute(text("ANALYZE"))
+    engine.dispose()
+
+
+def _schema_is_current(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        return not compare_metadata(context, Base.metadata)
+
+
+def _drop_cache(backend: str, count: int) -> None:
+    if backend == "sqlite":
+        for suffix in ("", "-wal", "-shm"):
+            (CACHE / f"segbot_bench_{count}.db{suffix}").unlink(missing_ok=True)
+        return
+    admin = make_engine(_postgres_url())
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
+    admin.dispose()
+
+
+def measure(backend: str, count: int, runs: int) -> dict[str, Any]:
+    """Time each operation ``runs`` times after a warm-up; medians in seconds, plus peak RSS in MB."""
+    engine = _engine(backend, count)
+    factory = make_session_factory(engine)
+    with unit_of_work(factory) as session:
+        workspace_id = ensure_workspace(session, TEAM_ID, name="bench")
+        size = _contact_count(session, workspace_id)
+        industry, country_a, country_b = _preview_terms(session, workspace_id)
+        big_expr, big_count = _about_100k(session, workspace_id)
+        preview_seg = create_segment(
+            session, workspace_id, description="bench preview", owner_user_id=USER
+        ).no
+    three_terms = And(
+        (
+            Match("industry", (Text(industry),)),
+            Match("country", (Text(country_a), Text(country_b))),
+            Match("profile.rating", (Text("A"),)),
+        )
+    )
+    hand_params = {"ws": workspace_id, "industry": industry, "country_a": country_a, "country_b": country_b}
+    results: dict[str, Any] = {
+        "contacts": size,
+        "criteria": f"industry:{industry} country:{country_a},{country_b}",
+    }
+
+    def preview() -> int:
+        with factory() as session:
+            made = preview_action(
+                session, workspace_id, preview_seg, "add", criteria=three_terms, user_id=USER
+            )
+            session.rollback()
+        return made.added
+
+    def hand_count() -> int:
+        with factory() as session:
+            return int(session.execute(text(HAND_WRITTEN_COUNT), hand_params).scalar_one())
+
+    def compiled_count() -> int:
+        condition = compile_criteria(three_terms, workspace_id=workspace_id, today=_today())
+        # An Add skips contacts flagged exclude_from_segment, as Business Central does.
+        query = (
+            select(func.count())
+            .select_from(contacts)
+            .where(
+                contacts.c.workspace_id == workspace_id, contacts.c.exclude_from_segment == false(), condition
+            )
+        )
+        with factory() as session:
+            return int(session.execute(query).scalar_one())
+
+    for name, operation in (
+        ("preview", preview),
+        ("hand_count", hand_count),
+        ("compiled_count", compiled_count),
+    ):
+        results[name], results[f"{name}_rows"] = _median(operation, runs)
+    assert results["preview_rows"] == results["hand_count_rows"] == results["compiled_count_rows"], results
+
+    results["big_criteria"], results["big_expected"] = big_expr[0], big_count
+    apply_times, refresh_times, undo_times, sizes = [], [], [], []
+    for _ in range(runs):
+        with unit_of_work(factory) as session:
+            seg = create_segment(session, workspace_id, description="bench add", owner_user_id=USER).no
+        add = functools.partial(_in_uow, factory, apply_action, seg, "add", criteria=big_expr[1])
+        apply_times.append(_timed_or_timeout(add))
+        undo_times.append(_timed_or_timeout(functools.partial(_in_uow, factory, undo_last, seg)))
+        _timed_or_timeout(add)
+        refresh_times.append(_timed_or_timeout(functools.partial(_in_uow, factory, refresh_segment, seg)))
+        with unit_of_work(factory) as session:
+            sizes.append(_segment_size(session, workspace_id, seg))
+            delete_segment(session, workspace_id, seg, user_id=USER, is_admin=True)
+    with unit_of_work(factory) as session:
+        delete_segment(session, workspace_id, preview_seg, user_id=USER, is_admin=True)
+    results.update(
+        apply=statistics.median(apply_times),
+        refresh=statistics.median(refresh_times),
+        undo=statistics.median(undo_times),
+        big_size=sizes[0],
+        peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    )
+    engine.dispose()
+    return results
+
+
+def _in_uow(
+    factory: sessionmaker[Session], action: Callable[..., Any], segment_no: str, *args: Any, **kw: Any
+) -> Any:
+    with unit_of_work(factory) as session:
+        workspace_id = ensure_workspace(session, TEAM_ID)
+        return action(session, workspace_id, segment_no, *args, user_id=USER, **kw)
+
+
+def _timed_or_timeout(operation: Callable[[], Any]) -> float:
+    """Seconds taken, or infinity when the database gave up after ``STATEMENT_TIMEOUT_S``."""
+    try:
+        return _timed(operation)
+    except OperationalError as exc:
+        print(f"  timed out: {str(exc).splitlines()[0][:200]}", file=sys.stderr, flush=True)
+        return math.inf
+
+
+def _timed(operation: Callable[[], Any]) -> float:
+    started = time.perf_counter()
+    operation()
+    return time.perf_counter() - started
+
+
+def _median(operation: Callable[[], int], runs: int) -> tuple[float, int]:
+    rows = operation()  # warm-up: caches as a running bot would have them
+    return statistics.median(_timed(operation) for _ in range(runs)), rows
+
+
+def _today() -> Any:
+    from datetime import date
+
+    return date.today()
+
+
+def _contact_count(session: Session, workspace_id: int) -> int:
+    return (
+        session.scalar(
+            select(func.count()).select_from(contacts).where(contacts.c.workspace_id == workspace_id)
+        )
+        or 0
+    )
+
+
+def _segment_size(session: Session, workspace_id: int, segment_no: str) -> int:
+    from storage.models import SegmentLine
+
+    query = (
+        select(func.count())
+        .select_from(SegmentLine)
+        .join(Segment, Segment.id == SegmentLine.segment_id)
+        .where(Segment.workspace_id == workspace_id, Segment.no == segment_no)
+    )
+    return session.scalar(query) or 0
+
+
+def _preview_terms(session: Session, workspace_id: int) -> tuple[str, str, str]:
+    """The commonest industry and the two commonest countries, so the 3-term Add selects someone."""
+    links = ContactIndustryGroup.__table__
+    industry = session.execute(
+        select(links.c.code).where(links.c.workspace_id == workspace_id).group_by(links.c.code)
+        .order_by(func.count().desc()).limit(1)
+    ).scalar_one()  # fmt: skip
+    countries = session.scalars(
+        select(contacts.c.country)
+        .where(contacts.c.workspace_id == workspace_id, contacts.c.country.is_not(None))
+        .group_by(contacts.c.country).order_by(func.count().desc()).limit(2)
+    ).all()  # fmt: skip
+    return industry, countries[0], countries[1]
+
+
+def _about_100k(session: Session, workspace_id: int) -> tuple[tuple[str, Expr], int]:
+    """The single-industry Add whose size (companies and, through them, their persons) is nearest 100,000."""
+    links = ContactIndustryGroup.__table__
+    sizes = session.execute(
+        select(links.c.code, func.count())
+        .select_from(contacts.join(links, links.c.contact_id == contacts.c.company_id))
+        .where(contacts.c.workspace_id == workspace_id)
+        .group_by(links.c.code)
+    ).all()
+    code, size = min(sizes, key=lambda row: abs(row[1] - TARGET_ADD))
+    return (f"industry:{code}", Match("industry", (Text(code),))), size
+
+
+# --- the parent: one child per backend, then the table ----------------------------------------------
+
+
+def _child(mode: str, backend: str, args: argparse.Namespace) -> dict[str, Any] | None:
+    command = [sys.executable, "-m", "bench.run", f"--{mode}", backend, "--count", str(args.count)]
+    command += ["--runs", str(args.runs)]
+    done = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=False)
+    if done.returncode != 0:
+        print(f"{backend}: {mode} failed (exit {done.returncode})", file=sys.stderr)
+        return None
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    return json.loads(lines[-1]) if lines else {}
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.2f} s" if math.isfinite(value) else f"timeout (> {STATEMENT_TIMEOUT_S} s)"
+
+
+def _table(results: dict[str, dict[str, Any]]) -> str:
+    names = list(results)
+    rows: list[tuple[str, Callable[[dict[str, Any]], str], str]] = [
+        ("contacts", lambda r: f"{r['contacts']:,}", ""),
+        (
+            "preview 3-term Add (service)",
+            lambda r: f"{r['preview']:.3f} s ({r['preview_rows']:,} rows)",
+            "< 1 s",
+        ),
+        ("same count, hand-written SQL", lambda r: f"{r['hand_count']:.3f} s", "floor"),
+        ("same count, compiled criteria", lambda r: f"{r['compiled_count']:.3f} s", ""),
+        ("preview / hand-written", lambda r: f"{r['preview'] / r['hand_count']:.2f}x", "<= 1.5x"),
+        ("apply Add", lambda r: f"{_seconds(r['apply'])} ({r['big_size']:,} contacts)", "< 5 s"),
+        ("refresh", lambda r: _seconds(r["refresh"]), "< 5 s"),
+        ("undo Add", lambda r: _seconds(r["undo"]), "< 5 s"),
+        ("peak RSS", lambda r: f"{r['peak_rss_mb']:.0f} MB", "< 300 MB"),
+    ]
+    header = ["measure (median)", *names, "target"]
+    body = [[label, *(show(results[n]) for n in names), target] for label, show, target in rows]
+    widths = [max(len(str(row[i])) for row in [header, *body]) for i in range(len(header))]
+    lines = [
+        " | ".join(str(cell).ljust(w) for cell, w in zip(row, widths, strict=True)) for row in [header, *body]
+    ]
+    lines.insert(1, "-+-".join("-" * w for w in widths))
+    first = next(iter(results.values()))
+    lines.append(f"preview criteria: {first['criteria']} profile.rating:A; Add: {first['big_criteria']}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--count", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--populate", metavar="BACKEND", help=argparse.SUPPRESS)
+    parser.add_argument("--measure", metavar="BACKEND", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.populate:
+        populate(args.populate, args.count)
+        return
+    if args.measure:
+        print(json.dumps(measure(args.measure, args.count, args.runs)))
+        return
+    results: dict[str, dict[str, Any]] = {}
+    for backend in args.backends.split(","):
+        print(f"{backend}: building or reusing {args.count:,} demo contacts ...", flush=True)
+        if _child("populate", backend, args) is None:
+            continue
+        print(f"{backend}: measuring ...", flush=True)
+        measured = _child("measure", backend, args)
+        if measured:
+            results["SQLite" if backend == "sqlite" else "PostgreSQL"] = measured
+    if not results:
+        sys.exit("bench: no backend could be measured")
+    print(_table(results))
+
+
+if __name__ == "__main__":
+    main()
