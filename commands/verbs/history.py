@@ -23,11 +23,12 @@ from commands.blocks.contacts import build_contact_blocks, page_value
 from commands.blocks.limits import MAX_MESSAGE_BLOCKS, clip, clip_header, clip_section, escape_mrkdwn
 from commands.common import page_size, segment_no, split_first, workspace_session
 from commands.context import CommandContext
+from commands.i18n import ENGLISH, N_, Translator, translator
 from commands.registry import Registry, Verb
 from commands.reply import Reply
 from storage.errors import NotFoundError, ValidationError
 from storage.models.schedules import TRIGGER_MANUAL
-from storage.service import actions, history, segments
+from storage.service import actions, history, schedules, segments
 from storage.service.history import RunInfo
 from storage.service.types import Page
 
@@ -45,7 +46,7 @@ def register(registry: Registry) -> None:
             name="history",
             aliases=(),
             usage=USAGE,
-            summary="the segment's latest refresh runs: sizes, who entered and who left",
+            summary=N_("the segment's latest refresh runs: sizes, who entered and who left"),
             run=run_history,
             examples=("history SEG00001",),
         )
@@ -58,74 +59,99 @@ def run_history(text: str, ctx: CommandContext) -> Reply:
     token, rest = split_first(text)
     number = segment_no(token, usage=USAGE)
     if rest:
-        raise ValidationError(f"unexpected '{rest}'. Usage: /segment {USAGE}")
+        raise ValidationError("unexpected '{extra}'. Usage: /segment {usage}", extra=rest, usage=USAGE)
     with workspace_session(ctx) as (session, workspace_id):
         info = segments.get_segment(session, workspace_id, number)
         runs = history.list_runs(session, workspace_id, number, limit=_HISTORY_RUNS)
-    return build_history_reply(number, info.description, runs)
+    return build_history_reply(number, info.description, runs, tr=translator(ctx.locale))
 
 
-def build_history_reply(number: str, description: str, runs: list[RunInfo]) -> Reply:
+def build_history_reply(
+    number: str, description: str, runs: list[RunInfo], *, tr: Translator = ENGLISH
+) -> Reply:
     """The runs as one line each: when, by what, size before → after, entered and left."""
     title = f"{number} {description}".strip()
     if not runs:
-        text = f"{title}: no refresh runs yet. Schedule one with `/segment schedule {number} daily 09:00`."
+        text = tr._(
+            "{title}: no refresh runs yet. Schedule one with `/segment schedule {segment_no} daily 09:00`.",
+            title=title,
+            segment_no=number,
+        )
         return Reply(text=text, blocks=(SectionBlock(text=clip_section(escape_mrkdwn(text))),))
-    lines = [run_line(run) for run in runs]
+    lines = [run_line(run, tr=tr) for run in runs]
+    heading = tr._("Refresh history of {title}", title=title)
     blocks: list[Block] = [
-        HeaderBlock(text=clip_header(f"Refresh history of {title}")),
+        HeaderBlock(text=clip_header(heading)),
         SectionBlock(text=clip_section("\n".join(lines))),
     ]
-    return Reply(text=f"Refresh history of {title}\n" + "\n".join(lines), blocks=tuple(blocks))
+    return Reply(text=f"{heading}\n" + "\n".join(lines), blocks=tuple(blocks))
 
 
-def run_line(run: RunInfo) -> str:
+def run_line(run: RunInfo, *, tr: Translator = ENGLISH) -> str:
     """``<date> · scheduled · 120 → 118 · +3 entered −5 left``."""
     # Slack shows <!date^...> in each reader's own time zone; the text after | is the fallback.
     stamp = int(run.started_at.timestamp())
     when = f"<!date^{stamp}^{{date_short_pretty}} {{time}}|{run.started_at:%Y-%m-%d %H:%M} UTC>"
-    by = "by hand" if run.trigger == TRIGGER_MANUAL else "scheduled"
-    return (
-        f"{when} · {by} · {run.size_before:,} → {run.size_after:,} · "
-        f"+{run.entered:,} entered −{run.left:,} left"
-    )
+    by = tr._("by hand") if run.trigger == TRIGGER_MANUAL else tr._("scheduled")
+    sizes = f"{tr.number(run.size_before)} → {tr.number(run.size_after)}"
+    moves = tr._("+{entered} entered −{left} left", entered=run.entered, left=run.left)
+    return f"{when} · {by} · {sizes} · {moves}"
 
 
 def run_notification(
-    session: Session, run: RunInfo, *, entered_page: int = 1, left_page: int = 1, size: int = 10
+    session: Session,
+    run: RunInfo,
+    *,
+    entered_page: int = 1,
+    left_page: int = 1,
+    size: int = 10,
+    locale: str | None = None,
 ) -> Reply:
-    """The channel message for ``run``, reading the pages of who entered and who left."""
+    """The channel message for ``run``, reading the pages of who entered and who left.
+
+    Written in ``locale``, by default the language the run's schedule was set up in (the channel's).
+    """
+    if locale is None and run.schedule_id is not None:
+        schedule = schedules.schedule_by_id(session, run.schedule_id)
+        locale = schedule.locale if schedule is not None else None
     entered = _changes(session, run, ENTERED, entered_page, size)
     left = _changes(session, run, LEFT, left_page, size)
-    return build_run_notification(run, entered, left)
+    return build_run_notification(run, entered, left, tr=translator(locale))
 
 
-def build_run_notification(run: RunInfo, entered: Page, left: Page) -> Reply:
+def build_run_notification(run: RunInfo, entered: Page, left: Page, *, tr: Translator = ENGLISH) -> Reply:
     """Segment name, sizes before and after, then who entered and who left with their own pagers."""
     title = f"{run.segment_no} {run.segment_description}".strip()
     if run.has_changes:
-        summary = (
-            f"*{escape_mrkdwn(title)}* was refreshed: *{run.size_before:,} → {run.size_after:,}* contacts, "
-            f"{run.entered:,} entered and {run.left:,} left."
+        summary = tr._(
+            "*{title}* was refreshed: *{before} → {after}* contacts, {entered} entered and {left} left.",
+            title=escape_mrkdwn(title),
+            before=run.size_before,
+            after=run.size_after,
+            entered=run.entered,
+            left=run.left,
         )
     else:
-        summary = (
-            f"*{escape_mrkdwn(title)}* was refreshed: nobody entered or left ({run.size_after:,} contacts)."
+        summary = tr._(
+            "*{title}* was refreshed: nobody entered or left ({size}).",
+            title=escape_mrkdwn(title),
+            size=tr.ngettext("{n} contact", "{n} contacts", run.size_after),
         )
+    heading = tr._("Segment refreshed: {title}", title=title)
     head: list[Block] = [
-        HeaderBlock(text=clip_header(f"Segment refreshed: {title}")),
+        HeaderBlock(text=clip_header(heading)),
         SectionBlock(text=clip_section(summary)),
     ]
     sections: list[list[Block]] = []
-    for label, page, change in (("Entered", entered, ENTERED), ("Left", left, LEFT)):
+    for label, page, change in ((tr._("Entered"), entered, ENTERED), (tr._("Left"), left, LEFT)):
         if page.total == 0:
             continue
         other = left.page if change == ENTERED else entered.page
         section: list[Block] = [
             DividerBlock(),
-            SectionBlock(text=f"*{label}* ({page.total:,})"),
-            *build_contact_blocks(page),
-            *_pager(run, change, page, other_page=other),
+            SectionBlock(text=f"*{label}* ({tr.number(page.total)})"),
+            *build_contact_blocks(page, tr=tr),
+            *_pager(run, change, page, other_page=other, tr=tr),
         ]
         sections.append(section)
     # Each section keeps its pager: contact rows are what gets cut if the message would overflow.
@@ -137,8 +163,8 @@ def build_run_notification(run: RunInfo, entered: Page, left: Page) -> Reply:
             pager = section[-1:] if isinstance(section[-1], ActionsBlock) else []
             section = section[: share - len(pager)] + pager
         body.extend(section)
-    sizes = f"{run.size_before:,} → {run.size_after:,}"
-    text = f"Segment refreshed: {title}: {sizes}, +{run.entered:,} −{run.left:,}"
+    sizes = f"{tr.number(run.size_before)} → {tr.number(run.size_after)}"
+    text = f"{heading}: {sizes}, +{tr.number(run.entered)} −{tr.number(run.left)}"
     return Reply(text=clip(text, 3000), blocks=(*head, *body), visibility="channel")
 
 
@@ -152,7 +178,7 @@ def turn_run_page(value: str, ctx: CommandContext) -> Reply:
     with workspace_session(ctx) as (session, workspace_id):
         run = history.get_run(session, run_id)
         if run.workspace_id != workspace_id:
-            raise NotFoundError(f"no run {run_id}")
+            raise NotFoundError("no run {run_id}", run_id=run_id)
         pages = {ENTERED: other, LEFT: other}
         pages[change] = wanted
         reply = run_notification(
@@ -171,14 +197,14 @@ def _changes(session: Session, run: RunInfo, change: int, page: int, size: int) 
     )
 
 
-def _pager(run: RunInfo, change: int, page: Page, *, other_page: int) -> list[Block]:
+def _pager(run: RunInfo, change: int, page: Page, *, other_page: int, tr: Translator) -> list[Block]:
     target = {"r": run.id, "c": change, "o": other_page}
     suffix = "entered" if change == ENTERED else "left"
     buttons = []
     if page.page > 1:
         buttons.append(
             ButtonElement(
-                text="Previous",
+                text=tr._("Previous"),
                 action_id=f"{RUN_PAGE_ACTION}:{suffix}:previous",
                 value=page_value(target, page.page - 1),
             )
@@ -186,7 +212,7 @@ def _pager(run: RunInfo, change: int, page: Page, *, other_page: int) -> list[Bl
     if page.page < page.pages:
         buttons.append(
             ButtonElement(
-                text="Next",
+                text=tr._("Next"),
                 action_id=f"{RUN_PAGE_ACTION}:{suffix}:next",
                 value=page_value(target, page.page + 1),
             )
