@@ -15,7 +15,7 @@ from sqlalchemy import Column, Date, Integer, MetaData, String, Table, and_, exi
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import Exists
 
-from storage.bulk import staging_tables
+from storage.bulk import staging_tables, trusted_references
 from storage.csv_format import (
     CsvError,
     ProgressCallback,
@@ -113,7 +113,8 @@ def load_interaction_rows(
         if staged.rows_written == 0:
             return 0
         _check_contacts(session, workspace_id)
-        _apply(session, workspace_id)
+        with trusted_references(session):
+            _apply(session, workspace_id)
         # Every staged row was just proven to name a contact, so each became one entry.
         return staged.rows_written
 
