@@ -166,7 +166,7 @@ def schedule_line(info: ScheduleInfo, *, tr: Translator = ENGLISH) -> str:
 
 def format_local(moment: datetime, *, tr: Translator = ENGLISH) -> str:
     """A fire time as the schedule's owner reads it, in the schedule's (their) time zone and language."""
-    return f"{tr.moment(moment, form='EEE d MMM y, HH:mm')} {moment.tzname() or ''}".strip()
+    return f"{tr.moment(moment, form='EEE dd MMM y, HH:mm')} {moment.tzname() or ''}".strip()
 
 
 def _split_channel(text: str, ctx: CommandContext) -> tuple[str, str | None, str | None]:

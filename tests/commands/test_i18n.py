@@ -10,12 +10,17 @@ from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from commands.context import CommandContext
 from commands.i18n import Translator, catalogs, supported_locale, translator
 from commands.registry import Registry
 from commands.reply import error_reply
+from commands.verbs.history import run_notification
 from storage.errors import NotFoundError, SegbotError
+from storage.models import Contact, ContactIndustryGroup, Workspace
+from storage.service import history, schedules
 from tests.commands.conftest import buttons, press, rendered
 
 _PLACEHOLDER = re.compile(r"\{(\w*)\}")
@@ -177,3 +182,51 @@ def test_a_criteria_mistake_is_explained_in_italian_at_the_same_position(
     reply = error_reply(caught.value)
     assert "alla posizione 0: campo 'industy' sconosciuto: forse intendevi 'industry'?" in reply.text
     assert "^" in rendered(reply)
+
+
+@pytest.mark.usefixtures("crm")
+def test_a_schedule_set_up_in_italian_notifies_its_channel_in_italian_whoever_pages(
+    registry: Registry, ctx: CommandContext, workspace: Workspace, session_factory: sessionmaker[Session]
+) -> None:
+    italian = dataclasses.replace(ctx, locale="it", timezone="Europe/Rome")
+    press(registry, registry.dispatch("new Retail industry:retail", italian), "Conferma", italian)
+    scheduled = registry.dispatch("schedule SEG00001 mondays 10:00 #vendite", italian)
+    assert "Pianificato *SEG00001* Retail: mondays 10:00 (Europe/Rome)" in rendered(scheduled)
+    assert re.search(r"Prossima esecuzione: \*lun \d\d \w{3} \d{4}, 10:00 CES?T\*", rendered(scheduled))
+
+    with session_factory.begin() as session:
+        session.execute(Contact.__table__.update().values(city="Berlin", exclude_from_segment=False))
+        session.add_all(
+            ContactIndustryGroup(workspace_id=workspace.id, contact_id=c.id, code="RETAIL")
+            for c in session.scalars(select(Contact).where(Contact.no.in_(["CT0007"])))
+        )
+    with session_factory.begin() as session:
+        schedule = schedules.get_schedule(session, workspace.id, "SEG00001")
+        assert schedule is not None and schedule.locale == "it"
+        run = history.record_refresh_run(
+            session, workspace.id, "SEG00001", key="k-it", user_id=ctx.user_id, schedule_id=schedule.id
+        )
+        notification = rendered(run_notification(session, run))
+
+    assert "Segmento aggiornato: SEG00001 Retail" in notification
+    assert "*6 → 8* contatti, 2 entrati e 0 usciti" in notification
+    assert "*Entrati* (2)" in notification
+    assert "Contatti 1-2 di 2 · pagina 1 di 1" in notification
+
+
+@pytest.mark.usefixtures("crm")
+def test_an_english_schedule_notifies_in_english(
+    registry: Registry, ctx: CommandContext, workspace: Workspace, session_factory: sessionmaker[Session]
+) -> None:
+    press(registry, registry.dispatch("new Retail industry:retail", ctx), "Confirm", ctx)
+    registry.dispatch("schedule SEG00001 daily 09:00", ctx)
+    with session_factory.begin() as session:
+        schedule = schedules.get_schedule(session, workspace.id, "SEG00001")
+        assert schedule is not None
+        run = history.record_refresh_run(
+            session, workspace.id, "SEG00001", key="k-en", user_id=ctx.user_id, schedule_id=schedule.id
+        )
+        notification = rendered(run_notification(session, run))
+
+    assert "Segment refreshed: SEG00001 Retail" in notification
+    assert "nobody entered or left (6 contacts)" in notification
