@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
 from commands.context import CommandContext
+from commands.i18n import DEFAULT_LOCALE, supported_locale
 from commands.registry import Registry
 from storage.db import unit_of_work
-from storage.service.workspaces import ensure_workspace
+from storage.service.workspaces import default_locale, ensure_workspace
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,8 @@ class SlackUser:
 
     timezone: str | None = None
     is_admin: bool = False
-    locale: str = "en"
+    # Slack's locale as given (``it-IT``); None when Slack did not say.
+    locale: str | None = None
 
 
 @dataclass
@@ -70,7 +72,7 @@ class UserDirectory:
         return SlackUser(
             timezone=tz if isinstance(tz, str) and _is_timezone(tz) else None,
             is_admin=bool(data.get("is_admin") or data.get("is_owner")),
-            locale=str(data.get("locale") or "en").split("-")[0],
+            locale=str(data["locale"]) if data.get("locale") else None,
         )
 
 
@@ -109,8 +111,11 @@ class Runtime:
     ) -> CommandContext:
         """The CommandContext of one request; makes sure the workspace exists first."""
         with unit_of_work(self.session_factory) as session:
-            ensure_workspace(session, team_id, name=team_name)
+            workspace_id = ensure_workspace(session, team_id, name=team_name)
+            workspace_locale = default_locale(session, workspace_id)
         user = self.users.lookup(client, team_id, user_id) if client is not None else SlackUser()
+        # The user's Slack language when segbot has a catalog for it, else the workspace's default.
+        locale = supported_locale(user.locale) or supported_locale(workspace_locale) or DEFAULT_LOCALE
         return CommandContext(
             session_factory=self.session_factory,
             team_id=team_id,
@@ -120,5 +125,5 @@ class Runtime:
             is_admin=user.is_admin,
             today=self.today(),
             timezone=user.timezone or self.settings.segbot_timezone,
-            locale=user.locale,
+            locale=locale,
         )

@@ -31,7 +31,7 @@ def register(app: App, runtime: Runtime) -> None:
 
         def _publish() -> bool:
             ctx = runtime.context_for(team_id=team_id, user_id=user_id, channel_id=None, client=client)
-            view = build_home_view(ctx.session_factory, ctx.team_id, ctx.user_id)
+            view = build_home_view(ctx.session_factory, ctx.team_id, ctx.user_id, locale=ctx.locale)
             client.views_publish(user_id=user_id, view=view)
             return True
 
