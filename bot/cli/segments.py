@@ -18,6 +18,7 @@ from bot.settings import load_settings
 from storage.db import unit_of_work
 from storage.errors import ValidationError
 from storage.service import actions, export, segments
+from storage.service.authorization import SYSTEM
 from storage.service.types import Page
 
 app = typer.Typer(no_args_is_help=True, help="Segments: list, export, refresh.")
@@ -72,7 +73,7 @@ def refresh_command(
         return
     with unit_of_work(factory) as session:
         workspace = resolve_workspace(session, team)
-        result = actions.refresh_segment(session, workspace.id, segment, user_id="cli")
+        result = actions.refresh_segment(session, workspace.id, segment, user_id="cli", is_admin=SYSTEM)
         assert result.seq is not None
         _print_refresh(
             session, workspace.id, result.segment_no, result.seq, result.size_before, result.size_after

@@ -67,6 +67,7 @@ def preview(
             contact_nos=contact_nos,
             saved_code=saved_code,
             user_id=ctx.user_id,
+            is_admin=ctx.is_admin,
             page_size=page_size(ctx),
             today=ctx.today,
         )
@@ -144,7 +145,9 @@ def refresh(text: str, ctx: CommandContext) -> Reply:
 def confirm(pending_id: str, ctx: CommandContext) -> Reply:
     """Apply a previewed change once; the outcome replaces the preview and is announced in the channel."""
     with workspace_session(ctx) as (session, workspace_id):
-        result = actions.confirm_pending(session, workspace_id, pending_id, user_id=ctx.user_id)
+        result = actions.confirm_pending(
+            session, workspace_id, pending_id, user_id=ctx.user_id, is_admin=ctx.is_admin
+        )
         info = segments.get_segment(session, workspace_id, result.segment_no)
     tr = translator(ctx.locale)
     return Reply(
@@ -159,7 +162,9 @@ def confirm(pending_id: str, ctx: CommandContext) -> Reply:
 def cancel(pending_id: str, ctx: CommandContext) -> Reply:
     """Drop a preview; nothing changes."""
     with workspace_session(ctx) as (session, workspace_id):
-        actions.cancel_pending(session, workspace_id, pending_id, user_id=ctx.user_id)
+        actions.cancel_pending(
+            session, workspace_id, pending_id, user_id=ctx.user_id, is_admin=ctx.is_admin
+        )
     return Reply(text=translator(ctx.locale)._("Canceled: nothing was changed."), replace_original=True)
 
 

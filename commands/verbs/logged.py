@@ -42,6 +42,7 @@ def log(text: str, ctx: CommandContext) -> Reply:
             template_code=template,
             follow_up=bool(flags),
             user_id=ctx.user_id,
+            is_admin=ctx.is_admin,
             today=ctx.today,
         )
     text_out = logged_text(info, tr=translator(ctx.locale))
@@ -59,7 +60,7 @@ def cancel(text: str, ctx: CommandContext) -> Reply:
         )
     with workspace_session(ctx) as (session, workspace_id):
         info = logged_segments.cancel_logged_segment(
-            session, workspace_id, no, undo=bool(flags), user_id=ctx.user_id
+            session, workspace_id, no, undo=bool(flags), user_id=ctx.user_id, is_admin=ctx.is_admin
         )
     return Reply(text=logged_text(info, tr=translator(ctx.locale)), visibility="channel")
 

@@ -46,6 +46,7 @@ from storage.service._common import (
     utc_now,
     utc_today,
 )
+from storage.service.authorization import check_may_change
 from storage.service.journal import active_steps
 from storage.service.saved import load_saved_steps
 from storage.service.types import (
@@ -92,6 +93,7 @@ def preview_action(
     contact_nos: Sequence[str] = (),
     saved_code: str | None = None,
     user_id: str,
+    is_admin: bool = False,
     page_size: int = 10,
     today: date | None = None,
 ) -> Preview:
@@ -99,9 +101,11 @@ def preview_action(
 
     No segment line changes; ``Preview.pending_id`` confirms (``confirm_pending``) or cancels it.
     ``kind`` is one of ``ACTION_KINDS``: add/reduce/refine take ``criteria`` (and ``options``),
-    include/remove ``contact_nos``, reuse ``saved_code``; refresh takes nothing.
+    include/remove ``contact_nos``, reuse ``saved_code``; refresh takes nothing. Only the segment's
+    owner or a workspace admin (``is_admin``) may; anyone else gets NotAllowedError.
     """
     segment = find_segment(session, workspace_id, segment_no)
+    check_may_change(segment, user_id=user_id, is_admin=is_admin)
     pending = _capture(
         session,
         workspace_id,
@@ -150,13 +154,17 @@ def pending_page(
     )
 
 
-def confirm_pending(session: Session, workspace_id: int, pending_id: str, *, user_id: str) -> ActionResult:
+def confirm_pending(
+    session: Session, workspace_id: int, pending_id: str, *, user_id: str, is_admin: bool = False
+) -> ActionResult:
     """Apply exactly the previewed change, once; ConflictError when that is no longer possible.
 
     Refused when the preview was already applied, was canceled, is older than a day, or the
-    segment changed since it was taken (its version moved on).
+    segment changed since it was taken (its version moved on); NotAllowedError unless the caller
+    owns the segment or administers the workspace (a forged button press changes nothing).
     """
     pending = _find_pending(session, workspace_id, pending_id)
+    check_may_change(session.get_one(Segment, pending.segment_id), user_id=user_id, is_admin=is_admin)
     _check_still_pending(pending)
     claimed = session.execute(
         update(PendingAction)
@@ -217,9 +225,16 @@ def confirm_pending(session: Session, workspace_id: int, pending_id: str, *, use
     )
 
 
-def cancel_pending(session: Session, workspace_id: int, pending_id: str, *, user_id: str) -> None:
-    """Cancel a preview; nothing changes. Canceling an applied preview is a ConflictError."""
+def cancel_pending(
+    session: Session, workspace_id: int, pending_id: str, *, user_id: str, is_admin: bool = False
+) -> None:
+    """Cancel a preview; nothing changes. Canceling an applied preview is a ConflictError.
+
+    Whoever took the preview may cancel it, as may the segment's owner or a workspace admin.
+    """
     pending = _find_pending(session, workspace_id, pending_id)
+    if pending.user_id != user_id:
+        check_may_change(session.get_one(Segment, pending.segment_id), user_id=user_id, is_admin=is_admin)
     if pending.status == APPLIED:
         raise ConflictError("this preview was already applied; use undo to revert it")
     if pending.status == CANCELED:
@@ -243,10 +258,12 @@ def apply_action(
     contact_nos: Sequence[str] = (),
     saved_code: str | None = None,
     user_id: str,
+    is_admin: bool = False,
     today: date | None = None,
 ) -> ActionResult:
-    """Preview and confirm in one go (scripts, the scheduler, and tests)."""
+    """Preview and confirm in one go (scripts, the scheduler, and tests); owner or admin only."""
     segment = find_segment(session, workspace_id, segment_no)
+    check_may_change(segment, user_id=user_id, is_admin=is_admin)
     pending = _capture(
         session,
         workspace_id,
@@ -259,16 +276,19 @@ def apply_action(
         user_id=user_id,
         today=today or utc_today(),
     )
-    return confirm_pending(session, workspace_id, pending.id, user_id=user_id)
+    return confirm_pending(session, workspace_id, pending.id, user_id=user_id, is_admin=is_admin)
 
 
-def undo_last(session: Session, workspace_id: int, segment_no: str, *, user_id: str) -> ActionResult:
+def undo_last(
+    session: Session, workspace_id: int, segment_no: str, *, user_id: str, is_admin: bool = False
+) -> ActionResult:
     """Revert the newest journalled action still in force from its line history (Business Central's Go Back).
 
     Repeatable, back to the empty segment. The result's ``added``/``removed`` count what the undo
-    itself did; ``kind`` and ``seq`` name the action undone.
+    itself did; ``kind`` and ``seq`` name the action undone. Owner or admin only.
     """
     segment = find_segment(session, workspace_id, segment_no)
+    check_may_change(segment, user_id=user_id, is_admin=is_admin)
     action = session.scalars(
         select(SegmentAction)
         .where(
@@ -325,6 +345,7 @@ def refresh_segment(
     segment_no: str,
     *,
     user_id: str,
+    is_admin: bool = False,
     today: date | None = None,
     page_size: int = 10,
 ) -> RefreshResult:
@@ -334,7 +355,9 @@ def refresh_segment(
     """
     segment = find_segment(session, workspace_id, segment_no)
     size_before = segment_size(session, segment.id)
-    result = apply_action(session, workspace_id, segment.no, REFRESH, user_id=user_id, today=today)
+    result = apply_action(
+        session, workspace_id, segment.no, REFRESH, user_id=user_id, is_admin=is_admin, today=today
+    )
     assert result.seq is not None
     return RefreshResult(
         segment_no=segment.no,
@@ -377,10 +400,17 @@ def action_changes_page(
 
 
 def include_logged_segment(
-    session: Session, workspace_id: int, segment_no: str, logged_no: str, *, user_id: str
+    session: Session,
+    workspace_id: int,
+    segment_no: str,
+    logged_no: str,
+    *,
+    user_id: str,
+    is_admin: bool = False,
 ) -> ActionResult:
     """Include the contacts of a logged segment, journalled as such (Business Central's follow-up segment)."""
     segment = find_segment(session, workspace_id, segment_no)
+    check_may_change(segment, user_id=user_id, is_admin=is_admin)
     step = Step(INCLUDE, options={LOGGED_SEGMENT_OPTION: logged_no})
     pending = PendingAction(
         id=secrets.token_hex(16),
@@ -403,7 +433,7 @@ def include_logged_segment(
         session.scalar(select(func.count()).where(pending_contacts.c.pending_id == pending.id)) or 0
     )
     session.flush()
-    return confirm_pending(session, workspace_id, pending.id, user_id=user_id)
+    return confirm_pending(session, workspace_id, pending.id, user_id=user_id, is_admin=is_admin)
 
 
 # --- capturing a change set -----------------------------------------------------------------

@@ -9,9 +9,10 @@ from sqlalchemy import Table, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from storage.errors import ConflictError, NotFoundError, ValidationError
-from storage.models import InteractionLogEntry, LoggedSegment, SegmentLine
+from storage.models import InteractionLogEntry, LoggedSegment, Segment, SegmentLine
 from storage.service._common import find_segment, next_number, segment_size, utc_today
 from storage.service.actions import include_logged_segment
+from storage.service.authorization import check_may_cancel_logged, check_may_change
 from storage.service.segments import create_segment
 from storage.service.types import LoggedSegmentInfo
 
@@ -24,14 +25,17 @@ def log_segment(
     template_code: str | None,
     follow_up: bool = False,
     user_id: str,
+    is_admin: bool = False,
     today: date | None = None,
 ) -> LoggedSegmentInfo:
     """Log one interaction per contact of the segment under a new logged segment (LSEG00001...).
 
     The template is ``template_code`` or else the segment's own; ``follow_up`` also creates a new
-    segment holding the same contacts (Business Central's "Create Follow-up Segment").
+    segment holding the same contacts (Business Central's "Create Follow-up Segment"). Owner or
+    workspace admin only.
     """
     segment = find_segment(session, workspace_id, segment_no)
+    check_may_change(segment, user_id=user_id, is_admin=is_admin)
     template = (template_code or segment.interaction_template_code or "").strip().upper()
     if not template:
         raise ValidationError(
@@ -101,9 +105,18 @@ def log_segment(
 
 
 def cancel_logged_segment(
-    session: Session, workspace_id: int, logged_no: str, *, undo: bool = False, user_id: str
+    session: Session,
+    workspace_id: int,
+    logged_no: str,
+    *,
+    undo: bool = False,
+    user_id: str,
+    is_admin: bool = False,
 ) -> LoggedSegmentInfo:
-    """Cancel a logged segment and its interactions; ``undo`` restores them."""
+    """Cancel a logged segment and its interactions; ``undo`` restores them.
+
+    Whoever logged it, the owner of its segment, or a workspace admin may.
+    """
     logged = session.scalars(
         select(LoggedSegment).where(
             LoggedSegment.workspace_id == workspace_id, LoggedSegment.no == logged_no.strip().upper()
@@ -113,6 +126,10 @@ def cancel_logged_segment(
         raise NotFoundError(
             "no logged segment {logged_no} in this workspace", logged_no=logged_no.strip().upper()
         )
+    segment = session.scalars(
+        select(Segment).where(Segment.workspace_id == workspace_id, Segment.no == logged.segment_no)
+    ).one_or_none()
+    check_may_cancel_logged(logged, segment, user_id=user_id, is_admin=is_admin)
     wanted = not undo
     if logged.canceled == wanted:
         if wanted:

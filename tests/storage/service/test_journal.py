@@ -33,7 +33,7 @@ def _apply(session: Session, world: World, seg: str, kind: str, expr=None, *, to
 
 
 def test_the_journal_records_each_action_with_its_criteria_options_and_counts(session, world):
-    seg = new_segment(session, world)
+    seg = new_segment(session, world, owner="U7")
     _apply(session, world, seg, "add", crit("country", "DK"), expand_companies=True)
     _apply(session, world, seg, "remove", contact_nos=["CT040"])
     entries = journal.list_journal(session, world.workspace_id, seg)
@@ -49,7 +49,7 @@ def test_the_journal_records_each_action_with_its_criteria_options_and_counts(se
 
 
 def test_undone_actions_leave_the_journal(session, world):
-    seg = new_segment(session, world)
+    seg = new_segment(session, world, owner="U7")
     _apply(session, world, seg, "add", crit("country", "DK"))
     _apply(session, world, seg, "refine", crit("no", "CT001"))
     actions.undo_last(session, world.workspace_id, seg, user_id="U7")
@@ -60,7 +60,7 @@ def test_relative_dates_stay_relative_in_the_journal_and_on_refresh(session, wor
     ws = world.workspace_id
     add_contact(session, ws, "CT060", person=True, created=TODAY - timedelta(days=10))
     add_contact(session, ws, "CT061", person=True, created=TODAY - timedelta(days=40))
-    seg = new_segment(session, world)
+    seg = new_segment(session, world, owner="U7")
     _apply(session, world, seg, "add", Compare("created", ">=", Today(-30, "d")))
     assert members(session, world, seg) == {"CT060"}
     action = session.query(SegmentAction).one()
@@ -77,7 +77,7 @@ def test_relative_dates_stay_relative_in_the_journal_and_on_refresh(session, wor
 
 def test_refresh_replays_the_journal_from_empty_against_todays_data(session, world):
     ws = world.workspace_id
-    seg = new_segment(session, world)
+    seg = new_segment(session, world, owner="U7")
     _apply(session, world, seg, "add", crit("country", "DK"))
     _apply(session, world, seg, "include", contact_nos=["CT002"])
     _apply(session, world, seg, "reduce", crit("no", "CT010"))
@@ -104,14 +104,14 @@ def test_refresh_replays_the_journal_from_empty_against_todays_data(session, wor
 
 def test_saved_criteria_replay_on_another_segment_as_one_undoable_action(session, world):
     ws = world.workspace_id
-    source = new_segment(session, world)
+    source = new_segment(session, world, owner="U7")
     _apply(session, world, source, "add", crit("industry", "RETAIL"), expand_companies=True)
     _apply(session, world, source, "add", crit("no", "CT040"))
     _apply(session, world, source, "refine", crit("country", "DK"))
     assert saved.save_criteria(session, ws, source, "dk-retail", description="DK retail", user_id="U7") == 3
     assert saved.list_saved_criteria(session, ws) == [("DK-RETAIL", "DK retail", 3)]
 
-    target = new_segment(session, world)
+    target = new_segment(session, world, owner="U7")
     _apply(session, world, target, "include", contact_nos=["CT002"])
     result = _apply(session, world, target, "reuse", saved_code="dk-retail")
     # The steps run on the target as it stands: the refine drops its US company too.
@@ -127,10 +127,10 @@ def test_saved_criteria_replay_on_another_segment_as_one_undoable_action(session
 
 def test_a_refresh_replays_a_reuse_step_by_step(session, world):
     ws = world.workspace_id
-    source = new_segment(session, world)
+    source = new_segment(session, world, owner="U7")
     _apply(session, world, source, "add", crit("country", "US"))
     saved.save_criteria(session, ws, source, "US", user_id="U7")
-    target = new_segment(session, world)
+    target = new_segment(session, world, owner="U7")
     _apply(session, world, target, "reuse", saved_code="US")
     add_contact(session, ws, "CT070", person=True, country="US")
     result = actions.refresh_segment(session, ws, target, user_id="U7", today=TODAY)
@@ -139,7 +139,7 @@ def test_a_refresh_replays_a_reuse_step_by_step(session, world):
 
 def test_saved_criteria_codes_are_unique_and_must_exist(session, world):
     ws = world.workspace_id
-    seg = new_segment(session, world)
+    seg = new_segment(session, world, owner="U7")
     with pytest.raises(ValidationError, match="no criteria"):
         saved.save_criteria(session, ws, seg, "EMPTY", user_id="U7")
     _apply(session, world, seg, "add", crit("country", "US"))

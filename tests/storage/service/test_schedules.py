@@ -89,11 +89,11 @@ def test_unscheduling_removes_the_schedule_and_a_second_time_says_there_is_none(
         channel_id=None,
         user_id=OWNER,
     )
-    removed = schedules.unschedule_segment(session, workspace.id, segment_no)
+    removed = schedules.unschedule_segment(session, workspace.id, segment_no, user_id=OWNER)
     assert removed.channel_label == "#sales"
     assert schedules.get_schedule(session, workspace.id, segment_no) is None
     with pytest.raises(NotFoundError, match="has no schedule"):
-        schedules.unschedule_segment(session, workspace.id, segment_no)
+        schedules.unschedule_segment(session, workspace.id, segment_no, user_id=OWNER)
 
 
 @pytest.mark.parametrize(

@@ -23,8 +23,9 @@ from tests.storage.service.conftest import TODAY, World, crit, members, new_segm
 
 
 def _add(session: Session, world: World, seg: str, *values: str) -> None:
+    owner = segments.get_segment(session, world.workspace_id, seg).owner_user_id
     actions.apply_action(
-        session, world.workspace_id, seg, "add", criteria=crit("country", *values), user_id="U1", today=TODAY
+        session, world.workspace_id, seg, "add", criteria=crit("country", *values), user_id=owner, today=TODAY
     )
 
 
