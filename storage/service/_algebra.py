@@ -55,6 +55,7 @@ from storage.models import (
     PendingActionContact,
     SegmentLine,
 )
+from storage.service._common import bulk_insert
 from storage.service.types import ADD, INCLUDE, REDUCE, REFINE, REMOVE, ActionOptions
 
 contacts = cast(Table, Contact.__table__)
@@ -216,7 +217,7 @@ def apply_step(session: Session, step: Step, members: MemberSet, workspace_id: i
     """Change ``members`` in place by ``step`` (used on scratch sets while replaying a journal)."""
     added = additions(step, members, workspace_id, today)
     if added is not None:
-        session.execute(members.insert_ids(added))
+        bulk_insert(session, members.insert_ids(added))
     removed = removals(step, members, workspace_id, today)
     if removed is not None:
         session.execute(members.delete_ids(removed))

@@ -40,6 +40,7 @@ from storage.service._algebra import (
 )
 from storage.service._common import (
     as_utc,
+    bulk_insert,
     contact_page,
     find_segment,
     segment_size,
@@ -177,7 +178,8 @@ def confirm_pending(
     _bump_version(session, segment, expected=pending.segment_version)
     action = _journal(session, segment, pending, user_id=user_id)
     segment_id, key = segment.id, pending.id
-    session.execute(
+    bulk_insert(
+        session,
         insert(segment_lines).from_select(
             ["segment_id", "contact_id", "workspace_id"],
             select(
@@ -188,7 +190,7 @@ def confirm_pending(
             # The join skips a contact deleted since the preview (captured sets carry no foreign key).
             .select_from(pending_contacts.join(contacts, contacts.c.id == pending_contacts.c.contact_id))
             .where(pending_contacts.c.pending_id == key, pending_contacts.c.change == 1),
-        )
+        ),
     )
     session.execute(
         delete(segment_lines).where(
@@ -200,7 +202,8 @@ def confirm_pending(
             ),
         )
     )
-    session.execute(
+    bulk_insert(
+        session,
         insert(history).from_select(
             ["action_id", "contact_id", "change"],
             select(
@@ -208,7 +211,7 @@ def confirm_pending(
                 pending_contacts.c.contact_id,
                 pending_contacts.c.change,
             ).where(pending_contacts.c.pending_id == key),
-        )
+        ),
     )
     # The line history now holds the set; the captured copy is no longer needed.
     session.execute(delete(pending_contacts).where(pending_contacts.c.pending_id == key))
@@ -317,7 +320,8 @@ def undo_last(
             ),
         )
     )
-    session.execute(
+    bulk_insert(
+        session,
         insert(segment_lines).from_select(
             ["segment_id", "contact_id", "workspace_id"],
             select(
@@ -327,7 +331,7 @@ def undo_last(
             )
             .select_from(history.join(contacts, contacts.c.id == history.c.contact_id))
             .where(history.c.action_id == action.id, history.c.change == -1),
-        )
+        ),
     )
     return ActionResult(
         segment_no=segment.no,
@@ -428,7 +432,9 @@ def include_logged_segment(
     session.flush()
     added = additions(step, segment_set(segment.id, workspace_id), workspace_id, utc_today())
     assert added is not None
-    session.execute(MemberSet(pending_contacts, "pending_id", pending.id, (("change", 1),)).insert_ids(added))
+    bulk_insert(
+        session, MemberSet(pending_contacts, "pending_id", pending.id, (("change", 1),)).insert_ids(added)
+    )
     pending.added = (
         session.scalar(select(func.count()).where(pending_contacts.c.pending_id == pending.id)) or 0
     )
@@ -509,10 +515,10 @@ def _capture(
     if step is not None:
         added = additions(step, lines, workspace_id, today)
         if added is not None:
-            session.execute(plus.insert_ids(added))
+            bulk_insert(session, plus.insert_ids(added))
         removed = removals(step, lines, workspace_id, today)
         if removed is not None:
-            session.execute(minus.insert_ids(removed))
+            bulk_insert(session, minus.insert_ids(removed))
     else:
         _capture_replay(
             session, segment, steps or [], plus, minus, start_from_lines=start_from_lines, today=today
@@ -560,16 +566,17 @@ def _capture_replay(
     lines = segment_set(segment.id, workspace_id)
     if start_from_lines:
         line, of_segment = lines.alias()
-        session.execute(scratch.insert_ids(select(line.c.contact_id).where(of_segment)))
+        bulk_insert(session, scratch.insert_ids(select(line.c.contact_id).where(of_segment)))
     for step in steps:
         apply_step(session, step, scratch, workspace_id, today)
     kept, of_scratch = scratch.alias()
-    session.execute(
-        plus.insert_ids(select(kept.c.contact_id).where(of_scratch, ~lines.has(kept.c.contact_id)))
+    bulk_insert(
+        session, plus.insert_ids(select(kept.c.contact_id).where(of_scratch, ~lines.has(kept.c.contact_id)))
     )
     line, of_segment = lines.alias()
-    session.execute(
-        minus.insert_ids(select(line.c.contact_id).where(of_segment, ~scratch.has(line.c.contact_id)))
+    bulk_insert(
+        session,
+        minus.insert_ids(select(line.c.contact_id).where(of_segment, ~scratch.has(line.c.contact_id))),
     )
     session.execute(delete(pending_contacts).where(pending_contacts.c.pending_id == scratch_row.id))
     session.execute(delete(PendingAction).where(PendingAction.id == scratch_row.id))

@@ -67,7 +67,14 @@ def test_logging_needs_a_template_and_contacts(session, world):
 def test_a_follow_up_segment_holds_the_same_contacts_and_journals_where_they_came_from(session, world):
     seg = _dk_segment(session, world)
     info = logging.log_segment(
-        session, world.workspace_id, seg, template_code="CALL", follow_up=True, user_id="U2", today=TODAY
+        session,
+        world.workspace_id,
+        seg,
+        template_code="CALL",
+        follow_up=True,
+        user_id="U2",
+        is_admin=True,
+        today=TODAY,
     )
     assert info.follow_up_segment_no == "SEG00002"
     follow_up = segments.get_segment(session, world.workspace_id, "SEG00002")
