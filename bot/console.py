@@ -15,6 +15,7 @@ from typing import Any, TextIO
 
 from bot.delivery import answer_safely
 from commands.context import CommandContext
+from commands.i18n import Translator, translator
 from commands.registry import Registry
 from commands.reply import Reply
 
@@ -68,15 +69,18 @@ class Console:
         if reply.upload is not None:
             path = self.files_dir / Path(reply.upload.filename).name
             path.write_bytes(reply.upload.content)
-            lines.append(f"(file {reply.upload.title!r} saved to {path})")
+            lines.append(self._tr._("(file '{title}' saved to {path})", title=reply.upload.title, path=path))
         if reply.visibility == "channel" or reply.announce:
-            lines.insert(0, "(posted in the channel)")
+            lines.insert(0, self._tr._("(posted in the channel)"))
         return "\n".join(lines)
 
     def run(self, lines: Iterable[str], out: TextIO, *, interactive: bool = False) -> None:
         """Read lines until they run out or the user types ``quit``."""
         if interactive:
-            out.write("segbot console - type /segment text (e.g. `help`), a button label, or `quit`.\n")
+            intro = self._tr._(
+                "segbot console - type /segment text (e.g. `help`), a button label, or `quit`."
+            )
+            out.write(intro + "\n")
         for line in _prompted(lines, out, interactive):
             if line.strip().lower() in _QUIT:
                 break
@@ -84,6 +88,10 @@ class Console:
                 continue
             out.write(self.handle(line) + "\n\n")
             out.flush()
+
+    @property
+    def _tr(self) -> Translator:
+        return translator(self.ctx.locale)
 
     def _labels(self) -> dict[str, str]:
         # Button label as typed, keyed by action id + value, for rendering the same button by the same name.
@@ -93,9 +101,11 @@ class Console:
         self.buttons = {}
         title = _text(view.get("title"))
         fields = [_text(b.get("label")) for b in view.get("blocks", []) if b.get("type") == "input"]
-        return (
-            f"In Slack this opens the form {title!r} ({', '.join(fields)}).\n"
-            'In the console, type it in one line instead: new "Description" <criteria> [options]'
+        return self._tr._(
+            "In Slack this opens the form '{title}' ({fields}).\n"
+            'In the console, type it in one line instead: new "Description" <criteria> [options]',
+            title=title,
+            fields=", ".join(fields),
         )
 
 

@@ -13,16 +13,26 @@ from bot.cli.common import open_database, resolve_workspace
 from bot.console import CONSOLE_CHANNEL, CONSOLE_USER, Console
 from bot.settings import Settings, load_settings
 from commands.context import CommandContext
+from commands.i18n import DEFAULT_LOCALE, supported_locale
 from commands.registry import load_registry
 from storage.db import unit_of_work
 
 
 def console_context(
-    settings: Settings, session_factory: sessionmaker[Session], team: str | None, *, user: str = CONSOLE_USER
+    settings: Settings,
+    session_factory: sessionmaker[Session],
+    team: str | None,
+    *,
+    user: str = CONSOLE_USER,
+    language: str | None = None,
 ) -> CommandContext:
-    """The console's caller: an admin of workspace ``team`` (or of the only workspace)."""
+    """The console's caller: an admin of workspace ``team`` (or of the only workspace).
+
+    It speaks ``language`` when segbot has that catalog, else the workspace's default language.
+    """
     with unit_of_work(session_factory) as session:
-        team_id = resolve_workspace(session, team).team_id
+        workspace = resolve_workspace(session, team)
+        team_id, workspace_locale = workspace.team_id, workspace.default_locale
     return CommandContext(
         session_factory=session_factory,
         team_id=team_id,
@@ -33,18 +43,29 @@ def console_context(
         is_admin=True,
         today=datetime.now(ZoneInfo(settings.segbot_timezone)).date(),
         timezone=settings.segbot_timezone,
+        locale=supported_locale(language) or supported_locale(workspace_locale) or DEFAULT_LOCALE,
     )
 
 
-def run_console(settings: Settings, session_factory: sessionmaker[Session], team: str | None) -> None:
+def run_console(
+    settings: Settings,
+    session_factory: sessionmaker[Session],
+    team: str | None,
+    *,
+    language: str | None = None,
+) -> None:
     """Read commands from stdin until it ends (or ``quit``), answering on stdout."""
-    console = Console(load_registry(), console_context(settings, session_factory, team))
+    ctx = console_context(settings, session_factory, team, language=language)
+    console = Console(load_registry(), ctx)
     console.run(sys.stdin, sys.stdout, interactive=sys.stdin.isatty())
 
 
 def console(
     team: str | None = typer.Option(None, "--team", help="Slack team id; optional with one workspace."),
+    language: str | None = typer.Option(
+        None, "--language", help="Reply language (en, it); default: the workspace's default language."
+    ),
 ) -> None:
     """Offline: type slash commands, see the replies as text, press buttons by their label."""
     settings = load_settings()
-    run_console(settings, open_database(settings), team)
+    run_console(settings, open_database(settings), team, language=language)
