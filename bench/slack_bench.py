@@ -131,6 +131,7 @@ def main() -> None:
         sim = SlackSimulator(events_url=f"http://127.0.0.1:{server.effective_port}/slack/events", fake=fake)
 
         failures: list[str] = []
+        by_criteria: dict[str, list[float]] = {}
 
         own_segment: dict[int, str] = {}
         if args.verb == "add":
@@ -155,6 +156,7 @@ def main() -> None:
                 if "Confirm" not in button_labels(reply):
                     failures.append(message_text(reply)[:200])
                 timings.append((answer.seconds, reply.at - sent))
+                by_criteria.setdefault(criteria, []).append(reply.at - sent)
             return timings
 
         sim.reply_to("help")  # warm-up: imports, pools, auth
@@ -182,6 +184,9 @@ def main() -> None:
         f"{'preview at response_url (s)':26}{statistics.median(previews):9.2f}"
         f"{_percentile(previews, 95):9.2f}{_percentile(previews, 99):9.2f}{max(previews):9.2f}"
     )
+
+    for criteria, seconds in sorted(by_criteria.items()):
+        print(f"  {criteria:45} median {statistics.median(seconds):6.2f} s over {len(seconds)}")
 
 
 if __name__ == "__main__":
