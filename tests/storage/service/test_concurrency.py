@@ -1,0 +1,151 @@
+"""Racing changes to one segment, as several bot processes on one PostgreSQL would race: threads, each with
+its own connection and transaction, released together by a barrier.
+
+The service serializes on the segment row (a compare-and-swap on its version, which PostgreSQL makes
+the second writer wait for) and on the pending row's status, so exactly one of two racing changes
+applies and the other is told to try again; nothing is applied twice or half.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.errors import ConflictError
+from storage.models import Workspace
+from storage.service import actions, journal, segments
+from storage.service.authorization import SYSTEM
+from storage.service.types import ActionResult
+from tests.factories import add_contact
+from tests.storage.service.conftest import crit
+
+OWNER = "U1"
+RACERS = 2
+
+
+@pytest.fixture(autouse=True)
+def _postgresql_only(engine: Engine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("threads racing on row locks need PostgreSQL; SQLite takes one writer at a time")
+
+
+def _race(session_factory: sessionmaker[Session], *work: Callable[[Session], ActionResult]) -> list[object]:
+    """Run each piece of work in its own thread and transaction at the same moment; results or errors."""
+    barrier = threading.Barrier(len(work))
+    outcomes: list[object] = [None] * len(work)
+
+    def _run(index: int) -> None:
+        with session_factory() as session:
+            barrier.wait()
+            try:
+                outcomes[index] = work[index](session)
+                session.commit()
+            except Exception as exc:
+                session.rollback()
+                outcomes[index] = exc
+
+    threads = [threading.Thread(target=_run, args=(i,)) for i in range(len(work))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes
+
+
+@pytest.fixture
+def seeded(session_factory: sessionmaker[Session], workspace: Workspace) -> str:
+    """Twenty Danes and ten Americans, and an empty segment owned by U1."""
+    with session_factory.begin() as s:
+        for i in range(20):
+            add_contact(s, workspace.id, f"DK{i:03d}", person=True, country="DK")
+        for i in range(10):
+            add_contact(s, workspace.id, f"US{i:03d}", person=True, country="US")
+        return segments.create_segment(s, workspace.id, description="Race", owner_user_id=OWNER).no
+
+
+def _preview(session_factory: sessionmaker[Session], ws: int, seg: str, country: str) -> str:
+    with session_factory.begin() as s:
+        return actions.preview_action(
+            s, ws, seg, "add", criteria=crit("country", country), user_id=OWNER
+        ).pending_id
+
+
+def _size_and_journal(session_factory: sessionmaker[Session], ws: int, seg: str) -> tuple[int, list[int]]:
+    with session_factory() as s:
+        entries = journal.list_journal(s, ws, seg)
+        return segments.get_segment(s, ws, seg).size, [e.added for e in entries]
+
+
+def test_two_confirms_of_one_preview_at_once_apply_it_exactly_once(
+    session_factory: sessionmaker[Session], workspace: Workspace, seeded: str
+) -> None:
+    ws = workspace.id
+    pending_id = _preview(session_factory, ws, seeded, "DK")
+
+    def confirm(s: Session) -> ActionResult:
+        return actions.confirm_pending(s, ws, pending_id, user_id=OWNER)
+
+    outcomes = _race(session_factory, *[confirm] * RACERS)
+
+    applied = [o for o in outcomes if isinstance(o, ActionResult)]
+    assert len(applied) == 1 and applied[0].added == 20
+    assert all(isinstance(o, ConflictError) for o in outcomes if o is not applied[0])
+    assert _size_and_journal(session_factory, ws, seeded) == (20, [20])
+
+
+def test_two_different_previews_of_one_segment_confirmed_at_once_serialize(
+    session_factory: sessionmaker[Session], workspace: Workspace, seeded: str
+) -> None:
+    ws = workspace.id
+    danes = _preview(session_factory, ws, seeded, "DK")
+    americans = _preview(session_factory, ws, seeded, "US")
+
+    outcomes = _race(
+        session_factory,
+        lambda s: actions.confirm_pending(s, ws, danes, user_id=OWNER),
+        lambda s: actions.confirm_pending(s, ws, americans, user_id=OWNER),
+    )
+
+    # Each preview was taken on the same version, so the second is stale once the first applies:
+    # it is refused as a whole (never half-applied) and its user previews again.
+    applied = [o for o in outcomes if isinstance(o, ActionResult)]
+    refused = [o for o in outcomes if isinstance(o, ConflictError)]
+    assert (len(applied), len(refused)) == (1, 1)
+    assert "changed since this preview" in str(refused[0])
+    size, added = _size_and_journal(session_factory, ws, seeded)
+    assert added == [applied[0].added] and size == applied[0].added
+    # Previewing again on top of the winner applies cleanly: nothing was lost.
+    loser = "US" if applied[0].added == 20 else "DK"
+    with session_factory.begin() as s:
+        actions.confirm_pending(s, ws, _preview(session_factory, ws, seeded, loser), user_id=OWNER)
+    assert _size_and_journal(session_factory, ws, seeded)[0] == 30
+
+
+def test_a_confirm_racing_a_scheduled_refresh_serializes(
+    session_factory: sessionmaker[Session], workspace: Workspace, seeded: str
+) -> None:
+    ws = workspace.id
+    with session_factory.begin() as s:
+        actions.apply_action(s, ws, seeded, "add", criteria=crit("country", "DK"), user_id=OWNER)
+        # A Dane the segment's own criteria now take in on refresh.
+        add_contact(s, ws, "DK999", person=True, country="DK")
+    americans = _preview(session_factory, ws, seeded, "US")
+
+    outcomes = _race(
+        session_factory,
+        lambda s: actions.confirm_pending(s, ws, americans, user_id=OWNER),
+        lambda s: actions.refresh_segment(s, ws, seeded, user_id="scheduler", is_admin=SYSTEM),
+    )
+
+    confirm_won = isinstance(outcomes[0], ActionResult)
+    refresh_won = not isinstance(outcomes[1], Exception)
+    assert confirm_won or refresh_won, outcomes
+    assert all(isinstance(o, ConflictError) for o in outcomes if isinstance(o, Exception))
+    size, added = _size_and_journal(session_factory, ws, seeded)
+    # The journal records exactly the changes that won, and the lines are exactly their sum.
+    assert len(added) == 1 + confirm_won + refresh_won
+    assert size == 20 + 10 * confirm_won + refresh_won
