@@ -135,9 +135,8 @@ def make_oauth_settings(settings: Settings, engine: Engine) -> OAuthSettings:
     client_id = settings.slack_client_id
     installations = SQLAlchemyInstallationStore(client_id=client_id, engine=engine, logger=log)
     states = SQLAlchemyOAuthStateStore(expiration_seconds=_STATE_SECONDS, engine=engine, logger=log)
-    # slack_sdk's own tables, created when missing (they are outside segbot's migrations by design).
-    installations.metadata.create_all(engine, checkfirst=True)
-    states.metadata.create_all(engine, checkfirst=True)
+    # Their tables (slack_installations, slack_bots, slack_oauth_states) come from segbot's own
+    # migrations (storage/models/slack.py), with token columns wide enough for encrypted tokens.
     return OAuthSettings(
         client_id=client_id,
         client_secret=settings.slack_client_secret.get_secret_value(),

@@ -20,6 +20,7 @@ from storage.models.profiles import ContactProfileAnswer, ProfileQuestion
 from storage.models.saved import SavedCriteria
 from storage.models.schedules import SegmentRun, SegmentSchedule
 from storage.models.segments import Segment, SegmentLine
+from storage.models.slack import SlackRequest, slack_bots, slack_installations, slack_oauth_states
 from storage.models.workspace import Workspace
 
 __all__ = [
@@ -49,5 +50,9 @@ __all__ = [
     "SegmentLineHistory",
     "SegmentRun",
     "SegmentSchedule",
+    "SlackRequest",
     "Workspace",
+    "slack_bots",
+    "slack_installations",
+    "slack_oauth_states",
 ]

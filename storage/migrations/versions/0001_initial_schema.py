@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 12:38:21.876409
+Create Date: 2026-11-28 12:50:14.218197
 
 """
 
@@ -48,6 +48,87 @@ def upgrade() -> None:
         sa.Column("change", sa.SmallInteger(), nullable=False),
         sa.PrimaryKeyConstraint("action_id", "contact_id", name=op.f("pk_segment_line_history")),
     )
+    op.create_table(
+        "slack_bots",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("client_id", sa.String(length=32), nullable=False),
+        sa.Column("app_id", sa.String(length=32), nullable=False),
+        sa.Column("enterprise_id", sa.String(length=32), nullable=True),
+        sa.Column("enterprise_name", sa.String(length=200), nullable=True),
+        sa.Column("team_id", sa.String(length=32), nullable=True),
+        sa.Column("team_name", sa.String(length=200), nullable=True),
+        sa.Column("bot_token", sa.String(length=1000), nullable=True),
+        sa.Column("bot_id", sa.String(length=32), nullable=True),
+        sa.Column("bot_user_id", sa.String(length=32), nullable=True),
+        sa.Column("bot_scopes", sa.String(length=1000), nullable=True),
+        sa.Column("bot_refresh_token", sa.String(length=1000), nullable=True),
+        sa.Column("bot_token_expires_at", sa.DateTime(), nullable=True),
+        sa.Column("is_enterprise_install", sa.Boolean(), nullable=False),
+        sa.Column(
+            "installed_at", sa.DateTime(), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_slack_bots")),
+    )
+    with op.batch_alter_table("slack_bots", schema=None) as batch_op:
+        batch_op.create_index(
+            "slack_bots_idx", ["client_id", "enterprise_id", "team_id", "installed_at"], unique=False
+        )
+
+    op.create_table(
+        "slack_installations",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("client_id", sa.String(length=32), nullable=False),
+        sa.Column("app_id", sa.String(length=32), nullable=False),
+        sa.Column("enterprise_id", sa.String(length=32), nullable=True),
+        sa.Column("enterprise_name", sa.String(length=200), nullable=True),
+        sa.Column("enterprise_url", sa.String(length=200), nullable=True),
+        sa.Column("team_id", sa.String(length=32), nullable=True),
+        sa.Column("team_name", sa.String(length=200), nullable=True),
+        sa.Column("bot_token", sa.String(length=1000), nullable=True),
+        sa.Column("bot_id", sa.String(length=32), nullable=True),
+        sa.Column("bot_user_id", sa.String(length=32), nullable=True),
+        sa.Column("bot_scopes", sa.String(length=1000), nullable=True),
+        sa.Column("bot_refresh_token", sa.String(length=1000), nullable=True),
+        sa.Column("bot_token_expires_at", sa.DateTime(), nullable=True),
+        sa.Column("user_id", sa.String(length=32), nullable=False),
+        sa.Column("user_token", sa.String(length=1000), nullable=True),
+        sa.Column("user_scopes", sa.String(length=1000), nullable=True),
+        sa.Column("user_refresh_token", sa.String(length=1000), nullable=True),
+        sa.Column("user_token_expires_at", sa.DateTime(), nullable=True),
+        sa.Column("incoming_webhook_url", sa.String(length=200), nullable=True),
+        sa.Column("incoming_webhook_channel", sa.String(length=200), nullable=True),
+        sa.Column("incoming_webhook_channel_id", sa.String(length=200), nullable=True),
+        sa.Column("incoming_webhook_configuration_url", sa.String(length=200), nullable=True),
+        sa.Column("is_enterprise_install", sa.Boolean(), nullable=False),
+        sa.Column("token_type", sa.String(length=32), nullable=True),
+        sa.Column(
+            "installed_at", sa.DateTime(), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_slack_installations")),
+    )
+    with op.batch_alter_table("slack_installations", schema=None) as batch_op:
+        batch_op.create_index(
+            "slack_installations_idx",
+            ["client_id", "enterprise_id", "team_id", "user_id", "installed_at"],
+            unique=False,
+        )
+
+    op.create_table(
+        "slack_oauth_states",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("state", sa.String(length=200), nullable=False),
+        sa.Column("expire_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_slack_oauth_states")),
+    )
+    op.create_table(
+        "slack_requests",
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_slack_requests")),
+    )
+    with op.batch_alter_table("slack_requests", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_slack_requests_received_at"), ["received_at"], unique=False)
+
     op.create_table(
         "workspaces",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -661,6 +742,19 @@ def downgrade() -> None:
     op.drop_table("contacts")
     op.drop_table("business_relations")
     op.drop_table("workspaces")
+    with op.batch_alter_table("slack_requests", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_slack_requests_received_at"))
+
+    op.drop_table("slack_requests")
+    op.drop_table("slack_oauth_states")
+    with op.batch_alter_table("slack_installations", schema=None) as batch_op:
+        batch_op.drop_index("slack_installations_idx")
+
+    op.drop_table("slack_installations")
+    with op.batch_alter_table("slack_bots", schema=None) as batch_op:
+        batch_op.drop_index("slack_bots_idx")
+
+    op.drop_table("slack_bots")
     op.drop_table("segment_line_history")
     op.drop_table("pending_action_contacts")
     with op.batch_alter_table("apscheduler_jobs", schema=None) as batch_op:
