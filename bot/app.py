@@ -9,6 +9,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import retries
 from bot.clients import make_web_client
 from bot.listeners import actions, events, views
 from bot.listeners import commands as slash_commands
@@ -55,6 +56,7 @@ def create_app(
         name="segbot",
     )
     runtime = Runtime(settings=settings, session_factory=session_factory, registry=registry)
+    retries.register(app, session_factory)
     for listeners in (slash_commands, actions, views, events):
         listeners.register(app, runtime)
     return app

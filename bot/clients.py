@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from slack_sdk import WebClient
 from slack_sdk.http_retry import RetryHandler
-from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
 from slack_sdk.webhook import WebhookClient
 
 from bot.settings import Settings
@@ -19,6 +23,8 @@ def retry_handlers() -> list[RetryHandler]:
     return [
         ConnectionErrorRetryHandler(max_retry_count=_CONNECTION_RETRIES),
         RateLimitErrorRetryHandler(max_retry_count=_RATE_LIMIT_RETRIES),
+        # A 500/503 from Slack is usually a blip: retried with back-off before the reply is given up.
+        ServerErrorRetryHandler(max_retry_count=_CONNECTION_RETRIES),
     ]
 
 
