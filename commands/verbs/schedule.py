@@ -86,6 +86,7 @@ def run_schedule(text: str, ctx: CommandContext) -> Reply:
             channel_id=channel_id,
             channel_name=channel_name,
             user_id=ctx.user_id,
+            is_admin=ctx.is_admin,
             notify_when_empty=NOTIFY_EMPTY in flags,
             # The channel's notifications are written in the language of whoever scheduled them.
             locale=translator(ctx.locale).locale,
@@ -126,7 +127,9 @@ def run_unschedule(text: str, ctx: CommandContext) -> Reply:
             "unexpected '{extra}'. Usage: /segment {usage}", extra=rest, usage=UNSCHEDULE_USAGE
         )
     with workspace_session(ctx) as (session, workspace_id):
-        info = schedules.unschedule_segment(session, workspace_id, number)
+        info = schedules.unschedule_segment(
+            session, workspace_id, number, user_id=ctx.user_id, is_admin=ctx.is_admin
+        )
     message = translator(ctx.locale)._(
         "{segment_no} is no longer refreshed on a schedule (was {when}, {timezone}).",
         segment_no=info.segment_no,
