@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage.criteria.ast import And, Expr, Match, Text
 from storage.criteria.compile import compile_criteria
 from storage.db import make_engine, make_session_factory, unit_of_work
+from storage.errors import SegbotError
 from storage.migrate import upgrade
 from storage.models import Base, Contact, ContactIndustryGroup, Segment
 from storage.service.actions import apply_action, preview_action, refresh_segment, undo_last
@@ -236,10 +237,11 @@ def _in_uow(
 
 
 def _timed_or_timeout(operation: Callable[[], Any]) -> float:
-    """Seconds taken, or infinity when the database gave up after ``STATEMENT_TIMEOUT_S``."""
+    """Seconds taken, or infinity when the database gave up after ``STATEMENT_TIMEOUT_S`` (or the
+    step could not run because an earlier one had timed out)."""
     try:
         return _timed(operation)
-    except OperationalError as exc:
+    except (OperationalError, SegbotError) as exc:
         print(f"  timed out: {str(exc).splitlines()[0][:200]}", file=sys.stderr, flush=True)
         return math.inf
 
