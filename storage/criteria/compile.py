@@ -1,11 +1,11 @@
 """Compiling the criteria AST to one SQLAlchemy Core condition over the ``contacts`` table.
 
 Every leaf is two-valued, never NULL: a contact without a city is simply "not in Rome", so
-``-city:rome`` keeps it, and NOT/AND/OR behave as a user reading the criteria expects. Conditions
-on linked rows (codes, profile answers, interactions, segment lines) are EXISTS subqueries
-correlated on indexed keys: PostgreSQL plans them as semi-/anti-joins (unlike ``NOT IN``, which
-degrades to a nested loop once the subquery outgrows work_mem), and SQLite answers each with an
-index probe.
+``-city:rome`` keeps it, and NOT/AND/OR behave as a user reading the criteria expects, even when a
+caller negates the whole condition. Conditions on linked rows (codes, profile answers,
+interactions, segment lines) are subqueries on indexed link tables: ``id IN (subquery)`` for the
+criteria's top-level terms, so the most selective one can drive the query, and correlated EXISTS
+under OR and NOT (see ``_Compiler._linked``). Nothing is filtered in Python.
 """
 
 from __future__ import annotations
