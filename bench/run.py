@@ -318,11 +318,13 @@ def _about_100k(session: Session, workspace_id: int) -> tuple[tuple[str, Expr], 
 def _child(mode: str, backend: str, args: argparse.Namespace) -> dict[str, Any] | None:
     command = [sys.executable, "-m", "bench.run", f"--{mode}", backend, "--count", str(args.count)]
     command += ["--runs", str(args.runs)]
-    done = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=False)
+    # Loading reports its progress as it goes; measuring answers with one line of JSON.
+    output = subprocess.PIPE if mode == "measure" else None
+    done = subprocess.run(command, stdout=output, text=True, check=False)
     if done.returncode != 0:
         print(f"{backend}: {mode} failed (exit {done.returncode})", file=sys.stderr)
         return None
-    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    lines = [line for line in (done.stdout or "").splitlines() if line.startswith("{")]
     return json.loads(lines[-1]) if lines else {}
 
 
