@@ -56,7 +56,7 @@ def create_app(
         name="segbot",
     )
     runtime = Runtime(settings=settings, session_factory=session_factory, registry=registry)
-    retries.register(app, session_factory)
+    retries.register(app)
     for listeners in (slash_commands, actions, views, events):
         listeners.register(app, runtime)
     return app

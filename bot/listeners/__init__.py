@@ -8,6 +8,7 @@ from collections.abc import Callable
 from slack_sdk import WebClient
 
 from bot.delivery import GENERIC_FAILURE, ReplyTarget, answer_safely, deliver
+from bot.retries import is_first_delivery
 from bot.runtime import Runtime
 from commands.context import CommandContext
 from commands.reply import Reply
@@ -23,9 +24,15 @@ def respond_later(
     team_id: str,
     what: str,
     work: Callable[[CommandContext], Reply],
+    delivery_key: str | None = None,
 ) -> None:
-    """Queue ``work`` on the runtime's work pool; the listener returns at once (it has acked)."""
-    runtime.work.submit(respond, runtime, client, target, team_id=team_id, what=what, work=work)
+    """Queue ``work`` on the runtime's work pool; the listener returns at once (it has acked).
+
+    ``delivery_key`` names the Slack delivery (bot.retries): a repeat of one already taken on is dropped.
+    """
+    runtime.work.submit(
+        respond, runtime, client, target, team_id=team_id, what=what, work=work, delivery_key=delivery_key
+    )
 
 
 def respond(
@@ -36,8 +43,11 @@ def respond(
     team_id: str,
     what: str,
     work: Callable[[CommandContext], Reply],
+    delivery_key: str | None = None,
 ) -> None:
     """Build the caller's context, run ``work`` and deliver its Reply, after the request was acknowledged."""
+    if not is_first_delivery(runtime.session_factory, delivery_key):
+        return
 
     def _work() -> Reply:
         ctx = runtime.context_for(

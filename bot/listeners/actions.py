@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.delivery import ReplyTarget
 from bot.listeners import respond_later
+from bot.retries import delivery_key
 from bot.runtime import Runtime
 from commands.registry import ACTION_PREFIX
 
@@ -20,7 +21,9 @@ def register(app: App, runtime: Runtime) -> None:
     """Route every segbot button press to ``registry.handle_action``."""
 
     @app.action(ACTION_PATTERN)
-    def _button(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+    def _button(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
         ack()
         target = ReplyTarget(
             user_id=body["user"]["id"],
@@ -38,6 +41,7 @@ def register(app: App, runtime: Runtime) -> None:
             team_id=_team_id(body),
             what=action_id,
             work=lambda ctx: runtime.registry.handle_action(action_id, value, ctx),
+            delivery_key=delivery_key(context),
         )
 
 

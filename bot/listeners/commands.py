@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.delivery import ReplyTarget
 from bot.listeners import respond_later
+from bot.retries import delivery_key
 from bot.runtime import Runtime
 
 SLASH_COMMAND = "/segment"
@@ -18,7 +19,7 @@ def register(app: App, runtime: Runtime) -> None:
     """Route ``/segment`` to the verb registry."""
 
     @app.command(SLASH_COMMAND)
-    def _segment(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
+    def _segment(ack: Ack, command: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         # Slack gives up after 3 s; an empty ack shows nothing and the answer follows via response_url.
         ack()
         target = ReplyTarget(
@@ -35,4 +36,5 @@ def register(app: App, runtime: Runtime) -> None:
             team_id=command["team_id"],
             what=SLASH_COMMAND,
             work=lambda ctx: runtime.registry.dispatch(text, ctx),
+            delivery_key=delivery_key(context),
         )

@@ -37,7 +37,8 @@ def turn_page(value: str, ctx: CommandContext) -> Reply:
     try:
         target: dict[str, Any] = json.loads(value)
         page = int(target.pop("p"))
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        # AttributeError: a forged value that is JSON but not an object ("null", "[]").
         raise ValidationError("This page button is broken; run the command again.") from exc
     if page < 1:
         raise ValidationError("This page button is broken; run the command again.")
