@@ -28,6 +28,10 @@ test: lint typecheck
 bench: $(STAMP)
 	$(BIN)/python -m bench.run $(ARGS)
 
+# PostgreSQL (TEST_DATABASE_URL or BENCH_DATABASE_URL), 1,000,000 contacts, 20 clients; one process, then two.
+loadtest: $(STAMP)
+	$(BIN)/python -m bench.loadtest $(ARGS)
+
 # After changing user-facing texts: extract them, merge into commands/locale/*/segbot.po, translate the
 # new entries, then `make translations` again to compile the .mo files the bot loads.
 translations: $(STAMP)
