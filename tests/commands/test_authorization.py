@@ -216,3 +216,12 @@ def test_workspaces_are_told_apart_by_team_id(
     with session_factory.begin() as s:
         assert ensure_workspace(s, workspace.team_id) == workspace.id
         assert ensure_workspace(s, "T0002") != workspace.id
+
+
+def test_the_refusal_is_explained_in_the_callers_language(
+    registry: Registry, ctx: CommandContext, owned: Reply
+) -> None:
+    with pytest.raises(NotAllowedError) as refused:
+        registry.dispatch("add SEG00001 city:paris", as_user(ctx, STRANGER))
+
+    assert "solo il proprietario di SEG00001" in rendered(error_reply(refused.value, locale="it"))
