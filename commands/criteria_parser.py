@@ -196,7 +196,7 @@ class _Parser:
                 self.i, "less nesting", "criteria nest too deeply (at most {depth} levels)", depth=MAX_DEPTH
             )
         if self.at_end():
-            raise self.error(self.i, "a criterion")
+            raise self.error(self.i, "a criterion", "expected a criterion")
         ch = self.peek()
         if ch in _LONG_DASHES or (ch == "-" and self.peek(1) != "" and self.peek(1) in "-" + _LONG_DASHES):
             start = self.i
