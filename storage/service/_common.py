@@ -43,7 +43,9 @@ def bulk_insert(session: Session, statement: Insert) -> int:
     ``ANALYZE`` inside the transaction sees its own new rows. It takes a lock that only other
     ANALYZEs wait for, so it is kept to large sets. SQLite plans these joins well without it.
     """
-    inserted = session.execute(statement).rowcount  # type: ignore[attr-defined]
+    # SQLAlchemy reports an INSERT ... SELECT's row count only when asked to keep it.
+    result = session.execute(statement, execution_options={"preserve_rowcount": True})
+    inserted = result.rowcount  # type: ignore[attr-defined]
     bind = session.get_bind()
     if inserted >= ANALYZE_AFTER_ROWS and bind.dialect.name == "postgresql":
         session.execute(text(f'ANALYZE "{statement.table.name}"'))
