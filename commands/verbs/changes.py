@@ -162,9 +162,7 @@ def confirm(pending_id: str, ctx: CommandContext) -> Reply:
 def cancel(pending_id: str, ctx: CommandContext) -> Reply:
     """Drop a preview; nothing changes."""
     with workspace_session(ctx) as (session, workspace_id):
-        actions.cancel_pending(
-            session, workspace_id, pending_id, user_id=ctx.user_id, is_admin=ctx.is_admin
-        )
+        actions.cancel_pending(session, workspace_id, pending_id, user_id=ctx.user_id, is_admin=ctx.is_admin)
     return Reply(text=translator(ctx.locale)._("Canceled: nothing was changed."), replace_original=True)
 
 
