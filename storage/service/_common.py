@@ -112,6 +112,9 @@ def contact_page(
     page_size = max(1, page_size)
     pages = max(1, -(-total // page_size))
     page = min(max(1, page), pages)
+    if total == 0:
+        # Nothing to show; skipping the query also spares a walk of every contact in number order.
+        return Page(rows=(), total=0, page=1, page_size=page_size)
     person = contacts.alias("person")
     company = contacts.alias("company")
     query = (
