@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 
-from sqlalchemy import ColumnElement, FromClause, Insert, and_, func, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    FromClause,
+    Insert,
+    and_,
+    column,
+    func,
+    insert,
+    select,
+    table,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from storage.errors import NotFoundError
@@ -43,13 +56,35 @@ def bulk_insert(session: Session, statement: Insert) -> int:
     ``ANALYZE`` inside the transaction sees its own new rows. It takes a lock that only other
     ANALYZEs wait for, so it is kept to large sets. SQLite plans these joins well without it.
     """
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql" and statement.select is not None:
+        statement = _through_parallel_scratch(session, statement)
     # SQLAlchemy reports an INSERT ... SELECT's row count only when asked to keep it.
     result = session.execute(statement, execution_options={"preserve_rowcount": True})
     inserted = result.rowcount  # type: ignore[attr-defined]
-    bind = session.get_bind()
     if inserted >= ANALYZE_AFTER_ROWS and bind.dialect.name == "postgresql":
         session.execute(text(f'ANALYZE "{statement.table.name}"'))
     return int(inserted)
+
+
+def _through_parallel_scratch(session: Session, statement: Insert) -> Insert:
+    """Run the SELECT of ``statement`` into a temporary table and return an INSERT from that table.
+
+    PostgreSQL never runs the SELECT of an ``INSERT ... SELECT`` in parallel, but does for
+    ``CREATE TABLE ... AS``: on criteria over a million contacts that halves a preview's capture.
+    """
+    # Insert.from_select keeps its target column names only privately; the SELECT fills them by position.
+    names = [getattr(c, "key", c) for c in statement._select_names or ()]
+    scratch = table(f"scratch_{secrets.token_hex(6)}", *(column(f"c{i}") for i in range(len(names))))
+    compiled = statement.select.compile(  # type: ignore[union-attr]
+        bind=session.get_bind(), compile_kwargs={"render_postcompile": True}
+    )
+    columns = ", ".join(c.name for c in scratch.c)
+    # Straight to the driver: the SQL is already rendered in its parameter style.
+    session.connection().exec_driver_sql(
+        f"CREATE TEMPORARY TABLE {scratch.name} ({columns}) ON COMMIT DROP AS {compiled}", compiled.params
+    )
+    return insert(statement.table).from_select(names, select(*scratch.c))
 
 
 def find_segment(
@@ -95,6 +130,10 @@ def segment_info(session: Session, segment: Segment, *, size: int | None = None)
     )
 
 
+# Up to this many members, a page is read by sorting the whole set rather than walking contacts in order.
+_SMALL_SET = 20_000
+
+
 def contact_page(
     session: Session,
     workspace_id: int,
@@ -117,6 +156,13 @@ def contact_page(
         return Page(rows=(), total=0, page=1, page_size=page_size)
     person = contacts.alias("person")
     company = contacts.alias("company")
+    conditions = list(conditions)
+    if total <= _SMALL_SET:
+        # A small set is cheapest read whole and sorted; but PostgreSQL, misled by statistics of
+        # a freshly written pending set, otherwise walks every contact in number order probing it.
+        # A materialized CTE fixes the join order: the set first, then its contacts.
+        small = select(members.c.contact_id).where(*conditions).cte("page_members")
+        members, conditions = small.prefix_with("MATERIALIZED"), []
     query = (
         select(person.c.no, person.c.name, person.c.type, company.c.name, person.c.city, person.c.email)
         .select_from(
