@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
+
+from storage.db import is_reachable
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -27,14 +29,11 @@ DEFAULT_HTTP_THREADS = 16
 
 
 def is_database_up(engine: Engine) -> bool:
-    """True when the database answers ``SELECT 1``."""
-    try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception as exc:
-        log.warning("health check: database unavailable (%s)", type(exc).__name__)
-        return False
-    return True
+    """True when the database answers; a failure is logged by its kind only (no URLs, no secrets)."""
+    if is_reachable(engine):
+        return True
+    log.warning("health check: database unavailable")
+    return False
 
 
 def make_wsgi_app(app: App | None, engine: Engine) -> WSGIApplication:

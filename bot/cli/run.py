@@ -8,13 +8,13 @@ import sys
 from typing import Any
 
 import typer
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings, SettingsError, load_settings
 from storage.db import make_engine, make_session_factory, unit_of_work
 from storage.migrate import upgrade
-from storage.models import Contact, Workspace
+from storage.service import workspaces
 
 log = logging.getLogger(__name__)
 
@@ -104,21 +104,14 @@ def ensure_demo_workspace(
     from storage.demo import generate_demo
 
     with unit_of_work(session_factory) as session:
-        teams = session.scalars(select(Workspace.team_id)).all()
+        teams = workspaces.team_ids(session)
         if len(teams) > 1:
             return None  # the console asks for --team; `segbot console --team T` picks one
-        if teams:
-            workspace = session.scalars(select(Workspace)).one()
-        else:
-            workspace = Workspace(team_id=DEMO_TEAM, name="Demo")
-            session.add(workspace)
-            session.flush()
-        has_contacts = session.scalar(
-            select(func.count()).select_from(Contact).where(Contact.workspace_id == workspace.id)
-        )
-        if not has_contacts:
-            generate_demo(session, workspace.id, count=count, seed=1)
-        return workspace.team_id
+        team_id = teams[0] if teams else DEMO_TEAM
+        workspace_id = workspaces.ensure_workspace(session, team_id, name="Demo")
+        if not workspaces.has_contacts(session, workspace_id):
+            generate_demo(session, workspace_id, count=count, seed=1)
+        return team_id
 
 
 def _engine(settings: Settings) -> Engine:

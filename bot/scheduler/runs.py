@@ -15,16 +15,14 @@ from uuid import uuid4
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from commands.verbs.history import run_notification
 from storage.db import unit_of_work
 from storage.errors import NotFoundError, ValidationError
-from storage.models import Workspace
 from storage.models.schedules import TRIGGER_MANUAL, TRIGGER_SCHEDULE
 from storage.schedule_phrases import latest_fire_time
-from storage.service import history, schedules
+from storage.service import history, schedules, workspaces
 from storage.service._common import utc_now
 from storage.service.history import RunInfo
 
@@ -160,7 +158,7 @@ def post_notification(runtime: SchedulerRuntime, run_id: int, *, force: bool = F
             return None
         if not history.claim_notification(session, run.id):
             return None
-        team_id = session.scalar(select(Workspace.team_id).where(Workspace.id == run.workspace_id)) or ""
+        team_id = workspaces.team_id_of(session, run.workspace_id)
         reply = run_notification(session, run, size=runtime.page_size)
     try:
         response = runtime.client_for_team(team_id).chat_postMessage(

@@ -21,10 +21,10 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clients import make_web_client
-from bot.scheduler.leader import DEFAULT_LOCK_KEY, AdvisoryLockLeadership
 from bot.scheduler.runs import SchedulerRuntime, install_runtime, retry_notifications
 from bot.settings import Settings
 from storage.db import unit_of_work
+from storage.leadership import DEFAULT_LOCK_KEY, AdvisoryLockLeadership
 from storage.schedule_phrases import make_trigger
 from storage.service import schedules
 

@@ -6,7 +6,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storage.models import Workspace
+from storage.models import Contact, Workspace
 
 
 def ensure_workspace(session: Session, team_id: str, *, name: str = "") -> int:
@@ -37,3 +37,18 @@ def default_locale(session: Session, workspace_id: int) -> str:
 def set_default_locale(session: Session, workspace_id: int, locale: str) -> None:
     """Make ``locale`` (a language code such as ``it``) the workspace's default language."""
     session.execute(update(Workspace).where(Workspace.id == workspace_id).values(default_locale=locale))
+
+
+def team_ids(session: Session) -> list[str]:
+    """The Slack team ids of every workspace in the database."""
+    return list(session.scalars(select(Workspace.team_id).order_by(Workspace.team_id)))
+
+
+def team_id_of(session: Session, workspace_id: int) -> str:
+    """The Slack team id of a workspace ("" when it no longer exists)."""
+    return session.scalar(select(Workspace.team_id).where(Workspace.id == workspace_id)) or ""
+
+
+def has_contacts(session: Session, workspace_id: int) -> bool:
+    """True when the workspace holds at least one contact."""
+    return session.scalar(select(Contact.id).where(Contact.workspace_id == workspace_id).limit(1)) is not None
