@@ -42,6 +42,8 @@ from sqlalchemy.orm import Session
 
 from storage.bulk import StagingTable, staging_tables, trusted_references
 from storage.csv_format import (
+    CONTACT_LINK_COLUMNS,
+    CONTACT_PLAIN_COLUMNS,
     CsvError,
     ProgressCallback,
     bool_value,
@@ -71,24 +73,9 @@ from storage.models import (
     Workspace,
 )
 
-# Contact columns in the order of CONTRACT section 5, then the code lists.
-CONTACT_COLUMNS = (
-    "no",
-    "type",
-    "name",
-    "company_no",
-    "email",
-    "phone",
-    "city",
-    "country",
-    "post_code",
-    "territory",
-    "salesperson",
-    "language",
-    "exclude_from_segment",
-    "created",
-)
-LINK_COLUMNS = ("industry_groups", "business_relations", "mailing_groups", "job_responsibilities")
+# The contact's own columns (the code lists are links, stored apart).
+CONTACT_COLUMNS = (*CONTACT_PLAIN_COLUMNS, "exclude_from_segment", "created")
+LINK_COLUMNS = CONTACT_LINK_COLUMNS
 KNOWN_COLUMNS = frozenset(CONTACT_COLUMNS + LINK_COLUMNS)
 REQUIRED_COLUMNS = ("no", "type", "name")
 PROFILE_PREFIX = "profile."

@@ -15,6 +15,26 @@ from pathlib import Path
 
 from storage.errors import ValidationError
 
+# The contacts file of CONTRACT section 5, in its order: the plain columns, then the code lists
+# (codes separated by ";"), then the flag and the date; profile.<QUESTION> columns follow.
+CONTACT_PLAIN_COLUMNS = (
+    "no",
+    "type",
+    "name",
+    "company_no",
+    "email",
+    "phone",
+    "city",
+    "country",
+    "post_code",
+    "territory",
+    "salesperson",
+    "language",
+)
+CONTACT_LINK_COLUMNS = ("industry_groups", "business_relations", "mailing_groups", "job_responsibilities")
+CONTACT_FILE_COLUMNS = (*CONTACT_PLAIN_COLUMNS, *CONTACT_LINK_COLUMNS, "exclude_from_segment", "created")
+INTERACTION_FILE_COLUMNS = ("contact_no", "template", "date", "description", "segment_no", "evaluation")
+
 # Called while a file is read with (bytes read so far, file size), for a progress bar.
 ProgressCallback = Callable[[int, int], None]
 

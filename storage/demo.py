@@ -19,36 +19,20 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.contacts_import import load_contact_rows
+from storage.csv_format import CONTACT_FILE_COLUMNS, INTERACTION_FILE_COLUMNS
 from storage.interactions_import import load_interaction_rows
 from storage.models import Contact
 
 DEMO_PREFIX = "CT"
 
 CONTACT_HEADER = [
-    "no",
-    "type",
-    "name",
-    "company_no",
-    "email",
-    "phone",
-    "city",
-    "country",
-    "post_code",
-    "territory",
-    "salesperson",
-    "language",
-    "industry_groups",
-    "business_relations",
-    "mailing_groups",
-    "job_responsibilities",
-    "exclude_from_segment",
-    "created",
+    *CONTACT_FILE_COLUMNS,
     "profile.rating",
     "profile.revenue",
     "profile.employees",
     "profile.decision_maker",
 ]
-INTERACTION_HEADER = ["contact_no", "template", "date", "description", "segment_no", "evaluation"]
+INTERACTION_HEADER = list(INTERACTION_FILE_COLUMNS)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select, union
 from sqlalchemy.orm import Session
 
+from storage.csv_format import CONTACT_FILE_COLUMNS, CONTACT_PLAIN_COLUMNS
 from storage.models import (
     Contact,
     ContactBusinessRelation,
@@ -21,27 +22,8 @@ from storage.models import (
 )
 from storage.service._common import find_segment
 
-EXPORT_COLUMNS: tuple[str, ...] = (
-    "no",
-    "type",
-    "name",
-    "company_no",
-    "email",
-    "phone",
-    "city",
-    "country",
-    "post_code",
-    "territory",
-    "salesperson",
-    "language",
-    "industry_groups",
-    "business_relations",
-    "mailing_groups",
-    "job_responsibilities",
-    "exclude_from_segment",
-    "created",
-)
-_PLAIN = EXPORT_COLUMNS[:12]
+EXPORT_COLUMNS: tuple[str, ...] = CONTACT_FILE_COLUMNS
+_PLAIN = CONTACT_PLAIN_COLUMNS
 _LINKS = {
     "industry_groups": ContactIndustryGroup,
     "business_relations": ContactBusinessRelation,
