@@ -585,14 +585,24 @@ def _capture_replay(
 def _purge_expired(session: Session, workspace_id: int) -> None:
     """Drop the captured contacts of previews nobody confirmed or canceled within a day.
 
-    The pending rows stay (they are small), so a late Confirm still says "expired".
+    The pending rows stay (they are small), so a late Confirm still says "expired"; ``resolved_at``
+    marks them purged, so each is purged once and every later preview finds nothing to do at the
+    cost of one index probe, never a scan of the large captured-contacts table.
     """
-    stale = select(PendingAction.id).where(
-        PendingAction.workspace_id == workspace_id,
-        PendingAction.status == PENDING,
-        PendingAction.created_at < utc_now() - PENDING_TTL,
+    stale = list(
+        session.scalars(
+            select(PendingAction.id).where(
+                PendingAction.workspace_id == workspace_id,
+                PendingAction.status == PENDING,
+                PendingAction.resolved_at.is_(None),
+                PendingAction.created_at < utc_now() - PENDING_TTL,
+            )
+        )
     )
+    if not stale:
+        return
     session.execute(delete(pending_contacts).where(pending_contacts.c.pending_id.in_(stale)))
+    session.execute(update(PendingAction).where(PendingAction.id.in_(stale)).values(resolved_at=utc_now()))
 
 
 def _describe(step: Step) -> str:
