@@ -46,7 +46,7 @@ def utc_today() -> date:
 ANALYZE_AFTER_ROWS = 5000
 
 
-def bulk_insert(session: Session, statement: Insert) -> int:
+def bulk_insert(session: Session, statement: Insert, *, scans_contacts: bool = False) -> int:
     """Run an ``INSERT ... SELECT``; after a large one, refresh the target table's statistics.
 
     The set tables hold one big set at a time (a capture, a scratch replay), so PostgreSQL's
@@ -57,7 +57,8 @@ def bulk_insert(session: Session, statement: Insert) -> int:
     ANALYZEs wait for, so it is kept to large sets. SQLite plans these joins well without it.
     """
     bind = session.get_bind()
-    if bind.dialect.name == "postgresql" and statement.select is not None:
+    # Only worth its DDL when the SELECT scans contacts by criteria; small sets insert directly.
+    if scans_contacts and bind.dialect.name == "postgresql" and statement.select is not None:
         statement = _through_parallel_scratch(session, statement)
     # SQLAlchemy reports an INSERT ... SELECT's row count only when asked to keep it.
     result = session.execute(statement, execution_options={"preserve_rowcount": True})

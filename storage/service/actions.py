@@ -513,12 +513,13 @@ def _capture(
     plus = MemberSet(pending_contacts, "pending_id", pending.id, (("change", 1),))
     minus = MemberSet(pending_contacts, "pending_id", pending.id, (("change", -1),))
     if step is not None:
+        by_criteria = step.criteria is not None
         added = additions(step, lines, workspace_id, today)
         if added is not None:
-            bulk_insert(session, plus.insert_ids(added))
+            bulk_insert(session, plus.insert_ids(added), scans_contacts=by_criteria)
         removed = removals(step, lines, workspace_id, today)
         if removed is not None:
-            bulk_insert(session, minus.insert_ids(removed))
+            bulk_insert(session, minus.insert_ids(removed), scans_contacts=by_criteria)
     else:
         _capture_replay(
             session, segment, steps or [], plus, minus, start_from_lines=start_from_lines, today=today
