@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
 
 from bot.clients import make_webhook_client
+from commands.i18n import N_, translator
 from commands.reply import Reply, error_reply
 from storage.errors import SegbotError
 
@@ -24,7 +25,14 @@ log = logging.getLogger(__name__)
 
 _Answer = TypeVar("_Answer")
 
-GENERIC_FAILURE = "Something went wrong on segbot's side and nothing was changed. Please try again shortly."
+GENERIC_FAILURE = N_(
+    "Something went wrong on segbot's side and nothing was changed. Please try again shortly."
+)
+
+
+def generic_failure(locale: str | None = None) -> Reply:
+    """The apology for a failure that is not the user's, in their language when it is known."""
+    return Reply(text=translator(locale)._(GENERIC_FAILURE))
 
 
 @dataclass(frozen=True)
@@ -37,7 +45,7 @@ class ReplyTarget:
     trigger_id: str | None = None
 
 
-def answer_safely(work: Callable[[], _Answer], *, what: str) -> _Answer | Reply:
+def answer_safely(work: Callable[[], _Answer], *, what: str, locale: str | None = None) -> _Answer | Reply:
     """Run ``work``; a SegbotError becomes its ephemeral explanation, anything else a generic apology.
 
     Unexpected errors are logged with their traceback but without the request payload, which can
@@ -49,7 +57,7 @@ def answer_safely(work: Callable[[], _Answer], *, what: str) -> _Answer | Reply:
         return error_reply(exc)
     except Exception:
         log.exception("unexpected failure while handling %s", what)
-        return Reply(text=GENERIC_FAILURE)
+        return generic_failure(locale)
 
 
 def deliver(reply: Reply, target: ReplyTarget, client: WebClient) -> None:

@@ -59,6 +59,12 @@ class UserDirectory:
             self._cache[key] = (now, user)
         return user
 
+    def known_locale(self, team_id: str, user_id: str) -> str | None:
+        """The user's Slack locale if already cached: no network, no database (they may be down)."""
+        with self._lock:
+            cached = self._cache.get((team_id, user_id))
+        return supported_locale(cached[1].locale) if cached is not None else None
+
     @staticmethod
     def _fetch(client: WebClient, user_id: str) -> SlackUser:
         if not client.token:

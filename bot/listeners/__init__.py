@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from slack_sdk import WebClient
 
-from bot.delivery import GENERIC_FAILURE, ReplyTarget, answer_safely, deliver
+from bot.delivery import ReplyTarget, answer_safely, deliver, generic_failure
 from bot.retries import is_first_delivery
 from bot.runtime import Runtime
 from commands.context import CommandContext
@@ -55,17 +55,20 @@ def respond(
         )
         return work(ctx)
 
-    reply = answer_safely(_work, what=what)
+    # Known without the database, so even "the database is down" reaches users in their language.
+    locale = runtime.users.known_locale(team_id, target.user_id)
+    reply = answer_safely(_work, what=what, locale=locale)
+    apology = generic_failure(locale)
     try:
         deliver(reply, target, client)
     except Exception:
         log.exception("could not deliver the reply to %s", what)
-        if reply.text != GENERIC_FAILURE:
-            _apologise(target, client)
+        if reply.text != apology.text:
+            _apologise(apology, target, client)
 
 
-def _apologise(target: ReplyTarget, client: WebClient) -> None:
+def _apologise(apology: Reply, target: ReplyTarget, client: WebClient) -> None:
     try:
-        deliver(Reply(text=GENERIC_FAILURE), target, client)
+        deliver(apology, target, client)
     except Exception:
         log.exception("could not tell the user that the reply failed")
