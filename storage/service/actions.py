@@ -105,18 +105,17 @@ def preview_action(
     include/remove ``contact_nos``, reuse ``saved_code``; refresh takes nothing. Only the segment's
     owner or a workspace admin (``is_admin``) may; anyone else gets NotAllowedError.
     """
-    segment = find_segment(session, workspace_id, segment_no)
-    check_may_change(segment, user_id=user_id, is_admin=is_admin)
-    pending = _capture(
+    segment, pending = _capture(
         session,
         workspace_id,
-        segment,
+        segment_no,
         kind,
         criteria=criteria,
         options=options,
         contact_nos=contact_nos,
         saved_code=saved_code,
         user_id=user_id,
+        is_admin=is_admin,
         today=today or utc_today(),
     )
     size_before = segment_size(session, segment.id)
@@ -265,18 +264,17 @@ def apply_action(
     today: date | None = None,
 ) -> ActionResult:
     """Preview and confirm in one go (scripts, the scheduler, and tests); owner or admin only."""
-    segment = find_segment(session, workspace_id, segment_no)
-    check_may_change(segment, user_id=user_id, is_admin=is_admin)
-    pending = _capture(
+    _, pending = _capture(
         session,
         workspace_id,
-        segment,
+        segment_no,
         kind,
         criteria=criteria,
         options=options,
         contact_nos=contact_nos,
         saved_code=saved_code,
         user_id=user_id,
+        is_admin=is_admin,
         today=today or utc_today(),
     )
     return confirm_pending(session, workspace_id, pending.id, user_id=user_id, is_admin=is_admin)
@@ -448,7 +446,7 @@ def include_logged_segment(
 def _capture(
     session: Session,
     workspace_id: int,
-    segment: Segment,
+    segment_no: str,
     kind: str,
     *,
     criteria: Expr | None,
@@ -456,9 +454,15 @@ def _capture(
     contact_nos: Sequence[str],
     saved_code: str | None,
     user_id: str,
+    is_admin: bool,
     today: date,
-) -> PendingAction:
-    """Write the pending row and the exact contacts the action would add (+1) or remove (-1)."""
+) -> tuple[Segment, PendingAction]:
+    """Write the pending row and the exact contacts the action would add (+1) or remove (-1).
+
+    The one gate for every change: the segment must exist and the caller may change it.
+    """
+    segment = find_segment(session, workspace_id, segment_no)
+    check_may_change(segment, user_id=user_id, is_admin=is_admin)
     kind = kind.strip().lower()
     if kind not in ACTION_KINDS:
         raise ValidationError(
@@ -534,7 +538,7 @@ def _capture(
     pending.added = counts.get(1, 0)
     pending.removed = counts.get(-1, 0)
     session.flush()
-    return pending
+    return segment, pending
 
 
 def _capture_replay(
