@@ -15,12 +15,10 @@ from __future__ import annotations
 import argparse
 import re
 import statistics
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import waitress
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -33,6 +31,7 @@ from storage.migrate import upgrade
 from storage.models import Contact
 from storage.service.segments import delete_segment, list_segments
 from storage.service.workspaces import ensure_workspace
+from tests.bot.http_server import serve_in_background
 from tests.bot.slack_harness import SIGNING_SECRET, TEAM_ID, SlackSimulator, button_labels
 from tests.fakes.slack_api import FakeSlackApi, message_text
 
@@ -126,9 +125,8 @@ def main() -> None:
             database_url=args.database_url,
         )
         app = create_app(settings, session_factory, load_registry())
-        server = waitress.create_server(make_wsgi_app(app, engine), host="127.0.0.1", port=0, threads=16)
-        threading.Thread(target=server.run, daemon=True).start()
-        sim = SlackSimulator(events_url=f"http://127.0.0.1:{server.effective_port}/slack/events", fake=fake)
+        server = serve_in_background(make_wsgi_app(app, engine), threads=16)
+        sim = SlackSimulator(events_url=f"{server.url}/slack/events", fake=fake)
 
         failures: list[str] = []
         by_criteria: dict[str, list[float]] = {}
@@ -164,7 +162,7 @@ def main() -> None:
         with ThreadPoolExecutor(max_workers=args.clients) as pool:
             results = [t for timings in pool.map(one_client, range(args.clients)) for t in timings]
         wall = time.perf_counter() - started
-        server.close()
+        server.stop()
     _clean_up(session_factory, args.clients)
 
     acks = [a * 1000 for a, _ in results]

@@ -7,12 +7,10 @@ at the fake. Tests then speak to the bot only as Slack would.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
-import waitress
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,6 +18,7 @@ from bot.app import create_app
 from bot.http import make_wsgi_app
 from bot.settings import Settings, load_settings
 from commands.registry import Registry, load_registry
+from tests.bot.http_server import serve_in_background
 from tests.bot.slack_harness import SIGNING_SECRET, SlackSimulator
 from tests.fakes.slack_api import FakeSlackApi
 
@@ -56,29 +55,6 @@ def bot_settings(fake: FakeSlackApi, engine: Engine, **overrides: object) -> Set
     return load_settings(**{**values, **overrides})
 
 
-def _serve(wsgi: Callable[..., object]) -> tuple[str, Callable[[], None]]:
-    server = waitress.create_server(wsgi, host="127.0.0.1", port=0, threads=8, ident="segbot-test")
-    stopping = threading.Event()
-
-    def _run() -> None:
-        try:
-            server.run()
-        except OSError:
-            # Closing the socket under waitress's select() is how it stops; only then is this expected.
-            if not stopping.is_set():
-                raise
-
-    thread = threading.Thread(target=_run, name="segbot-http", daemon=True)
-    thread.start()
-
-    def _stop() -> None:
-        stopping.set()
-        server.close()
-        thread.join(timeout=5)
-
-    return f"http://127.0.0.1:{server.effective_port}", _stop
-
-
 @pytest.fixture
 def start_bot(
     fake_slack: FakeSlackApi, engine: Engine, session_factory: sessionmaker[Session]
@@ -91,10 +67,10 @@ def start_bot(
     ) -> RunningBot:
         settings = bot_settings(fake_slack, engine, **overrides)
         app = create_app(settings, session_factory, registry or load_registry())
-        base_url, stop = _serve(make_wsgi_app(app, health_engine or engine))
-        stops.append(stop)
-        sim = SlackSimulator(events_url=f"{base_url}/slack/events", fake=fake_slack)
-        return RunningBot(base_url, sim, fake_slack, settings, session_factory)
+        server = serve_in_background(make_wsgi_app(app, health_engine or engine))
+        stops.append(server.stop)
+        sim = SlackSimulator(events_url=f"{server.url}/slack/events", fake=fake_slack)
+        return RunningBot(server.url, sim, fake_slack, settings, session_factory)
 
     yield _start
     for stop in stops:

@@ -23,7 +23,8 @@ from bot.http import make_wsgi_app
 from commands.registry import load_registry
 from storage.db import make_engine, make_session_factory
 from storage.models import Segment
-from tests.bot.conftest import RunningBot, _serve, bot_settings
+from tests.bot.conftest import RunningBot, bot_settings
+from tests.bot.http_server import serve_in_background
 from tests.bot.slack_harness import SIGNING_SECRET
 from tests.fakes.slack_api import FakeSlackApi, message_text
 
@@ -117,7 +118,8 @@ def test_with_the_database_down_users_are_told_to_try_again_and_the_bot_recovers
     proxy, session_factory, proxied = flaky_database
     settings = bot_settings(fake_slack, engine)
     app = create_app(settings, session_factory, load_registry())
-    base_url, stop = _serve(make_wsgi_app(app, proxied))
+    server = serve_in_background(make_wsgi_app(app, proxied))
+    base_url, stop = server.url, server.stop
     events_url = f"{base_url}/slack/events"
     try:
         from tests.bot.slack_harness import SlackSimulator

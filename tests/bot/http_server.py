@@ -1,0 +1,53 @@
+"""A WSGI app under waitress on a loopback port, in a background thread, that stops when told to.
+
+``server.close()`` alone closes only the listening socket: waitress's loop keeps polling the
+connections still open (Slack-style clients keep them alive), so its thread would never end and
+every test would leak a server. Stopping closes every channel too, then the worker threads.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import waitress
+
+
+@dataclass
+class BackgroundServer:
+    """Where the app listens, and how to stop it."""
+
+    url: str
+    stop: Callable[[], None]
+
+
+def serve_in_background(wsgi: Callable[..., object], *, threads: int = 8) -> BackgroundServer:
+    """Serve ``wsgi`` on 127.0.0.1 at a free port until ``stop()``."""
+    # A short poll timeout lets the loop notice promptly that it was stopped.
+    server = waitress.create_server(
+        wsgi, host="127.0.0.1", port=0, threads=threads, ident="segbot-test", asyncore_loop_timeout=0.05
+    )
+    stopping = threading.Event()
+
+    def _run() -> None:
+        try:
+            server.run()
+        except OSError:
+            # A socket closed under waitress's poll() is expected while stopping, and only then.
+            if not stopping.is_set():
+                raise
+
+    thread = threading.Thread(target=_run, name="segbot-http", daemon=True)
+    thread.start()
+
+    def _stop() -> None:
+        stopping.set()
+        server.close()
+        # The loop ends once its map is empty: close the connections clients left open.
+        for channel in list(server._map.values()):
+            channel.close()
+        thread.join(timeout=5)
+        server.task_dispatcher.shutdown(timeout=5)
+
+    return BackgroundServer(f"http://127.0.0.1:{server.effective_port}", _stop)
