@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -14,6 +15,8 @@ from bot.runtime import Runtime
 
 SLASH_COMMAND = "/segment"
 
+log = logging.getLogger(__name__)
+
 
 def register(app: App, runtime: Runtime) -> None:
     """Route ``/segment`` to the verb registry."""
@@ -22,8 +25,13 @@ def register(app: App, runtime: Runtime) -> None:
     def _segment(ack: Ack, command: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         # Slack gives up after 3 s; an empty ack shows nothing and the answer follows via response_url.
         ack()
+        user_id, team_id = command.get("user_id"), command.get("team_id")
+        if not user_id or not team_id:
+            # Slack always sends both; without them there is nobody to answer or to attribute work to.
+            log.warning("ignored a /segment request without user_id or team_id")
+            return
         target = ReplyTarget(
-            user_id=command["user_id"],
+            user_id=user_id,
             channel_id=command.get("channel_id"),
             response_url=command.get("response_url"),
             trigger_id=command.get("trigger_id"),
@@ -33,7 +41,7 @@ def register(app: App, runtime: Runtime) -> None:
             runtime,
             client,
             target,
-            team_id=command["team_id"],
+            team_id=team_id,
             what=SLASH_COMMAND,
             work=lambda ctx: runtime.registry.dispatch(text, ctx),
             delivery_key=delivery_key(context),

@@ -8,11 +8,14 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+from sqlalchemy import func, select
+
 from commands.context import CommandContext
 from commands.registry import Registry, Verb
 from commands.reply import Reply
 from storage.db import make_engine
 from storage.errors import NotFoundError
+from storage.models import Segment
 from tests.bot.conftest import RunningBot
 from tests.bot.slack_harness import CHANNEL_ID, USER_ID
 from tests.fakes.slack_api import message_text
@@ -72,6 +75,19 @@ def test_a_request_signed_more_than_five_minutes_ago_is_refused_with_401(bare: R
     answer = bare.sim.post(body, timestamp=int(time.time()) - 6 * 60)
 
     assert answer.status == 401
+
+
+def test_a_command_without_a_user_is_acknowledged_at_once_and_does_nothing(bare: RunningBot) -> None:
+    body, _ = bare.sim.command_body('new "Ghost" city:berlin')
+    # Slack always names the user; a request that does not must not hold a worker for 3 s either.
+    answer = bare.sim.post("&".join(p for p in body.split("&") if not p.startswith("user_id=")))
+
+    assert answer.status == 200
+    assert answer.seconds < 1
+    time.sleep(0.3)
+    assert bare.fake.calls_to("response_url") == []
+    with bare.session_factory() as s:
+        assert s.scalar(select(func.count()).select_from(Segment)) == 0
 
 
 def test_healthz_answers_200_while_the_database_answers(bare: RunningBot) -> None:
