@@ -7,6 +7,7 @@ waiting for wall-clock time; Slack is the fake Web API on loopback.
 from __future__ import annotations
 
 import json
+import logging
 import random
 import threading
 import time
@@ -238,7 +239,9 @@ def test_a_run_missed_while_the_bot_was_down_runs_once_when_it_comes_back(
     workspace: Workspace,
     engine: Engine,
     session_factory: sessionmaker[Session],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.INFO)
     key = random.getrandbits(31)
     first = _scheduler(runtime, engine, key)
     first.start()
@@ -251,7 +254,11 @@ def test_a_run_missed_while_the_bot_was_down_runs_once_when_it_comes_back(
     restarted = _scheduler(runtime, engine, key)
     restarted.start()
     try:
-        fake_slack.wait_for("chat.postMessage", 1, timeout=30)
+        try:
+            fake_slack.wait_for("chat.postMessage", 1, timeout=30)
+        except AssertionError as missing:
+            # What the scheduler said is the only account of why a run did not happen.
+            raise AssertionError(f"{missing}\nscheduler log:\n{caplog.text}") from None
         time.sleep(0.5)
         assert len(fake_slack.calls_to("chat.postMessage")) == 1
         assert run_count(session_factory) == 1
