@@ -401,6 +401,9 @@ def main() -> None:
     parser.add_argument("--requests-per-client", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60.0, help="stop sending after this long")
     parser.add_argument("--contacts", type=int, default=CONTACTS)
+    parser.add_argument(
+        "--processes", default="1,2", help="bot process counts to measure in turn (default: 1,2)"
+    )
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--api-url", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -412,7 +415,7 @@ def main() -> None:
     contact_nos = _contact_nos()
     results = []
     with FakeSlackApi() as fake:
-        for processes in (1, 2):
+        for processes in (int(n) for n in args.processes.split(",")):
             print(f"  {processes} process(es), {args.clients} clients ...", flush=True)
             results.append(measure(processes, args, fake, contact_nos))
             fake.clear()
