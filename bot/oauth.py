@@ -117,9 +117,9 @@ def is_oauth_configured(settings: Settings) -> bool:
     return bool(settings.slack_client_id and settings.slack_client_secret)
 
 
-def make_oauth_settings(settings: Settings, engine: Engine) -> OAuthSettings:
-    """Bolt's OAuth settings: install pages, and installations and states kept in segbot's database."""
-    assert settings.slack_client_id is not None and settings.slack_client_secret is not None
+def make_installation_store(settings: Settings, engine: Engine) -> EncryptedInstallationStore:
+    """The workspaces' installations in segbot's database, tokens encrypted with SEGBOT_ENCRYPTION_KEY."""
+    assert settings.slack_client_id is not None
     if settings.segbot_encryption_key is None:
         raise SettingsError(
             "SEGBOT_ENCRYPTION_KEY is required with SLACK_CLIENT_ID: it encrypts workspace tokens (make one: "
@@ -132,17 +132,23 @@ def make_oauth_settings(settings: Settings, engine: Engine) -> OAuthSettings:
         raise SettingsError(
             "invalid SEGBOT_ENCRYPTION_KEY: must be a Fernet key (32 bytes, url-safe base64)"
         ) from None
-    client_id = settings.slack_client_id
-    installations = SQLAlchemyInstallationStore(client_id=client_id, engine=engine, logger=log)
+    # Its tables (slack_installations, slack_bots) come from segbot's own migrations
+    # (storage/models/slack.py), with token columns wide enough for encrypted tokens.
+    installations = SQLAlchemyInstallationStore(client_id=settings.slack_client_id, engine=engine, logger=log)
+    return EncryptedInstallationStore(installations, key)
+
+
+def make_oauth_settings(settings: Settings, engine: Engine) -> OAuthSettings:
+    """Bolt's OAuth settings: install pages, and installations and states kept in segbot's database."""
+    assert settings.slack_client_id is not None and settings.slack_client_secret is not None
+    installations = make_installation_store(settings, engine)
     states = SQLAlchemyOAuthStateStore(expiration_seconds=_STATE_SECONDS, engine=engine, logger=log)
-    # Their tables (slack_installations, slack_bots, slack_oauth_states) come from segbot's own
-    # migrations (storage/models/slack.py), with token columns wide enough for encrypted tokens.
     return OAuthSettings(
-        client_id=client_id,
+        client_id=settings.slack_client_id,
         client_secret=settings.slack_client_secret.get_secret_value(),
         scopes=list(BOT_SCOPES),
         install_path=INSTALL_PATH,
         redirect_uri_path=REDIRECT_PATH,
-        installation_store=EncryptedInstallationStore(installations, key),
+        installation_store=installations,
         state_store=states,
     )

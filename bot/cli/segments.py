@@ -82,16 +82,16 @@ def refresh_command(
 
 def _refresh_and_notify(factory: sessionmaker[Session], segment: str, team: str | None) -> None:
     # The scheduler owns notifications (one message format, posted once); the CLI only asks it.
-    from bot.clients import make_web_client
+    from bot.oauth import is_oauth_configured
     from bot.scheduler import SchedulerRuntime, refresh_and_notify
+    from bot.team_clients import team_client_factory
 
     settings = load_settings()
-    if settings.slack_bot_token is None:
-        raise ValidationError("--notify needs SLACK_BOT_TOKEN to post to Slack")
-    slack = make_web_client(settings)
+    if settings.slack_bot_token is None and not is_oauth_configured(settings):
+        raise ValidationError("--notify needs SLACK_BOT_TOKEN (or an OAuth install) to post to Slack")
     runtime = SchedulerRuntime(
         session_factory=factory,
-        client_for_team=lambda _team_id: slack,
+        client_for_team=team_client_factory(settings, factory.kw["bind"]),
         page_size=settings.segbot_page_size,
     )
     with unit_of_work(runtime.session_factory) as session:

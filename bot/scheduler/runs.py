@@ -17,6 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.team_clients import NotInstalledError
 from commands.verbs.history import run_notification
 from storage.db import unit_of_work
 from storage.errors import NotFoundError, ValidationError
@@ -43,6 +44,9 @@ PERMANENT_SLACK_ERRORS = frozenset(
         "token_revoked",
         "invalid_blocks",
         "msg_too_long",
+        # No bot token for the workspace (OAuth: never installed, or uninstalled).
+        "not_installed",
+        "not_authed",
     }
 )
 
@@ -164,8 +168,11 @@ def post_notification(runtime: SchedulerRuntime, run_id: int, *, force: bool = F
         response = runtime.client_for_team(team_id).chat_postMessage(
             channel=run.channel_id, text=reply.text, blocks=list(reply.blocks), unfurl_links=False
         )
-    except (SlackApiError, OSError) as exc:
-        detail = str(exc.response.get("error")) if isinstance(exc, SlackApiError) else type(exc).__name__
+    except (SlackApiError, OSError, NotInstalledError) as exc:
+        if isinstance(exc, SlackApiError):
+            detail = str(exc.response.get("error"))
+        else:
+            detail = "not_installed" if isinstance(exc, NotInstalledError) else type(exc).__name__
         permanent = detail in PERMANENT_SLACK_ERRORS
         log.warning(
             "posting the notification of run %s to %s failed (%s)%s",

@@ -20,9 +20,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.clients import make_web_client
 from bot.scheduler.runs import SchedulerRuntime, install_runtime, retry_notifications
 from bot.settings import Settings
+from bot.team_clients import team_client_factory
 from storage.db import unit_of_work
 from storage.leadership import DEFAULT_LOCK_KEY, AdvisoryLockLeadership
 from storage.schedule_phrases import make_trigger
@@ -187,11 +187,9 @@ def start_refresh_scheduler(
     settings: Settings, engine: Engine, session_factory: sessionmaker[Session]
 ) -> RefreshScheduler:
     """Wire and start the refresh scheduler for ``segbot run``; it stops (and frees its lock) at exit."""
-    slack = make_web_client(settings)
     runtime = SchedulerRuntime(
         session_factory=session_factory,
-        # One bot token serves every workspace this deployment knows.
-        client_for_team=lambda _team_id: slack,
+        client_for_team=team_client_factory(settings, engine),
         page_size=settings.segbot_page_size,
     )
     scheduler = RefreshScheduler(runtime, engine)
