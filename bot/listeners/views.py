@@ -13,10 +13,11 @@ import re
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.delivery import ReplyTarget, answer_safely, deliver
+from bot.retries import delivery_key, is_first_delivery
 from bot.runtime import Runtime
 from commands.reply import Reply
 
@@ -32,7 +33,13 @@ def register(app: App, runtime: Runtime) -> None:
     """Route every modal submission to ``registry.handle_view_submission``."""
 
     @app.view(re.compile(".*"))
-    def _submission(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    def _submission(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        if not is_first_delivery(runtime.session_factory, delivery_key(context)):
+            # The same submission again (a replaying proxy, a second process): the first one answers.
+            ack()
+            return
         callback_id = str(view.get("callback_id") or "")
         values = (view.get("state") or {}).get("values") or {}
         target = ReplyTarget(

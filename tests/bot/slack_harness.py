@@ -157,15 +157,25 @@ class SlackSimulator:
         response_url = self.press(message, label)
         return self.fake.wait_for("response_url", count, url=response_url)
 
-    def submit_view(self, view: dict[str, Any], values: dict[str, Any], *, user: str = USER_ID) -> HttpAnswer:
-        """Submit a modal with ``values`` (``{block_id: {action_id: value_dict}}``)."""
+    def submit_view(
+        self,
+        view: dict[str, Any],
+        values: dict[str, Any],
+        *,
+        user: str = USER_ID,
+        trigger_id: str | None = None,
+    ) -> HttpAnswer:
+        """Submit a modal with ``values`` (``{block_id: {action_id: value_dict}}``).
+
+        Passing the ``trigger_id`` of an earlier submission delivers that submission again.
+        """
         payload = {
             "type": "view_submission",
             "team": {"id": TEAM_ID, "domain": "acme"},
             "user": {"id": user, "username": "ana", "team_id": TEAM_ID},
             "api_app_id": "A0001",
             "token": "legacy-verification-token",
-            "trigger_id": f"trigger.{next(self._ids)}",
+            "trigger_id": trigger_id or f"trigger.{next(self._ids)}",
             "view": {**view, "id": "V0002", "team_id": TEAM_ID, "state": {"values": values}},
             "response_urls": [],
         }

@@ -61,6 +61,25 @@ def test_a_slash_command_slack_delivers_again_is_acknowledged_and_not_repeated(s
     assert _segments(slack.session_factory) == 1
 
 
+def test_a_modal_submission_delivered_twice_creates_one_segment(slack: RunningBot) -> None:
+    slack.sim.command("new")
+    view = slack.fake.wait_for("views.open")[0].params["view"]
+    values = {
+        "description": {"value": {"type": "plain_text_input", "value": "Berlin retail"}},
+        "criteria": {"value": {"type": "plain_text_input", "value": "city:berlin"}},
+        "options": {"value": {"type": "checkboxes", "selected_options": []}},
+    }
+
+    first = slack.sim.submit_view(view, values, trigger_id="trigger.modal")
+    again = slack.sim.submit_view(view, values, trigger_id="trigger.modal")
+
+    assert (first.status, again.status) == (200, 200)
+    slack.fake.wait_for("chat.postEphemeral")
+    time.sleep(0.5)
+    assert _segments(slack.session_factory) == 1
+    assert len(slack.fake.calls_to("chat.postEphemeral")) == 1
+
+
 def test_one_delivery_reaching_two_processes_at_once_is_worked_on_by_one(
     start_bot: Callable[..., RunningBot],
 ) -> None:
