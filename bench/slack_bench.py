@@ -1,7 +1,8 @@
 """Slack transport benchmark: ack latency and time to the first preview while commands run at once.
 
-Starts the real HTTP app under waitress on loopback with a fake Slack, on a database holding N demo
-contacts, and has ``--clients`` simulated users each type ``--per-client`` previews
+Starts the real HTTP app under waitress on loopback, in a process of its own as in production (so
+the simulated users' threads do not share its interpreter lock), with a fake Slack, on a database
+holding N demo contacts, and has ``--clients`` simulated users each type ``--per-client`` previews
 (``/segment new "bench" <criteria>``) back to back. Reports the HTTP acknowledgement's latency
 (Slack's 3 s limit; issue 4's target: p99 under 200 ms with 20 at once) and the time until the
 preview reaches ``response_url`` (target: p95 under 2 s).
@@ -14,9 +15,15 @@ from __future__ import annotations
 
 import argparse
 import re
+import socket
 import statistics
+import subprocess
+import sys
 import time
+import urllib.request
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, func, select, text
@@ -31,7 +38,6 @@ from storage.migrate import upgrade
 from storage.models import Contact
 from storage.service.segments import delete_segment, list_segments
 from storage.service.workspaces import ensure_workspace
-from tests.bot.http_server import serve_in_background
 from tests.bot.slack_harness import SIGNING_SECRET, TEAM_ID, SlackSimulator, button_labels
 from tests.fakes.slack_api import FakeSlackApi, message_text
 
@@ -94,6 +100,49 @@ def _clean_up(session_factory: sessionmaker[Session], clients: int) -> None:
                 delete_segment(session, workspace_id, info.no, user_id=info.owner_user_id, is_admin=True)
 
 
+def serve(args: argparse.Namespace) -> None:
+    """The bot alone in this process, what ``segbot run --http`` runs, on the benchmark's database."""
+    import waitress
+
+    engine = _engine(args.database_url, args.schema)
+    settings = load_settings(
+        slack_bot_token="xoxb-bench",
+        slack_signing_secret=SIGNING_SECRET,
+        slack_app_token=None,
+        slack_client_id=None,
+        slack_api_url=args.api_url,
+        database_url=args.database_url,
+    )
+    app = create_app(settings, make_session_factory(engine), load_registry())
+    waitress.serve(make_wsgi_app(app, engine), host="127.0.0.1", port=args.serve, threads=16, ident="segbot")
+
+
+@contextmanager
+def _bot_process(args: argparse.Namespace, api_url: str) -> Iterator[str]:
+    """Start ``serve`` in a child process; the events URL once it answers /healthz."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    command = [sys.executable, "-m", "bench.slack_bench", "--serve", str(port), "--api-url", api_url]
+    command += ["--database-url", args.database_url] + (["--schema", args.schema] if args.schema else [])
+    child = subprocess.Popen(command, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if child.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit("the bot process did not start") from None
+                time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}/slack/events"
+    finally:
+        child.terminate()
+        child.wait(timeout=20)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -109,24 +158,20 @@ def main() -> None:
         default="add",
         help="add: preview an Add on the user's own segment; new: create a segment and preview at once",
     )
+    parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--api-url", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve:
+        serve(args)
+        return
 
     engine = _engine(args.database_url, args.schema)
     upgrade(engine)
     contacts = _populate(engine, args.contacts)
     session_factory = make_session_factory(engine)
 
-    with FakeSlackApi() as fake:
-        settings = load_settings(
-            slack_bot_token="xoxb-bench",
-            slack_signing_secret=SIGNING_SECRET,
-            slack_app_token=None,
-            slack_api_url=fake.api_url,
-            database_url=args.database_url,
-        )
-        app = create_app(settings, session_factory, load_registry())
-        server = serve_in_background(make_wsgi_app(app, engine), threads=16)
-        sim = SlackSimulator(events_url=f"{server.url}/slack/events", fake=fake)
+    with FakeSlackApi() as fake, _bot_process(args, fake.api_url) as events_url:
+        sim = SlackSimulator(events_url=events_url, fake=fake)
 
         failures: list[str] = []
         by_criteria: dict[str, list[float]] = {}
@@ -162,7 +207,6 @@ def main() -> None:
         with ThreadPoolExecutor(max_workers=args.clients) as pool:
             results = [t for timings in pool.map(one_client, range(args.clients)) for t in timings]
         wall = time.perf_counter() - started
-        server.stop()
     _clean_up(session_factory, args.clients)
 
     acks = [a * 1000 for a, _ in results]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import secrets
 import time
 import urllib.error
 import urllib.request
@@ -43,6 +44,8 @@ class SlackSimulator:
     fake: FakeSlackApi
     secret: str = SIGNING_SECRET
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    # Slack's trigger and event ids are unique for good; a database kept between runs remembers them.
+    _run: str = field(default_factory=lambda: secrets.token_hex(4))
 
     # -- requests --------------------------------------------------------------------------------------
 
@@ -93,7 +96,7 @@ class SlackSimulator:
                 "api_app_id": "A0001",
                 "is_enterprise_install": "false",
                 "response_url": response_url,
-                "trigger_id": f"trigger.{next(self._ids)}",
+                "trigger_id": f"trigger.{self._run}.{next(self._ids)}",
             }
         )
         return body, response_url
@@ -128,7 +131,7 @@ class SlackSimulator:
             "user": {"id": user, "username": "ana", "team_id": TEAM_ID},
             "api_app_id": "A0001",
             "token": "legacy-verification-token",
-            "trigger_id": f"trigger.{next(self._ids)}",
+            "trigger_id": f"trigger.{self._run}.{next(self._ids)}",
             "actions": [
                 {
                     "type": "button",
@@ -175,7 +178,7 @@ class SlackSimulator:
             "user": {"id": user, "username": "ana", "team_id": TEAM_ID},
             "api_app_id": "A0001",
             "token": "legacy-verification-token",
-            "trigger_id": trigger_id or f"trigger.{next(self._ids)}",
+            "trigger_id": trigger_id or f"trigger.{self._run}.{next(self._ids)}",
             "view": {**view, "id": "V0002", "team_id": TEAM_ID, "state": {"values": values}},
             "response_urls": [],
         }
@@ -190,7 +193,7 @@ class SlackSimulator:
                 "api_app_id": "A0001",
                 "event": event,
                 "type": "event_callback",
-                "event_id": f"Ev{next(self._ids):05d}",
+                "event_id": f"Ev{self._run}{next(self._ids):05d}",
                 "event_time": int(time.time()),
             }
         )
