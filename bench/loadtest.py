@@ -35,6 +35,7 @@ from urllib.parse import urlencode
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine, func, select
 
+from bench.housekeeping import vacuum_set_tables
 from bench.tcp_proxy import TcpProxy
 from storage.db import make_engine, make_session_factory, unit_of_work
 from storage.migrate import upgrade
@@ -70,29 +71,8 @@ def prepare(count: int) -> None:
         populate("postgresql", count)
     # The cache predates newer tables (one regenerated initial migration): add only what is missing.
     Base.metadata.create_all(engine, checkfirst=True)
-    _vacuum(engine)
+    vacuum_set_tables(engine)
     engine.dispose()
-
-
-def _vacuum(engine: Engine) -> None:
-    """Start every run from tidy segment tables.
-
-    Earlier runs and ``make bench`` insert and delete hundreds of thousands of set rows; where the
-    server runs without autovacuum (as this test machine's does), the dead rows and stale statistics
-    they leave turn a per-segment count into a multi-second scan and measure the server's
-    housekeeping instead of segbot.
-    """
-    tables = (
-        "segment_lines",
-        "segment_line_history",
-        "pending_action_contacts",
-        "pending_actions",
-        "segments",
-        "segment_actions",
-    )
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        for name in tables:
-            conn.exec_driver_sql(f"VACUUM (ANALYZE) {name}")
 
 
 # --- one bot process -------------------------------------------------------------------------------------

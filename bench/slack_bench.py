@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from bench.housekeeping import vacuum_set_tables
 from bot.app import create_app
 from bot.http import make_wsgi_app
 from bot.settings import load_settings
@@ -168,6 +169,7 @@ def main() -> None:
     engine = _engine(args.database_url, args.schema)
     upgrade(engine)
     contacts = _populate(engine, args.contacts)
+    vacuum_set_tables(engine)
     session_factory = make_session_factory(engine)
 
     with FakeSlackApi() as fake, _bot_process(args, fake.api_url) as events_url:
