@@ -516,27 +516,20 @@ def _capture(
     lines = segment_set(segment.id, workspace_id)
     plus = MemberSet(pending_contacts, "pending_id", pending.id, (("change", 1),))
     minus = MemberSet(pending_contacts, "pending_id", pending.id, (("change", -1),))
+    # The counts are the captures' own row counts: the captured set's primary key (pending id,
+    # contact) admits each contact once, so counting the set again would only re-read it.
     if step is not None:
         by_criteria = step.criteria is not None
         added = additions(step, lines, workspace_id, today)
         if added is not None:
-            bulk_insert(session, plus.insert_ids(added), scans_contacts=by_criteria)
+            pending.added = bulk_insert(session, plus.insert_ids(added), scans_contacts=by_criteria)
         removed = removals(step, lines, workspace_id, today)
         if removed is not None:
-            bulk_insert(session, minus.insert_ids(removed), scans_contacts=by_criteria)
+            pending.removed = bulk_insert(session, minus.insert_ids(removed), scans_contacts=by_criteria)
     else:
-        _capture_replay(
+        pending.added, pending.removed = _capture_replay(
             session, segment, steps or [], plus, minus, start_from_lines=start_from_lines, today=today
         )
-    counts: dict[int, int] = dict(
-        session.execute(
-            select(pending_contacts.c.change, func.count())
-            .where(pending_contacts.c.pending_id == pending.id)
-            .group_by(pending_contacts.c.change)
-        ).all()
-    )
-    pending.added = counts.get(1, 0)
-    pending.removed = counts.get(-1, 0)
     session.flush()
     return segment, pending
 
@@ -550,10 +543,11 @@ def _capture_replay(
     *,
     start_from_lines: bool,
     today: date,
-) -> None:
+) -> tuple[int, int]:
     """Replay ``steps`` on a scratch set in the database, then capture its difference from the lines.
 
-    A refresh starts from the empty set; a reuse from the segment's current lines.
+    A refresh starts from the empty set; a reuse from the segment's current lines. Returns how
+    many contacts the difference adds and removes.
     """
     workspace_id = segment.workspace_id
     scratch_row = PendingAction(
@@ -575,16 +569,17 @@ def _capture_replay(
     for step in steps:
         apply_step(session, step, scratch, workspace_id, today)
     kept, of_scratch = scratch.alias()
-    bulk_insert(
+    added = bulk_insert(
         session, plus.insert_ids(select(kept.c.contact_id).where(of_scratch, ~lines.has(kept.c.contact_id)))
     )
     line, of_segment = lines.alias()
-    bulk_insert(
+    removed = bulk_insert(
         session,
         minus.insert_ids(select(line.c.contact_id).where(of_segment, ~scratch.has(line.c.contact_id))),
     )
     session.execute(delete(pending_contacts).where(pending_contacts.c.pending_id == scratch_row.id))
     session.execute(delete(PendingAction).where(PendingAction.id == scratch_row.id))
+    return added, removed
 
 
 def _purge_expired(session: Session, workspace_id: int) -> None:

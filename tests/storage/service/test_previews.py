@@ -163,3 +163,33 @@ def test_large_sets_refresh_table_statistics_without_changing_the_outcome(sessio
     assert [r.no for r in result.entered.rows] == ["CT050"]
     actions.undo_last(session, world.workspace_id, seg, user_id="U1")
     assert members(session, world, seg) == {"CT001", "CT010", "CT030"}
+
+
+def test_pages_of_a_preview_too_large_to_sort_whole_list_its_contacts_in_number_order(
+    session: Session, workspace
+) -> None:
+    from sqlalchemy import select
+
+    from storage.demo import generate_demo
+    from storage.models import Contact
+    from storage.service._common import ANALYZE_AFTER_ROWS
+
+    # Above ANALYZE_AFTER_ROWS a page is found by walking contacts in number order, not by sorting.
+    generate_demo(session, workspace.id, count=ANALYZE_AFTER_ROWS + 1500, seed=7)
+    seg = segments.create_segment(session, workspace.id, description="All", owner_user_id="U1").no
+    preview = actions.preview_action(
+        session, workspace.id, seg, "add", criteria=crit("no", "*"), user_id="U1", page_size=25, today=TODAY
+    )
+    ordered = list(
+        session.scalars(
+            select(Contact.no)
+            .where(Contact.workspace_id == workspace.id, Contact.exclude_from_segment.is_(False))
+            .order_by(Contact.no)
+        )
+    )
+    assert preview.added == len(ordered) > ANALYZE_AFTER_ROWS
+    assert [row.no for row in preview.first_page.rows] == ordered[:25]
+    later = actions.pending_page(session, workspace.id, preview.pending_id, page=100, page_size=25)
+    assert [row.no for row in later.rows] == ordered[99 * 25 : 100 * 25]
+    last = actions.pending_page(session, workspace.id, preview.pending_id, page=10**6, page_size=25)
+    assert [row.no for row in last.rows] == ordered[(len(ordered) - 1) // 25 * 25 :]
