@@ -127,8 +127,9 @@ def refresh_and_notify(
         schedule = schedules.get_schedule(session, workspace_id, segment_no)
         if schedule is None:
             raise ValidationError(
-                f"{segment_no.upper()} has no schedule, so no channel to notify: "
-                f"`/segment schedule {segment_no.upper()} <when> #channel` first"
+                "{segment_no} has no schedule, so no channel to notify: "
+                "`/segment schedule {segment_no} <when> #channel` first",
+                segment_no=segment_no.upper(),
             )
         run = history.record_refresh_run(
             session,
