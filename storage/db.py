@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -35,7 +35,22 @@ def make_engine(url: str, *, schema: str | None = None, **kwargs: Any) -> Engine
     engine = create_engine(url, connect_args=connect_args, pool_pre_ping=True, **kwargs)
     if is_sqlite(url):
         event.listen(engine, "connect", _configure_sqlite)
+        event.listen(engine, "savepoint", _begin_before_savepoint)
     return engine
+
+
+def _begin_before_savepoint(connection: Connection, _name: str | None) -> None:
+    """Open SQLite's transaction before a SAVEPOINT, so releasing the savepoint commits nothing.
+
+    pysqlite begins a transaction only before INSERT, UPDATE or DELETE. A SAVEPOINT issued before
+    any of them (reads, then "insert unless it exists") opens a transaction of its own, and its
+    RELEASE commits: the rows became visible before their unit of work ended, and stayed if it
+    failed (a scheduled run was recorded before its refresh, and a retry marked it as having nothing
+    to announce). IMMEDIATE takes the write lock now, waiting up to busy_timeout, as the insert would.
+    """
+    dbapi_connection = connection.connection.dbapi_connection
+    if dbapi_connection is not None and not dbapi_connection.in_transaction:
+        dbapi_connection.execute("BEGIN IMMEDIATE")
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
