@@ -172,8 +172,10 @@ def post_notification(runtime: SchedulerRuntime, run_id: int, *, force: bool = F
     except (SlackApiError, OSError, NotInstalledError) as exc:
         if isinstance(exc, SlackApiError):
             detail = str(exc.response.get("error"))
+        elif isinstance(exc, NotInstalledError):
+            detail = "not_installed"
         else:
-            detail = "not_installed" if isinstance(exc, NotInstalledError) else type(exc).__name__
+            detail = type(exc).__name__
         permanent = detail in PERMANENT_SLACK_ERRORS
         log.warning(
             "posting the notification of run %s to %s failed (%s)%s",
