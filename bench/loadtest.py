@@ -20,14 +20,13 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -35,6 +34,7 @@ from urllib.parse import urlencode
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine, func, select
 
+from bench.bot_process import bot_processes, serve_bot
 from bench.housekeeping import vacuum_set_tables
 from bench.tcp_proxy import TcpProxy
 from storage.db import make_engine, make_session_factory, unit_of_work
@@ -79,68 +79,17 @@ def prepare(count: int) -> None:
 
 
 def serve(port: int, api_url: str) -> None:
-    """Run one bot process (what ``segbot run --http`` runs) on the bench schema."""
-    import waitress
-
-    from bot.app import create_app
-    from bot.http import make_wsgi_app
-    from bot.settings import load_settings
-    from commands.registry import load_registry
-
+    """Run one bot process on the bench schema."""
     # Two processes share the server's 100 connections with whatever else runs on it.
     engine = _engine(pool_size=15, max_overflow=10)
-    settings = load_settings(
-        slack_bot_token="xoxb-loadtest",
-        slack_signing_secret=SECRET,
-        slack_app_token=None,
-        slack_client_id=None,
-        slack_api_url=api_url,
-        database_url=_url(),
+    serve_bot(engine, port=port, api_url=api_url, database_url=_url(), signing_secret=SECRET)
+
+
+def _processes(count: int, api_url: str) -> AbstractContextManager[list[int]]:
+    return bot_processes(
+        count,
+        lambda port: [sys.executable, "-m", "bench.loadtest", "--serve", str(port), "--api-url", api_url],
     )
-    app = create_app(settings, make_session_factory(engine), load_registry())
-    waitress.serve(make_wsgi_app(app, engine), host="127.0.0.1", port=port, threads=16, ident="segbot")
-
-
-@contextmanager
-def _processes(count: int, api_url: str) -> Iterator[list[int]]:
-    ports = [_free_port() for _ in range(count)]
-    children = [
-        subprocess.Popen(
-            [sys.executable, "-m", "bench.loadtest", "--serve", str(port), "--api-url", api_url],
-            stderr=subprocess.DEVNULL,
-        )
-        for port in ports
-    ]
-    try:
-        for port in ports:
-            _wait_healthy(port)
-        yield ports
-    finally:
-        for child in children:
-            child.terminate()
-        for child in children:
-            child.wait(timeout=20)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_healthy(port: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"bot on port {port} did not become healthy")
 
 
 # --- the simulated Slack users ------------------------------------------------------------------------

@@ -15,12 +15,9 @@ from __future__ import annotations
 
 import argparse
 import re
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -29,11 +26,8 @@ from typing import Any
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from bench.bot_process import bot_processes, serve_bot
 from bench.housekeeping import vacuum_set_tables
-from bot.app import create_app
-from bot.http import make_wsgi_app
-from bot.settings import load_settings
-from commands.registry import load_registry
 from storage.db import make_engine, make_session_factory, unit_of_work
 from storage.migrate import upgrade
 from storage.models import Contact
@@ -102,46 +96,37 @@ def _clean_up(session_factory: sessionmaker[Session], clients: int) -> None:
 
 
 def serve(args: argparse.Namespace) -> None:
-    """The bot alone in this process, what ``segbot run --http`` runs, on the benchmark's database."""
-    import waitress
-
+    """The bot alone in this process, on the benchmark's database."""
     engine = _engine(args.database_url, args.schema)
-    settings = load_settings(
-        slack_bot_token="xoxb-bench",
-        slack_signing_secret=SIGNING_SECRET,
-        slack_app_token=None,
-        slack_client_id=None,
-        slack_api_url=args.api_url,
+    serve_bot(
+        engine,
+        port=args.serve,
+        api_url=args.api_url,
         database_url=args.database_url,
+        signing_secret=SIGNING_SECRET,
     )
-    app = create_app(settings, make_session_factory(engine), load_registry())
-    waitress.serve(make_wsgi_app(app, engine), host="127.0.0.1", port=args.serve, threads=16, ident="segbot")
 
 
 @contextmanager
 def _bot_process(args: argparse.Namespace, api_url: str) -> Iterator[str]:
     """Start ``serve`` in a child process; the events URL once it answers /healthz."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    command = [sys.executable, "-m", "bench.slack_bench", "--serve", str(port), "--api-url", api_url]
-    command += ["--database-url", args.database_url] + (["--schema", args.schema] if args.schema else [])
-    child = subprocess.Popen(command, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                if child.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit("the bot process did not start") from None
-                time.sleep(0.2)
+
+    def command(port: int) -> list[str]:
+        schema = ["--schema", args.schema] if args.schema else []
+        module = [sys.executable, "-m", "bench.slack_bench"]
+        return [
+            *module,
+            "--serve",
+            str(port),
+            "--api-url",
+            api_url,
+            "--database-url",
+            args.database_url,
+            *schema,
+        ]
+
+    with bot_processes(1, command) as [port]:
         yield f"http://127.0.0.1:{port}/slack/events"
-    finally:
-        child.terminate()
-        child.wait(timeout=20)
 
 
 def main() -> None:
