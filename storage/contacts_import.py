@@ -56,6 +56,7 @@ from storage.csv_format import (
     read_rows,
     text_value,
 )
+from storage.data_version import bump_data_version
 from storage.models import (
     COMPANY,
     PERSON,
@@ -406,6 +407,7 @@ def _apply(session: Session, workspace_id: int, parser: _RowParser) -> ImportSum
         _apply_links(session, workspace_id, parser, had_contacts=had_contacts)
         _apply_answers(session, workspace_id, parser, had_contacts=had_contacts)
     staged = session.scalar(select(func.count()).select_from(st)) or 0
+    bump_data_version(session, workspace_id)
     return ImportSummary(inserted=staged - updated, updated=updated)
 
 

@@ -30,3 +30,7 @@ class NotAllowedError(SegbotError):
 
 class ConflictError(SegbotError):
     """The action lost a race or was already done (confirm twice, stale preview)."""
+
+
+class StalePreviewError(ConflictError):
+    """The contacts changed since a preview computed from criteria, so Confirm would apply another set."""

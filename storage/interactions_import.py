@@ -26,6 +26,7 @@ from storage.csv_format import (
     read_rows,
     text_value,
 )
+from storage.data_version import bump_data_version
 from storage.models import Contact, InteractionLogEntry, InteractionTemplate
 
 INTERACTION_COLUMNS = ("contact_no", "template", "date", "description", "segment_no", "evaluation")
@@ -115,6 +116,7 @@ def load_interaction_rows(
         _check_contacts(session, workspace_id)
         with trusted_references(session):
             _apply(session, workspace_id)
+        bump_data_version(session, workspace_id)
         # Every staged row was just proven to name a contact, so each became one entry.
         return staged.rows_written
 

@@ -37,6 +37,7 @@ KEYWORDS: dict[str, tuple[int, ...] | None] = {
     "NotFoundError": None,
     "NotAllowedError": None,
     "ConflictError": None,
+    "StalePreviewError": None,
     "error": (3,),
 }
 

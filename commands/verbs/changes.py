@@ -1,12 +1,15 @@
 """`add`, `reduce`, `refine`, `include`, `remove`, `reuse`, `refresh`: every change is previewed first.
 
-A preview captures the exact contacts (in the service's pending actions); its Confirm button
-carries only the pending id, so Confirm applies exactly what was shown, once.
+A preview pins down the exact contacts (the service's pending actions); its Confirm button
+carries only the pending id, so Confirm applies exactly what was shown, once. When the contacts
+changed since a preview of criteria, Confirm applies nothing and shows the preview again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+
+from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 
 from commands.blocks.preview import (
     CANCEL_ACTION,
@@ -29,7 +32,7 @@ from commands.i18n import N_, translator
 from commands.registry import Registry, Verb
 from commands.reply import Reply
 from storage.criteria.ast import Expr
-from storage.errors import ValidationError
+from storage.errors import StalePreviewError, ValidationError
 from storage.service import actions, segments
 from storage.service.types import ActionOptions, Preview
 
@@ -144,11 +147,14 @@ def refresh(text: str, ctx: CommandContext) -> Reply:
 
 def confirm(pending_id: str, ctx: CommandContext) -> Reply:
     """Apply a previewed change once; the outcome replaces the preview and is announced in the channel."""
-    with workspace_session(ctx) as (session, workspace_id):
-        result = actions.confirm_pending(
-            session, workspace_id, pending_id, user_id=ctx.user_id, is_admin=ctx.is_admin
-        )
-        info = segments.get_segment(session, workspace_id, result.segment_no)
+    try:
+        with workspace_session(ctx) as (session, workspace_id):
+            result = actions.confirm_pending(
+                session, workspace_id, pending_id, user_id=ctx.user_id, is_admin=ctx.is_admin
+            )
+            info = segments.get_segment(session, workspace_id, result.segment_no)
+    except StalePreviewError:
+        return _preview_again(pending_id, ctx)
     tr = translator(ctx.locale)
     return Reply(
         text=outcome_text(result, description=info.description, user_id=ctx.user_id, tr=tr),
@@ -156,6 +162,31 @@ def confirm(pending_id: str, ctx: CommandContext) -> Reply:
         visibility="channel",
         replace_original=True,
         announce=True,
+    )
+
+
+def _preview_again(pending_id: str, ctx: CommandContext) -> Reply:
+    """Replace a stale preview by a new one on today's data, saying why nothing was applied."""
+    with workspace_session(ctx) as (session, workspace_id):
+        renewed = actions.renew_preview(
+            session,
+            workspace_id,
+            pending_id,
+            user_id=ctx.user_id,
+            is_admin=ctx.is_admin,
+            page_size=page_size(ctx),
+        )
+        info = segments.get_segment(session, workspace_id, renewed.segment_no)
+    tr = translator(ctx.locale)
+    notice = tr._(
+        "The contacts changed since that preview (an import or a logged segment), so nothing was "
+        "applied. Here it is again with today's contacts; confirm again to apply it."
+    )
+    again = preview_reply(renewed, description=info.description, locale=ctx.locale)
+    return Reply(
+        text=f"{notice} {again.text}",
+        blocks=(SectionBlock(text=MarkdownTextObject(text=notice)), *again.blocks),
+        replace_original=True,
     )
 
 

@@ -210,3 +210,12 @@ def _to_text(expr: Expr, parent: type | None) -> str:
         return f"({text})" if parent in (Not, And) else text
     text = " OR ".join(_to_text(e, Or) for e in expr.items)
     return f"({text})" if parent in (Not, And, Or) else text
+
+
+def field_names(expr: Expr) -> set[str]:
+    """Every field the criteria name, lower-case (``segment``, ``city``, ``profile.rating``...)."""
+    if isinstance(expr, Not):
+        return field_names(expr.expr)
+    if isinstance(expr, And | Or):
+        return set().union(*(field_names(item) for item in expr.items))
+    return {expr.field.lower()}

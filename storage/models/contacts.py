@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base
@@ -19,7 +19,6 @@ class Contact(Base):
         UniqueConstraint("workspace_id", "no"),
         Index("ix_contacts_company", "workspace_id", "company_id"),
         Index("ix_contacts_ws_country", "workspace_id", "country"),
-        Index("ix_contacts_ws_city", "workspace_id", "city"),
         Index("ix_contacts_ws_salesperson", "workspace_id", "salesperson"),
         Index("ix_contacts_ws_created", "workspace_id", "created"),
     )
@@ -43,3 +42,11 @@ class Contact(Base):
     language: Mapped[str | None] = mapped_column(String(10))
     exclude_from_segment: Mapped[bool] = mapped_column(Boolean, default=False)
     created: Mapped[date | None] = mapped_column(Date)
+
+
+# Criteria compare cities case-insensitively, as lower(city), so that is what the index holds.
+# PostgreSQL only: SQLite's lower() is a function of ours (it folds more than ASCII), and a tool
+# opening the file without it would maintain such an index with a different one.
+Index("ix_contacts_ws_lower_city", Contact.workspace_id, func.lower(Contact.city)).ddl_if(
+    dialect="postgresql"
+)

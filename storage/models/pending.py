@@ -1,14 +1,27 @@
 """Previewed actions waiting for Confirm, with the exact contacts they will add or remove.
 
-The set is captured in the database when the preview is shown, so Confirm applies exactly what
-the user saw, however the data changed meanwhile, and only once.
+Either the set is captured in the database when the preview is shown, or (``deferred``) the
+preview records how to compute it again exactly: its criteria, the day they were read on and the
+workspace's data version. Either way Confirm applies exactly what the user saw, and only once.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, SmallInteger, String, Text, func
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    false,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base
@@ -37,6 +50,11 @@ class PendingAction(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     applied_action_id: Mapped[int | None] = mapped_column(Integer)
+    # A deferred preview holds no captured contacts: Confirm computes them from the criteria as of
+    # ``as_of``, and only while the workspace's data version is still ``data_version``.
+    deferred: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    as_of: Mapped[date | None] = mapped_column(Date)
+    data_version: Mapped[int | None] = mapped_column(Integer)
 
 
 class PendingActionContact(Base):

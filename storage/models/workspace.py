@@ -21,4 +21,7 @@ class Workspace(Base):
     # with an atomic UPDATE ... RETURNING on these counters, so concurrent creators never collide.
     segment_seq: Mapped[int] = mapped_column(Integer, default=0)
     logged_segment_seq: Mapped[int] = mapped_column(Integer, default=0)
+    # Moves on whenever what criteria can match changes (imports, demo data, logged interactions):
+    # a preview computed from criteria rather than captured is only confirmed at the version it saw.
+    data_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

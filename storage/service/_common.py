@@ -137,6 +137,19 @@ def segment_info(session: Session, segment: Segment, *, size: int | None = None)
 # walked). Larger sets are ANALYZEd when captured (ANALYZE_AFTER_ROWS), so from there on the planner
 # sees their true size and can choose; below it, its statistics may be another set's.
 _SMALL_SET = ANALYZE_AFTER_ROWS
+# A set computed from criteria (a deferred preview) has no rows of its own to sort: sorting means
+# evaluating the criteria whole. Walking contacts in number order and testing each stops at the
+# page's end, after about page_end * contacts / members of them; cheaper up to this many.
+_WALK_ROWS = 50_000
+
+
+def _sort_whole_set(session: Session, *, total: int, page_end: int, computed: bool) -> bool:
+    if not computed:
+        return total <= _SMALL_SET
+    # The highest contact id bounds the workspace's contacts from above (one index probe): when in
+    # doubt, sort.
+    contacts_at_most = session.scalar(select(func.max(contacts.c.id))) or 0
+    return page_end * contacts_at_most > _WALK_ROWS * total
 
 
 def contact_page(
@@ -148,10 +161,12 @@ def contact_page(
     total: int,
     page: int,
     page_size: int,
+    computed: bool = False,
 ) -> Page:
     """One page, ordered by contact number, of the contacts ``members`` (a table with ``contact_id``) holds.
 
     Only this page is read into Python; ``total`` is counted by the caller, who knows the cheapest way.
+    ``computed``: ``members`` is a query over contacts (criteria), not a stored set.
     """
     page_size = max(1, page_size)
     pages = max(1, -(-total // page_size))
@@ -162,7 +177,7 @@ def contact_page(
     person = contacts.alias("person")
     company = contacts.alias("company")
     conditions = list(conditions)
-    if total <= _SMALL_SET:
+    if _sort_whole_set(session, total=total, page_end=page * page_size, computed=computed):
         # A small set is cheapest read whole and sorted; but PostgreSQL, misled by statistics of
         # a freshly written pending set, otherwise walks every contact in number order probing it.
         # A materialized CTE fixes the join order: the set first, then its contacts.

@@ -8,6 +8,7 @@ from typing import cast
 from sqlalchemy import Table, insert, literal, select, update
 from sqlalchemy.orm import Session
 
+from storage.data_version import bump_data_version
 from storage.errors import ConflictError, NotFoundError, ValidationError
 from storage.models import InteractionLogEntry, LoggedSegment, Segment, SegmentLine
 from storage.service._common import find_segment, next_number, segment_size, utc_today
@@ -83,6 +84,7 @@ def log_segment(
             ).where(lines.c.segment_id == segment.id),
         )
     )
+    bump_data_version(session, workspace_id)
     follow_up_no = None
     if follow_up:
         created = create_segment(
@@ -145,6 +147,7 @@ def cancel_logged_segment(
         .values(canceled=wanted)
         .execution_options(synchronize_session=False)
     )
+    bump_data_version(session, workspace_id)
     session.flush()
     return LoggedSegmentInfo(
         no=logged.no,

@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.contacts_import import import_contacts
+from storage.db import unit_of_work
 from storage.models import SegmentLine, Workspace
 from tests.bot.conftest import RunningBot
 from tests.bot.slack_harness import CHANNEL_ID, USER_ID, button_labels
@@ -105,6 +108,26 @@ def test_cancel_changes_nothing_and_a_later_confirm_is_refused(
     assert "cancel" in message_text(canceled).lower()
     assert "cancel" in message_text(late).lower()
     assert _segment_size(session_factory, crm) == 0
+
+
+def test_confirm_after_an_import_shows_the_preview_again_and_applies_only_once_confirmed_again(
+    slack: RunningBot, crm: Workspace, session_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    preview = _preview(slack)
+    csv = tmp_path / "late.csv"
+    csv.write_text("no,type,name,city,industry_groups\nR099,company,Late Retailer,Berlin,RETAIL\n")
+    with unit_of_work(session_factory) as session:
+        import_contacts(session, crm.id, csv)
+
+    again = slack.sim.press_and_wait(preview, "Confirm")[0]
+
+    assert again.params["replace_original"] is True
+    assert "nothing was applied" in message_text(again)
+    assert "13 contacts" in message_text(again)
+    assert _segment_size(session_factory, crm) == 0
+    outcome = slack.sim.press_and_wait(again, "Confirm", count=2)[0]
+    assert "13" in message_text(outcome)
+    assert _segment_size(session_factory, crm) == RETAILERS + 1
 
 
 def test_next_and_previous_page_through_the_preview(slack: RunningBot, crm: Workspace) -> None:

@@ -14,9 +14,13 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.contacts_import import ImportSummary, import_contacts
+from storage.criteria.ast import Match, Text
 from storage.csv_format import CsvError
 from storage.db import unit_of_work
+from storage.errors import StalePreviewError
 from storage.models import Base, Contact, ContactProfileAnswer, Workspace
+from storage.service.actions import confirm_pending, preview_action
+from storage.service.segments import create_segment
 
 GOOD = """\
 no,type,name,company_no,email,phone,city,country,post_code,territory,salesperson,language,industry_groups,business_relations,mailing_groups,job_responsibilities,exclude_from_segment,created,profile.Rating,profile.revenue
@@ -277,3 +281,32 @@ def test_a_byte_order_mark_and_header_case_are_accepted(
     path.write_bytes("\ufeffNo,Type,Name\r\nX1,company,Excel Co\r\n".encode())
 
     assert run_import(session_factory, workspace.id, path) == ImportSummary(inserted=1, updated=0)
+
+
+def test_a_preview_taken_before_an_import_is_refused_at_confirm_and_one_after_a_rejected_import_is_not(
+    session_factory: sessionmaker[Session], workspace: Workspace, tmp_path: Path
+) -> None:
+    run_import(session_factory, workspace.id, write(tmp_path, GOOD))
+
+    def preview_london() -> str:
+        with unit_of_work(session_factory) as session:
+            seg = create_segment(session, workspace.id, description="London", owner_user_id="U1").no
+            return preview_action(
+                session, workspace.id, seg, "add", criteria=Match("city", (Text("london"),)), user_id="U1"
+            ).pending_id
+
+    def confirm(pending_id: str) -> int:
+        with unit_of_work(session_factory) as session:
+            return confirm_pending(session, workspace.id, pending_id, user_id="U1").size_after
+
+    stale = preview_london()
+    run_import(
+        session_factory, workspace.id, write(tmp_path, "no,type,name,city\nP7,person,Ed,London\n", "ed.csv")
+    )
+    with pytest.raises(StalePreviewError):
+        confirm(stale)
+
+    fresh = preview_london()
+    with pytest.raises(CsvError):
+        run_import(session_factory, workspace.id, write(tmp_path, "no,type,name\nX1,planet,X\n", "bad.csv"))
+    assert confirm(fresh) == 2  # C1 and Ed; P1 is excluded from segments

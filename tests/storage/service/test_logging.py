@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.errors import ConflictError, NotFoundError, ValidationError
+from storage.errors import ConflictError, NotFoundError, StalePreviewError, ValidationError
 from storage.models import InteractionLogEntry
 from storage.service import actions, journal, logging, segments
 from tests.storage.service.conftest import TODAY, World, crit, members, new_segment
@@ -105,3 +105,34 @@ def test_canceling_a_logged_segment_cancels_its_interactions_and_undo_restores_t
     assert not any(e.canceled for e in _entries(session))
     with pytest.raises(NotFoundError, match="LSEG00009"):
         logging.cancel_logged_segment(session, world.workspace_id, "LSEG00009", user_id="U1")
+
+
+def test_a_preview_of_interactions_taken_before_logging_is_refused_at_confirm(session, world):
+    seg = _dk_segment(session, world)
+    called = new_segment(session, world)
+    before = actions.preview_action(
+        session,
+        world.workspace_id,
+        called,
+        "add",
+        criteria=crit("interaction", "CALL"),
+        user_id="U1",
+        today=TODAY,
+    )
+    assert before.added == 0
+    logging.log_segment(session, world.workspace_id, seg, template_code="CALL", user_id="U1", today=TODAY)
+    with pytest.raises(StalePreviewError), session.begin_nested():
+        actions.confirm_pending(session, world.workspace_id, before.pending_id, user_id="U1")
+    after = actions.preview_action(
+        session,
+        world.workspace_id,
+        called,
+        "add",
+        criteria=crit("interaction", "CALL"),
+        user_id="U1",
+        today=TODAY,
+    )
+    logging.cancel_logged_segment(session, world.workspace_id, "LSEG00001", user_id="U1")
+    with pytest.raises(StalePreviewError), session.begin_nested():
+        actions.confirm_pending(session, world.workspace_id, after.pending_id, user_id="U1")
+    assert members(session, world, called) == set()

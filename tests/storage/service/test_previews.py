@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.errors import ConflictError, NotFoundError
+from storage.data_version import bump_data_version
+from storage.errors import ConflictError, NotFoundError, StalePreviewError
 from storage.models import PendingAction
 from storage.service import actions, journal, segments
 from storage.service._common import utc_now
@@ -49,13 +50,74 @@ def test_a_page_shows_a_persons_company_name(session, world):
     assert by_no["CT002"].company_name is None
 
 
-def test_confirm_applies_exactly_what_was_previewed_even_when_the_data_changed_since(session, world):
+def test_confirm_applies_exactly_what_was_previewed_when_nothing_changed_since(session, world):
     seg = new_segment(session, world)
     preview = _preview_add(session, world, seg, "DK")
-    add_contact(session, world.workspace_id, "CT050", name="Late", person=True, country="DK")
     result = actions.confirm_pending(session, world.workspace_id, preview.pending_id, user_id="U1")
     assert (result.added, result.size_after) == (4, 4)
-    assert "CT050" not in members(session, world, seg)
+    assert members(session, world, seg) == {"CT001", "CT010", "CT030", "CT040"}
+
+
+def test_confirm_after_an_import_changed_the_contacts_applies_nothing_and_says_so(session, world):
+    seg = new_segment(session, world)
+    preview = _preview_add(session, world, seg, "DK")
+    # What an import does: new data, then the workspace's data version moves on.
+    add_contact(session, world.workspace_id, "CT050", name="Late", person=True, country="DK")
+    bump_data_version(session, world.workspace_id)
+    with pytest.raises(StalePreviewError, match="changed since this preview"), session.begin_nested():
+        actions.confirm_pending(session, world.workspace_id, preview.pending_id, user_id="U1")
+    assert members(session, world, seg) == set()
+    assert journal.list_journal(session, world.workspace_id, seg) == []
+
+
+def test_confirm_refuses_a_change_the_data_version_missed_rather_than_apply_another_set(session, world):
+    seg = new_segment(session, world)
+    preview = _preview_add(session, world, seg, "DK")
+    # A write that forgot to move the data version: the recount at Confirm still catches it.
+    add_contact(session, world.workspace_id, "CT050", name="Late", person=True, country="DK")
+    with pytest.raises(StalePreviewError), session.begin_nested():
+        actions.confirm_pending(session, world.workspace_id, preview.pending_id, user_id="U1")
+    assert members(session, world, seg) == set()
+
+
+def test_a_stale_preview_is_shown_again_on_todays_data_and_the_old_one_is_canceled(session, world):
+    seg = new_segment(session, world)
+    stale = _preview_add(session, world, seg, "DK")
+    add_contact(session, world.workspace_id, "CT050", name="Late", person=True, country="DK")
+    bump_data_version(session, world.workspace_id)
+    renewed = actions.renew_preview(session, world.workspace_id, stale.pending_id, user_id="U1")
+    assert (renewed.added, renewed.criteria_text) == (5, "country:DK")
+    assert "CT050" in {row.no for row in renewed.first_page.rows}
+    with pytest.raises(ConflictError, match="canceled"):
+        actions.confirm_pending(session, world.workspace_id, stale.pending_id, user_id="U1")
+    result = actions.confirm_pending(session, world.workspace_id, renewed.pending_id, user_id="U1")
+    assert result.size_after == 5
+
+
+def test_paging_a_stale_preview_says_the_contacts_changed(session, world):
+    seg = new_segment(session, world)
+    preview = _preview_add(session, world, seg, "DK", page_size=3)
+    bump_data_version(session, world.workspace_id)
+    with pytest.raises(StalePreviewError):
+        actions.pending_page(session, world.workspace_id, preview.pending_id, page=2, page_size=3)
+
+
+def test_a_preview_naming_another_segment_is_captured_and_survives_data_changes(session, world):
+    other = new_segment(session, world)
+    actions.apply_action(
+        session, world.workspace_id, other, "add", criteria=crit("country", "DK"), user_id="U1"
+    )
+    seg = new_segment(session, world)
+    preview = actions.preview_action(
+        session, world.workspace_id, seg, "add", criteria=crit("segment", other), user_id="U1", today=TODAY
+    )
+    bump_data_version(session, world.workspace_id)
+    # Its lines move without a data version, so this kind of preview holds its own copy.
+    actions.apply_action(
+        session, world.workspace_id, other, "add", criteria=crit("country", "US"), user_id="U1"
+    )
+    result = actions.confirm_pending(session, world.workspace_id, preview.pending_id, user_id="U1")
+    assert (result.added, result.size_after) == (4, 4)
 
 
 def test_confirming_twice_applies_once_and_then_says_it_was_already_applied(session, world):

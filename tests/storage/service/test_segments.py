@@ -166,8 +166,14 @@ def test_deleting_a_segment_leaves_no_lines_history_or_captured_previews_behind(
 
 def test_a_contact_deleted_after_the_preview_is_skipped_on_confirm_and_on_undo(session, world):
     seg = new_segment(session, world)
+    # A captured preview (named contacts); a preview of criteria recounts at Confirm and refuses.
     preview = actions.preview_action(
-        session, world.workspace_id, seg, "add", criteria=crit("country", "DK"), user_id="U1"
+        session,
+        world.workspace_id,
+        seg,
+        "include",
+        contact_nos=["CT001", "CT010", "CT030", "CT040"],
+        user_id="U1",
     )
     session.execute(delete(Contact).where(Contact.no == "CT040"))
     actions.confirm_pending(session, world.workspace_id, preview.pending_id, user_id="U1")
