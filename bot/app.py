@@ -16,6 +16,7 @@ from bot.listeners import commands as slash_commands
 from bot.oauth import is_oauth_configured, make_oauth_settings
 from bot.runtime import Runtime
 from bot.settings import Settings, SettingsError
+from bot.work_slots import WorkSlots
 from commands.registry import Registry
 
 # Bolt's default of 5 listener threads makes bursts of commands wait their turn and miss Slack's 3 s.
@@ -55,7 +56,12 @@ def create_app(
         logger=logging.getLogger("segbot.bolt"),
         name="segbot",
     )
-    runtime = Runtime(settings=settings, session_factory=session_factory, registry=registry)
+    runtime = Runtime(
+        settings=settings,
+        session_factory=session_factory,
+        registry=registry,
+        slots=WorkSlots(settings.segbot_work_slots),
+    )
     retries.register(app)
     for listeners in (slash_commands, actions, views, events):
         listeners.register(app, runtime)

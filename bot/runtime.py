@@ -15,10 +15,11 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
+from bot.work_slots import WorkSlots
 from commands.context import CommandContext
 from commands.i18n import DEFAULT_LOCALE, supported_locale
 from commands.registry import Registry
-from storage.db import unit_of_work
+from storage.db import unit_of_work, without_parallel_query
 from storage.service.workspaces import default_locale, ensure_workspace
 
 log = logging.getLogger(__name__)
@@ -101,6 +102,8 @@ class Runtime:
     # the next requests, or a burst of slow previews would make Slack time out on new commands.
     work: Executor = field(default_factory=lambda: ThreadPoolExecutor(WORK_THREADS, "segbot-work"))
     users: UserDirectory = field(default_factory=UserDirectory)
+    # Of the work threads, this many run a command at a time (SEGBOT_WORK_SLOTS).
+    slots: WorkSlots = field(default_factory=lambda: WorkSlots(4))
 
     def today(self) -> date:
         """Today in ``SEGBOT_TIMEZONE``: relative dates in criteria (``today-30d``) mean the team's day."""
@@ -114,8 +117,13 @@ class Runtime:
         channel_id: str | None,
         client: WebClient | None,
         team_name: str = "",
+        crowded: bool = False,
     ) -> CommandContext:
-        """The CommandContext of one request; makes sure the workspace exists first."""
+        """The CommandContext of one request; makes sure the workspace exists first.
+
+        ``crowded``: other commands run at the same time, so this one's queries go without
+        PostgreSQL's parallel workers (storage.db.without_parallel_query).
+        """
         with unit_of_work(self.session_factory) as session:
             workspace_id = ensure_workspace(session, team_id, name=team_name)
             workspace_locale = default_locale(session, workspace_id)
@@ -123,7 +131,7 @@ class Runtime:
         # The user's Slack language when segbot has a catalog for it, else the workspace's default.
         locale = supported_locale(user.locale) or supported_locale(workspace_locale) or DEFAULT_LOCALE
         return CommandContext(
-            session_factory=self.session_factory,
+            session_factory=without_parallel_query(self.session_factory) if crowded else self.session_factory,
             team_id=team_id,
             user_id=user_id,
             channel_id=channel_id,

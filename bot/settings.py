@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     segbot_timezone: str = "UTC"
     segbot_http: bool = False
     segbot_encryption_key: SecretStr | None = None
+    # Commands one process runs against the database at once (bot/work_slots.py).
+    segbot_work_slots: int = Field(default=4, ge=1, le=64)
 
     @field_validator("slack_api_url")
     @classmethod

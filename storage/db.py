@@ -77,6 +77,28 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
+_PARALLEL_QUERY = "parallel_query"
+
+
+def without_parallel_query(factory: sessionmaker[Session]) -> sessionmaker[Session]:
+    """Sessions like ``factory``'s whose transactions run PostgreSQL queries without parallel workers.
+
+    For a process already running several queries at once: each parallel query starts two more
+    backends, and on a busy server they add work (start-up, passing rows) without adding cores.
+    With twenty previews at once on two cores that made them 25% slower. Alone, a query keeps its
+    workers (a count over a million contacts: 0.30 s instead of 0.45 s).
+    """
+    return sessionmaker(**{**factory.kw, "info": {**factory.kw.get("info", {}), _PARALLEL_QUERY: False}})
+
+
+@event.listens_for(Session, "after_begin")
+def _apply_parallel_query(session: Session, _transaction: Any, connection: Connection) -> None:
+    if session.info.get(_PARALLEL_QUERY, True) or connection.dialect.name != "postgresql":
+        return
+    # SET LOCAL ends with the transaction, so the pooled connection goes back as it came.
+    connection.exec_driver_sql("SET LOCAL max_parallel_workers_per_gather = 0")
+
+
 @contextmanager
 def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A session that commits when the block succeeds and rolls back when it raises."""

@@ -45,19 +45,28 @@ def respond(
     work: Callable[[CommandContext], Reply],
     delivery_key: str | None = None,
 ) -> None:
-    """Build the caller's context, run ``work`` and deliver its Reply, after the request was acknowledged."""
-    if not is_first_delivery(runtime.session_factory, delivery_key):
-        return
+    """Build the caller's context, run ``work`` and deliver its Reply, after the request was acknowledged.
 
-    def _work() -> Reply:
-        ctx = runtime.context_for(
-            team_id=team_id, user_id=target.user_id, channel_id=target.channel_id, client=client
-        )
-        return work(ctx)
+    Everything that touches the database waits for a work slot (bot/work_slots.py); delivering the
+    reply does not hold one, so a slow or rate-limited Slack never keeps other commands waiting.
+    """
+    with runtime.slots.take() as crowded:
+        if not is_first_delivery(runtime.session_factory, delivery_key):
+            return
 
-    # Known without the database, so even "the database is down" reaches users in their language.
-    locale = runtime.users.known_locale(team_id, target.user_id)
-    reply = answer_safely(_work, what=what, locale=locale)
+        def _work() -> Reply:
+            ctx = runtime.context_for(
+                team_id=team_id,
+                user_id=target.user_id,
+                channel_id=target.channel_id,
+                client=client,
+                crowded=crowded,
+            )
+            return work(ctx)
+
+        # Known without the database, so even "the database is down" reaches users in their language.
+        locale = runtime.users.known_locale(team_id, target.user_id)
+        reply = answer_safely(_work, what=what, locale=locale)
     apology = generic_failure(locale)
     try:
         deliver(reply, target, client)

@@ -30,8 +30,11 @@ def register(app: App, runtime: Runtime) -> None:
         team_id = str(body.get("team_id") or event.get("view", {}).get("team_id") or "")
 
         def _publish() -> bool:
-            ctx = runtime.context_for(team_id=team_id, user_id=user_id, channel_id=None, client=client)
-            view = build_home_view(ctx.session_factory, ctx.team_id, ctx.user_id, locale=ctx.locale)
+            with runtime.slots.take() as crowded:
+                ctx = runtime.context_for(
+                    team_id=team_id, user_id=user_id, channel_id=None, client=client, crowded=crowded
+                )
+                view = build_home_view(ctx.session_factory, ctx.team_id, ctx.user_id, locale=ctx.locale)
             client.views_publish(user_id=user_id, view=view)
             return True
 

@@ -50,10 +50,15 @@ def register(app: App, runtime: Runtime) -> None:
         team_id = str((body.get("team") or {}).get("id") or body["user"].get("team_id"))
 
         def _handle() -> Reply | dict[str, str]:
-            ctx = runtime.context_for(
-                team_id=team_id, user_id=target.user_id, channel_id=target.channel_id, client=client
-            )
-            return runtime.registry.handle_view_submission(callback_id, values, ctx)
+            with runtime.slots.take() as crowded:
+                ctx = runtime.context_for(
+                    team_id=team_id,
+                    user_id=target.user_id,
+                    channel_id=target.channel_id,
+                    client=client,
+                    crowded=crowded,
+                )
+                return runtime.registry.handle_view_submission(callback_id, values, ctx)
 
         outcome = runtime.work.submit(answer_safely, _handle, what=f"view {callback_id}")
         try:

@@ -16,6 +16,7 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: pytest.TempPathFactory
         "DATABASE_URL",
         "SEGBOT_PAGE_SIZE",
         "SEGBOT_TIMEZONE",
+        "SEGBOT_WORK_SLOTS",
         "SLACK_API_URL",
     ):
         monkeypatch.delenv(name, raising=False)
@@ -36,6 +37,7 @@ def test_defaults_follow_the_contract() -> None:
     [
         ("SEGBOT_PAGE_SIZE", "ten"),
         ("SEGBOT_PAGE_SIZE", "0"),
+        ("SEGBOT_WORK_SLOTS", "0"),
         ("SEGBOT_TIMEZONE", "Mars/Olympus"),
         ("DATABASE_URL", "mysql://x"),
         ("SLACK_API_URL", "ftp://example"),

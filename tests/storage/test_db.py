@@ -1,10 +1,13 @@
-"""The database layer: a transaction's rows stay invisible to others until it commits, savepoints included."""
+"""The database layer: a transaction's rows stay invisible to others until it commits, savepoints included;
+sessions that run their queries without parallel workers."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.db import without_parallel_query
 from storage.models import Workspace
 
 
@@ -41,3 +44,25 @@ def test_rows_written_after_a_savepoint_commit_together_with_it(
         assert _workspaces(engine) == 0
         session.commit()
     assert _workspaces(engine) == 2
+
+
+def _parallel_workers(session: Session) -> str:
+    return str(session.connection().exec_driver_sql("SHOW max_parallel_workers_per_gather").scalar())
+
+
+def test_sessions_without_parallel_query_turn_it_off_for_their_own_transactions_only(
+    engine: Engine, session_factory: sessionmaker[Session]
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("parallel query workers are PostgreSQL's")
+    with session_factory() as session:
+        default = _parallel_workers(session)
+    assert default != "0"
+    with without_parallel_query(session_factory)() as session:
+        assert _parallel_workers(session) == "0"
+        session.commit()
+        # A new transaction on the same session: still off.
+        assert _parallel_workers(session) == "0"
+    # SET LOCAL ended with those transactions; the pooled connection went back as it came.
+    with session_factory() as session:
+        assert _parallel_workers(session) == default
