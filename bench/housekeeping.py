@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-# The tables a benchmark run fills with sets and empties again.
+# The tables a benchmark run fills and empties again, or updates row by row.
 SET_TABLES = (
     "segment_lines",
     "segment_line_history",
@@ -12,6 +12,10 @@ SET_TABLES = (
     "pending_actions",
     "segments",
     "segment_actions",
+    # One row per Slack delivery (bot.retries), so a load test's thousands of requests land here.
+    "slack_requests",
+    # Counters and the data version: updated by every new segment.
+    "workspaces",
 )
 
 
