@@ -61,3 +61,14 @@ def members(session: Session, world: World, segment_no: str) -> set[str]:
     """The contact numbers in a segment, read through the service's own paging."""
     first = segments.segment_page(session, world.workspace_id, segment_no, page=1, page_size=1000)
     return {row.no for row in first.rows}
+
+
+def previews_are_deferred(session: Session) -> bool:
+    """PostgreSQL computes a preview of criteria at Confirm; SQLite captures it (see actions._deferrable)."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def require_deferred_previews(session: Session) -> None:
+    """Skip a test of what only a deferred preview does (go stale, be shown again)."""
+    if not previews_are_deferred(session):
+        pytest.skip("SQLite captures previews, so they never go stale")

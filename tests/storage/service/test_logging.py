@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from storage.errors import ConflictError, NotFoundError, StalePreviewError, ValidationError
 from storage.models import InteractionLogEntry
 from storage.service import actions, journal, logging, segments
-from tests.storage.service.conftest import TODAY, World, crit, members, new_segment
+from tests.storage.service.conftest import TODAY, World, crit, members, new_segment, require_deferred_previews
 
 
 def _dk_segment(session: Session, world: World) -> str:
@@ -108,6 +108,7 @@ def test_canceling_a_logged_segment_cancels_its_interactions_and_undo_restores_t
 
 
 def test_a_preview_of_interactions_taken_before_logging_is_refused_at_confirm(session, world):
+    require_deferred_previews(session)
     seg = _dk_segment(session, world)
     called = new_segment(session, world)
     before = actions.preview_action(
