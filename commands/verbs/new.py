@@ -6,6 +6,7 @@ submission creates the segment and previews the Add the same way, or shows field
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from commands.arguments import split_new_arguments, unescape_slack
@@ -54,7 +55,13 @@ def create(ctx: CommandContext, description: str, criteria: Expr | None, options
     _check_description(description)
     with workspace_session(ctx) as (session, workspace_id):
         info = segments.create_segment(
-            session, workspace_id, description=description, owner_user_id=ctx.user_id, today=ctx.today
+            session,
+            workspace_id,
+            description=description,
+            owner_user_id=ctx.user_id,
+            today=ctx.today,
+            # Numbered after the preview: other users' `new` need not wait for this one's count.
+            number_last=criteria is not None,
         )
         if criteria is None:
             text = translator(ctx.locale)._(
@@ -75,6 +82,7 @@ def create(ctx: CommandContext, description: str, criteria: Expr | None, options
             page_size=page_size(ctx),
             today=ctx.today,
         )
+        preview = replace(preview, segment_no=segments.number_segment(session, workspace_id, info.no))
     return preview_reply(preview, description=info.description, locale=ctx.locale)
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from storage.errors import NotAllowedError, ValidationError
@@ -27,12 +28,26 @@ from storage.service._common import (
 from storage.service.types import Page, SegmentInfo
 
 _MAX_DESCRIPTION = 200
+# Never seen by users: replaced by number_segment before the unit of work commits.
+_PROVISIONAL = "NEW"
 
 
 def create_segment(
-    session: Session, workspace_id: int, *, description: str, owner_user_id: str, today: date | None = None
+    session: Session,
+    workspace_id: int,
+    *,
+    description: str,
+    owner_user_id: str,
+    today: date | None = None,
+    number_last: bool = False,
 ) -> SegmentInfo:
-    """A new, empty segment numbered SEG00001, SEG00002, ... per workspace, owned by ``owner_user_id``."""
+    """A new, empty segment numbered SEG00001, SEG00002, ... per workspace, owned by ``owner_user_id``.
+
+    ``number_last``: the segment gets a provisional number, and its real one from ``number_segment``
+    at the end of the unit of work. Handing out a number locks the workspace's counter until
+    commit, so a creation that goes on to preview an Add over a million contacts would otherwise
+    make every other creation in the workspace wait for that count.
+    """
     description = " ".join(description.split())
     if not description:
         raise ValidationError("a segment needs a description")
@@ -40,7 +55,9 @@ def create_segment(
         raise ValidationError("a segment description has at most {limit} characters", limit=_MAX_DESCRIPTION)
     segment = Segment(
         workspace_id=workspace_id,
-        no=next_number(session, workspace_id, "segment_seq", "SEG"),
+        no=_PROVISIONAL + secrets.token_hex(6).upper()
+        if number_last
+        else next_number(session, workspace_id, "segment_seq", "SEG"),
         description=description,
         owner_user_id=owner_user_id,
         created=today or utc_today(),
@@ -50,6 +67,20 @@ def create_segment(
     session.flush()
     session.refresh(segment)
     return segment_info(session, segment, size=0)
+
+
+def number_segment(session: Session, workspace_id: int, provisional_no: str) -> str:
+    """Give a segment created with ``number_last`` its number; call it last in the unit of work."""
+    if not provisional_no.startswith(_PROVISIONAL):
+        raise ValueError(f"{provisional_no} is already numbered")
+    no = next_number(session, workspace_id, "segment_seq", "SEG")
+    session.execute(
+        update(Segment)
+        .where(Segment.workspace_id == workspace_id, Segment.no == provisional_no)
+        .values(no=no)
+        .execution_options(synchronize_session=False)
+    )
+    return no
 
 
 def list_segments(

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.errors import ConflictError
@@ -149,3 +149,34 @@ def test_a_confirm_racing_a_scheduled_refresh_serializes(
     # The journal records exactly the changes that won, and the lines are exactly their sum.
     assert len(added) == 1 + confirm_won + refresh_won
     assert size == 20 + 10 * confirm_won + refresh_won
+
+
+def test_a_segment_created_with_its_preview_keeps_no_one_else_waiting_while_it_counts(
+    session_factory: sessionmaker[Session], workspace: Workspace
+) -> None:
+    with session_factory.begin() as session:
+        add_contact(session, workspace.id, "CT001", country="DK")
+    slow = session_factory()
+    try:
+        # `new` with criteria: created, previewed (the count may take seconds), numbered last.
+        provisional = segments.create_segment(
+            slow, workspace.id, description="Counting", owner_user_id=OWNER, number_last=True
+        ).no
+        actions.preview_action(
+            slow, workspace.id, provisional, "add", criteria=crit("country", "DK"), user_id=OWNER
+        )
+        other = session_factory()
+        try:
+            # Would wait for `slow` to commit if it held the workspace's number counter.
+            other.execute(text("SET LOCAL lock_timeout = '2s'"))
+            quick = segments.create_segment(other, workspace.id, description="Quick", owner_user_id=OWNER)
+            other.commit()
+        finally:
+            other.close()
+        numbered = segments.number_segment(slow, workspace.id, provisional)
+        slow.commit()
+    finally:
+        slow.close()
+    assert (quick.no, numbered) == ("SEG00001", "SEG00002")
+    with session_factory() as session:
+        assert [info.no for info in segments.list_segments(session, workspace.id)] == ["SEG00001", "SEG00002"]

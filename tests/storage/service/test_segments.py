@@ -182,3 +182,19 @@ def test_a_contact_deleted_after_the_preview_is_skipped_on_confirm_and_on_undo(s
     session.execute(delete(Contact).where(Contact.no == "CT010"))
     actions.undo_last(session, world.workspace_id, seg, user_id="U1")
     assert members(session, world, seg) == {"CT001", "CT030"}
+
+
+def test_a_segment_numbered_last_gets_the_next_number_and_its_preview_says_so(session, world):
+    first = new_segment(session, world)
+    provisional = segments.create_segment(
+        session, world.workspace_id, description="Late number", owner_user_id="U1", number_last=True
+    ).no
+    assert provisional != first
+    actions.preview_action(
+        session, world.workspace_id, provisional, "add", criteria=crit("country", "DK"), user_id="U1"
+    )
+    numbered = segments.number_segment(session, world.workspace_id, provisional)
+    assert numbered == f"SEG{int(first[3:]) + 1:05d}"
+    assert [info.no for info in segments.list_segments(session, world.workspace_id)] == [first, numbered]
+    with pytest.raises(ValueError):
+        segments.number_segment(session, world.workspace_id, numbered)
