@@ -75,6 +75,9 @@ class MemberSet:
     key_column: str
     key: int | str
     extra: tuple[tuple[str, Any], ...] = ()
+    # Known to hold no rows (an Add to a new segment): nothing to probe. Each candidate's probe is
+    # a fifth of a broad count (150,000 of 1M contacts: 0.56 s with, 0.45 s without).
+    empty: bool = False
 
     def alias(self) -> tuple[Any, ColumnElement[bool]]:
         """An alias of the table and the condition selecting this set's rows in it.
@@ -86,6 +89,8 @@ class MemberSet:
         return member, member.c[self.key_column] == self.key
 
     def has(self, contact_id: Any) -> ColumnElement[bool]:
+        if self.empty:
+            return false()
         member = self.table.alias("present")
         return exists().where(member.c[self.key_column] == self.key, member.c.contact_id == contact_id)
 
@@ -106,8 +111,14 @@ class MemberSet:
         )
 
 
-def segment_set(segment_id: int, workspace_id: int) -> MemberSet:
-    return MemberSet(segment_lines, "segment_id", segment_id, (("workspace_id", workspace_id),))
+def segment_set(segment_id: int, workspace_id: int, *, empty: bool = False) -> MemberSet:
+    """A segment's lines; ``empty`` when the caller knows it has none (same transaction, same version)."""
+    return MemberSet(segment_lines, "segment_id", segment_id, (("workspace_id", workspace_id),), empty=empty)
+
+
+def is_empty(session: Session, segment_id: int) -> bool:
+    """Whether the segment has no lines: one index probe, whatever its size."""
+    return not session.scalar(select(exists().where(segment_lines.c.segment_id == segment_id)))
 
 
 def scratch_set(pending_id: str) -> MemberSet:

@@ -38,6 +38,7 @@ from storage.service._algebra import (
     apply_step,
     check_contact_nos,
     contacts,
+    is_empty,
     options_from_dict,
     options_to_dict,
     pending_contacts,
@@ -566,7 +567,7 @@ def _capture(
     )
     session.add(pending)
     session.flush()
-    lines = segment_set(segment.id, workspace_id)
+    lines = segment_set(segment.id, workspace_id, empty=is_empty(session, segment.id))
     plus = MemberSet(pending_contacts, "pending_id", pending.id, (("change", 1),))
     minus = MemberSet(pending_contacts, "pending_id", pending.id, (("change", -1),))
     # The counts are the captures' own row counts: the captured set's primary key (pending id,
@@ -622,11 +623,12 @@ def _count(session: Session, ids: Select[Any] | None) -> int:
     return session.scalar(select(func.count()).select_from(ids.subquery())) or 0
 
 
-def _deferred_change(pending: PendingAction, change: int) -> Select[Any] | None:
+def _deferred_change(session: Session, pending: PendingAction, change: int) -> Select[Any] | None:
     """The contact ids a deferred preview adds (``change`` > 0) or removes, as of its day."""
     assert pending.criteria is not None and pending.as_of is not None
     step = Step(pending.kind, from_json(pending.criteria), dict(pending.options or {}))
-    lines = segment_set(pending.segment_id, pending.workspace_id)
+    # The segment is at the preview's version (checked by the caller), so as empty as it was then.
+    lines = segment_set(pending.segment_id, pending.workspace_id, empty=is_empty(session, pending.segment_id))
     if change > 0:
         return additions(step, lines, pending.workspace_id, pending.as_of)
     return removals(step, lines, pending.workspace_id, pending.as_of)
@@ -655,7 +657,7 @@ def _deferred_page(
         )
     _check_data_unchanged(session, pending)
     sign = 1 if pending.added else -1
-    ids = _deferred_change(pending, sign)
+    ids = _deferred_change(session, pending, sign)
     total = pending.added + pending.removed
     if ids is None or (change is not None and (change > 0) != (sign > 0)):
         total = 0
@@ -682,7 +684,7 @@ def _materialize(session: Session, pending: PendingAction) -> None:
     _check_data_unchanged(session, pending, hold=True)
     counts = []
     for change in (1, -1):
-        ids = _deferred_change(pending, change)
+        ids = _deferred_change(session, pending, change)
         captured = MemberSet(pending_contacts, "pending_id", pending.id, (("change", change),))
         counts.append(
             0 if ids is None else bulk_insert(session, captured.insert_ids(ids), scans_contacts=True)
