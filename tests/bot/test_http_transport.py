@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -248,8 +249,9 @@ def test_more_slow_commands_than_listener_threads_are_still_all_acknowledged_at_
         time.sleep(1.0)
         return Reply(text="done")
 
-    bot = start_bot(registry=_registry_with(_verb("slow", slow)))
     burst = DEFAULT_LISTENER_THREADS + 8
+    # Enough work slots for all of them: this is about acknowledging, not about how many run at once.
+    bot = start_bot(registry=_registry_with(_verb("slow", slow)), segbot_work_slots=burst)
 
     with ThreadPoolExecutor(max_workers=burst) as pool:
         answers = list(pool.map(lambda _: bot.sim.command("slow"), range(burst)))
@@ -257,6 +259,32 @@ def test_more_slow_commands_than_listener_threads_are_still_all_acknowledged_at_
     assert all(answer.status == 200 for answer, _ in answers)
     assert max(answer.seconds for answer, _ in answers) < 1.0
     bot.fake.wait_for("response_url", burst, timeout=30)
+
+
+def test_work_slots_bound_the_commands_running_at_once_while_every_one_is_acknowledged_at_once(
+    start_bot: Callable[..., RunningBot],
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    running, peak = [0], [0]
+    lock = threading.Lock()
+
+    def slow(text: str, ctx: CommandContext) -> Reply:
+        with lock:
+            running[0] += 1
+            peak[0] = max(peak[0], running[0])
+        time.sleep(0.3)
+        with lock:
+            running[0] -= 1
+        return Reply(text="done")
+
+    bot = start_bot(registry=_registry_with(_verb("slow", slow)), segbot_work_slots=2)
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(pool.map(lambda _: bot.sim.command("slow"), range(6)))
+
+    assert all(answer.status == 200 and answer.seconds < 0.3 for answer, _ in answers)
+    bot.fake.wait_for("response_url", 6, timeout=30)
+    assert peak[0] == 2
 
 
 def test_slack_verifying_the_request_url_gets_its_challenge_back(bare: RunningBot) -> None:
