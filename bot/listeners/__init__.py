@@ -55,14 +55,7 @@ def respond(
             return
 
         def _work() -> Reply:
-            ctx = runtime.context_for(
-                team_id=team_id,
-                user_id=target.user_id,
-                channel_id=target.channel_id,
-                client=client,
-                crowded=crowded,
-            )
-            return work(ctx)
+            return work(context_of(runtime, target, team_id=team_id, client=client, crowded=crowded))
 
         # Known without the database, so even "the database is down" reaches users in their language.
         locale = runtime.users.known_locale(team_id, target.user_id)
@@ -74,6 +67,15 @@ def respond(
         log.exception("could not deliver the reply to %s", what)
         if reply.text != apology.text:
             _apologise(apology, target, client)
+
+
+def context_of(
+    runtime: Runtime, target: ReplyTarget, *, team_id: str, client: WebClient, crowded: bool
+) -> CommandContext:
+    """The context of a command from ``target`` (its caller and channel); call it holding a work slot."""
+    return runtime.context_for(
+        team_id=team_id, user_id=target.user_id, channel_id=target.channel_id, client=client, crowded=crowded
+    )
 
 
 def _apologise(apology: Reply, target: ReplyTarget, client: WebClient) -> None:

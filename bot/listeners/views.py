@@ -17,6 +17,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.delivery import ReplyTarget, answer_safely, deliver
+from bot.listeners import context_of
 from bot.retries import delivery_key, is_first_delivery
 from bot.runtime import Runtime
 from commands.reply import Reply
@@ -51,13 +52,7 @@ def register(app: App, runtime: Runtime) -> None:
 
         def _handle() -> Reply | dict[str, str]:
             with runtime.slots.take() as crowded:
-                ctx = runtime.context_for(
-                    team_id=team_id,
-                    user_id=target.user_id,
-                    channel_id=target.channel_id,
-                    client=client,
-                    crowded=crowded,
-                )
+                ctx = context_of(runtime, target, team_id=team_id, client=client, crowded=crowded)
                 return runtime.registry.handle_view_submission(callback_id, values, ctx)
 
         outcome = runtime.work.submit(answer_safely, _handle, what=f"view {callback_id}")

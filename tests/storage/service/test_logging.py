@@ -111,28 +111,18 @@ def test_a_preview_of_interactions_taken_before_logging_is_refused_at_confirm(se
     require_deferred_previews(session)
     seg = _dk_segment(session, world)
     called = new_segment(session, world)
-    before = actions.preview_action(
-        session,
-        world.workspace_id,
-        called,
-        "add",
-        criteria=crit("interaction", "CALL"),
-        user_id="U1",
-        today=TODAY,
-    )
+
+    def preview_called():
+        return actions.preview_action(
+            session, world.workspace_id, called, "add", criteria=crit("interaction", "CALL"), user_id="U1"
+        )
+
+    before = preview_called()
     assert before.added == 0
     logging.log_segment(session, world.workspace_id, seg, template_code="CALL", user_id="U1", today=TODAY)
     with pytest.raises(StalePreviewError), session.begin_nested():
         actions.confirm_pending(session, world.workspace_id, before.pending_id, user_id="U1")
-    after = actions.preview_action(
-        session,
-        world.workspace_id,
-        called,
-        "add",
-        criteria=crit("interaction", "CALL"),
-        user_id="U1",
-        today=TODAY,
-    )
+    after = preview_called()
     logging.cancel_logged_segment(session, world.workspace_id, "LSEG00001", user_id="U1")
     with pytest.raises(StalePreviewError), session.begin_nested():
         actions.confirm_pending(session, world.workspace_id, after.pending_id, user_id="U1")
