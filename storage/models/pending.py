@@ -15,12 +15,14 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     SmallInteger,
     String,
     Text,
     false,
     func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -33,6 +35,20 @@ CANCELED = "canceled"
 
 class PendingAction(Base):
     __tablename__ = "pending_actions"
+    __table_args__ = (
+        # Every preview looks for expired ones to purge (actions._purge_expired); the rows stay
+        # forever, one per preview, so without this that look read them all, each time. Only
+        # previews still waiting and not yet purged are indexed: a day's worth at most.
+        Index(
+            "ix_pending_actions_waiting",
+            "workspace_id",
+            "created_at",
+            postgresql_where=text("status = 'pending' AND resolved_at IS NULL"),
+            sqlite_where=text("status = 'pending' AND resolved_at IS NULL"),
+        ),
+        # Deleting a segment deletes its previews (ON DELETE CASCADE).
+        Index("ix_pending_actions_segment", "segment_id"),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))

@@ -1,4 +1,7 @@
-"""deferred previews: workspace data version, pending actions computed at Confirm; lower(city) index
+"""deferred previews: workspace data version, pending actions computed at Confirm; indexes
+
+Also indexes pending_actions for the purge of expired previews and for segment deletion, and
+replaces the plain city index by lower(city) on PostgreSQL.
 
 A preview of criteria no longer captures its contacts when shown: it records the criteria, the
 day and the workspace's data version, and Confirm computes the same set in the database. The
@@ -28,6 +31,15 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("deferred", sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.add_column(sa.Column("as_of", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("data_version", sa.Integer(), nullable=True))
+    with op.batch_alter_table("pending_actions", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_pending_actions_waiting",
+            ["workspace_id", "created_at"],
+            unique=False,
+            postgresql_where=sa.text("status = 'pending' AND resolved_at IS NULL"),
+            sqlite_where=sa.text("status = 'pending' AND resolved_at IS NULL"),
+        )
+        batch_op.create_index("ix_pending_actions_segment", ["segment_id"], unique=False)
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.drop_index("ix_contacts_ws_city")
     if op.get_bind().dialect.name == "postgresql":
@@ -42,6 +54,8 @@ def downgrade() -> None:
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.create_index("ix_contacts_ws_city", ["workspace_id", "city"], unique=False)
     with op.batch_alter_table("pending_actions", schema=None) as batch_op:
+        batch_op.drop_index("ix_pending_actions_segment")
+        batch_op.drop_index("ix_pending_actions_waiting")
         batch_op.drop_column("data_version")
         batch_op.drop_column("as_of")
         batch_op.drop_column("deferred")
