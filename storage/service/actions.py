@@ -656,12 +656,11 @@ def _deferred_page(
             "{segment_no} changed since this preview; preview the action again", segment_no=segment.no
         )
     _check_data_unchanged(session, pending)
-    sign = 1 if pending.added else -1
-    ids = _deferred_change(session, pending, sign)
+    # An Add only adds; a Reduce or Refine only removes.
+    sign = 1 if pending.kind == ADD else -1
     total = pending.added + pending.removed
-    if ids is None or (change is not None and (change > 0) != (sign > 0)):
-        total = 0
-    if total == 0 or ids is None:
+    ids = _deferred_change(session, pending, sign)
+    if ids is None or total == 0 or (change is not None and (change > 0) != (sign > 0)):
         return Page(rows=(), total=0, page=1, page_size=max(1, page_size))
     return contact_page(
         session,

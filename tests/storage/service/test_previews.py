@@ -272,3 +272,24 @@ def test_pages_of_a_preview_too_large_to_sort_whole_list_its_contacts_in_number_
     assert [row.no for row in later.rows] == ordered[99 * 25 : 100 * 25]
     last = actions.pending_page(session, workspace.id, preview.pending_id, page=10**6, page_size=25)
     assert [row.no for row in last.rows] == ordered[(len(ordered) - 1) // 25 * 25 :]
+
+
+def test_a_reduce_preview_pages_the_contacts_it_removes_and_none_it_adds(session, world):
+    seg = new_segment(session, world)
+    actions.apply_action(
+        session, world.workspace_id, seg, "add", criteria=crit("country", "DK"), user_id="U1"
+    )
+    preview = actions.preview_action(
+        session, world.workspace_id, seg, "reduce", criteria=crit("country", "DK"), user_id="U1", page_size=3
+    )
+    assert (preview.added, preview.removed) == (0, 4)
+    assert [row.no for row in preview.first_page.rows] == ["CT001", "CT010", "CT030"]
+    second = actions.pending_page(session, world.workspace_id, preview.pending_id, page=2, page_size=3)
+    assert [row.no for row in second.rows] == ["CT040"]
+    entering = actions.pending_page(session, world.workspace_id, preview.pending_id, page=1, change=1)
+    assert (entering.total, entering.rows) == (0, ())
+    leaving = actions.pending_page(session, world.workspace_id, preview.pending_id, page=1, change=-1)
+    assert leaving.total == 4
+    assert (
+        actions.confirm_pending(session, world.workspace_id, preview.pending_id, user_id="U1").size_after == 0
+    )
