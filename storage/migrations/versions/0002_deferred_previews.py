@@ -1,7 +1,7 @@
 """deferred previews: workspace data version, pending actions computed at Confirm; indexes
 
-Also indexes pending_actions for the purge of expired previews and for segment deletion, and
-replaces the plain city index by lower(city) on PostgreSQL.
+Also indexes pending_actions for the purge of expired previews and for segment deletion,
+replaces the plain city index by lower(city) on PostgreSQL, and indexes contacts without e-mail.
 
 A preview of criteria no longer captures its contacts when shown: it records the criteria, the
 day and the workspace's data version, and Confirm computes the same set in the database. The
@@ -42,6 +42,13 @@ def upgrade() -> None:
         batch_op.create_index("ix_pending_actions_segment", ["segment_id"], unique=False)
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.drop_index("ix_contacts_ws_city")
+        batch_op.create_index(
+            "ix_contacts_ws_without_email",
+            ["workspace_id"],
+            unique=False,
+            postgresql_where=sa.text("email IS NULL OR email = ''"),
+            sqlite_where=sa.text("email IS NULL OR email = ''"),
+        )
     if op.get_bind().dialect.name == "postgresql":
         op.create_index(
             "ix_contacts_ws_lower_city", "contacts", ["workspace_id", sa.text("lower(city)")], unique=False
@@ -52,6 +59,7 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.drop_index("ix_contacts_ws_lower_city", table_name="contacts")
     with op.batch_alter_table("contacts", schema=None) as batch_op:
+        batch_op.drop_index("ix_contacts_ws_without_email")
         batch_op.create_index("ix_contacts_ws_city", ["workspace_id", "city"], unique=False)
     with op.batch_alter_table("pending_actions", schema=None) as batch_op:
         batch_op.drop_index("ix_pending_actions_segment")
