@@ -13,8 +13,10 @@ from collections.abc import Callable
 
 import pytest
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.data_version import bump_data_version, data_version
 from storage.errors import ConflictError
 from storage.models import Workspace
 from storage.service import actions, journal, segments
@@ -180,3 +182,34 @@ def test_a_segment_created_with_its_preview_keeps_no_one_else_waiting_while_it_c
     assert (quick.no, numbered) == ("SEG00001", "SEG00002")
     with session_factory() as session:
         assert [info.no for info in segments.list_segments(session, workspace.id)] == ["SEG00001", "SEG00002"]
+
+
+@pytest.mark.parametrize("hold", [True, False])
+def test_a_held_data_version_keeps_an_import_from_committing_until_the_reader_is_done(
+    session_factory: sessionmaker[Session], workspace: Workspace, hold: bool
+) -> None:
+    reader = session_factory()
+    try:
+        # What Confirm of a deferred preview does before computing its set (hold=True).
+        assert data_version(reader, workspace.id, hold=hold) == 0
+        importing = session_factory()
+        try:
+            importing.execute(text("SET LOCAL lock_timeout = '300ms'"))
+            if hold:
+                with pytest.raises(OperationalError, match="lock timeout"):
+                    bump_data_version(importing, workspace.id)
+                importing.rollback()
+                # New segments take numbers from the same row, and need not wait.
+                importing.execute(text("SET LOCAL lock_timeout = '300ms'"))
+                segments.create_segment(importing, workspace.id, description="New", owner_user_id=OWNER)
+                importing.commit()
+            else:
+                bump_data_version(importing, workspace.id)
+                importing.commit()
+        finally:
+            importing.close()
+        reader.commit()
+    finally:
+        reader.close()
+    with session_factory() as session:
+        assert data_version(session, workspace.id) == (0 if hold else 1)
