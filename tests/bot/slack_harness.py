@@ -209,6 +209,15 @@ def find_button(blocks: list[dict[str, Any]], label: str) -> dict[str, Any]:
     raise AssertionError(f"no button {label!r}; buttons: {[b['text']['text'] for b in buttons]}")
 
 
+def new_segment_form(description: str, criteria: str) -> dict[str, Any]:
+    """The values of the `new` modal (commands/blocks/modal.py) as Slack submits them, no option ticked."""
+    return {
+        "description": {"value": {"type": "plain_text_input", "value": description}},
+        "criteria": {"value": {"type": "plain_text_input", "value": criteria}},
+        "options": {"value": {"type": "checkboxes", "selected_options": []}},
+    }
+
+
 def button_labels(call: RecordedCall) -> list[str]:
     return [b["text"]["text"] for b in _buttons(call.params.get("blocks") or [])]
 

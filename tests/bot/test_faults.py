@@ -25,7 +25,7 @@ from storage.db import make_engine, make_session_factory
 from storage.models import Segment
 from tests.bot.conftest import RunningBot, bot_settings
 from tests.bot.http_server import serve_in_background
-from tests.bot.slack_harness import SIGNING_SECRET
+from tests.bot.slack_harness import SIGNING_SECRET, new_segment_form
 from tests.fakes.slack_api import FakeSlackApi, message_text
 
 
@@ -64,11 +64,7 @@ def test_a_slash_command_slack_delivers_again_is_acknowledged_and_not_repeated(s
 def test_a_modal_submission_delivered_twice_creates_one_segment(slack: RunningBot) -> None:
     slack.sim.command("new")
     view = slack.fake.wait_for("views.open")[0].params["view"]
-    values = {
-        "description": {"value": {"type": "plain_text_input", "value": "Berlin retail"}},
-        "criteria": {"value": {"type": "plain_text_input", "value": "city:berlin"}},
-        "options": {"value": {"type": "checkboxes", "selected_options": []}},
-    }
+    values = new_segment_form("Berlin retail", "city:berlin")
 
     first = slack.sim.submit_view(view, values, trigger_id="trigger.modal")
     again = slack.sim.submit_view(view, values, trigger_id="trigger.modal")

@@ -15,7 +15,7 @@ from storage.contacts_import import import_contacts
 from storage.db import unit_of_work
 from storage.models import SegmentLine, Workspace
 from tests.bot.conftest import RunningBot
-from tests.bot.slack_harness import CHANNEL_ID, USER_ID, button_labels
+from tests.bot.slack_harness import CHANNEL_ID, USER_ID, button_labels, new_segment_form
 from tests.factories import add_contact
 from tests.fakes.slack_api import RecordedCall, message_text
 
@@ -184,11 +184,7 @@ def test_new_without_arguments_opens_the_modal_and_its_submission_previews(
     opened = slack.fake.wait_for("views.open")[0]
     assert opened.params["trigger_id"].startswith("trigger.")
     view = opened.params["view"]
-    values = {
-        "description": {"value": {"type": "plain_text_input", "value": "Berlin retail"}},
-        "criteria": {"value": {"type": "plain_text_input", "value": "industry:retail"}},
-        "options": {"value": {"type": "checkboxes", "selected_options": []}},
-    }
+    values = new_segment_form("Berlin retail", "industry:retail")
 
     submitted = slack.sim.submit_view(view, values)
 
@@ -203,11 +199,7 @@ def test_new_without_arguments_opens_the_modal_and_its_submission_previews(
 def test_invalid_criteria_in_the_modal_are_shown_under_the_field(slack: RunningBot, crm: Workspace) -> None:
     slack.sim.command("new")
     view = slack.fake.wait_for("views.open")[0].params["view"]
-    values = {
-        "description": {"value": {"type": "plain_text_input", "value": "Berlin retail"}},
-        "criteria": {"value": {"type": "plain_text_input", "value": "industy:retail"}},
-        "options": {"value": {"type": "checkboxes", "selected_options": []}},
-    }
+    values = new_segment_form("Berlin retail", "industy:retail")
 
     submitted = slack.sim.submit_view(view, values)
 
