@@ -1,11 +1,10 @@
 """How many commands one bot process runs against the database at once; the others wait their turn.
 
-Measured with 20 previews at once on 1,000,000 contacts (2 cores, bench/slack_bench.py): letting
-all 20 run together made every one of them slow and delayed the acknowledgements of new requests
-behind twenty busy database backends (ack p99 200-250 ms, preview p95 2.8 s); four at a time, in
-order of arrival, finished the same work sooner (p95 2.6 s, half of them within 1.6 s) with the
-acknowledgements at 50-60 ms. ``SEGBOT_WORK_SLOTS`` sets the number.
-"""
+Measured with 20 users previewing three times each, back to back, on 1,000,000 contacts
+(2 cores, bench/slack_bench.py, SEGBOT_WORK_SLOTS=32 against 4, two runs each): letting them all
+run together made each of them slow and delayed the acknowledgements of new requests behind the
+busy database backends (preview p95 4.2-5.2 s, ack p99 219-301 ms); four at a time, in order of
+arrival, finished the same work sooner (p95 3.2-3.3 s, ack p99 51-115 ms)."""
 
 from __future__ import annotations
 
@@ -20,7 +19,6 @@ class WorkSlots:
     def __init__(self, size: int) -> None:
         if size < 1:
             raise ValueError("at least one work slot is needed")
-        self.size = size
         # threading.Semaphore wakes waiters in the order they arrived.
         self._slots = threading.Semaphore(size)
         self._lock = threading.Lock()

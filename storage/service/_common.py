@@ -139,7 +139,9 @@ def segment_info(session: Session, segment: Segment, *, size: int | None = None)
 _SMALL_SET = ANALYZE_AFTER_ROWS
 # A set computed from criteria (a deferred preview) has no rows of its own to sort: sorting means
 # evaluating the criteria whole. Walking contacts in number order and testing each stops at the
-# page's end, after about page_end * contacts / members of them; cheaper up to this many.
+# page's end, after about page_end * contacts / members of them. A walked contact cost ~2.7 us
+# (2,316 of 1M: page 1 walked 4,300 contacts in 11.7 ms), so this many take ~0.13 s, about what
+# evaluating typical criteria whole over a million contacts costs (0.1-0.3 s).
 _WALK_ROWS = 50_000
 
 
