@@ -17,8 +17,21 @@ class Contact(Base):
     __tablename__ = "contacts"
     __table_args__ = (
         UniqueConstraint("workspace_id", "no"),
-        Index("ix_contacts_company", "workspace_id", "company_id"),
-        Index("ix_contacts_ws_country", "workspace_id", "country"),
+        # On PostgreSQL both carry the columns criteria filter on besides their key, so counting
+        # `industry:retail country:de,fr` or `name:a* country:us` reads the index alone, never the
+        # table (see migration 0003 for the figures). SQLite has no INCLUDE and ignores it.
+        Index(
+            "ix_contacts_company",
+            "workspace_id",
+            "company_id",
+            postgresql_include=["country", "created", "exclude_from_segment"],
+        ),
+        Index(
+            "ix_contacts_ws_country",
+            "workspace_id",
+            "country",
+            postgresql_include=["company_id", "exclude_from_segment", "name"],
+        ),
         Index("ix_contacts_ws_salesperson", "workspace_id", "salesperson"),
         Index("ix_contacts_ws_created", "workspace_id", "created"),
     )

@@ -67,3 +67,23 @@ def test_a_database_from_the_first_release_upgrades_with_its_previews_and_downgr
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM pending_actions")).scalar_one() == 1
     engine.dispose()
+
+
+def test_covering_indexes_carry_the_columns_the_models_declare(engine: Engine) -> None:
+    """alembic's comparison ignores INCLUDE, so a migration that forgot a column would pass unseen."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no INCLUDE columns")
+    declared = {
+        (table.name, index.name): list(index.dialect_options["postgresql"]["include"])
+        for table in Base.metadata.tables.values()
+        for index in table.indexes
+        if index.dialect_options["postgresql"]["include"]
+    }
+    assert ("contacts", "ix_contacts_company") in declared
+    inspector = inspect(engine)
+    in_database = {
+        (table, index["name"]): list(index.get("dialect_options", {}).get("postgresql_include", ()))
+        for table in {table for table, _ in declared}
+        for index in inspector.get_indexes(table)
+    }
+    assert {key: in_database.get(key) for key in declared} == declared
