@@ -38,6 +38,7 @@ from sqlalchemy import Engine, event, false, func, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bench.housekeeping import vacuum_after_load
 from storage.criteria.ast import And, Expr, Match, Text
 from storage.criteria.compile import compile_criteria
 from storage.db import make_engine, make_session_factory, unit_of_work
@@ -124,6 +125,7 @@ def populate(backend: str, count: int) -> None:
     with engine.begin() as conn:
         # Fresh statistics, as autovacuum (PostgreSQL) or the importer's ANALYZE would leave them.
         conn.execute(text("ANALYZE"))
+    vacuum_after_load(engine)
     engine.dispose()
 
 

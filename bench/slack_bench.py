@@ -27,7 +27,7 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench.bot_process import bot_processes, serve_bot
-from bench.housekeeping import vacuum_set_tables
+from bench.housekeeping import vacuum_after_load, vacuum_set_tables
 from storage.db import make_engine, make_session_factory, unit_of_work
 from storage.migrate import upgrade
 from storage.models import Contact
@@ -83,6 +83,7 @@ def _populate(engine: Engine, count: int) -> int:
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:
             conn.execute(text("ANALYZE"))
+    vacuum_after_load(engine)
     return have
 
 
