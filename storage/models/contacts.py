@@ -18,8 +18,9 @@ class Contact(Base):
     __table_args__ = (
         UniqueConstraint("workspace_id", "no"),
         # On PostgreSQL both carry the columns criteria filter on besides their key, so counting
-        # `industry:retail country:de,fr` or `name:a* country:us` reads the index alone, never the
-        # table (see migration 0003 for the figures). SQLite has no INCLUDE and ignores it.
+        # `industry:retail country:de,fr` or `name:a* country:us` reads the index alone once vacuum
+        # has marked the table's pages all-visible (figures in migration 0003). SQLite has no
+        # INCLUDE and ignores it.
         Index(
             "ix_contacts_company",
             "workspace_id",
