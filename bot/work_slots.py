@@ -19,7 +19,8 @@ class WorkSlots:
     def __init__(self, size: int) -> None:
         if size < 1:
             raise ValueError("at least one work slot is needed")
-        # threading.Semaphore wakes waiters in the order they arrived.
+        # threading.Semaphore wakes waiters first come, first served, though a newcomer can take a
+        # slot freed before the woken waiter does: roughly, not strictly, in order of arrival.
         self._slots = threading.Semaphore(size)
         self._lock = threading.Lock()
         self._running = 0

@@ -24,6 +24,8 @@ from storage.models import Workspace
 
 def bump_data_version(session: Session, workspace_id: int) -> None:
     """Record that what criteria match in this workspace may have changed (call last, before commit)."""
+    # The UPDATE alone would lock the row FOR NO KEY UPDATE, which Confirm's KEY SHARE does not
+    # block: it would then compute its set while this import commits. FOR UPDATE conflicts with it.
     session.execute(select(Workspace.id).where(Workspace.id == workspace_id).with_for_update())
     session.execute(
         update(Workspace)

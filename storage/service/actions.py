@@ -570,8 +570,6 @@ def _capture(
     lines = segment_set(segment.id, workspace_id, empty=is_empty(session, segment.id))
     plus = MemberSet(pending_contacts, "pending_id", pending.id, (("change", 1),))
     minus = MemberSet(pending_contacts, "pending_id", pending.id, (("change", -1),))
-    # The counts are the captures' own row counts: the captured set's primary key (pending id,
-    # contact) admits each contact once, so counting the set again would only re-read it.
     if step is not None and defer and _deferrable(session, step):
         pending.deferred, pending.as_of = True, today
         # Read before counting: data committed in between then fails Confirm's check (a refusal),
@@ -580,6 +578,8 @@ def _capture(
         pending.added = _count(session, additions(step, lines, workspace_id, today))
         pending.removed = _count(session, removals(step, lines, workspace_id, today))
     elif step is not None:
+        # The counts are the captures' own row counts: the captured set's primary key (pending id,
+        # contact) admits each contact once, so counting the set again would only re-read it.
         by_criteria = step.criteria is not None
         added = additions(step, lines, workspace_id, today)
         if added is not None:
@@ -614,7 +614,8 @@ def _deferrable(session: Session, step: Step) -> bool:
         return False
     if "segment" in field_names(step.criteria):
         return False
-    return not (step.options.get("expand_companies") or step.options.get("related_companies"))
+    options = options_from_dict(step.options)
+    return not (options.expand_companies or options.related_companies)
 
 
 def _count(session: Session, ids: Select[Any] | None) -> int:

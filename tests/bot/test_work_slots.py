@@ -1,4 +1,4 @@
-"""Work slots: at most N commands at once, in order of arrival, each told whether it runs alone."""
+"""Work slots: at most N commands at once, each told whether it runs alone."""
 
 from __future__ import annotations
 
