@@ -6,18 +6,20 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint typecheck bench loadtest clean translations
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml examples/plugin/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# The example plugin (docs/architecture.md): the suite checks that its verb plugs in.
+	$(BIN)/python -m pip install --quiet -e examples/plugin
 	touch $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/segbot run $(ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot commands storage tests bench
-	$(BIN)/ruff format --check bot commands storage tests bench
+	$(BIN)/ruff check bot commands storage tests bench examples
+	$(BIN)/ruff format --check bot commands storage tests bench examples
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -1,0 +1,53 @@
+"""`/segment largest [N]`: the workspace's largest segments, an example of a segbot plugin verb."""
+
+from __future__ import annotations
+
+from commands.common import workspace_session
+from commands.context import CommandContext
+from commands.registry import Registry, Verb
+from commands.reply import Reply
+from storage.errors import ValidationError
+from storage.service import segments
+
+USAGE = "largest [N]"
+DEFAULT_COUNT = 5
+MAX_COUNT = 50
+
+
+def largest(text: str, ctx: CommandContext) -> Reply:
+    """List the ``N`` largest segments of the caller's workspace, biggest first."""
+    count = _count(text.strip())
+    with workspace_session(ctx) as (session, workspace_id):
+        found = segments.list_segments(session, workspace_id)
+    biggest = sorted(found, key=lambda s: (-s.size, s.no))[:count]
+    if not biggest:
+        return Reply(text="No segments yet.")
+    lines = [f"{s.no} {s.description}: {s.size:,} contact{'' if s.size == 1 else 's'}" for s in biggest]
+    return Reply(text="\n".join(lines))
+
+
+def _count(text: str) -> int:
+    if not text:
+        return DEFAULT_COUNT
+    if not text.isdigit() or not 1 <= int(text) <= MAX_COUNT:
+        raise ValidationError(
+            "'{text}' is not a number from 1 to {most}. Usage: /segment {usage}",
+            text=text,
+            most=MAX_COUNT,
+            usage=USAGE,
+        )
+    return int(text)
+
+
+def register(registry: Registry) -> None:
+    """Entry point of the ``segbot.commands`` group: add the verb to segbot's registry."""
+    registry.add(
+        Verb(
+            name="largest",
+            aliases=(),
+            usage=USAGE,
+            summary="the workspace's largest segments, biggest first",
+            run=largest,
+            examples=("largest", "largest 3"),
+        )
+    )
