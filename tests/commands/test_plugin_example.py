@@ -1,4 +1,4 @@
-"""examples/plugin, installed as a package (``make test`` installs it), adds its verb through the entry point."""
+"""examples/plugin, installed as a package (`make test` installs it), adds its verb by entry point."""
 
 from __future__ import annotations
 
