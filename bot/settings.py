@@ -1,4 +1,4 @@
-"""Settings read from the environment or ``.env`` (CONTRACT section 2)."""
+"""Settings read from the environment or ``.env`` (docs/admin-guide.md, Configuration)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The criteria language (CONTRACT section 6) parsed into the AST of ``storage.criteria.ast``.
+"""The criteria language (docs/user-guide.md) parsed into the AST of ``storage.criteria.ast``.
 
 Grammar, NOT binding tightest, then AND (juxtaposition or the keyword), then OR::
 

@@ -1,4 +1,4 @@
-"""Importing contacts from CSV (CONTRACT section 5): insert or update by ``no``, all or nothing.
+"""Importing contacts from CSV (docs/admin-guide.md): insert or update by ``no``, all or nothing.
 
 Rows are validated in Python while the file streams, then bulk-loaded into temporary staging tables;
 set-based statements check what only the whole file can tell (duplicate numbers, persons whose

@@ -1,4 +1,4 @@
-"""Reading the CSV files of CONTRACT section 5: lines, values and the errors that name them.
+"""Reading the CSV files of docs/admin-guide.md: lines, values and the errors that name them.
 
 Shared by the contacts and interactions imports (and the demo generator, which produces the same
 rows), so every file is judged by the same rules and every mistake reads "line N, column C: ...".
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from storage.errors import ValidationError
 
-# The contacts file of CONTRACT section 5, in its order: the plain columns, then the code lists
+# The contacts file (docs/admin-guide.md), in its order: the plain columns, then the code lists
 # (codes separated by ";"), then the flag and the date; profile.<QUESTION> columns follow.
 CONTACT_PLAIN_COLUMNS = (
     "no",

@@ -1,4 +1,4 @@
-"""Importing interaction log entries from CSV (CONTRACT section 5), all or nothing.
+"""Importing interaction log entries from CSV (docs/admin-guide.md), all or nothing.
 
 Entries have no key of their own, so every row is a new entry. Rows are validated while the file
 streams, staged in bulk, checked against the workspace's contacts in one statement, and inserted

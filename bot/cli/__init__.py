@@ -1,4 +1,4 @@
-"""The ``segbot`` command line (CONTRACT section 3): one Typer sub-app per noun, wired here."""
+"""The ``segbot`` command line (docs/admin-guide.md, Command line): one Typer sub-app per noun, wired here."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``segbot contacts``: import contacts from CSV, or generate demo contacts (CONTRACT sections 3 and 5)."""
+"""``segbot contacts``: import contacts from CSV, or generate demo contacts (docs/admin-guide.md)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def require_file(path: Path) -> None:
 
 @app.command("import")
 def import_command(
-    file: Path = typer.Argument(..., help="Contacts CSV (CONTRACT section 5), UTF-8 with a header row."),
+    file: Path = typer.Argument(..., help="Contacts CSV (see docs/admin-guide.md), UTF-8 with a header row."),
     team: str | None = typer.Option(None, "--team", help=TEAM_HELP),
 ) -> None:
     """Insert or update contacts by `no`; one bad row rejects the whole file and nothing is imported."""

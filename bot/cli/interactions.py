@@ -1,4 +1,4 @@
-"""``segbot interactions``: import interaction log entries from CSV (CONTRACT sections 3 and 5)."""
+"""``segbot interactions``: import interaction log entries from CSV (docs/admin-guide.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``segbot segments``: list, export and refresh segments from a terminal or a script (CONTRACT section 3)."""
+"""``segbot segments``: list, export and refresh segments from a terminal or a script (admin guide)."""
 
 from __future__ import annotations
 

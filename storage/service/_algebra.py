@@ -4,7 +4,7 @@ A set is a segment's lines or a scratch set (a replay in progress). Each action 
 the ``SELECT`` of the contact ids it adds or removes relative to a set; callers turn that into an
 ``INSERT ... SELECT`` or a ``DELETE ... WHERE contact_id IN (...)``. No contact is read into Python.
 
-Semantics (CONTRACT section 6, following Business Central's reports):
+Semantics (docs/user-guide.md, following Business Central's reports):
 
 - Add ("Add Contacts"): the matching contacts not already in the set; contacts flagged
   ``exclude_from_segment`` are skipped unless ``ignore_exclusion``. ``expand_companies`` also adds

@@ -1,4 +1,4 @@
-"""Exporting a segment's contacts with the columns of the contacts CSV (CONTRACT section 5)."""
+"""Exporting a segment's contacts with the columns of the contacts CSV (docs/admin-guide.md)."""
 
 from __future__ import annotations
 

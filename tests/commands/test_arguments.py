@@ -1,4 +1,4 @@
-"""Reading /segment arguments as Slack delivers them (CONTRACT sections 4 and 6)."""
+"""Reading /segment arguments as Slack delivers them (docs/user-guide.md)."""
 
 from __future__ import annotations
 

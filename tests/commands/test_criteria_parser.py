@@ -1,4 +1,4 @@
-"""The criteria language of CONTRACT section 6: text in, AST or a positioned error out."""
+"""The criteria language of docs/user-guide.md: text in, AST or a positioned error out."""
 
 from __future__ import annotations
 

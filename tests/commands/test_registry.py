@@ -14,7 +14,7 @@ from commands.reply import Reply
 from storage.errors import ValidationError
 from tests.commands.conftest import assert_within_block_kit_limits, rendered
 
-CONTRACT_VERBS = (
+DOCUMENTED_VERBS = (
     "new",
     "list",
     "show",
@@ -40,7 +40,7 @@ def test_help_lists_every_verb_with_usage_and_examples(registry: Registry, ctx) 
     for text in ("", "help", "  "):
         reply = registry.dispatch(text, ctx)
         shown = rendered(reply)
-        for name in CONTRACT_VERBS:
+        for name in DOCUMENTED_VERBS:
             assert f"/segment {name}" in shown
         assert "For example" in shown
         assert_within_block_kit_limits(reply)
@@ -107,7 +107,7 @@ def test_a_broken_plugin_does_not_take_the_built_in_verbs_down(monkeypatch, ctx)
 
     plugged = load_registry()
 
-    assert {v.name for v in plugged.verbs} >= set(CONTRACT_VERBS)
+    assert {v.name for v in plugged.verbs} >= set(DOCUMENTED_VERBS)
     assert "Opening the new segment form" in plugged.dispatch("new", ctx).text
 
 

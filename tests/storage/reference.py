@@ -1,4 +1,4 @@
-"""A plain-Python reference of the criteria semantics (CONTRACT section 6), for differential tests.
+"""A plain-Python reference of the criteria semantics (docs/user-guide.md), for differential tests.
 
 Written independently of ``storage.criteria.compile``: it walks the AST over in-memory contacts,
 the way a person would read the criteria, so disagreements with the SQL point at a bug in one of
