@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.team_clients import NotInstalledError
 from commands.verbs.history import run_notification
+from storage.cron import latest_fire_time
 from storage.db import unit_of_work
 from storage.errors import NotFoundError, ValidationError
 from storage.models.schedules import TRIGGER_MANUAL, TRIGGER_SCHEDULE
-from storage.schedule_phrases import latest_fire_time
 from storage.service import history, schedules, workspaces
 from storage.service._common import utc_now
 from storage.service.history import RunInfo

@@ -21,17 +21,25 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.scheduler.runs import SchedulerRuntime, install_runtime, retry_notifications
+from bot.scheduler.triggers import make_trigger
 from bot.settings import Settings
 from bot.team_clients import team_client_factory
 from storage.db import unit_of_work
 from storage.leadership import DEFAULT_LOCK_KEY, AdvisoryLockLeadership
-from storage.schedule_phrases import make_trigger
 from storage.service import schedules
+from storage.service.schedules import ScheduleInfo
 
 log = logging.getLogger(__name__)
 
 JOB_FUNCTION = "bot.scheduler.runs:run_scheduled_refresh"
 JOB_PREFIX = "refresh:"
+
+
+def job_id(schedule: ScheduleInfo) -> str:
+    """The job id of a segment's schedule: stable, so re-adding replaces, never duplicates."""
+    return f"{JOB_PREFIX}{schedule.workspace_id}:{schedule.segment_no}"
+
+
 # A run missed by up to a day (the bot was down overnight) still runs, once, when it comes back.
 MISFIRE_GRACE = timedelta(days=1)
 
@@ -100,21 +108,21 @@ class RefreshScheduler:
         if scheduler is None:
             return
         with unit_of_work(self.runtime.session_factory) as session:
-            wanted = {s.job_id: s for s in schedules.all_schedules(session)}
+            wanted = {job_id(s): s for s in schedules.all_schedules(session)}
         for job in scheduler.get_jobs(jobstore="default"):
             if job.id.startswith(JOB_PREFIX) and job.id not in wanted:
                 scheduler.remove_job(job.id, jobstore="default")
-        for job_id, schedule in wanted.items():
+        for wanted_id, schedule in wanted.items():
             # The name fingerprints what the job was built from, so a change is seen and applied.
             fingerprint = f"{schedule.id}|{schedule.cron}|{schedule.timezone}"
-            existing = scheduler.get_job(job_id, jobstore="default")
+            existing = scheduler.get_job(wanted_id, jobstore="default")
             if existing is not None and existing.name == fingerprint:
                 continue
             scheduler.add_job(
                 JOB_FUNCTION,
                 trigger=make_trigger(schedule.cron, schedule.timezone),
                 args=(schedule.workspace_id, schedule.segment_no),
-                id=job_id,
+                id=wanted_id,
                 name=fingerprint,
                 jobstore="default",
                 replace_existing=True,

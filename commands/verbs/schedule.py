@@ -19,6 +19,7 @@ from commands.context import CommandContext
 from commands.i18n import ENGLISH, N_, Translator, translator
 from commands.registry import Registry, Verb
 from commands.reply import Reply
+from commands.schedule_phrases import parse_when
 from storage.errors import ValidationError
 from storage.service import schedules
 from storage.service.schedules import ScheduleInfo
@@ -81,7 +82,8 @@ def run_schedule(text: str, ctx: CommandContext) -> Reply:
             session,
             workspace_id,
             number,
-            when=when,
+            cron=parse_when(when),
+            when_text=when,
             timezone=ctx.timezone,
             channel_id=channel_id,
             channel_name=channel_name,
@@ -97,7 +99,7 @@ def run_schedule(text: str, ctx: CommandContext) -> Reply:
         "description": escape_mrkdwn(info.segment_description),
         "when": escape_mrkdwn(info.when_text),
         "timezone": info.timezone,
-        "channel": info.channel_label,
+        "channel": channel_label(info, tr=tr),
     }
     if info.notify_when_empty:
         scheduled = tr._(
@@ -162,9 +164,16 @@ def schedule_line(info: ScheduleInfo, *, tr: Translator = ENGLISH) -> str:
     """``*SEG00001* Berlin · weekdays 08:30 (Europe/Rome) → #sales · next Mon 30 Nov 2026, 08:30``."""
     return (
         f"*{escape_mrkdwn(info.segment_no)}* {escape_mrkdwn(info.segment_description)} · "
-        f"{escape_mrkdwn(info.when_text)} ({info.timezone}) → {info.channel_label} · "
+        f"{escape_mrkdwn(info.when_text)} ({info.timezone}) → {channel_label(info, tr=tr)} · "
         + tr._("next {when}", when=format_local(info.next_run, tr=tr))
     )
+
+
+def channel_label(info: ScheduleInfo, *, tr: Translator = ENGLISH) -> str:
+    """How Slack should show a schedule's channel: a link when its id is known."""
+    if info.channel_id:
+        return f"<#{info.channel_id}>"
+    return f"#{escape_mrkdwn(info.channel_name)}" if info.channel_name else tr._("no channel")
 
 
 def format_local(moment: datetime, *, tr: Translator = ENGLISH) -> str:

@@ -11,9 +11,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storage.cron import next_fire_time, parse_cron, validate_timezone
 from storage.errors import NotFoundError, ValidationError
 from storage.models import Segment, SegmentSchedule
-from storage.schedule_phrases import next_fire_time, parse_when, validate_timezone
 from storage.service._common import find_segment, utc_now
 from storage.service.authorization import check_may_change
 
@@ -36,29 +36,14 @@ class ScheduleInfo:
     next_run: datetime
     locale: str = "en"
 
-    @property
-    def job_id(self) -> str:
-        return job_id(self.workspace_id, self.segment_no)
-
-    @property
-    def channel_label(self) -> str:
-        """How Slack should show the channel: a link when its id is known."""
-        if self.channel_id:
-            return f"<#{self.channel_id}>"
-        return f"#{self.channel_name}" if self.channel_name else "no channel"
-
-
-def job_id(workspace_id: int, segment_no: str) -> str:
-    """The scheduler's job id of a segment's schedule: stable, so re-adding replaces, never duplicates."""
-    return f"refresh:{workspace_id}:{segment_no}"
-
 
 def schedule_segment(
     session: Session,
     workspace_id: int,
     segment_no: str,
     *,
-    when: str,
+    cron: str,
+    when_text: str,
     timezone: str,
     channel_id: str | None,
     channel_name: str | None = None,
@@ -70,13 +55,14 @@ def schedule_segment(
 ) -> ScheduleInfo:
     """Schedule (or reschedule) the segment's refresh at ``when`` in ``timezone``, posting to the channel.
 
-    ``when`` is a phrase (``daily 09:00``) or a cron expression; ValidationError says what is wrong.
+    ``cron`` is a five-field cron expression (Sunday = 0) and ``when_text`` what the user typed for it;
+    ValidationError says what is wrong.
     ``locale`` is the language of the channel's notifications. A scheduled refresh changes the
     segment, so only its owner or a workspace admin may schedule it.
     """
     if not channel_id and not channel_name:
         raise ValidationError("say which channel gets the notifications, e.g. `#sales`")
-    cron = parse_when(when)
+    parse_cron(cron)
     validate_timezone(timezone)
     # Also refuses a cron that never fires, before anything is stored.
     next_fire_time(cron, timezone, after=now or utc_now())
@@ -89,7 +75,7 @@ def schedule_segment(
         schedule = SegmentSchedule(workspace_id=workspace_id, segment_id=segment.id)
         session.add(schedule)
     schedule.cron = cron
-    schedule.when_text = " ".join(when.split()).strip("\"'“”")
+    schedule.when_text = " ".join(when_text.split()).strip("\"'“”")
     schedule.timezone = timezone
     schedule.channel_id = channel_id
     schedule.channel_name = channel_name

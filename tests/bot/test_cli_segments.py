@@ -15,6 +15,7 @@ from sqlalchemy import update
 from typer.testing import CliRunner
 
 from bot.cli import app
+from commands.schedule_phrases import parse_when
 from storage.criteria.ast import Match, Text
 from storage.db import make_engine, make_session_factory, unit_of_work
 from storage.migrate import upgrade
@@ -111,7 +112,14 @@ def test_refresh_with_notify_posts_to_the_scheduled_channel(database, monkeypatc
     with unit_of_work(make_session_factory(engine)) as session:
         ws = session.query(Workspace).one().id
         schedules.schedule_segment(
-            session, ws, "SEG00001", when="daily 09:00", timezone="UTC", channel_id="C0SALES", user_id="U1"
+            session,
+            ws,
+            "SEG00001",
+            cron=parse_when("daily 09:00"),
+            when_text="daily 09:00",
+            timezone="UTC",
+            channel_id="C0SALES",
+            user_id="U1",
         )
         session.execute(update(Contact).where(Contact.no == "CT020").values(country="DK"))
     engine.dispose()

@@ -17,6 +17,7 @@ from bot.scheduler import SchedulerRuntime, run_schedule
 from bot.scheduler.runs import retry_notifications
 from bot.settings import SettingsError
 from bot.team_clients import team_client_factory
+from commands.schedule_phrases import parse_when
 from storage.criteria.ast import Match, Text
 from storage.service import actions, history, schedules, segments
 from storage.service.types import ADD
@@ -101,7 +102,14 @@ def _scheduled_segment(session_factory: sessionmaker[Session], team_id: str) -> 
             s, workspace_id, no, ADD, criteria=Match("city", (Text("Berlin"),)), user_id=OWNER
         )
         schedules.schedule_segment(
-            s, workspace_id, no, when="hourly", timezone="UTC", channel_id="C0NEWS", user_id=OWNER
+            s,
+            workspace_id,
+            no,
+            cron=parse_when("hourly"),
+            when_text="hourly",
+            timezone="UTC",
+            channel_id="C0NEWS",
+            user_id=OWNER,
         )
         add_contact(s, workspace_id, f"{team_id}-1", name="Acme", city="Berlin")
     return workspace_id, no

@@ -48,7 +48,8 @@ def test_scheduling_a_phrase_stores_its_cron_and_says_the_next_run_in_the_caller
         session,
         workspace.id,
         segment_no.lower(),
-        when="weekdays 08:30",
+        cron="30 8 * * 1-5",
+        when_text="weekdays 08:30",
         timezone="Europe/Rome",
         channel_id="C0SALES",
         user_id=OWNER,
@@ -62,15 +63,21 @@ def test_scheduling_a_phrase_stores_its_cron_and_says_the_next_run_in_the_caller
     )
     # Saturday noon UTC: next is Monday 08:30 in Rome (07:30 UTC in winter).
     assert info.next_run.astimezone(UTC) == datetime(2026, 11, 30, 7, 30, tzinfo=UTC)
-    assert info.job_id == f"refresh:{workspace.id}:{segment_no}"
 
 
 def test_scheduling_again_replaces_the_segments_schedule(
     session: Session, workspace: Workspace, segment_no: str
 ) -> None:
-    for when in ("daily 09:00", "hourly"):
+    for cron, when in (("0 9 * * *", "daily 09:00"), ("0 * * * *", "hourly")):
         schedules.schedule_segment(
-            session, workspace.id, segment_no, when=when, timezone="UTC", channel_id="C1", user_id=OWNER
+            session,
+            workspace.id,
+            segment_no,
+            cron=cron,
+            when_text=when,
+            timezone="UTC",
+            channel_id="C1",
+            user_id=OWNER,
         )
     listed = schedules.list_schedules(session, workspace.id)
     assert [(s.segment_no, s.cron, s.when_text) for s in listed] == [(segment_no, "0 * * * *", "hourly")]
@@ -83,25 +90,26 @@ def test_unscheduling_removes_the_schedule_and_a_second_time_says_there_is_none(
         session,
         workspace.id,
         segment_no,
-        when="hourly",
+        cron="0 * * * *",
+        when_text="hourly",
         timezone="UTC",
         channel_name="sales",
         channel_id=None,
         user_id=OWNER,
     )
     removed = schedules.unschedule_segment(session, workspace.id, segment_no, user_id=OWNER)
-    assert removed.channel_label == "#sales"
+    assert (removed.channel_id, removed.channel_name) == (None, "sales")
     assert schedules.get_schedule(session, workspace.id, segment_no) is None
     with pytest.raises(NotFoundError, match="has no schedule"):
         schedules.unschedule_segment(session, workspace.id, segment_no, user_id=OWNER)
 
 
 @pytest.mark.parametrize(
-    ("when", "timezone", "channel", "message"),
+    ("cron", "timezone", "channel", "message"),
     [
-        ("sometimes", "UTC", "C1", "cannot read"),
-        ("daily 09:00", "Mars/Olympus", "C1", "unknown time zone"),
-        ("daily 09:00", "UTC", None, "which channel"),
+        ("0 9 * *", "UTC", "C1", "five fields"),
+        ("0 9 * * *", "Mars/Olympus", "C1", "unknown time zone"),
+        ("0 9 * * *", "UTC", None, "which channel"),
         ("0 0 31 2 *", "UTC", "C1", "never fires"),
     ],
 )
@@ -109,14 +117,21 @@ def test_bad_schedules_store_nothing(
     session: Session,
     workspace: Workspace,
     segment_no: str,
-    when: str,
+    cron: str,
     timezone: str,
     channel: str | None,
     message: str,
 ) -> None:
     with pytest.raises(ValidationError, match=message):
         schedules.schedule_segment(
-            session, workspace.id, segment_no, when=when, timezone=timezone, channel_id=channel, user_id=OWNER
+            session,
+            workspace.id,
+            segment_no,
+            cron=cron,
+            when_text=cron,
+            timezone=timezone,
+            channel_id=channel,
+            user_id=OWNER,
         )
     assert schedules.list_schedules(session, workspace.id) == []
 
@@ -124,7 +139,14 @@ def test_bad_schedules_store_nothing(
 def test_scheduling_an_unknown_segment_is_not_found(session: Session, workspace: Workspace) -> None:
     with pytest.raises(NotFoundError):
         schedules.schedule_segment(
-            session, workspace.id, "SEG09999", when="hourly", timezone="UTC", channel_id="C1", user_id=OWNER
+            session,
+            workspace.id,
+            "SEG09999",
+            cron="0 * * * *",
+            when_text="hourly",
+            timezone="UTC",
+            channel_id="C1",
+            user_id=OWNER,
         )
 
 

@@ -1,4 +1,4 @@
-"""Phrases and cron expressions a user can schedule a refresh with, and when they fire."""
+"""Cron expressions: when they fire, in the schedule's time zone."""
 
 from __future__ import annotations
 
@@ -7,52 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from storage.cron import latest_fire_time, next_fire_time, parse_cron
 from storage.errors import ValidationError
-from storage.schedule_phrases import latest_fire_time, next_fire_time, parse_when
 
 ROME = "Europe/Rome"
-
-
-@pytest.mark.parametrize(
-    ("text", "cron"),
-    [
-        ("daily 09:00", "0 9 * * *"),
-        ("Daily at 9:05", "5 9 * * *"),
-        ("weekdays 08:30", "30 8 * * 1-5"),
-        ("mondays 10:00", "0 10 * * 1"),
-        ("Sunday 7pm", "0 19 * * 0"),
-        ("fridays 12am", "0 0 * * 5"),
-        ("weekends 11:00", "0 11 * * 0,6"),
-        ("hourly", "0 * * * *"),
-        ("every day 06:15", "15 6 * * *"),
-        ('"0 9 * * 1-5"', "0 9 * * 1-5"),
-        ("“*/15  * * * *”", "*/15 * * * *"),
-        ("0 9 * * MON-FRI", "0 9 * * mon-fri"),
-    ],
-)
-def test_phrases_and_cron_become_a_standard_cron(text: str, cron: str) -> None:
-    assert parse_when(text) == cron
-
-
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        ("", "say when"),
-        ("daily", "needs a time of day"),
-        ("daily 25:00", "not a time of day"),
-        ("mondays 10:75", "not a time of day"),
-        ("hourly 10:00", "takes no time"),
-        ("fortnightly 10:00", "cannot read 'fortnightly 10:00'"),
-        ("61 9 * * *", "minute 61 is out of range 0-59"),
-        ("0 9 * * 8", "day of week 8 is out of range 0-7"),
-        ("0 9 5-1 * *", "runs backwards"),
-        ("0 9 1 * 1", "not both"),
-        ("0 9 x * *", "'x' is not a valid day of month"),
-    ],
-)
-def test_bad_schedules_are_refused_with_a_reason(text: str, message: str) -> None:
-    with pytest.raises(ValidationError, match=message):
-        parse_when(text)
 
 
 def test_cron_weekday_numbers_count_from_sunday_as_cron_does() -> None:
@@ -83,3 +41,32 @@ def test_latest_fire_time_is_the_slot_a_late_run_stands_for() -> None:
 def test_a_cron_that_never_fires_is_refused() -> None:
     with pytest.raises(ValidationError, match="never fires"):
         next_fire_time("0 0 31 2 *", "UTC", after=datetime(2026, 1, 1, tzinfo=UTC))
+
+
+@pytest.mark.parametrize(
+    ("cron", "message"),
+    [
+        ("0 9 * *", "five fields"),
+        ("61 9 * * *", "minute 61 is out of range 0-59"),
+        ("0 9 1 * 1", "not both"),
+        ("*/0 * * * *", "step must be at least 1"),
+    ],
+)
+def test_bad_cron_expressions_are_refused_with_a_reason(cron: str, message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        parse_cron(cron)
+
+
+def test_a_time_skipped_by_daylight_saving_still_runs_that_day_an_hour_later() -> None:
+    # Rome skips 02:00-03:00 on Sunday 29 March 2026: 02:30 runs at 03:30 summer time.
+    after = datetime(2026, 3, 28, 12, 0, tzinfo=UTC)
+    fire = next_fire_time("30 2 * * *", ROME, after=after)
+    assert fire == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
+    assert fire.astimezone(ZoneInfo(ROME)).hour == 3
+
+
+def test_a_time_repeated_by_daylight_saving_runs_at_both_instants() -> None:
+    # Rome's clocks show 02:00-03:00 twice on Sunday 25 October 2026.
+    first = next_fire_time("15 2 * * *", ROME, after=datetime(2026, 10, 24, 12, 0, tzinfo=UTC))
+    second = next_fire_time("15 2 * * *", ROME, after=first)
+    assert (first.astimezone(UTC).hour, second.astimezone(UTC).hour) == (0, 1)
