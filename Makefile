@@ -3,16 +3,24 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCK := requirements.lock
 
-.PHONY: run test lint typecheck bench loadtest clean translations
+.PHONY: run test lint typecheck bench loadtest clean translations lock
 
-$(STAMP): pyproject.toml examples/plugin/pyproject.toml
+# The exact versions the suite was run with (requirements.lock), then segbot itself and the example
+# plugin (docs/architecture.md) without resolving anything again.
+$(STAMP): pyproject.toml $(LOCK) examples/plugin/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	# The example plugin (docs/architecture.md): the suite checks that its verb plugs in.
-	$(BIN)/python -m pip install --quiet -e examples/plugin
+	$(BIN)/python -m pip install --quiet -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e . -e examples/plugin
 	touch $(STAMP)
+
+# After changing a dependency in pyproject.toml: pin the whole tree again, then commit requirements.lock.
+lock: $(STAMP)
+	$(BIN)/python -m pip install --quiet pip-tools==7.6.2
+	$(BIN)/pip-compile --quiet --extra dev --strip-extras --no-emit-index-url --no-emit-find-links \
+		--output-file $(LOCK) pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/segbot run $(ARGS)
