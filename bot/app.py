@@ -23,6 +23,14 @@ from commands.registry import Registry
 DEFAULT_LISTENER_THREADS = 32
 
 
+class _SameTokenNotice(logging.Filter):
+    """Drops Bolt's "`token` will be unused" warning: Bolt reads SLACK_BOT_TOKEN from the environment
+    even when given a client, and our client carries that very token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
 def create_app(
     settings: Settings,
     session_factory: sessionmaker[Session],
@@ -45,6 +53,9 @@ def create_app(
     elif settings.slack_bot_token is None:
         raise SettingsError("SLACK_BOT_TOKEN is required to connect to Slack")
     signing_secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    bolt_logger = logging.getLogger("segbot.bolt")
+    if not any(isinstance(f, _SameTokenNotice) for f in bolt_logger.filters):
+        bolt_logger.addFilter(_SameTokenNotice())
     app = App(
         client=client or make_web_client(settings),
         signing_secret=signing_secret,
@@ -53,7 +64,7 @@ def create_app(
         listener_executor=ThreadPoolExecutor(max_workers=listener_threads, thread_name_prefix="segbot"),
         token_verification_enabled=verify_token,
         oauth_settings=oauth_settings,
-        logger=logging.getLogger("segbot.bolt"),
+        logger=bolt_logger,
         name="segbot",
     )
     runtime = Runtime(
