@@ -23,7 +23,7 @@ SET_TABLES = (
     "pending_actions",
     "segments",
     "segment_actions",
-    # One row per Slack delivery (bot.retries), so a load test's thousands of requests land here.
+    # One row per Slack delivery (bot.redeliveries), so a load test's thousands of requests land here.
     "slack_requests",
     # Counters and the data version: updated by every new segment.
     "workspaces",

@@ -9,7 +9,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import retries
+from bot import redeliveries
 from bot.clients import make_web_client
 from bot.listeners import actions, events, views
 from bot.listeners import commands as slash_commands
@@ -73,7 +73,7 @@ def create_app(
         registry=registry,
         slots=WorkSlots(settings.segbot_work_slots),
     )
-    retries.register(app)
+    redeliveries.register(app)
     for listeners in (slash_commands, actions, views, events):
         listeners.register(app, runtime)
     return app

@@ -1,10 +1,8 @@
 """How many commands one bot process runs against the database at once; the others wait their turn.
 
-Measured with 20 users previewing three times each, back to back, on 1,000,000 contacts
-(2 cores, bench/slack_bench.py, SEGBOT_WORK_SLOTS=32 against 4, two runs each): letting them all
-run together made each of them slow and delayed the acknowledgements of new requests behind the
-busy database backends (preview p95 4.2-5.2 s, ack p99 219-301 ms); four at a time, in order of
-arrival, finished the same work sooner (p95 3.2-3.3 s, ack p99 51-115 ms)."""
+Letting every command run at once made each slower and delayed the acknowledgements of new
+requests behind busy database backends; a few at a time finish the same work sooner
+(docs/performance.md, "Work slots")."""
 
 from __future__ import annotations
 

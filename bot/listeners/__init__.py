@@ -8,7 +8,7 @@ from collections.abc import Callable
 from slack_sdk import WebClient
 
 from bot.delivery import ReplyTarget, answer_safely, deliver, generic_failure
-from bot.retries import is_first_delivery
+from bot.redeliveries import is_first_delivery
 from bot.runtime import Runtime
 from commands.context import CommandContext
 from commands.reply import Reply
@@ -28,7 +28,7 @@ def respond_later(
 ) -> None:
     """Queue ``work`` on the runtime's work pool; the listener returns at once (it has acked).
 
-    ``delivery_key`` names the Slack delivery (bot.retries): a repeat of one already taken on is dropped.
+    ``delivery_key`` names the Slack delivery (bot.redeliveries): a repeat of one already taken on is dropped.
     """
     runtime.work.submit(
         respond, runtime, client, target, team_id=team_id, what=what, work=work, delivery_key=delivery_key

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 
 from bot.delivery import ReplyTarget
 from bot.listeners import respond_later
-from bot.retries import delivery_key
+from bot.redeliveries import delivery_key
 from bot.runtime import Runtime
 from commands.registry import ACTION_PREFIX
 

@@ -1,4 +1,4 @@
-"""``/segment``: acknowledged at once, answered from the listener thread through the response_url."""
+"""``/segment``: acknowledged at once; the work and its answer (via response_url) follow in the work pool."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 
 from bot.delivery import ReplyTarget
 from bot.listeners import respond_later
-from bot.retries import delivery_key
+from bot.redeliveries import delivery_key
 from bot.runtime import Runtime
 
 SLASH_COMMAND = "/segment"

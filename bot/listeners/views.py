@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 
 from bot.delivery import ReplyTarget, answer_safely, deliver
 from bot.listeners import context_of
-from bot.retries import delivery_key, is_first_delivery
+from bot.redeliveries import delivery_key, is_first_delivery
 from bot.runtime import Runtime
 from commands.reply import Reply
 

@@ -52,7 +52,7 @@ def bulk_insert(session: Session, statement: Insert, *, scans_contacts: bool = F
     The set tables hold one big set at a time (a capture, a scratch replay), so PostgreSQL's
     statistics are usually those of an empty or unrelated table. The next statement of the same
     transaction joins that set with another, and on a "one row" estimate the planner picks a
-    nested loop that rescans the set per row: minutes instead of a second at 60,000 contacts.
+    nested loop that rescans the set per row: minutes instead of a second for a large set.
     ``ANALYZE`` inside the transaction sees its own new rows. It takes a lock that only other
     ANALYZEs wait for, so it is kept to large sets. SQLite plans these joins well without it.
     """
@@ -133,15 +133,14 @@ def segment_info(session: Session, segment: Segment, *, size: int | None = None)
 
 # Up to this many members, a page is read by sorting the whole set rather than walking contacts in order.
 # Sorting costs one probe per member; the walk about page_end * contacts / members, so above a few
-# thousand members in a large workspace the walk wins (18,638 of 1M: 0.34 s sorted, under 10 ms
-# walked). Larger sets are ANALYZEd when captured (ANALYZE_AFTER_ROWS), so from there on the planner
-# sees their true size and can choose; below it, its statistics may be another set's.
+# thousand members in a large workspace the walk wins (docs/performance.md, "Paging"). Larger sets
+# are ANALYZEd when captured (ANALYZE_AFTER_ROWS), so from there on the planner sees their true
+# size and can choose; below it, its statistics may be another set's.
 _SMALL_SET = ANALYZE_AFTER_ROWS
 # A set computed from criteria (a deferred preview) has no rows of its own to sort: sorting means
 # evaluating the criteria whole. Walking contacts in number order and testing each stops at the
-# page's end, after about page_end * contacts / members of them. A walked contact cost ~2.7 us
-# (2,316 of 1M: page 1 walked 4,300 contacts in 11.7 ms), so this many take ~0.13 s, about what
-# evaluating typical criteria whole over a million contacts costs (0.1-0.3 s).
+# page's end, after about page_end * contacts / members of them. This many walked contacts cost
+# about what evaluating typical criteria whole over a million contacts does (docs/performance.md).
 _WALK_ROWS = 50_000
 
 
