@@ -106,7 +106,9 @@ class Translator:
             return self._("at {position}: {detail}", position=getattr(exc, "position", 0), detail=inner)
         if not exc.message:
             return str(exc)
-        return self._(exc.message, **exc.params)
+        # Storage names users by their Slack id; in a reply they are mentions.
+        params = {k: f"<@{v}>" if k in _USER_PARAMS else v for k, v in exc.params.items()}
+        return self._(exc.message, **params)
 
     def _fill(self, text: str, original: str, params: dict[str, object]) -> str:
         shown = {
@@ -118,6 +120,10 @@ class Translator:
         except (KeyError, IndexError, ValueError):
             # A broken translation must not break a reply: fall back to the English message.
             return original.format(**shown)
+
+
+# Parameters of storage errors that hold a Slack user id.
+_USER_PARAMS = frozenset({"owner"})
 
 
 @lru_cache(maxsize=8)

@@ -25,7 +25,7 @@ def check_may_change(segment: Segment, *, user_id: str, is_admin: bool) -> None:
     """NotAllowedError unless ``user_id`` owns ``segment`` or administers the workspace."""
     if not may_change(segment, user_id=user_id, is_admin=is_admin):
         raise NotAllowedError(
-            "only the owner of {segment_no} (<@{owner}>) or a workspace admin can change it",
+            "only the owner of {segment_no} ({owner}) or a workspace admin can change it",
             segment_no=segment.no,
             owner=segment.owner_user_id,
         )
@@ -40,7 +40,7 @@ def check_may_cancel_logged(
     if segment is not None and segment.owner_user_id == user_id:
         return
     raise NotAllowedError(
-        "only <@{owner}>, who logged {logged_no}, or a workspace admin can cancel it",
+        "only {owner}, who logged {logged_no}, or a workspace admin can cancel it",
         logged_no=logged.no,
         owner=logged.user_id,
     )

@@ -129,7 +129,7 @@ def delete_segment(
     segment = find_segment(session, workspace_id, segment_no)
     if not is_admin and segment.owner_user_id != user_id:
         raise NotAllowedError(
-            "only the owner of {segment_no} (<@{owner}>) or an admin can delete it",
+            "only the owner of {segment_no} ({owner}) or an admin can delete it",
             segment_no=segment.no,
             owner=segment.owner_user_id,
         )
