@@ -84,6 +84,7 @@ def test_someone_elses_segment_cannot_be_changed_and_the_refusal_names_the_owner
     reply = error_reply(refused.value)
     assert reply.visibility == "ephemeral"
     assert "owner" in rendered(reply) or "logged" in rendered(reply)
+    assert f"<@{ctx.user_id}>" in rendered(reply)
     assert _state(ctx.session_factory, ctx.team_id) == before
     assert _is_scheduled(ctx)
 
