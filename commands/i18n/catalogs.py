@@ -38,6 +38,8 @@ KEYWORDS: dict[str, tuple[int, ...] | None] = {
     "NotAllowedError": None,
     "ConflictError": None,
     "StalePreviewError": None,
+    "StatementTimeoutError": None,
+    "TooLongError": None,
     "error": (3,),
 }
 
