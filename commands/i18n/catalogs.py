@@ -40,6 +40,7 @@ KEYWORDS: dict[str, tuple[int, ...] | None] = {
     "StalePreviewError": None,
     "StatementTimeoutError": None,
     "TooLongError": None,
+    "BusyError": None,
     "error": (3,),
 }
 
