@@ -208,6 +208,22 @@ def test_a_text_with_a_nul_never_reaches_the_database_whatever_the_path(
         segments.create_segment(session, workspace.id, description="a\x00b", owner_user_id=OWNER)
 
 
+def test_criteria_built_without_the_parser_are_checked_for_control_characters_too(
+    registry: Registry, ctx: CommandContext
+) -> None:
+    before = _counts(ctx.session_factory)
+
+    nul = crit("name", "*\x00*")
+    with (
+        pytest.raises(ValidationError, match="holds control character U\\+0000"),
+        unit_of_work(ctx.session_factory) as s,
+    ):
+        workspace_id = s.scalars(select(Workspace.id).where(Workspace.team_id == ctx.team_id)).one()
+        actions.preview_action(s, workspace_id, "SEG00001", "add", criteria=nul, user_id=OWNER)
+
+    assert _counts(ctx.session_factory) == before
+
+
 def _csv(tmp_path: Path, content: bytes, name: str = "contacts.csv") -> Path:
     path = tmp_path / name
     path.write_bytes(content)
