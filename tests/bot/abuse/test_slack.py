@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -188,3 +189,26 @@ def test_a_confirm_racing_the_purge_of_its_day_old_preview_applies_nothing(
     with session_factory() as s:
         assert segments.get_segment(s, workspace.id, no).size == 0
         assert s.get_one(PendingAction, preview.pending_id).applied_action_id is None
+
+
+def test_a_submission_slower_than_the_ack_is_acknowledged_in_time_and_answered_when_ready(
+    start_bot: Callable[..., RunningBot],
+) -> None:
+    from commands.registry import Registry
+    from commands.reply import Reply
+
+    def slow(values: dict[str, object], ctx: CommandContext) -> Reply:
+        time.sleep(3.5)
+        return Reply(text="slow form done")
+
+    registry = Registry()
+    registry.register_view("segbot:slow", slow)
+    bot = start_bot(registry=registry)
+
+    answer = bot.sim.submit_view(
+        {"type": "modal", "callback_id": "segbot:slow", "private_metadata": "C0001"}, {}
+    )
+
+    assert answer.status == 200 and answer.seconds < 3
+    posted = bot.fake.wait_for("chat.postEphemeral", timeout=15)[0]
+    assert posted.params["text"] == "slow form done"
