@@ -115,7 +115,8 @@ def _is_signed(secret: bytes, environ: WSGIEnvironment, body: bytes) -> bool:
     if abs(time.time() - int(timestamp)) > _SIGNATURE_MAX_AGE_SECONDS:
         return False
     expected = hmac.new(secret, b"v0:" + timestamp.encode() + b":" + body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(f"v0={expected}", signature)
+    # Bytes: compare_digest refuses str holding non-ASCII characters, which a header may carry.
+    return hmac.compare_digest(f"v0={expected}".encode(), signature.encode("utf-8", "surrogateescape"))
 
 
 def _plain(start_response: StartResponse, status: str, text: str, exc_info: Any = None) -> list[bytes]:

@@ -38,7 +38,7 @@ bodies = st.one_of(
     st.integers(1, 100_000).map(lambda n: json.dumps({"type": "event_callback", "x": "y" * n}).encode()),
     st.integers(MAX_BODY_BYTES + 1, MAX_BODY_BYTES + 300_000).map(lambda n: b"payload=" + b"A" * (n - 8)),
 )
-signatures = st.sampled_from(["none", "garbage", "other body", "stale", "bad timestamp"])
+signatures = st.sampled_from(["none", "garbage", "other body", "stale", "bad timestamp", "not ascii"])
 content_types = st.sampled_from(["application/x-www-form-urlencoded", "application/json", "text/plain", ""])
 
 
@@ -55,6 +55,8 @@ def _headers(body: bytes, how: str, content_type: str) -> dict[str, str]:
         old = str(int(time.time()) - 6 * 60)
         stale = verifier.generate_signature(timestamp=old, body=body.decode("latin-1"))
         headers.update({"X-Slack-Request-Timestamp": old, "X-Slack-Signature": stale})
+    elif how == "not ascii":
+        headers.update({"X-Slack-Request-Timestamp": now, "X-Slack-Signature": "v0=\xe9\xff" + "0" * 62})
     elif how == "bad timestamp":
         headers.update({"X-Slack-Request-Timestamp": "1e9", "X-Slack-Signature": "v0=00"})
     return headers
