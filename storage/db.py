@@ -70,7 +70,7 @@ def _report_timeout(context: ExceptionContext) -> None:
     original = context.original_exception
     stopped = getattr(original, "sqlstate", None) == "57014"  # PostgreSQL's query_canceled
     if context.engine is not None and is_sqlite(context.engine):
-        stopped = "interrupted" in str(original)
+        stopped = str(original) == "interrupted"  # what sqlite3 says when the progress handler stops it
     if stopped:
         raise StatementTimeoutError("this query took too long; narrow the criteria") from original
 
