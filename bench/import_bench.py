@@ -30,6 +30,8 @@ from storage.migrate import upgrade
 from storage.models import Contact, ContactProfileAnswer, Workspace
 
 CACHE = Path(__file__).parent / ".cache"
+# A million-row import is one statement per step; the bot's default bound is for interactive work.
+LOAD_STATEMENT_TIMEOUT = 3600.0
 POSTGRESQL_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 # A fixed "today", so the cached file is the same whenever it is generated.
 DEMO_TODAY = date(2026, 1, 1)
@@ -55,7 +57,7 @@ def fresh_database(backend: str) -> Iterator[Engine]:
         path = CACHE / "import_bench.db"
         for leftover in CACHE.glob("import_bench.db*"):
             leftover.unlink()
-        engine = make_engine(f"sqlite:///{path}")
+        engine = make_engine(f"sqlite:///{path}", statement_timeout=LOAD_STATEMENT_TIMEOUT)
         upgrade(engine)
         try:
             yield engine
@@ -69,7 +71,7 @@ def fresh_database(backend: str) -> Iterator[Engine]:
     admin = make_engine(url)
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(url, schema=schema)
+    engine = make_engine(url, schema=schema, statement_timeout=LOAD_STATEMENT_TIMEOUT)
     try:
         upgrade(engine)
         yield engine

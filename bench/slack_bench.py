@@ -61,7 +61,8 @@ def _engine(url: str, schema: str | None) -> Engine:
             with admin.begin() as conn:
                 conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
             admin.dispose()
-    return make_engine(url, schema=schema, **kwargs)
+    # Loading a million contacts runs statements longer than the bot's interactive bound.
+    return make_engine(url, schema=schema, statement_timeout=3600.0, **kwargs)
 
 
 def _populate(engine: Engine, count: int) -> int:

@@ -65,7 +65,8 @@ class Console:
             return self._render_modal(reply.modal.to_dict())
         blocks = [b.to_dict() for b in reply.blocks]
         self.buttons = _buttons_by_label(blocks)
-        lines = list(_render_blocks(blocks, self._labels())) if blocks else [reply.text]
+        # A reply without blocks is mrkdwn too: shown as the user would read it in Slack.
+        lines = list(_render_blocks(blocks, self._labels())) if blocks else [_plain(reply.text)]
         if reply.upload is not None:
             path = self.files_dir / Path(reply.upload.filename).name
             path.write_bytes(reply.upload.content)

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import copy
 import logging
-from typing import TypeVar
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from cryptography.fernet import Fernet, InvalidToken
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk.oauth.installation_store import Bot, Installation, InstallationStore
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.sqlalchemy_utils import normalize_datetime_for_db
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine
 
@@ -112,6 +114,21 @@ class EncryptedInstallationStore(InstallationStore):
         return result
 
 
+class PurgingOAuthStateStore(SQLAlchemyOAuthStateStore):
+    """Slack's state store, which deletes a state only when it is used; this one also drops expired ones.
+
+    Anyone may open the install page, and each visit issues a state: without the purge every visit
+    left a row for good.
+    """
+
+    def issue(self, *args: Any, **kwargs: Any) -> str:
+        state = super().issue(*args, **kwargs)
+        now = normalize_datetime_for_db(datetime.now(tz=UTC))
+        with self.engine.begin() as conn:
+            conn.execute(self.oauth_states.delete().where(self.oauth_states.c.expire_at < now))
+        return state
+
+
 def is_oauth_configured(settings: Settings) -> bool:
     """True when segbot should install itself into workspaces rather than use one bot token."""
     return bool(settings.slack_client_id and settings.slack_client_secret)
@@ -142,7 +159,7 @@ def make_oauth_settings(settings: Settings, engine: Engine) -> OAuthSettings:
     """Bolt's OAuth settings: install pages, and installations and states kept in segbot's database."""
     assert settings.slack_client_id is not None and settings.slack_client_secret is not None
     installations = make_installation_store(settings, engine)
-    states = SQLAlchemyOAuthStateStore(expiration_seconds=_STATE_SECONDS, engine=engine, logger=log)
+    states = PurgingOAuthStateStore(expiration_seconds=_STATE_SECONDS, engine=engine, logger=log)
     return OAuthSettings(
         client_id=settings.slack_client_id,
         client_secret=settings.slack_client_secret.get_secret_value(),

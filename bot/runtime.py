@@ -56,6 +56,8 @@ class UserDirectory:
         if cached is not None and now - cached[0] < self.ttl:
             return cached[1]
         user = self._fetch(client, user_id)
+        if user is None:
+            return SlackUser()
         with self._lock:
             self._cache[key] = (now, user)
         return user
@@ -67,14 +69,19 @@ class UserDirectory:
         return supported_locale(cached[1].locale) if cached is not None else None
 
     @staticmethod
-    def _fetch(client: WebClient, user_id: str) -> SlackUser:
+    def _fetch(client: WebClient, user_id: str) -> SlackUser | None:
+        """The user as Slack describes them; None when Slack could not be asked (not cached)."""
         if not client.token:
             return SlackUser()
         try:
             data = client.users_info(user=user_id, include_locale=True).get("user") or {}
         except SlackApiError as exc:
             log.warning("users.info failed for a user: %s", exc.response.get("error"))
-            return SlackUser()
+            return None
+        except Exception as exc:
+            # A dropped connection or a timeout: the defaults serve this command; the next one asks again.
+            log.warning("users.info unreachable: %s", type(exc).__name__)
+            return None
         tz = data.get("tz")
         return SlackUser(
             timezone=tz if isinstance(tz, str) and _is_timezone(tz) else None,

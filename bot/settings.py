@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     segbot_encryption_key: SecretStr | None = None
     # Commands one process runs against the database at once (bot/work_slots.py).
     segbot_work_slots: int = Field(default=4, ge=1, le=64)
+    # Seconds one database statement may run before it is stopped (storage/db.py).
+    segbot_statement_timeout: float = Field(default=30.0, gt=0, le=3600)
 
     @field_validator("slack_api_url")
     @classmethod

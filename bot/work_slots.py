@@ -10,6 +10,16 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from storage.errors import SegbotError
+
+# A command that waited this long for a slot is told to try again rather than wait on: by then the
+# user has given up on it, and waiting threads would pile up behind a stuck database.
+WAIT_SECONDS = 120.0
+
+
+class BusyError(SegbotError):
+    """Every work slot stayed taken for longer than a command may wait; nothing was done."""
+
 
 class WorkSlots:
     """A counting gate around command work that also tells a command whether it runs alone."""
@@ -29,9 +39,14 @@ class WorkSlots:
             return self._running
 
     @contextmanager
-    def take(self) -> Iterator[bool]:
-        """Wait for a free slot and hold it for the block; yields True when other commands run too."""
-        with self._slots:
+    def take(self, *, timeout: float = WAIT_SECONDS) -> Iterator[bool]:
+        """Wait for a free slot and hold it for the block; yields True when other commands run too.
+
+        Raises :class:`BusyError` when no slot frees up within ``timeout`` seconds.
+        """
+        if not self._slots.acquire(timeout=timeout):
+            raise BusyError("segbot is busy and did not get to this; nothing was changed. Please try again.")
+        try:
             with self._lock:
                 self._running += 1
                 crowded = self._running > 1
@@ -40,3 +55,5 @@ class WorkSlots:
             finally:
                 with self._lock:
                     self._running -= 1
+        finally:
+            self._slots.release()

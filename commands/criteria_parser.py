@@ -44,10 +44,16 @@ from storage.criteria.ast import (
 )
 from storage.criteria.fields import FIELDS, PROFILE_PREFIX, FieldKind, field_kind
 from storage.errors import ValidationError
+from storage.limits import find_control_character
 
 # Parentheses and negations nest at most this deep: far beyond what anyone types, and well
 # inside Python's recursion limit for the parser, the printer and the SQL compiler.
 MAX_DEPTH = 64
+# Bounds on what one criteria text may cost the database: SQLite refuses expression trees past about
+# a thousand values, and PostgreSQL's planning time grows with the square of the negated terms.
+MAX_CRITERIA_CHARS = 4000
+# Terms, each value of a comma list counting as one.
+MAX_CRITERIA_TERMS = 200
 
 _DOUBLE_QUOTES = '"“”'
 _SINGLE_QUOTES = "'‘’"
@@ -88,7 +94,29 @@ class CriteriaError(ValidationError):
 
 
 def parse_criteria(text: str) -> Expr:
-    """The AST of criteria ``text``; a :class:`CriteriaError` saying where and what when it is wrong."""
+    """The AST of criteria ``text``; a :class:`CriteriaError` saying where and what when it is wrong.
+
+    Texts longer than :data:`MAX_CRITERIA_CHARS`, with more than :data:`MAX_CRITERIA_TERMS` terms, or
+    holding control characters are refused before they reach the database.
+    """
+    if len(text) > MAX_CRITERIA_CHARS:
+        raise CriteriaError(
+            MAX_CRITERIA_CHARS,
+            "shorter criteria",
+            N_("criteria are limited to {limit} characters, these have {length}"),
+            text=text,
+            limit=MAX_CRITERIA_CHARS,
+            length=len(text),
+        )
+    control = find_control_character(text)
+    if control is not None:
+        raise CriteriaError(
+            control,
+            "a printable character",
+            N_("control character {code} is not allowed"),
+            text=text,
+            code=f"U+{ord(text[control]):04X}",
+        )
     return _Parser(text).parse()
 
 
@@ -118,6 +146,7 @@ class _Parser:
         self.raw = raw
         self.s, self.origin = _unescape(raw)
         self.i = 0
+        self.terms = 0
 
     # --- helpers --------------------------------------------------------------------------------
 
@@ -143,6 +172,16 @@ class _Parser:
 
     def at_group_end(self) -> bool:
         return self.at_end() or self.peek() == ")"
+
+    def count_term(self, at: int) -> None:
+        self.terms += 1
+        if self.terms > MAX_CRITERIA_TERMS:
+            raise self.error(
+                at,
+                "fewer terms",
+                "criteria are limited to {limit} terms (each value of a list counts)",
+                limit=MAX_CRITERIA_TERMS,
+            )
 
     # --- expressions ----------------------------------------------------------------------------
 
@@ -244,6 +283,7 @@ class _Parser:
 
     def term(self) -> Expr:
         start = self.i
+        self.count_term(start)
         if self.peek() in _QUOTES:
             raise self.error(
                 start, "a field name", 'expected a field before the quoted text, like name:"two words"'
@@ -299,6 +339,7 @@ class _Parser:
             self.i += 1
             if not self.peek() or _ends_bare_word(self.peek()):
                 raise self.error(self.i, "a value", "expected a value after ',' (no space)")
+            self.count_term(self.i)
             values.append(self.scalar())
         self.finish_term()
         if len(values) == 1 and values[0] == ("*", value_at, False):

@@ -21,6 +21,7 @@ from commands.context import CommandContext
 from commands.i18n import ENGLISH, Translator, reader_locale, translator
 from commands.reply import Reply
 from storage.errors import ValidationError
+from storage.limits import find_control_character
 
 ENTRY_POINT_GROUP = "segbot.commands"
 ACTION_PREFIX = "segbot:"
@@ -92,6 +93,13 @@ class Registry:
             return self._dispatch(text, ctx)
 
     def _dispatch(self, text: str, ctx: CommandContext) -> Reply:
+        control = find_control_character(text)
+        if control is not None:
+            raise ValidationError(
+                "The command holds control character {code} at position {position}; type it without.",
+                code=f"U+{ord(text[control]):04X}",
+                position=control,
+            )
         stripped = text.strip()
         tr = translator(ctx.locale)
         if not stripped:

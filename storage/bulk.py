@@ -118,8 +118,8 @@ def trusted_references(session: Session) -> Iterator[None]:
     )
     if trusted:
         connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
-    try:
-        yield
-    finally:
-        if trusted:
-            connection.exec_driver_sql("SET LOCAL session_replication_role = origin")
+    # Not in a finally: after a failure PostgreSQL refuses every statement until the rollback (which
+    # ends the SET LOCAL anyway), and that refusal would hide the error that caused it.
+    yield
+    if trusted:
+        connection.exec_driver_sql("SET LOCAL session_replication_role = origin")

@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from storage.errors import ValidationError
+from storage.limits import control_code, find_control_character
 
 # The contacts file (docs/admin-guide.md), in its order: the plain columns, then the code lists
 # (codes separated by ";"), then the flag and the date; profile.<QUESTION> columns follow.
@@ -82,22 +83,51 @@ def read_rows(path: Path, *, progress: ProgressCallback | None = None) -> Iterat
         reader = csv.reader(text, strict=True)
         next_line = 1
         count = 0
+        header: list[str] = []
         try:
             for values in reader:
                 line = next_line
                 next_line = reader.line_num + 1
                 if not values or values == [""]:
                     continue
+                # One search per record, over all its values at once: a control character is rare.
+                if find_control_character("\t".join(values)) is not None:
+                    _refuse_control_character(line, values, header)
+                if not header:
+                    header = values
                 yield line, values
                 count += 1
                 if progress is not None and count % _PROGRESS_EVERY == 0:
                     progress(raw.tell(), total)
         except UnicodeDecodeError:
-            raise CsvError(next_line, None, "the file is not UTF-8 text") from None
+            # The decoder reads ahead by blocks, so its position says nothing about the line.
+            line, column = _first_undecodable(path)
+            raise CsvError(line, None, f"the file is not UTF-8 text (byte {column} of the line)") from None
         except csv.Error as exc:
             raise CsvError(next_line, None, f"malformed CSV ({exc})") from None
         if progress is not None:
             progress(total, total)
+
+
+def _refuse_control_character(line: int, values: list[str], header: list[str]) -> None:
+    for index, value in enumerate(values):
+        at = find_control_character(value)
+        if at is not None:
+            column = header[index].strip() if index < len(header) else f"#{index + 1}"
+            raise CsvError(
+                line, column or f"#{index + 1}", f"control character {control_code(value, at)} is not allowed"
+            )
+
+
+def _first_undecodable(path: Path) -> tuple[int, int]:
+    """The line (1-based) holding the file's first byte that is not UTF-8, and that byte's place in it."""
+    with path.open("rb") as raw:
+        for number, line in enumerate(raw, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                return number, exc.start + 1
+    return 1, 1
 
 
 def check_header(

@@ -6,12 +6,25 @@ action succeeded, so a failure part-way leaves nothing half-applied.
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.orm import Session, sessionmaker
+
+import storage.limits  # noqa: F401  (registers the text checks every flush runs)
+from storage.errors import StatementTimeoutError
+
+# Seconds one statement may run (SEGBOT_STATEMENT_TIMEOUT): long enough for any import or refresh of
+# a million contacts, short enough that pathological criteria do not hold a work slot for minutes.
+DEFAULT_STATEMENT_TIMEOUT = 30.0
+# SQLite calls the progress handler every this many virtual-machine instructions (about a millisecond).
+_SQLITE_PROGRESS_STEPS = 10_000
+_DEADLINE = "segbot_deadline"
 
 
 def is_sqlite(engine_or_url: Engine | str) -> bool:
@@ -19,24 +32,81 @@ def is_sqlite(engine_or_url: Engine | str) -> bool:
     return url.startswith("sqlite")
 
 
-def make_engine(url: str, *, schema: str | None = None, **kwargs: Any) -> Engine:
+def make_engine(
+    url: str,
+    *,
+    schema: str | None = None,
+    statement_timeout: float = DEFAULT_STATEMENT_TIMEOUT,
+    **kwargs: Any,
+) -> Engine:
     """Create the engine for ``url``.
 
     ``schema`` (PostgreSQL only) puts every table in that schema via the search path; the tests
-    use it to give each run a fresh, private schema in a shared database.
+    use it to give each run a fresh, private schema in a shared database. Every statement is stopped
+    after ``statement_timeout`` seconds with a :class:`StatementTimeoutError`. SQL parameters never
+    appear in errors or logs: they hold the users' criteria values and contact data.
     """
     connect_args: dict[str, Any] = dict(kwargs.pop("connect_args", {}))
     if is_sqlite(url):
         # The bot's listener threads share the engine; SQLite's own check would refuse that.
         connect_args.setdefault("check_same_thread", False)
         connect_args.setdefault("timeout", 30)
-    elif schema:
-        connect_args["options"] = f"-csearch_path={schema}"
-    engine = create_engine(url, connect_args=connect_args, pool_pre_ping=True, **kwargs)
+    else:
+        options = [f"-cstatement_timeout={max(1, round(statement_timeout * 1000))}"]
+        if schema:
+            options.append(f"-csearch_path={schema}")
+        connect_args["options"] = " ".join(options)
+    engine = create_engine(url, connect_args=connect_args, pool_pre_ping=True, hide_parameters=True, **kwargs)
     if is_sqlite(url):
         event.listen(engine, "connect", _configure_sqlite)
         event.listen(engine, "savepoint", _begin_before_savepoint)
+        _bound_sqlite_statements(engine, statement_timeout)
+    event.listen(engine, "handle_error", _report_timeout)
     return engine
+
+
+def _report_timeout(context: ExceptionContext) -> None:
+    """Turn a statement stopped by the timeout into the project's error, which says what to do."""
+    original = context.original_exception
+    stopped = getattr(original, "sqlstate", None) == "57014"  # PostgreSQL's query_canceled
+    if context.engine is not None and is_sqlite(context.engine):
+        stopped = str(original) == "interrupted"  # what sqlite3 says when the progress handler stops it
+    if stopped:
+        raise StatementTimeoutError("this query took too long; narrow the criteria") from original
+
+
+def _bound_sqlite_statements(engine: Engine, seconds: float) -> None:
+    """SQLite has no statement timeout: a progress handler stops a statement past its deadline.
+
+    The deadline starts at each execute and lasts through its fetches (SQLite computes rows as they
+    are fetched); a commit or a rollback clears it, so they are never interrupted.
+    """
+
+    def _on_connect(dbapi_connection: Any, record: Any) -> None:
+        deadline = [math.inf]
+        record.info[_DEADLINE] = deadline
+        dbapi_connection.set_progress_handler(lambda: time.monotonic() > deadline[0], _SQLITE_PROGRESS_STEPS)
+
+    def _start(conn: Connection, *_args: Any) -> None:
+        deadline = conn.connection.info.get(_DEADLINE)
+        if deadline is not None:
+            deadline[0] = time.monotonic() + seconds
+
+    def _clear(conn: Connection) -> None:
+        deadline = conn.connection.info.get(_DEADLINE)
+        if deadline is not None:
+            deadline[0] = math.inf
+
+    def _clear_on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        # The pool's ping runs outside the statement events: it must not meet an old deadline.
+        if record is not None and _DEADLINE in record.info:
+            record.info[_DEADLINE][0] = math.inf
+
+    event.listen(engine, "connect", _on_connect)
+    event.listen(engine, "before_cursor_execute", _start)
+    event.listen(engine, "commit", _clear)
+    event.listen(engine, "rollback", _clear)
+    event.listen(engine, "checkin", _clear_on_checkin)
 
 
 def _begin_before_savepoint(connection: Connection, _name: str | None) -> None:

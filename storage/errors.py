@@ -34,3 +34,11 @@ class ConflictError(SegbotError):
 
 class StalePreviewError(ConflictError):
     """The contacts changed since a preview computed from criteria, so Confirm would apply another set."""
+
+
+class StatementTimeoutError(SegbotError):
+    """A database statement ran past SEGBOT_STATEMENT_TIMEOUT and was stopped; nothing was changed."""
+
+
+class TooLongError(ValidationError):
+    """A text is longer than the column that would keep it."""

@@ -15,7 +15,7 @@ from storage.models import Workspace
 def open_database(settings: Settings | None = None, *, migrate: bool = True) -> sessionmaker[Session]:
     """A session factory on ``DATABASE_URL``, migrated first so a fresh file just works."""
     settings = settings or load_settings()
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, statement_timeout=settings.segbot_statement_timeout)
     if migrate:
         upgrade(engine)
     return make_session_factory(engine)

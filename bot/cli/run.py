@@ -29,7 +29,9 @@ OFFLINE_HINT = (
 
 def run(
     http: bool = typer.Option(False, "--http", help="Serve Slack's requests over HTTP (also SEGBOT_HTTP=1)."),
-    host: str = typer.Option("0.0.0.0", "--host", help="HTTP mode: interface to listen on."),
+    host: str = typer.Option(
+        "127.0.0.1", "--host", help="HTTP mode: interface to listen on (behind a reverse proxy, see README)."
+    ),
     port: int = typer.Option(3000, "--port", help="HTTP mode: port to listen on."),
 ) -> None:
     """Run the bot: Socket Mode with SLACK_APP_TOKEN, HTTP with --http, the console without Slack."""
@@ -119,4 +121,4 @@ def _engine(settings: Settings) -> Engine:
     if settings.database_url.startswith("postgresql"):
         # One connection per busy listener thread, so a burst of commands does not queue on the pool.
         kwargs.update(pool_size=20, max_overflow=20)
-    return make_engine(settings.database_url, **kwargs)
+    return make_engine(settings.database_url, statement_timeout=settings.segbot_statement_timeout, **kwargs)

@@ -10,8 +10,9 @@ from slack_sdk import WebClient
 from bot.delivery import ReplyTarget, answer_safely, deliver, generic_failure
 from bot.redeliveries import is_first_delivery
 from bot.runtime import Runtime
+from bot.work_slots import BusyError
 from commands.context import CommandContext
-from commands.reply import Reply
+from commands.reply import Reply, error_reply
 
 log = logging.getLogger(__name__)
 
@@ -50,16 +51,19 @@ def respond(
     Everything that touches the database waits for a work slot (bot/work_slots.py); delivering the
     reply does not hold one, so a slow or rate-limited Slack never keeps other commands waiting.
     """
-    with runtime.slots.take() as crowded:
-        if not is_first_delivery(runtime.session_factory, delivery_key):
-            return
+    # Known without the database, so even "the database is down" reaches users in their language.
+    locale = runtime.users.known_locale(team_id, target.user_id)
+    try:
+        with runtime.slots.take() as crowded:
+            if not is_first_delivery(runtime.session_factory, delivery_key):
+                return
 
-        def _work() -> Reply:
-            return work(context_of(runtime, target, team_id=team_id, client=client, crowded=crowded))
+            def _work() -> Reply:
+                return work(context_of(runtime, target, team_id=team_id, client=client, crowded=crowded))
 
-        # Known without the database, so even "the database is down" reaches users in their language.
-        locale = runtime.users.known_locale(team_id, target.user_id)
-        reply = answer_safely(_work, what=what, locale=locale)
+            reply = answer_safely(_work, what=what, locale=locale)
+    except BusyError as exc:
+        reply = error_reply(exc, locale=locale)
     apology = generic_failure(locale)
     try:
         deliver(reply, target, client)

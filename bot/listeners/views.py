@@ -60,19 +60,26 @@ def register(app: App, runtime: Runtime) -> None:
             result = outcome.result(timeout=ACK_BUDGET_SECONDS)
         except FutureTimeout:
             ack()
-            result = outcome.result()
-        else:
-            if isinstance(result, dict):
-                ack(response_action="errors", errors=result)
-                return
-            ack()
+            # No waiting past the ack: the worker delivers the outcome itself whenever it is ready.
+            outcome.add_done_callback(lambda done: _deliver(done.result(), target, client, callback_id))
+            return
         if isinstance(result, dict):
-            # The modal closed before the fields were checked: say what was wrong in a message instead.
-            result = Reply(text="\n".join(result.values()))
-        try:
-            deliver(result, target, client)
-        except Exception:
-            log.exception("could not deliver the reply to view %s", callback_id)
+            ack(response_action="errors", errors=result)
+            return
+        ack()
+        _deliver(result, target, client, callback_id)
+
+
+def _deliver(
+    result: Reply | dict[str, str], target: ReplyTarget, client: WebClient, callback_id: str
+) -> None:
+    if isinstance(result, dict):
+        # The modal closed before the fields were checked: say what was wrong in a message instead.
+        result = Reply(text="\n".join(result.values()))
+    try:
+        deliver(result, target, client)
+    except Exception:
+        log.exception("could not deliver the reply to view %s", callback_id)
 
 
 def channel_from_metadata(metadata: Any) -> str | None:

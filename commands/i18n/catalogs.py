@@ -38,6 +38,9 @@ KEYWORDS: dict[str, tuple[int, ...] | None] = {
     "NotAllowedError": None,
     "ConflictError": None,
     "StalePreviewError": None,
+    "StatementTimeoutError": None,
+    "TooLongError": None,
+    "BusyError": None,
     "error": (3,),
 }
 

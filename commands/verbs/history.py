@@ -74,17 +74,19 @@ def build_history_reply(
     if not runs:
         text = tr._(
             "{title}: no refresh runs yet. Schedule one with `/segment schedule {segment_no} daily 09:00`.",
-            title=title,
+            title=escape_mrkdwn(title),
             segment_no=number,
         )
-        return Reply(text=text, blocks=(SectionBlock(text=clip_section(escape_mrkdwn(text))),))
+        return Reply(text=text, blocks=(SectionBlock(text=clip_section(text)),))
     lines = [run_line(run, tr=tr) for run in runs]
     heading = tr._("Refresh history of {title}", title=title)
     blocks: list[Block] = [
         HeaderBlock(text=clip_header(heading)),
         SectionBlock(text=clip_section("\n".join(lines))),
     ]
-    return Reply(text=f"{heading}\n" + "\n".join(lines), blocks=tuple(blocks))
+    # The header block is plain text; the fallback text is mrkdwn, so the title is escaped there.
+    fallback = tr._("Refresh history of {title}", title=escape_mrkdwn(title))
+    return Reply(text=f"{fallback}\n" + "\n".join(lines), blocks=tuple(blocks))
 
 
 def run_line(run: RunInfo, *, tr: Translator = ENGLISH) -> str:
@@ -164,7 +166,9 @@ def build_run_notification(run: RunInfo, entered: Page, left: Page, *, tr: Trans
             section = section[: share - len(pager)] + pager
         body.extend(section)
     sizes = f"{tr.number(run.size_before)} → {tr.number(run.size_after)}"
-    text = f"{heading}: {sizes}, +{tr.number(run.entered)} −{tr.number(run.left)}"
+    # Slack's push and desktop notifications show this text: a description "<!channel>" must not ping.
+    fallback = tr._("Segment refreshed: {title}", title=escape_mrkdwn(title))
+    text = f"{fallback}: {sizes}, +{tr.number(run.entered)} −{tr.number(run.left)}"
     return Reply(text=clip(text, 3000), blocks=(*head, *body), visibility="channel")
 
 

@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 from commands.arguments import split_new_arguments, unescape_slack
+from commands.blocks.limits import escape_mrkdwn
 from commands.blocks.modal import (
     ADD_OPTIONS,
     CRITERIA_BLOCK,
@@ -68,7 +69,7 @@ def create(ctx: CommandContext, description: str, criteria: Expr | None, options
                 "Created {segment_no} {description}. "
                 "Add contacts with `/segment add {segment_no} <criteria>`.",
                 segment_no=info.no,
-                description=info.description,
+                description=escape_mrkdwn(info.description),
             )
             return Reply(text=text)
         preview = actions.preview_action(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from commands.blocks.home import SHOW_ACTION
+from commands.blocks.limits import escape_mrkdwn
 from commands.blocks.preview import contacts_count
 from commands.blocks.segments import build_list_blocks, build_show_blocks, segment_line
 from commands.common import page_size, segment_no, split_first, workspace_session
@@ -48,7 +49,8 @@ def show_reply(ctx: CommandContext, no: str, *, page: int = 1, replace_original:
         entries = journal.list_journal(session, workspace_id, no)
     tr = translator(ctx.locale)
     return Reply(
-        text=f"{info.no} {info.description}: {contacts_count(info.size, tr=tr)}"[:3000],
+        # The fallback text is what Slack notifications show: escaped like the blocks.
+        text=f"{info.no} {escape_mrkdwn(info.description)}: {contacts_count(info.size, tr=tr)}"[:3000],
         blocks=tuple(build_show_blocks(info, rows, entries, tr=tr)),
         replace_original=replace_original,
     )

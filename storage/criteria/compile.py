@@ -47,6 +47,7 @@ from storage.criteria.ast import (
 from storage.criteria.dates import resolve_date
 from storage.criteria.fields import PROFILE_PREFIX, FieldKind, field_kind
 from storage.errors import ValidationError
+from storage.limits import check_text
 from storage.models import (
     Contact,
     ContactBusinessRelation,
@@ -280,6 +281,9 @@ class _Compiler:
 
     def _text(self, value: Text | Number | Day | Today) -> str:
         if isinstance(value, Text):
+            # For criteria that did not come through the parser (stored, built): SQLite would read a
+            # NUL as the end of a LIKE pattern and PostgreSQL refuse it.
+            check_text("a criteria value", value.value, None)
             return value.value
         if isinstance(value, Number):
             return format(value.value, "f")

@@ -178,12 +178,23 @@ def confirm_pending(
     pending = _find_pending(session, workspace_id, pending_id)
     check_may_change(session.get_one(Segment, pending.segment_id), user_id=user_id, is_admin=is_admin)
     _check_still_pending(pending)
+    # The claim repeats the checks in one statement: the purge of day-old previews may have taken the
+    # captured contacts between the check above and now (it marks resolved_at first).
     claimed = session.execute(
         update(PendingAction)
-        .where(PendingAction.id == pending.id, PendingAction.status == PENDING)
+        .where(
+            PendingAction.id == pending.id,
+            PendingAction.status == PENDING,
+            PendingAction.resolved_at.is_(None),
+            PendingAction.created_at >= utc_now() - PENDING_TTL,
+        )
         .values(status=APPLIED, resolved_at=utc_now())
+        .execution_options(synchronize_session="fetch")
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        session.refresh(pending)
+        if pending.status == PENDING:
+            raise ConflictError("this preview expired (older than a day); preview the action again")
         raise ConflictError("this preview was already applied")
     segment = session.get_one(Segment, pending.segment_id)
     _bump_version(session, segment, expected=pending.segment_version)
@@ -750,20 +761,24 @@ def _purge_expired(session: Session, workspace_id: int) -> None:
     marks them purged, so each is purged once and every later preview finds nothing to do at the
     cost of one index probe, never a scan of the large captured-contacts table.
     """
+    # Mark first, then delete only what was marked: a Confirm that claimed its preview meanwhile keeps
+    # its contacts (the mark re-checks status under the row lock), and one that comes later is refused.
     stale = list(
         session.scalars(
-            select(PendingAction.id).where(
+            update(PendingAction)
+            .where(
                 PendingAction.workspace_id == workspace_id,
                 PendingAction.status == PENDING,
                 PendingAction.resolved_at.is_(None),
                 PendingAction.created_at < utc_now() - PENDING_TTL,
             )
+            .values(resolved_at=utc_now())
+            .returning(PendingAction.id)
+            .execution_options(synchronize_session=False)
         )
     )
-    if not stale:
-        return
-    session.execute(delete(pending_contacts).where(pending_contacts.c.pending_id.in_(stale)))
-    session.execute(update(PendingAction).where(PendingAction.id.in_(stale)).values(resolved_at=utc_now()))
+    if stale:
+        session.execute(delete(pending_contacts).where(pending_contacts.c.pending_id.in_(stale)))
 
 
 def _describe(step: Step) -> str:

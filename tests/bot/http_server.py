@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import waitress
 
+from bot.http import server_options
+
 
 @dataclass
 class BackgroundServer:
@@ -23,11 +25,10 @@ class BackgroundServer:
 
 
 def serve_in_background(wsgi: Callable[..., object], *, threads: int = 8) -> BackgroundServer:
-    """Serve ``wsgi`` on 127.0.0.1 at a free port until ``stop()``."""
+    """Serve ``wsgi`` on 127.0.0.1 at a free port until ``stop()``, with the production limits."""
     # A short poll timeout lets the loop notice promptly that it was stopped.
-    server = waitress.create_server(
-        wsgi, host="127.0.0.1", port=0, threads=threads, ident="segbot-test", asyncore_loop_timeout=0.05
-    )
+    options = {**server_options(threads=threads), "ident": "segbot-test", "asyncore_loop_timeout": 0.05}
+    server = waitress.create_server(wsgi, host="127.0.0.1", port=0, **options)
     stopping = threading.Event()
 
     def _run() -> None:

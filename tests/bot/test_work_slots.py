@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from bot.work_slots import WorkSlots
+from bot.work_slots import BusyError, WorkSlots
 
 
 def test_a_command_alone_is_not_crowded_and_one_alongside_another_is() -> None:
@@ -50,3 +50,14 @@ def test_a_failing_command_gives_its_slot_back() -> None:
 def test_zero_slots_is_refused() -> None:
     with pytest.raises(ValueError, match="at least one"):
         WorkSlots(0)
+
+
+def test_a_command_that_waits_too_long_for_a_slot_is_told_so_and_the_slot_count_stays_right() -> None:
+    slots = WorkSlots(1)
+    with slots.take():
+        started = time.perf_counter()
+        with pytest.raises(BusyError, match="busy"), slots.take(timeout=0.2):
+            pass
+        assert time.perf_counter() - started < 2
+    with slots.take() as crowded:
+        assert crowded is False and slots.running == 1

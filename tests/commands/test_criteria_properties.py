@@ -111,7 +111,10 @@ _TEXT_FIELDS = [f for f, k in FIELDS.items() if k is FieldKind.TEXT and f != "ty
 _CODE_FIELDS = [f for f, k in FIELDS.items() if k is FieldKind.CODE]
 _DATE_FIELDS = [f for f, k in FIELDS.items() if k is FieldKind.DATE]
 
-words = st.text(min_size=1, max_size=12).filter(lambda s: s.strip() != "")
+# Control characters cannot be typed into criteria (they are refused), so no tree holds one.
+words = st.text(st.characters(blacklist_categories=("Cc",)), min_size=1, max_size=12).filter(
+    lambda s: s.strip() != ""
+)
 questions = st.from_regex(r"profile\.[a-z][a-z0-9_]{0,8}", fullmatch=True)
 numbers = st.decimals(min_value=-(10**9), max_value=10**9, places=2, allow_nan=False).map(Number)
 days = st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 12, 31)).map(Day)
