@@ -8,6 +8,7 @@ button's label presses it. Exports are written to files in the working directory
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,7 +69,10 @@ class Console:
         lines = list(_render_blocks(blocks, self._labels())) if blocks else [reply.text]
         if reply.upload is not None:
             path = self.files_dir / Path(reply.upload.filename).name
-            path.write_bytes(reply.upload.content)
+            if reply.upload.path is not None:
+                shutil.move(reply.upload.path, path)
+            else:
+                path.write_bytes(reply.upload.content)
             lines.append(self._tr._("(file '{title}' saved to {path})", title=reply.upload.title, path=path))
         if reply.visibility == "channel" or reply.announce:
             lines.insert(0, self._tr._("(posted in the channel)"))

@@ -1,10 +1,16 @@
-"""Exporting a segment's contacts with the columns of the contacts CSV (CONTRACT section 5)."""
+"""Exporting a segment's contacts with the columns of the contacts CSV: the one path behind every export.
+
+``export_rows`` produces the rows, ``write_export`` writes them as CSV or JSON; Slack, the console and
+the command line all call ``write_export``, so the header and the rows can never drift apart.
+"""
 
 from __future__ import annotations
 
+import csv
+import json
 from collections import defaultdict
 from collections.abc import Iterator
-from typing import Any
+from typing import IO, Any, Literal
 
 from sqlalchemy import select, union
 from sqlalchemy.orm import Session
@@ -32,6 +38,47 @@ _LINKS = {
 }
 # Big enough to keep round trips few, small enough that memory stays flat at any segment size.
 _BATCH = 2000
+# A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection"); a
+# leading apostrophe makes it text, and spreadsheets do not display the apostrophe.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+ExportFormat = Literal["csv", "json"]
+EXPORT_FORMATS: tuple[ExportFormat, ...] = ("csv", "json")
+
+
+def write_export(
+    out: IO[str], session: Session, workspace_id: int, segment_no: str, *, fmt: ExportFormat = "csv"
+) -> int:
+    """Write the segment's contacts to ``out`` as CSV (the import format) or a JSON array; the row count.
+
+    Rows are written as they are read, so memory stays flat however large the segment. CSV cells
+    that a spreadsheet would run as a formula are written with a leading ``'``.
+    """
+    rows = export_rows(session, workspace_id, segment_no)
+    written = 0
+    if fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        # The csv module quotes only the line terminator's characters, so a lone carriage return
+        # in a value would split the record for every reader; such rows are quoted whole.
+        quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
+        columns = export_columns(session, workspace_id)
+        writer.writerow(columns)
+        for row in rows:
+            cells = [neutralize_formula(row.get(name, "")) for name in columns]
+            (quoted if any("\r" in cell for cell in cells) else writer).writerow(cells)
+            written += 1
+        return written
+    out.write("[")
+    for row in rows:
+        out.write(("\n  " if written == 0 else ",\n  ") + json.dumps(row, ensure_ascii=False))
+        written += 1
+    out.write("\n]\n" if written else "]\n")
+    return written
+
+
+def neutralize_formula(value: str) -> str:
+    """``value`` as a CSV cell a spreadsheet shows as text: a leading ``'`` before a formula start."""
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
 
 
 def export_columns(session: Session, workspace_id: int) -> list[str]:
@@ -45,8 +92,14 @@ def export_rows(session: Session, workspace_id: int, segment_no: str) -> Iterato
     Streams in batches (keyset paging on the contact number), so a segment of any size exports in
     constant memory. Codes are ``;``-joined; empty values are empty strings.
     """
+    # Found now rather than at the first row, so a wrong number fails before anything is written.
     segment = find_segment(session, workspace_id, segment_no)
-    questions = _questions(session, workspace_id)
+    return _rows(session, workspace_id, segment.id, _questions(session, workspace_id))
+
+
+def _rows(
+    session: Session, workspace_id: int, segment_id: int, questions: list[str]
+) -> Iterator[dict[str, str]]:
     contacts = Contact.__table__
     lines = SegmentLine.__table__
     after: str | None = None
@@ -59,7 +112,7 @@ def export_rows(session: Session, workspace_id: int, segment_no: str) -> Iterato
                 contacts.c.created,
             )
             .select_from(lines.join(contacts, contacts.c.id == lines.c.contact_id))
-            .where(lines.c.segment_id == segment.id, contacts.c.workspace_id == workspace_id)
+            .where(lines.c.segment_id == segment_id, contacts.c.workspace_id == workspace_id)
             .order_by(contacts.c.no)
             .limit(_BATCH)
         )

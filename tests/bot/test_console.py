@@ -141,6 +141,26 @@ def test_an_export_is_saved_as_a_file(session_factory: sessionmaker[Session], tm
     assert f"saved to {tmp_path / 'SEG00001.csv'}" in shown
 
 
+def test_an_export_written_to_a_temporary_file_is_moved_into_the_files_folder(
+    session_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    written = tmp_path / "segbot-export-1.csv"
+    written.write_bytes(b"no,name\nCT1,Ana\n")
+    registry = Registry()
+    upload = FileUpload(filename="SEG00001.csv", title="SEG00001", path=written)
+    registry.add(
+        Verb("export", (), "export", "csv", run=lambda text, ctx: Reply(text="Exported", upload=upload))
+    )
+    saved = tmp_path / "files"
+    saved.mkdir()
+    console = Console(registry, _ctx(session_factory), files_dir=saved)
+
+    console.handle("export")
+
+    assert (saved / "SEG00001.csv").read_bytes() == b"no,name\nCT1,Ana\n"
+    assert not written.exists()
+
+
 def test_run_reads_piped_lines_until_quit(session_factory: sessionmaker[Session]) -> None:
     console = Console(_counter_registry(), _ctx(session_factory))
     out = io.StringIO()
