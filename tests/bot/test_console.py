@@ -94,9 +94,47 @@ def test_typing_a_button_label_presses_it_and_a_second_press_says_already_applie
 def test_a_word_that_is_no_button_is_a_command(session_factory: sessionmaker[Session]) -> None:
     console = Console(_counter_registry(), _ctx(session_factory))
 
-    shown = console.handle("Cancel")
+    shown = console.handle("Frobnicate")
 
-    assert "unknown command 'Cancel'" in shown
+    assert "unknown command 'Frobnicate'" in shown
+
+
+def test_confirm_or_cancel_with_no_preview_waiting_says_so_instead_of_running_a_verb(
+    session_factory: sessionmaker[Session],
+) -> None:
+    registry = _counter_registry()
+    ran: list[str] = []
+    registry.add(
+        Verb(
+            "cancel",
+            (),
+            "cancel LSEG",
+            "cancels",
+            run=lambda text, ctx: ran.append(text) or Reply(text="ran"),
+        )
+    )
+    console = Console(registry, _ctx(session_factory))
+
+    assert console.handle("Cancel") == "Nothing to cancel: no preview is waiting."
+    assert console.handle("confirm") == "Nothing to confirm: no preview is waiting."
+    assert console.handle("Next") == "There is no [Next] button in the last reply."
+    console.handle("preview")
+    console.handle("Confirm")
+    assert console.handle("Confirm") == "Nothing to confirm: no preview is waiting."
+    assert ran == []
+    assert console.handle("cancel LSEG00001") == "ran"
+
+
+def test_code_spans_keep_their_stars_while_bold_is_undone(session_factory: sessionmaker[Session]) -> None:
+    console = Console(Registry(), _ctx(session_factory))
+    reply = Reply(
+        text="x",
+        blocks=(SectionBlock(text="*SEG00001*: `email:*@*.de` runs `0 9 * * 1-5` and ```a*b*c```"),),
+    )
+
+    shown = console.render(reply)
+
+    assert shown == "SEG00001: `email:*@*.de` runs `0 9 * * 1-5` and ```a*b*c```"
 
 
 def test_buttons_with_the_same_label_are_numbered(session_factory: sessionmaker[Session]) -> None:
