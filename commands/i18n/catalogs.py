@@ -38,6 +38,7 @@ KEYWORDS: dict[str, tuple[int, ...] | None] = {
     "NotAllowedError": None,
     "ConflictError": None,
     "StalePreviewError": None,
+    "UnknownNameError": None,
     "error": (3,),
 }
 
