@@ -27,7 +27,9 @@ _SLASH = re.compile(r"^/segment\b\s*", re.IGNORECASE)
 # Slack links and user/channel mentions in mrkdwn, shown as their label.
 _LINK = re.compile(r"<([^|>]+)\|([^>]+)>")
 _MENTION = re.compile(r"<([@#!])([A-Z0-9^a-z]+)>")
-_BOLD = re.compile(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])")
+# Bold as Slack reads it: the text between the stars neither starts nor ends with a space, so
+# the stars of a cron field (`0 9 * * 1-5`) stay stars.
+_BOLD = re.compile(r"(?<![\w*])\*(?!\s)([^*\n]*[^*\s])\*(?![\w*])")
 # Code blocks and code spans: Slack shows what is inside them as typed, `*` included.
 _CODE = re.compile(r"(```.*?```|`[^`\n]*`)", re.DOTALL)
 # Labels of the buttons segbot's replies carry; typed when no such button is showing, they must

@@ -117,7 +117,7 @@ def _contacts_verb(kind: str) -> Verb:
         return preview(ctx, no, kind, contact_nos=tuple(dict.fromkeys(nos)))
 
     summary = N_("adds the named contacts") if kind == "include" else N_("removes the named contacts")
-    example = f"{kind} SEG00001 CT0001 CT0002"
+    example = f"{kind} SEG00001 CT000001 CT000002"
     return Verb(name=kind, aliases=(), usage=usage, summary=summary, run=run, examples=(example,))
 
 

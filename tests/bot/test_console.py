@@ -137,6 +137,13 @@ def test_code_spans_keep_their_stars_while_bold_is_undone(session_factory: sessi
     assert shown == "SEG00001: `email:*@*.de` runs `0 9 * * 1-5` and ```a*b*c```"
 
 
+def test_stars_around_spaces_are_no_bold_and_stay(session_factory: sessionmaker[Session]) -> None:
+    console = Console(Registry(), _ctx(session_factory))
+    reply = Reply(text="x", blocks=(SectionBlock(text="Scheduled *SEG00001*: 0 9 * * 1-5 and *a*"),))
+
+    assert console.render(reply) == "Scheduled SEG00001: 0 9 * * 1-5 and a"
+
+
 def test_buttons_with_the_same_label_are_numbered(session_factory: sessionmaker[Session]) -> None:
     registry = Registry()
     registry.add(
