@@ -32,6 +32,7 @@ from storage.db import make_engine, make_session_factory, unit_of_work
 from storage.demo import generate_demo
 from storage.migrate import upgrade
 from storage.service import actions, segments, workspaces
+from storage.service.types import ActionOptions
 
 CACHE = Path(__file__).parent / ".cache"
 SCHEMA = "segbot_bench_export"
@@ -94,8 +95,16 @@ def populate(backend: str, count: int) -> str:
         print(f"  {have:,} contacts ({time.perf_counter() - started:.0f} s)", flush=True)
     with unit_of_work(factory) as session:
         no = segments.create_segment(session, workspace_id, description="Everyone", owner_user_id=USER).no
+        # Excluded contacts too, so the segment holds every contact loaded.
         actions.apply_action(
-            session, workspace_id, no, "add", criteria=Present("no"), user_id=USER, today=TODAY
+            session,
+            workspace_id,
+            no,
+            "add",
+            criteria=Present("no"),
+            options=ActionOptions(ignore_exclusion=True),
+            user_id=USER,
+            today=TODAY,
         )
     with engine.begin() as conn:
         conn.execute(text("ANALYZE"))
