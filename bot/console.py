@@ -8,6 +8,7 @@ button's label presses it. Exports are written to files in the working directory
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any, TextIO
 
 from bot.delivery import answer_safely
 from commands.context import CommandContext
-from commands.i18n import Translator, translator
+from commands.i18n import N_, Translator, translator
 from commands.registry import Registry
 from commands.reply import Reply
 
@@ -26,7 +27,15 @@ _SLASH = re.compile(r"^/segment\b\s*", re.IGNORECASE)
 # Slack links and user/channel mentions in mrkdwn, shown as their label.
 _LINK = re.compile(r"<([^|>]+)\|([^>]+)>")
 _MENTION = re.compile(r"<([@#!])([A-Z0-9^a-z]+)>")
-_BOLD = re.compile(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])")
+# Bold as Slack reads it: the text between the stars neither starts nor ends with a space, so
+# the stars of a cron field (`0 9 * * 1-5`) stay stars.
+_BOLD = re.compile(r"(?<![\w*])\*(?!\s)([^*\n]*[^*\s])\*(?![\w*])")
+# Code blocks and code spans: Slack shows what is inside them as typed, `*` included.
+_CODE = re.compile(r"(```.*?```|`[^`\n]*`)", re.DOTALL)
+# Labels of the buttons segbot's replies carry; typed when no such button is showing, they must
+# not fall through to a verb (`cancel` is also the verb that cancels a logged segment).
+_CONFIRM, _CANCEL = N_("Confirm"), N_("Cancel")
+_BUTTON_LABELS = (_CONFIRM, _CANCEL, N_("Next"), N_("Previous"))
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,9 @@ class Console:
         """Answer one typed line: a button label of the last reply, or ``/segment`` text."""
         typed = line.strip()
         button = self.buttons.get(typed.lower())
+        unavailable = None if button is not None else self._absent_button(typed)
+        if unavailable is not None:
+            return unavailable
         if button is not None:
             reply = answer_safely(
                 lambda: self.registry.handle_action(button.action_id, button.value, self.ctx),
@@ -69,7 +81,10 @@ class Console:
         lines = list(_render_blocks(blocks, self._labels())) if blocks else [_plain(reply.text)]
         if reply.upload is not None:
             path = self.files_dir / Path(reply.upload.filename).name
-            path.write_bytes(reply.upload.content)
+            if reply.upload.path is not None:
+                shutil.move(reply.upload.path, path)
+            else:
+                path.write_bytes(reply.upload.content)
             lines.append(self._tr._("(file '{title}' saved to {path})", title=reply.upload.title, path=path))
         if reply.visibility == "channel" or reply.announce:
             lines.insert(0, self._tr._("(posted in the channel)"))
@@ -93,6 +108,19 @@ class Console:
     @property
     def _tr(self) -> Translator:
         return translator(self.ctx.locale)
+
+    def _absent_button(self, typed: str) -> str | None:
+        """What to say when ``typed`` is the label of a button the last reply does not show."""
+        tr = self._tr
+        for label in _BUTTON_LABELS:
+            if typed.lower() not in {label.lower(), tr._(label).lower()}:
+                continue
+            if label == _CONFIRM:
+                return tr._("Nothing to confirm: no preview is waiting.")
+            if label == _CANCEL:
+                return tr._("Nothing to cancel: no preview is waiting.")
+            return tr._("There is no [{label}] button in the last reply.", label=tr._(label))
+        return None
 
     def _labels(self) -> dict[str, str]:
         # Button label as typed, keyed by action id + value, for rendering the same button by the same name.
@@ -199,7 +227,9 @@ def _text(obj: Any) -> str:
 def _plain(text: str) -> str:
     text = _LINK.sub(lambda m: (m.group(1)[0] if m.group(1)[0] in "@#" else "") + m.group(2), text)
     text = _MENTION.sub(r"\1\2", text)
-    text = _BOLD.sub(r"\1", text)
+    # Odd pieces are code (re.split keeps the captured separators): bold is undone only outside.
+    pieces = _CODE.split(text)
+    text = "".join(piece if i % 2 else _BOLD.sub(r"\1", piece) for i, piece in enumerate(pieces))
     # Slack's mrkdwn escapes; the console shows what the user would read.
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 

@@ -109,19 +109,24 @@ def _post(reply: Reply, target: ReplyTarget, client: WebClient) -> None:
 def _upload(reply: Reply, target: ReplyTarget, client: WebClient) -> None:
     assert reply.upload is not None
     upload = reply.upload
-    channel = target.channel_id
-    if channel:
-        try:
-            client.files_upload_v2(
-                channel=channel, filename=upload.filename, content=upload.content, title=upload.title
-            )
-            return
-        except SlackApiError as exc:
-            log.info("upload to the channel failed (%s); sending it directly", exc.response.get("error"))
-    direct = client.conversations_open(users=target.user_id)["channel"]["id"]
-    client.files_upload_v2(
-        channel=direct, filename=upload.filename, content=upload.content, title=upload.title
+    # A file on disk is streamed from there by slack_sdk; small ones travel as content.
+    source: dict[str, Any] = (
+        {"file": str(upload.path)} if upload.path is not None else {"content": upload.content}
     )
+    try:
+        channel = target.channel_id
+        if channel:
+            try:
+                client.files_upload_v2(
+                    channel=channel, filename=upload.filename, title=upload.title, **source
+                )
+                return
+            except SlackApiError as exc:
+                log.info("upload to the channel failed (%s); sending it directly", exc.response.get("error"))
+        direct = client.conversations_open(users=target.user_id)["channel"]["id"]
+        client.files_upload_v2(channel=direct, filename=upload.filename, title=upload.title, **source)
+    finally:
+        upload.discard()
 
 
 def _blocks(blocks: Sequence[Block]) -> list[dict[str, Any]] | None:

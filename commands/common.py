@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from commands.arguments import extract_options
 from commands.context import CommandContext
-from commands.criteria_parser import CriteriaError, parse_criteria
+from commands.criteria_parser import CriteriaError, parse_criteria, term_position
 from storage.criteria.ast import Expr
+from storage.criteria.names import UnknownNameError
 from storage.db import unit_of_work
 from storage.errors import ValidationError
 from storage.service import workspaces
@@ -98,3 +99,16 @@ def parse_criteria_text(text: str) -> Expr:
         if not exc.text:
             exc.text = criteria
         raise
+
+
+@contextmanager
+def pointing_into(criteria_text: str) -> Iterator[None]:
+    """Turn a name the workspace does not have into a criteria error pointing at it in the typed text."""
+    try:
+        yield
+    except UnknownNameError as exc:
+        criteria = criteria_text.strip()
+        position = term_position(criteria, exc.field, exc.value)
+        if position is None:
+            raise
+        raise CriteriaError(position, "a known name", exc.message, text=criteria, **exc.params) from exc

@@ -120,6 +120,21 @@ def parse_criteria(text: str) -> Expr:
     return _Parser(text).parse()
 
 
+def term_position(text: str, field: str, value: str) -> int | None:
+    """Where in criteria ``text`` the term on ``field`` names ``value`` (a profile question: the term
+    itself), for pointing at a name the workspace does not have; None when the text has no such term."""
+    parser = _Parser(text)
+    try:
+        parser.parse()
+    except CriteriaError:
+        return None
+    field = field.lower()
+    for name, named, at in parser.named:
+        if name == field and (field.startswith(PROFILE_PREFIX) or named.upper() == value.upper()):
+            return at
+    return None
+
+
 def _unescape(text: str) -> tuple[str, list[int]]:
     """``text`` with Slack's HTML entities decoded, and for each character its index in ``text``."""
     chars: list[str] = []
@@ -147,6 +162,8 @@ class _Parser:
         self.s, self.origin = _unescape(raw)
         self.i = 0
         self.terms = 0
+        # (field, value as typed, position): each term's field (value "") and each of its values.
+        self.named: list[tuple[str, str, int]] = []
 
     # --- helpers --------------------------------------------------------------------------------
 
@@ -297,6 +314,7 @@ class _Parser:
             raise self.error(start, "a field name", "expected a field name before ':'")
         name = word.lower()
         kind = self.field(name, start)
+        self.named.append((name, "", self.origin[start]))
         self.i += 1
         return self.condition(name, kind)
 
@@ -430,6 +448,7 @@ class _Parser:
         return number
 
     def typed(self, name: str, kind: FieldKind, text: str, at: int, quoted: bool) -> Value:
+        self.named.append((name, text, self.origin[at]))
         if not text.strip():
             raise self.error(at, "a value", "expected a value after '{name}:', not an empty one", name=name)
         if kind is FieldKind.DATE:

@@ -8,13 +8,15 @@ Delivery rules for ``bot/``:
 - ``announce=True`` (only with ``replace_original``) ALSO posts ``text``/``blocks`` in the channel
   as a new, visible message: a confirmed change replaces the caller's ephemeral preview with the
   outcome and tells the channel about it, because Slack cannot turn an ephemeral message public.
-- ``upload`` is a file for ``files_upload_v2`` into the channel (``export``).
+- ``upload`` is a file for ``files_upload_v2`` into the channel (``export``). One with a ``path`` is a
+  temporary file the deliverer owns: it uploads (or moves) it, then deletes it.
 - ``modal`` is a view for ``views.open`` with the trigger id of the request (``new`` alone).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 from slack_sdk.models.blocks import Block
@@ -27,9 +29,21 @@ from storage.errors import SegbotError
 
 @dataclass(frozen=True)
 class FileUpload:
+    """A file to upload: small ones as ``content``, large ones (exports) written to ``path`` first."""
+
     filename: str
-    content: bytes
     title: str
+    content: bytes = b""
+    path: Path | None = None
+
+    def read(self) -> bytes:
+        """The file's bytes, wherever they are kept."""
+        return self.path.read_bytes() if self.path is not None else self.content
+
+    def discard(self) -> None:
+        """Delete the temporary file, once delivered (or when delivery failed)."""
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,10 @@ from storage.errors import NotFoundError, ValidationError
 from storage.migrate import upgrade
 from storage.models import Workspace
 
+# The workspace of a database used offline before any Slack team was named: `segbot run` without
+# credentials, `segbot console` and `segbot contacts demo|import` all pick it on a fresh database.
+DEMO_TEAM = "TDEMO"
+
 
 def open_database(settings: Settings | None = None, *, migrate: bool = True) -> sessionmaker[Session]:
     """A session factory on ``DATABASE_URL``, migrated first so a fresh file just works."""
@@ -24,17 +28,18 @@ def open_database(settings: Settings | None = None, *, migrate: bool = True) -> 
 def resolve_workspace(session: Session, team: str | None, *, create: bool = False) -> Workspace:
     """The workspace named by ``--team`` (a Slack team id), or the only one when ``team`` is None.
 
-    ``create`` makes an unknown team (importing data is how a workspace starts out offline).
+    ``create`` makes an unknown team (importing data is how a workspace starts out offline); on a
+    database without any workspace it makes the offline one, ``DEMO_TEAM``, when ``team`` is None.
     """
     if team is None:
         count = session.scalar(select(func.count()).select_from(Workspace)) or 0
-        if count != 1:
-            raise ValidationError(
-                "--team is required: the database holds no workspace yet"
-                if count == 0
-                else f"--team is required: the database holds {count} workspaces"
-            )
-        return session.scalars(select(Workspace)).one()
+        if count == 1:
+            return session.scalars(select(Workspace)).one()
+        if count > 1:
+            raise ValidationError(f"--team is required: the database holds {count} workspaces")
+        if not create:
+            raise ValidationError("--team is required: the database holds no workspace yet")
+        team = DEMO_TEAM
     workspace = session.scalars(select(Workspace).where(Workspace.team_id == team)).one_or_none()
     if workspace is None:
         if not create:

@@ -26,12 +26,12 @@ def console_context(
     user: str = CONSOLE_USER,
     language: str | None = None,
 ) -> CommandContext:
-    """The console's caller: an admin of workspace ``team`` (or of the only workspace).
+    """The console's caller: an admin of workspace ``team`` (or of the only one, or of a new offline one).
 
     It speaks ``language`` when segbot has that catalog, else the workspace's default language.
     """
     with unit_of_work(session_factory) as session:
-        workspace = resolve_workspace(session, team)
+        workspace = resolve_workspace(session, team, create=team is None)
         team_id, workspace_locale = workspace.team_id, workspace.default_locale
     return CommandContext(
         session_factory=session_factory,

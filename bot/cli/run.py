@@ -11,6 +11,7 @@ import typer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.cli.common import DEMO_TEAM
 from bot.settings import Settings, SettingsError, load_settings
 from storage.db import make_engine, make_session_factory, unit_of_work
 from storage.migrate import upgrade
@@ -18,7 +19,6 @@ from storage.service import workspaces
 
 log = logging.getLogger(__name__)
 
-DEMO_TEAM = "TDEMO"
 DEMO_CONTACTS = 500
 OFFLINE_HINT = (
     "No Slack credentials found, so segbot runs offline on demo data.\n"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -45,15 +43,15 @@ def export_command(
     fmt: str = typer.Option("csv", "--format", help="csv (the contacts import format) or json."),
 ) -> None:
     """The segment's contacts with the contact columns of the import format, `no` first."""
-    fmt = fmt.lower()
-    if fmt not in ("csv", "json"):
+    chosen = next((f for f in export.EXPORT_FORMATS if f == fmt.lower()), None)
+    if chosen is None:
         raise ValidationError(f"--format must be csv or json, not {fmt!r}")
     with unit_of_work(open_database()) as session:
         workspace = resolve_workspace(session, team)
         # Resolve the segment before opening the file, so a typo leaves no empty file behind.
         segments.get_segment(session, workspace.id, segment)
         with _destination(output) as out:
-            written = _write(out, session, workspace.id, segment, fmt)
+            written = export.write_export(out, session, workspace.id, segment, fmt=chosen)
     if output is not None:
         typer.echo(f"exported {written} contacts of {segment.upper()} to {output}", err=True)
 
@@ -143,24 +141,3 @@ def _destination(output: Path | None) -> Iterator[TextIO]:
         return
     with output.open("w", encoding="utf-8", newline="") as handle:
         yield handle
-
-
-def _write(out: TextIO, session: Session, workspace_id: int, segment_no: str, fmt: str) -> int:
-    rows = export.export_rows(session, workspace_id, segment_no)
-    written = 0
-    if fmt == "csv":
-        writer = csv.DictWriter(
-            out, fieldnames=export.export_columns(session, workspace_id), lineterminator="\n"
-        )
-        writer.writeheader()
-        for row in rows:
-            writer.writerow(row)
-            written += 1
-        return written
-    # A JSON array written element by element, so memory stays flat however large the segment.
-    out.write("[")
-    for row in rows:
-        out.write(("\n  " if written == 0 else ",\n  ") + json.dumps(row, ensure_ascii=False))
-        written += 1
-    out.write("\n]\n" if written else "]\n")
-    return written

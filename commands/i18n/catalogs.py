@@ -41,6 +41,7 @@ KEYWORDS: dict[str, tuple[int, ...] | None] = {
     "StatementTimeoutError": None,
     "TooLongError": None,
     "BusyError": None,
+    "UnknownNameError": None,
     "error": (3,),
 }
 

@@ -23,6 +23,7 @@ from commands.common import (
     extract_action_options,
     page_size,
     parse_criteria_text,
+    pointing_into,
     segment_no,
     split_first,
     workspace_session,
@@ -87,7 +88,9 @@ def _criteria_verb(kind: str, allowed: tuple[str, ...]) -> Verb:
         no = segment_no(token, usage=usage)
         if not criteria_text:
             raise ValidationError("criteria are missing. Usage: /segment {usage}", usage=usage)
-        return preview(ctx, no, kind, criteria=parse_criteria_text(criteria_text), options=options)
+        criteria = parse_criteria_text(criteria_text)
+        with pointing_into(criteria_text):
+            return preview(ctx, no, kind, criteria=criteria, options=options)
 
     summaries = {
         "add": N_("adds the contacts that match (union)"),
@@ -114,7 +117,7 @@ def _contacts_verb(kind: str) -> Verb:
         return preview(ctx, no, kind, contact_nos=tuple(dict.fromkeys(nos)))
 
     summary = N_("adds the named contacts") if kind == "include" else N_("removes the named contacts")
-    example = f"{kind} SEG00001 CT0001 CT0002"
+    example = f"{kind} SEG00001 CT000001 CT000002"
     return Verb(name=kind, aliases=(), usage=usage, summary=summary, run=run, examples=(example,))
 
 

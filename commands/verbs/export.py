@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import csv
-import io
+import tempfile
+from pathlib import Path
 
 from commands.common import segment_no, split_first, workspace_session
 from commands.context import CommandContext
@@ -23,15 +23,19 @@ def export(text: str, ctx: CommandContext) -> Reply:
         raise ValidationError(
             "unexpected '{extra}'. Usage: /segment {usage}", extra=extra, usage="export SEG"
         )
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(exporting.EXPORT_COLUMNS), lineterminator="\n")
-    writer.writeheader()
-    with workspace_session(ctx) as (session, workspace_id):
-        info = segments.get_segment(session, workspace_id, no)
-        rows = 0
-        for row in exporting.export_rows(session, workspace_id, no):
-            writer.writerow(row)
-            rows += 1
+    # A temporary file, not memory: a segment of a million contacts is a few hundred megabytes.
+    with tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", newline="", prefix="segbot-export-", suffix=".csv", delete=False
+    ) as handle:
+        path = Path(handle.name)
+        try:
+            with workspace_session(ctx) as (session, workspace_id):
+                info = segments.get_segment(session, workspace_id, no)
+                rows = exporting.write_export(handle, session, workspace_id, no)
+        except BaseException:
+            handle.close()
+            path.unlink(missing_ok=True)
+            raise
     title = f"{info.no} {info.description}"[:250]
     return Reply(
         text=translator(ctx.locale).ngettext(
@@ -41,7 +45,7 @@ def export(text: str, ctx: CommandContext) -> Reply:
             segment_no=info.no,
         ),
         visibility="channel",
-        upload=FileUpload(filename=f"{info.no}.csv", content=buffer.getvalue().encode("utf-8"), title=title),
+        upload=FileUpload(filename=f"{info.no}.csv", title=title, path=path),
     )
 
 

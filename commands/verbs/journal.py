@@ -188,7 +188,7 @@ def register(registry: Registry) -> None:
             usage="save SEG CODE [description]",
             summary=N_("saves the segment's journal as named criteria"),
             run=save,
-            examples=('save SEG00001 RETAIL "Retail in Berlin"',),
+            examples=('save SEG00002 CUSTOMERS "All customers"',),
         )
     )
     registry.register_action(UNDO_ACTION, confirm_undo)

@@ -20,13 +20,20 @@ from commands.blocks.modal import (
     VALUE_ACTION,
     build_new_segment_modal,
 )
-from commands.common import extract_action_options, page_size, parse_criteria_text, workspace_session
+from commands.common import (
+    extract_action_options,
+    page_size,
+    parse_criteria_text,
+    pointing_into,
+    workspace_session,
+)
 from commands.context import CommandContext
 from commands.i18n import N_, translator
 from commands.registry import Registry, Verb
 from commands.reply import Reply
 from commands.verbs.changes import preview_reply
 from storage.criteria.ast import Expr
+from storage.criteria.names import UnknownNameError
 from storage.errors import SegbotError, ValidationError
 from storage.service import actions, segments
 from storage.service.types import ActionOptions
@@ -48,7 +55,8 @@ def new(text: str, ctx: CommandContext) -> Reply:
     criteria = parse_criteria_text(criteria_text) if criteria_text.strip() else None
     if criteria is None and options != ActionOptions():
         raise ValidationError("options apply to the Add of criteria, and no criteria were given.")
-    return create(ctx, description, criteria, options)
+    with pointing_into(criteria_text):
+        return create(ctx, description, criteria, options)
 
 
 def create(ctx: CommandContext, description: str, criteria: Expr | None, options: ActionOptions) -> Reply:
@@ -114,7 +122,11 @@ def submit_new_segment(values: dict[str, Any], ctx: CommandContext) -> Reply | d
         return errors
     selected = _selected(values, OPTIONS_BLOCK)
     options = ActionOptions(**{name: True for name in ADD_OPTIONS if name in selected})
-    return create(ctx, description, criteria, options)
+    try:
+        return create(ctx, description, criteria, options)
+    except UnknownNameError as exc:
+        # Nothing was created (the unit of work rolled back): the form stays open with the reason.
+        return {CRITERIA_BLOCK: tr.error(exc)[:150]}
 
 
 def _input(values: dict[str, Any], block_id: str) -> str | None:

@@ -26,6 +26,7 @@ from sqlalchemy import Select, Table, delete, func, insert, literal, select, upd
 from sqlalchemy.orm import Session
 
 from storage.criteria.ast import Expr, field_names, from_json, to_json, to_text
+from storage.criteria.names import check_names
 from storage.data_version import data_version
 from storage.errors import ConflictError, NotFoundError, StalePreviewError, ValidationError
 from storage.models import PendingAction, Segment, SegmentAction, SegmentLineHistory
@@ -545,6 +546,8 @@ def _capture(
                 kind=kind,
                 segment_no=segment.no,
             )
+        # Criteria as the user gives them now; a refresh replaying them later is not checked again.
+        check_names(session, workspace_id, criteria)
         step = Step(kind, criteria, options_to_dict(options))
         journal.update(criteria=to_json(criteria), criteria_text=to_text(criteria), options=step.options)
     elif kind in (INCLUDE, REMOVE):

@@ -111,3 +111,21 @@ def test_a_missing_file_is_one_clear_error(database: str) -> None:
 
     assert code != 0
     assert str(error) == "no such file: nowhere.csv"
+
+
+def test_demo_on_a_fresh_database_needs_no_team_and_the_console_then_finds_it(database: str) -> None:
+    code, output, exception = segbot("contacts", "demo", "--count", "40")
+
+    assert code == 0, (output, exception)
+    assert output.startswith("created 40 demo contacts in TDEMO ")
+    assert count(database, Contact, "TDEMO") == 40
+    code, output, _ = segbot("console")
+    assert code == 0
+    assert "--team is required" not in output
+
+
+def test_the_console_on_a_fresh_database_opens_the_offline_workspace(database: str) -> None:
+    code, output, exception = segbot("console")
+
+    assert code == 0, (output, exception)
+    assert count(database, Workspace) == 1

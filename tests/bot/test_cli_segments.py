@@ -11,10 +11,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 from typer.testing import CliRunner
 
 from bot.cli import app
+from commands.context import CommandContext
+from commands.registry import load_registry
 from commands.schedule_phrases import parse_when
 from storage.criteria.ast import Match, Text
 from storage.db import make_engine, make_session_factory, unit_of_work
@@ -85,6 +87,37 @@ def test_export_writes_json_to_a_file(database, tmp_path):
     rows = json.loads(target.read_text(encoding="utf-8"))
     assert [r["no"] for r in rows] == ["CT001", "CT010"]
     assert next(iter(rows[0])) == "no"
+
+
+def test_the_cli_and_the_slack_export_write_the_same_file_with_profile_columns(database, tmp_path):
+    engine = make_engine(database)
+    factory = make_session_factory(engine)
+    with unit_of_work(factory) as session:
+        ws = session.scalars(select(Workspace.id)).one()
+        acme = session.scalars(select(Contact).where(Contact.no == "CT001")).one()
+        add_contact(
+            session,
+            ws,
+            "CT011",
+            name="=cmd|' /C calc'!A0",
+            company=acme,
+            country="DK",
+            profile={"rating": "A"},
+        )
+        actions.apply_action(session, ws, "SEG00001", "include", contact_nos=["CT011"], user_id="U1")
+    target = tmp_path / "danes.csv"
+    _run("segments", "export", "SEG00001", "-o", str(target))
+    ctx = CommandContext(session_factory=factory, team_id="T0001", user_id="U1", channel_id="C1")
+
+    reply = load_registry().dispatch("export SEG00001", ctx)
+
+    assert reply.upload is not None
+    assert reply.upload.read() == target.read_bytes()
+    reply.upload.discard()
+    engine.dispose()
+    rows = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8"))))
+    assert [(r["no"], r["profile.rating"]) for r in rows] == [("CT001", ""), ("CT010", ""), ("CT011", "A")]
+    assert rows[2]["name"] == "'=cmd|' /C calc'!A0"
 
 
 def test_refresh_applies_the_change_and_prints_who_entered_and_left(database):

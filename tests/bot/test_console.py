@@ -94,9 +94,54 @@ def test_typing_a_button_label_presses_it_and_a_second_press_says_already_applie
 def test_a_word_that_is_no_button_is_a_command(session_factory: sessionmaker[Session]) -> None:
     console = Console(_counter_registry(), _ctx(session_factory))
 
-    shown = console.handle("Cancel")
+    shown = console.handle("Frobnicate")
 
-    assert "unknown command 'Cancel'" in shown
+    assert "unknown command 'Frobnicate'" in shown
+
+
+def test_confirm_or_cancel_with_no_preview_waiting_says_so_instead_of_running_a_verb(
+    session_factory: sessionmaker[Session],
+) -> None:
+    registry = _counter_registry()
+    ran: list[str] = []
+    registry.add(
+        Verb(
+            "cancel",
+            (),
+            "cancel LSEG",
+            "cancels",
+            run=lambda text, ctx: ran.append(text) or Reply(text="ran"),
+        )
+    )
+    console = Console(registry, _ctx(session_factory))
+
+    assert console.handle("Cancel") == "Nothing to cancel: no preview is waiting."
+    assert console.handle("confirm") == "Nothing to confirm: no preview is waiting."
+    assert console.handle("Next") == "There is no [Next] button in the last reply."
+    console.handle("preview")
+    console.handle("Confirm")
+    assert console.handle("Confirm") == "Nothing to confirm: no preview is waiting."
+    assert ran == []
+    assert console.handle("cancel LSEG00001") == "ran"
+
+
+def test_code_spans_keep_their_stars_while_bold_is_undone(session_factory: sessionmaker[Session]) -> None:
+    console = Console(Registry(), _ctx(session_factory))
+    reply = Reply(
+        text="x",
+        blocks=(SectionBlock(text="*SEG00001*: `email:*@*.de` runs `0 9 * * 1-5` and ```a*b*c```"),),
+    )
+
+    shown = console.render(reply)
+
+    assert shown == "SEG00001: `email:*@*.de` runs `0 9 * * 1-5` and ```a*b*c```"
+
+
+def test_stars_around_spaces_are_no_bold_and_stay(session_factory: sessionmaker[Session]) -> None:
+    console = Console(Registry(), _ctx(session_factory))
+    reply = Reply(text="x", blocks=(SectionBlock(text="Scheduled *SEG00001*: 0 9 * * 1-5 and *a*"),))
+
+    assert console.render(reply) == "Scheduled SEG00001: 0 9 * * 1-5 and a"
 
 
 def test_buttons_with_the_same_label_are_numbered(session_factory: sessionmaker[Session]) -> None:
@@ -139,6 +184,26 @@ def test_an_export_is_saved_as_a_file(session_factory: sessionmaker[Session], tm
 
     assert (tmp_path / "SEG00001.csv").read_bytes() == b"no,name\nCT1,Ana\n"
     assert f"saved to {tmp_path / 'SEG00001.csv'}" in shown
+
+
+def test_an_export_written_to_a_temporary_file_is_moved_into_the_files_folder(
+    session_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    written = tmp_path / "segbot-export-1.csv"
+    written.write_bytes(b"no,name\nCT1,Ana\n")
+    registry = Registry()
+    upload = FileUpload(filename="SEG00001.csv", title="SEG00001", path=written)
+    registry.add(
+        Verb("export", (), "export", "csv", run=lambda text, ctx: Reply(text="Exported", upload=upload))
+    )
+    saved = tmp_path / "files"
+    saved.mkdir()
+    console = Console(registry, _ctx(session_factory), files_dir=saved)
+
+    console.handle("export")
+
+    assert (saved / "SEG00001.csv").read_bytes() == b"no,name\nCT1,Ana\n"
+    assert not written.exists()
 
 
 def test_run_reads_piped_lines_until_quit(session_factory: sessionmaker[Session]) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
+import time
 from datetime import date
 from pathlib import Path
 
@@ -221,7 +223,10 @@ def test_opening_the_app_home_publishes_the_users_segments(slack: RunningBot, cr
     assert "Berlin retail" in home_text
 
 
-def test_export_uploads_the_segment_as_csv_to_the_channel(slack: RunningBot, crm: Workspace) -> None:
+def test_export_uploads_the_segment_as_csv_to_the_channel(
+    slack: RunningBot, crm: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     slack.sim.press_and_wait(_preview(slack), "Confirm", count=2)
 
     slack.sim.command("export SEG00001")
@@ -232,6 +237,11 @@ def test_export_uploads_the_segment_as_csv_to_the_channel(slack: RunningBot, crm
     assert uploaded.splitlines()[0].startswith("no,")
     assert len(uploaded.strip().splitlines()) == RETAILERS + 1
     assert "R001" in uploaded
+    # The temporary file the export was written to is deleted right after the upload returns.
+    deadline = time.monotonic() + 5
+    while list(tmp_path.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_compare_shows_both_sizes_the_overlap_and_the_differences(slack: RunningBot, crm: Workspace) -> None:

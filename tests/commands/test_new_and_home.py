@@ -52,6 +52,16 @@ def test_submitting_bad_criteria_shows_the_error_in_the_field_and_creates_nothin
     assert "No segments yet" in registry.dispatch("list", ctx).text
 
 
+def test_submitting_a_code_nobody_carries_shows_the_closest_in_the_field_and_creates_nothing(
+    registry: Registry, ctx, crm
+) -> None:
+    errors = registry.handle_view_submission(NEW_SEGMENT_CALLBACK, submission("Oops", "industry:retial"), ctx)
+
+    assert isinstance(errors, dict)
+    assert errors["criteria"] == "no industry code RETIAL in this workspace - did you mean RETAIL?"
+    assert "No segments yet" in registry.dispatch("list", ctx).text
+
+
 def test_submitting_without_a_description_asks_for_one(registry: Registry, ctx) -> None:
     errors = registry.handle_view_submission(NEW_SEGMENT_CALLBACK, submission("  ", None), ctx)
 

@@ -11,6 +11,7 @@ from commands.context import CommandContext
 from commands.registry import Registry
 from storage.errors import NotAllowedError, NotFoundError, ValidationError
 from tests.commands.conftest import as_user, buttons, press, rendered
+from tests.factories import add_contact
 
 
 def make_segment(registry: Registry, ctx: CommandContext, text: str) -> None:
@@ -99,10 +100,41 @@ def test_export_uploads_the_contacts_as_csv_with_no_first(registry: Registry, ct
     reply = registry.dispatch("export SEG00001", ctx)
 
     assert reply.upload is not None and reply.upload.filename == "SEG00001.csv"
-    rows = list(csv.DictReader(io.StringIO(reply.upload.content.decode("utf-8"))))
+    rows = list(csv.DictReader(io.StringIO(reply.upload.read().decode("utf-8"))))
+    reply.upload.discard()
     assert next(iter(rows[0])) == "no"
     assert sorted(r["no"] for r in rows) == ["CT0007", "CT0008"]
     assert "2 contacts exported" in reply.text
+
+
+def test_export_of_a_workspace_with_profile_answers_carries_their_columns(
+    registry: Registry, ctx, crm, session_factory, workspace
+) -> None:
+    with session_factory.begin() as s:
+        add_contact(
+            s, workspace.id, "CT0009", name="Flo Weiss", person=True, city="Paris", profile={"rating": "A"}
+        )
+    make_segment(registry, ctx, "new Paris city:paris --ignore-exclusion")
+
+    reply = registry.dispatch("export SEG00001", ctx)
+
+    assert reply.upload is not None and reply.upload.path is not None
+    rows = list(csv.DictReader(io.StringIO(reply.upload.read().decode("utf-8"))))
+    reply.upload.discard()
+    assert not reply.upload.path.exists()
+    assert {r["no"]: r["profile.rating"] for r in rows} == {"CT0007": "", "CT0008": "", "CT0009": "A"}
+
+
+def test_export_of_an_unknown_segment_says_so_and_leaves_no_file(
+    registry: Registry, ctx, crm, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr("tempfile.tempdir", None)
+
+    with pytest.raises(NotFoundError):
+        registry.dispatch("export SEG00042", ctx)
+
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_log_and_cancel_report_what_was_logged(registry: Registry, ctx, crm) -> None:

@@ -126,12 +126,19 @@ def _build(session: Session, workspace_id: int, rng: random.Random) -> tuple[_Mo
 
 
 def _random_criteria(rng: random.Random, model: _Model) -> Expr:
+    # Only codes some contact carries: naming one nobody has is an error, not an empty match.
+    countries = sorted({c.country for c in model.contacts if c.country})
+    industries = sorted({code for c in model.contacts for code in c.industries})
+
     def leaf() -> Expr:
         roll = rng.random()
-        if roll < 0.35:
-            return Match("country", tuple(Text(c) for c in rng.sample(COUNTRIES, rng.randint(1, 2))))
+        if roll < 0.35 or (roll < 0.65 and not industries):
+            return Match(
+                "country",
+                tuple(Text(c) for c in rng.sample(countries, min(len(countries), rng.randint(1, 2)))),
+            )
         if roll < 0.65:
-            return Match("industry", (Text(rng.choice(INDUSTRIES)),))
+            return Match("industry", (Text(rng.choice(industries)),))
         if roll < 0.85:
             return Match("no", tuple(Text(c.no) for c in rng.sample(model.contacts, rng.randint(1, 3))))
         return Match("segment", (Text(OTHER),))
