@@ -156,7 +156,7 @@ def build_run_notification(run: RunInfo, entered: Page, left: Page, *, tr: Trans
         SectionBlock(text=clip_section(summary)),
     ]
     sections: list[list[Block]] = []
-    for label, page, change in ((tr._("Entered"), entered, ENTERED), (tr._("Left"), left, LEFT)):
+    for label, page, change in ((tr._("Entering"), entered, ENTERED), (tr._("Leaving"), left, LEFT)):
         if page.total == 0:
             continue
         other = left.page if change == ENTERED else entered.page

@@ -69,6 +69,7 @@ from storage.service.types import (
     REFRESH,
     REMOVE,
     REUSE,
+    TWO_WAY_KINDS,
     ActionOptions,
     ActionResult,
     Page,
@@ -134,6 +135,12 @@ def preview_action(
     )
     pending.creates_segment = creates_segment
     size_before = segment_size(session, segment.id)
+    entering = leaving = None
+    if pending.kind in TWO_WAY_KINDS:
+        entering, leaving = (
+            pending_page(session, workspace_id, pending.id, page=1, page_size=page_size, change=change)
+            for change in (1, -1)
+        )
     return Preview(
         pending_id=pending.id,
         segment_no=segment.no,
@@ -144,6 +151,8 @@ def preview_action(
         size_before=size_before,
         first_page=pending_page(session, workspace_id, pending.id, page=1, page_size=page_size),
         options=options_from_dict(pending.options),
+        entering=entering,
+        leaving=leaving,
     )
 
 
