@@ -94,7 +94,7 @@ def build_preview_blocks(
     criteria = criteria_text if criteria_text is not None else preview.criteria_text
     target = _pending_target(preview, criteria)
     lists = None
-    if preview.entering is not None and preview.leaving is not None:
+    if preview.entering is not None and preview.leaving is not None and (preview.added or preview.removed):
         lists = build_two_way_lists(preview.entering, preview.leaving, target, tr=tr)
     return build_decision_blocks(
         title=segment_title(preview.segment_no, description),
@@ -242,7 +242,9 @@ def build_outcome_blocks(
 
 def outcome_text(result: ActionResult, *, description: str, user_id: str, tr: Translator = ENGLISH) -> str:
     """``@ana applied *Add* to *SEG00001 Retail*: added 12 contacts. New size: *42*.``"""
-    if result.added and result.removed:
+    if not (result.added or result.removed):
+        change = tr._("nobody entered or left")
+    elif result.added and result.removed:
         change = tr._(
             "added {added} and removed {removed}",
             added=contacts_count(result.added, tr=tr),

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from storage.criteria.ast import Expr, field_names, from_json, to_json, to_text
 from storage.data_version import data_version
 from storage.errors import ConflictError, NotFoundError, StalePreviewError, ValidationError
-from storage.models import PendingAction, Segment, SegmentAction, SegmentLineHistory, SegmentRun
+from storage.models import PendingAction, Segment, SegmentAction, SegmentLineHistory, SegmentRun, Workspace
 from storage.models.pending import APPLIED, CANCELED, PENDING
 from storage.models.schedules import NOTIFY_SKIPPED, TRIGGER_CLI, TRIGGER_SLACK
 from storage.service._algebra import (
@@ -827,23 +827,32 @@ def _drop_unconfirmed_segments(session: Session, pending_ids: Sequence[str]) -> 
     """Delete the segments that `new` created for these previews, if nothing changed them since.
 
     A segment still at the preview's version has no lines and no journal, so only the captured
-    contacts of its other previews need deleting; the database cascades to its pending rows.
+    contacts of its other previews need deleting; the database cascades to its pending rows. Its
+    number goes back to the workspace when no later one was handed out, so numbers stay gapless.
     """
     made = list(
         session.execute(
-            select(PendingAction.segment_id, PendingAction.segment_version).where(
+            select(PendingAction.workspace_id, PendingAction.segment_id, PendingAction.segment_version).where(
                 PendingAction.id.in_(pending_ids), PendingAction.creates_segment.is_(True)
             )
         )
     )
-    for segment_id, version in made:
+    for workspace_id, segment_id, version in made:
+        number = session.scalar(select(Segment.no).where(Segment.id == segment_id))
         previews = select(PendingAction.id).where(PendingAction.segment_id == segment_id)
         session.execute(delete(pending_contacts).where(pending_contacts.c.pending_id.in_(previews)))
-        session.execute(
+        deleted = session.execute(
             delete(Segment)
             .where(Segment.id == segment_id, Segment.version == version)
             .execution_options(synchronize_session=False)
         )
+        if deleted.rowcount == 1 and number and number[3:].isdigit():  # type: ignore[attr-defined]
+            session.execute(
+                update(Workspace)
+                .where(Workspace.id == workspace_id, Workspace.segment_seq == int(number[3:]))
+                .values(segment_seq=Workspace.segment_seq - 1)
+                .execution_options(synchronize_session=False)
+            )
 
 
 def _describe(step: Step) -> str:

@@ -64,7 +64,8 @@ def test_history_lists_a_refresh_confirmed_in_slack_and_a_no_op_refresh_adds_no_
     slack.sim.press_and_wait(slack.sim.reply_to(f"refresh {berlin}"), "Confirm", count=2)
     quiet = slack.sim.reply_to(f"refresh {berlin}")
     assert "changes nothing" in message_text(quiet)
-    slack.sim.press_and_wait(quiet, "Confirm", count=2)
+    applied, _ = slack.sim.press_and_wait(quiet, "Confirm", count=2)
+    assert "nobody entered or left. New size: 17" in message_text(applied).replace("*", "")
 
     runs = message_text(slack.sim.reply_to(f"history {berlin}"))
     assert f"by <@{USER_ID}> · 17 → 17 · +0 entered −0 left" in runs

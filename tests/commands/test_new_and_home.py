@@ -124,6 +124,9 @@ def test_cancelling_the_preview_of_new_leaves_no_segment_behind(registry: Regist
     with pytest.raises(NotFoundError, match="canceled"):
         press(registry, preview, "Confirm", ctx)
     assert "No segments yet" in registry.dispatch("list", ctx).text
+    # The number went back: the next segment is SEG00001, not SEG00002.
+    press(registry, registry.dispatch('new "Retail" industry:retail', ctx), "Confirm", ctx)
+    assert "SEG00001" in registry.dispatch("list", ctx).text
 
 
 def test_cancelling_a_later_preview_keeps_a_segment_made_by_new(registry: Registry, ctx, crm) -> None:
