@@ -15,6 +15,7 @@ from bot.cli.common import open_database, resolve_workspace
 from bot.settings import load_settings
 from storage.db import unit_of_work
 from storage.errors import ValidationError
+from storage.models.schedules import TRIGGER_CLI
 from storage.service import actions, export, segments
 from storage.service.authorization import SYSTEM
 from storage.service.types import Page
@@ -71,8 +72,9 @@ def refresh_command(
         return
     with unit_of_work(factory) as session:
         workspace = resolve_workspace(session, team)
-        result = actions.refresh_segment(session, workspace.id, segment, user_id="cli", is_admin=SYSTEM)
-        assert result.seq is not None
+        result = actions.refresh_segment(
+            session, workspace.id, segment, user_id="cli", is_admin=SYSTEM, trigger=TRIGGER_CLI
+        )
         _print_refresh(
             session, workspace.id, result.segment_no, result.seq, result.size_before, result.size_after
         )
@@ -96,17 +98,18 @@ def _refresh_and_notify(factory: sessionmaker[Session], segment: str, team: str 
         workspace_id = resolve_workspace(session, team).id
     run, ts = refresh_and_notify(runtime, workspace_id, segment, user_id="cli")
     with unit_of_work(runtime.session_factory) as session:
-        if run.action_seq is not None:
-            _print_refresh(
-                session, workspace_id, run.segment_no, run.action_seq, run.size_before, run.size_after
-            )
+        _print_refresh(session, workspace_id, run.segment_no, run.action_seq, run.size_before, run.size_after)
     where = run.channel_id or "the scheduled channel"
     typer.echo(f"notified {where}" if ts else f"notification to {where} not posted yet; it will be retried")
 
 
 def _print_refresh(
-    session: Session, workspace_id: int, segment_no: str, seq: int, before: int, after: int
+    session: Session, workspace_id: int, segment_no: str, seq: int | None, before: int, after: int
 ) -> None:
+    if seq is None:
+        # Nothing changed, so nothing was journalled; the run is in `history` all the same.
+        typer.echo(f"{segment_no}: {before} -> {after} (0 entered, 0 left)")
+        return
     first_in = _changes(session, workspace_id, segment_no, seq, 1, page=1)
     first_out = _changes(session, workspace_id, segment_no, seq, -1, page=1)
     typer.echo(f"{segment_no}: {before} -> {after} ({first_in.total} entered, {first_out.total} left)")

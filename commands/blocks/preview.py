@@ -22,6 +22,10 @@ from storage.service.types import ActionOptions, ActionResult, Page, Preview
 
 CONFIRM_ACTION = "segbot:confirm"
 CANCEL_ACTION = "segbot:cancel"
+# Which list of a two-way preview a pager turns ("w" in its value); the other list's page rides
+# along ("e" or "l") so the redraw keeps it where it was.
+ENTERING = 1
+LEAVING = -1
 
 # Business Central's names of the actions (Italian: Aggiungi contatti, Riduci contatti, ...).
 _VERB_LABELS = {
@@ -88,6 +92,10 @@ def build_preview_blocks(
     """Header, what will change, the criteria, a page of the affected contacts, paging, Confirm/Cancel."""
     page = page or preview.first_page
     criteria = criteria_text if criteria_text is not None else preview.criteria_text
+    target = _pending_target(preview, criteria)
+    lists = None
+    if preview.entering is not None and preview.leaving is not None and (preview.added or preview.removed):
+        lists = build_two_way_lists(preview.entering, preview.leaving, target, tr=tr)
     return build_decision_blocks(
         title=segment_title(preview.segment_no, description),
         summary=change_summary(
@@ -95,11 +103,43 @@ def build_preview_blocks(
         ),
         echo=_criteria_echo(criteria, preview.options),
         page=page,
-        pager_target=_pending_target(preview, criteria),
+        pager_target=target,
         confirm=(CONFIRM_ACTION, preview.pending_id),
         cancel=(CANCEL_ACTION, preview.pending_id),
         tr=tr,
+        lists=lists,
     )
+
+
+def build_two_way_lists(
+    entering: Page, leaving: Page, target: dict[str, Any], *, tr: Translator = ENGLISH
+) -> list[Block]:
+    """*Entering* and *Leaving*, each labelled with its count, a page of its contacts and its own pager.
+
+    ``target`` names the preview; each pager adds which list it turns and the other list's page.
+    """
+    blocks: list[Block] = []
+    # Leave room for the header, summary, echo, divider and buttons around the two lists.
+    share = (MAX_MESSAGE_BLOCKS - 6) // 2
+    for label, page, which, other in (
+        (tr._("Entering"), entering, ENTERING, {"l": leaving.page}),
+        (tr._("Leaving"), leaving, LEAVING, {"e": entering.page}),
+    ):
+        suffix = "entering" if which == ENTERING else "leaving"
+        pager = build_pager({**target, "w": which, **other}, page, block_id=f"pager-{suffix}", tr=tr)
+        rows = build_contact_blocks(page, empty_text=tr._("Nobody."), tr=tr)
+        heading = SectionBlock(text=f"*{escape_mrkdwn(label)}* ({tr.number(page.total)})")
+        blocks.extend([heading, *rows[: share - 1 - len(pager)], *pager])
+    return blocks
+
+
+def two_way_pages(target: dict[str, Any], page: int) -> tuple[int, int] | None:
+    """The (entering, leaving) pages a two-way pager asks for, or None for a one-list pager."""
+    if "w" not in target:
+        return None
+    which = int(target.pop("w"))
+    entering, leaving = int(target.pop("e", 1)), int(target.pop("l", 1))
+    return (page, leaving) if which == ENTERING else (entering, page)
 
 
 def change_summary(kind: str, added: int, removed: int, *, size_before: int, tr: Translator = ENGLISH) -> str:
@@ -126,22 +166,28 @@ def build_decision_blocks(
     confirm: tuple[str, str],
     cancel: tuple[str, str],
     tr: Translator = ENGLISH,
+    lists: list[Block] | None = None,
 ) -> list[Block]:
-    """The layout of every preview: what will change, a page of whom, paging, then Confirm/Cancel."""
+    """The layout of every preview: what will change, a page of whom, paging, then Confirm/Cancel.
+
+    ``lists`` (from ``build_two_way_lists``) replaces the one list of ``page`` and its pager.
+    """
     blocks: list[Block] = [HeaderBlock(text=clip_header(title)), SectionBlock(text=clip_section(summary))]
     if echo:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip_section(echo))]))
-    contact_blocks = build_contact_blocks(page, empty_text=tr._("No contacts are affected."), tr=tr)
-    pager = build_pager(pager_target, page, block_id="pager", tr=tr)
-    buttons = ActionsBlock(
+    decision = ActionsBlock(
         block_id="decision",
         elements=[
             ButtonElement(text=tr._("Confirm"), action_id=confirm[0], value=confirm[1], style="primary"),
             ButtonElement(text=tr._("Cancel"), action_id=cancel[0], value=cancel[1]),
         ],
     )
+    if lists is not None:
+        return [*blocks, *lists[: MAX_MESSAGE_BLOCKS - len(blocks) - 2], DividerBlock(), decision]
+    contact_blocks = build_contact_blocks(page, empty_text=tr._("No contacts are affected."), tr=tr)
+    pager = build_pager(pager_target, page, block_id="pager", tr=tr)
     room = MAX_MESSAGE_BLOCKS - len(blocks) - len(pager) - 2
-    return [*blocks, *contact_blocks[:room], *pager, DividerBlock(), buttons]
+    return [*blocks, *contact_blocks[:room], *pager, DividerBlock(), decision]
 
 
 def _criteria_echo(criteria: str | None, options: ActionOptions) -> str:
@@ -196,7 +242,9 @@ def build_outcome_blocks(
 
 def outcome_text(result: ActionResult, *, description: str, user_id: str, tr: Translator = ENGLISH) -> str:
     """``@ana applied *Add* to *SEG00001 Retail*: added 12 contacts. New size: *42*.``"""
-    if result.added and result.removed:
+    if not (result.added or result.removed):
+        change = tr._("nobody entered or left")
+    elif result.added and result.removed:
         change = tr._(
             "added {added} and removed {removed}",
             added=contacts_count(result.added, tr=tr),

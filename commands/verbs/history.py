@@ -27,7 +27,7 @@ from commands.i18n import ENGLISH, N_, Translator, translator
 from commands.registry import Registry, Verb
 from commands.reply import Reply
 from storage.errors import NotFoundError, ValidationError
-from storage.models.schedules import TRIGGER_MANUAL
+from storage.models.schedules import TRIGGER_CLI, TRIGGER_MANUAL, TRIGGER_SCHEDULE, TRIGGER_SLACK
 from storage.service import actions, history, schedules, segments
 from storage.service.history import RunInfo
 from storage.service.types import Page
@@ -46,7 +46,7 @@ def register(registry: Registry) -> None:
             name="history",
             aliases=(),
             usage=USAGE,
-            summary=N_("the segment's latest refresh runs: sizes, who entered and who left"),
+            summary=N_("the segment's latest refresh runs, whoever started them: sizes, entered and left"),
             run=run_history,
             examples=("history SEG00001",),
         )
@@ -94,10 +94,23 @@ def run_line(run: RunInfo, *, tr: Translator = ENGLISH) -> str:
     # Slack shows <!date^...> in each reader's own time zone; the text after | is the fallback.
     stamp = int(run.started_at.timestamp())
     when = f"<!date^{stamp}^{{date_short_pretty}} {{time}}|{run.started_at:%Y-%m-%d %H:%M} UTC>"
-    by = tr._("by hand") if run.trigger == TRIGGER_MANUAL else tr._("scheduled")
+    by = started_by(run, tr=tr)
     sizes = f"{tr.number(run.size_before)} → {tr.number(run.size_after)}"
     moves = tr._("+{entered} entered −{left} left", entered=run.entered, left=run.left)
     return f"{when} · {by} · {sizes} · {moves}"
+
+
+def started_by(run: RunInfo, *, tr: Translator = ENGLISH) -> str:
+    """Who or what started ``run``: its schedule, a user in Slack, or the command line."""
+    if run.trigger == TRIGGER_SCHEDULE:
+        return tr._("scheduled")
+    if run.trigger == TRIGGER_SLACK and run.user_id:
+        return tr._("by <@{user}>", user=run.user_id)
+    if run.trigger == TRIGGER_CLI:
+        return tr._("from the command line")
+    if run.trigger == TRIGGER_MANUAL:
+        return tr._("by hand")
+    return run.trigger
 
 
 def run_notification(
@@ -145,7 +158,7 @@ def build_run_notification(run: RunInfo, entered: Page, left: Page, *, tr: Trans
         SectionBlock(text=clip_section(summary)),
     ]
     sections: list[list[Block]] = []
-    for label, page, change in ((tr._("Entered"), entered, ENTERED), (tr._("Left"), left, LEFT)):
+    for label, page, change in ((tr._("Entering"), entered, ENTERED), (tr._("Leaving"), left, LEFT)):
         if page.total == 0:
             continue
         other = left.page if change == ENTERED else entered.page

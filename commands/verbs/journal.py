@@ -13,6 +13,7 @@ from commands.arguments import tokenize, unescape_slack
 from commands.blocks.limits import clip, clip_section, escape_mrkdwn
 from commands.blocks.preview import (
     build_decision_blocks,
+    build_two_way_lists,
     change_summary,
     contacts_count,
     describe_change,
@@ -27,7 +28,7 @@ from commands.registry import Registry, Verb
 from commands.reply import Reply
 from storage.errors import ConflictError, ValidationError
 from storage.service import actions, journal, saved, segments
-from storage.service.types import ActionResult, JournalEntry
+from storage.service.types import TWO_WAY_KINDS, ActionResult, JournalEntry, Page
 
 UNDO_ACTION = "segbot:undo"
 UNDO_CANCEL_ACTION = "segbot:undo-cancel"
@@ -86,30 +87,55 @@ def undo(text: str, ctx: CommandContext) -> Reply:
     return undo_preview_reply(ctx, no)
 
 
-def undo_preview_reply(ctx: CommandContext, no: str, *, page: int = 1, seq: int | None = None) -> Reply:
+def undo_preview_reply(
+    ctx: CommandContext,
+    no: str,
+    *,
+    page: int = 1,
+    seq: int | None = None,
+    entering_page: int = 1,
+    leaving_page: int = 1,
+) -> Reply:
     """What undoing the last action would change: out go whom it added, back come whom it removed.
 
     ``seq`` is the action a paged preview was drawn for; when it is no longer the last one the
-    preview is stale and says so instead of showing another action's contacts.
+    preview is stale and says so instead of showing another action's contacts. Undoing a refresh
+    or a reuse moves contacts both ways: two lists, *Entering* and *Leaving*, paged apart.
     """
+    size = page_size(ctx)
     with workspace_session(ctx) as (session, workspace_id):
         info = segments.get_segment(session, workspace_id, no)
         last = _last_action(journal.list_journal(session, workspace_id, no), no, seq=seq)
-        # The contacts undo takes out are the ones the action added; show those first, if any.
-        change = 1 if last.added else -1
-        rows = actions.action_changes_page(
-            session, workspace_id, no, last.seq, change=change, page=page, page_size=page_size(ctx)
-        )
+        lists: tuple[Page, Page] | None = None
+        if last.kind in TWO_WAY_KINDS:
+            # Back come whom the action removed (-1), out go whom it added (+1).
+            lists = (
+                actions.action_changes_page(
+                    session, workspace_id, no, last.seq, change=-1, page=entering_page, page_size=size
+                ),
+                actions.action_changes_page(
+                    session, workspace_id, no, last.seq, change=1, page=leaving_page, page_size=size
+                ),
+            )
+            rows = lists[1]
+        else:
+            # The contacts undo takes out are the ones the action added; show those first, if any.
+            change = 1 if last.added else -1
+            rows = actions.action_changes_page(
+                session, workspace_id, no, last.seq, change=change, page=page, page_size=size
+            )
     tr = translator(ctx.locale)
+    target = {"u": last.seq, "s": info.no}
     blocks = build_decision_blocks(
         title=segment_title(info.no, info.description),
         summary=change_summary("undo", last.removed, last.added, size_before=info.size, tr=tr),
         echo=tr._("Undo {action}", action=journal_line(last, tr=tr)),
         page=rows,
-        pager_target={"u": last.seq, "s": info.no},
+        pager_target=target,
         confirm=(UNDO_ACTION, f"{info.no}:{last.seq}"),
         cancel=(UNDO_CANCEL_ACTION, info.no),
         tr=tr,
+        lists=build_two_way_lists(*lists, target, tr=tr) if lists is not None else None,
     )
     text = f"{info.no}: {describe_change('undo', last.removed, last.added, tr=tr)}"
     return Reply(text=text, blocks=tuple(blocks), replace_original=page > 1 or seq is not None)

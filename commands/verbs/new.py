@@ -90,6 +90,7 @@ def create(ctx: CommandContext, description: str, criteria: Expr | None, options
             user_id=ctx.user_id,
             page_size=page_size(ctx),
             today=ctx.today,
+            creates_segment=True,
         )
         preview = replace(preview, segment_no=segments.number_segment(session, workspace_id, info.no))
     return preview_reply(preview, description=info.description, locale=ctx.locale)

@@ -3,19 +3,27 @@
 The value is compact JSON: ``{"s":"SEG00001","p":2}`` pages a segment's contacts,
 ``{"id":"<pending id>",...,"p":2}`` a preview, and ``{"s":"SEG00001","q":3,"c":1,"p":2}`` who
 entered (``c`` 1) or left (``c`` -1) in journalled action ``q``, as refresh notifications show,
-and ``{"u":3,"s":"SEG00001","p":2}`` the preview of undoing action 3.
+and ``{"u":3,"s":"SEG00001","p":2}`` the preview of undoing action 3. A pager of a two-way
+preview adds ``"w"`` (1 entering, -1 leaving) and the other list's page (``"e"`` or ``"l"``).
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from slack_sdk.models.blocks import Block, HeaderBlock
 
 from commands.blocks.contacts import PAGE_ACTION, build_contact_blocks, build_pager
 from commands.blocks.limits import clip_header
-from commands.blocks.preview import build_preview_blocks, contacts_count, describe_change, preview_from_target
+from commands.blocks.preview import (
+    build_preview_blocks,
+    contacts_count,
+    describe_change,
+    preview_from_target,
+    two_way_pages,
+)
 from commands.common import page_size, segment_no, workspace_session
 from commands.context import CommandContext
 from commands.i18n import translator
@@ -46,6 +54,11 @@ def turn_page(value: str, ctx: CommandContext) -> Reply:
         return _pending_page(target, page, ctx)
     no = segment_no(str(target.get("s", "")), usage="show SEG")
     if "u" in target:
+        both = two_way_pages(target, page)
+        if both is not None:
+            return undo_preview_reply(
+                ctx, no, seq=int(target["u"]), entering_page=both[0], leaving_page=both[1]
+            )
         return undo_preview_reply(ctx, no, page=page, seq=int(target["u"]))
     if "q" in target:
         return _change_page(no, int(target["q"]), int(target.get("c", 1)), page, ctx)
@@ -53,11 +66,24 @@ def turn_page(value: str, ctx: CommandContext) -> Reply:
 
 
 def _pending_page(target: dict[str, Any], page: int, ctx: CommandContext) -> Reply:
+    both = two_way_pages(target, page)
+    entering = leaving = None
     with workspace_session(ctx) as (session, workspace_id):
         pending_id = str(target["id"])
-        rows = actions.pending_page(session, workspace_id, pending_id, page=page, page_size=page_size(ctx))
+        if both is not None:
+            entering, leaving = (
+                actions.pending_page(
+                    session, workspace_id, pending_id, page=wanted, page_size=page_size(ctx), change=change
+                )
+                for wanted, change in ((both[0], 1), (both[1], -1))
+            )
+            rows = entering
+        else:
+            rows = actions.pending_page(
+                session, workspace_id, pending_id, page=page, page_size=page_size(ctx)
+            )
         info = segments.get_segment(session, workspace_id, str(target["s"]))
-    preview = preview_from_target(target, rows)
+    preview = replace(preview_from_target(target, rows), entering=entering, leaving=leaving)
     tr = translator(ctx.locale)
     return Reply(
         text=f"{preview.segment_no}: {describe_change(preview.kind, preview.added, preview.removed, tr=tr)}",

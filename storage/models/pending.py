@@ -71,6 +71,8 @@ class PendingAction(Base):
     deferred: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     as_of: Mapped[date | None] = mapped_column(Date)
     data_version: Mapped[int | None] = mapped_column(Integer)
+    # The Add preview of `new` with criteria: canceled or expired, it deletes its still empty segment.
+    creates_segment: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class PendingActionContact(Base):

@@ -38,8 +38,12 @@ NOTIFY_SKIPPED = "skipped"
 # Slack refused for good (channel gone, bot not in it): retrying would only repeat the refusal.
 NOTIFY_FAILED = "failed"
 
+# Who started a refresh run: a schedule, a refresh by hand that notified the schedule's channel,
+# a confirmed `/segment refresh` (Slack or the console), or `segbot segments refresh`.
 TRIGGER_SCHEDULE = "schedule"
 TRIGGER_MANUAL = "manual"
+TRIGGER_SLACK = "slack"
+TRIGGER_CLI = "cli"
 
 
 class SegmentSchedule(Base):
@@ -76,7 +80,7 @@ class SegmentRun(Base):
     segment_id: Mapped[int] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"))
     # Not a foreign key: the run stays in the history after its schedule is removed.
     schedule_id: Mapped[int | None] = mapped_column(Integer)
-    # "<schedule id>@<fire time, UTC ISO>" for scheduled runs, "manual:<random>" for refreshes by hand.
+    # "<schedule id>@<fire time, UTC ISO>" for scheduled runs, "<trigger>:<random>" for the others.
     run_key: Mapped[str] = mapped_column(String(100))
     trigger: Mapped[str] = mapped_column(String(16), default=TRIGGER_SCHEDULE)
     fire_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -86,6 +90,7 @@ class SegmentRun(Base):
     entered: Mapped[int] = mapped_column(Integer, default=0)
     left: Mapped[int] = mapped_column(Integer, default=0)
     # The journal entry the refresh became; its line history says who entered and who left.
+    # None when the refresh changed nothing, which is recorded here but not journalled.
     action_seq: Mapped[int | None] = mapped_column(Integer)
     channel_id: Mapped[str | None] = mapped_column(String(32))
     notification: Mapped[str] = mapped_column(String(10), default=NOTIFY_PENDING)

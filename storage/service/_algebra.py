@@ -6,10 +6,11 @@ the ``SELECT`` of the contact ids it adds or removes relative to a set; callers 
 
 Semantics (docs/user-guide.md, following Business Central's reports):
 
-- Add ("Add Contacts"): the matching contacts not already in the set; contacts flagged
-  ``exclude_from_segment`` are skipped unless ``ignore_exclusion``. ``expand_companies`` also adds
-  every person of a matched company, ``related_companies`` the company of a matched person. The
-  exclusion applies to those too, and an excluded company does not pull in its persons.
+- Add (report 5198 "Add Contacts"): the matching contacts are collected; ``expand_companies``
+  widens every match that belongs to a company (the company, or one of its persons) to the whole
+  company; ``related_companies`` then adds the company of each person; only then are contacts
+  flagged ``exclude_from_segment`` dropped (unless ``ignore_exclusion``), and those already in the
+  set. So an excluded company still brings its persons who are not excluded.
 - Reduce / Refine ("Remove Contacts - Reduce/Refine"): the lines whose contact matches are removed
   (kept). With ``entire_companies``, as Business Central's report does, a match stands for its whole
   company: every line of the same company (the company and all its persons) is removed (kept) when
@@ -270,30 +271,33 @@ def _require_criteria(step: Step) -> Expr:
 def _add(
     expr: Expr, options: ActionOptions, members: MemberSet, workspace_id: int, today: date
 ) -> Select[Any]:
-    def allowed(table: Any) -> list[ColumnElement[bool]]:
-        return [] if options.ignore_exclusion else [table.c.exclude_from_segment == false()]
-
-    seeds = and_(_matches(expr, workspace_id, today), *allowed(contacts))
-    matched = select(contacts.c.id.label("contact_id")).where(seeds)
+    # Report 5198's order: collect the matches, widen them, and only then drop the excluded ones,
+    # so an excluded company still brings its persons and an excluded person its company.
     if not (options.expand_companies or options.related_companies):
+        matched = select(contacts.c.id.label("contact_id")).where(_matches(expr, workspace_id, today))
+        if not options.ignore_exclusion:
+            matched = matched.where(contacts.c.exclude_from_segment == false())
         return matched.where(not_(members.has(contacts.c.id)))
-    parts = [matched]
+    parts = [select(contacts.c.id.label("contact_id")).where(_matches(expr, workspace_id, today))]
     if options.expand_companies:
-        person = contacts.alias("person")
-        companies = select(contacts.c.id).where(seeds, contacts.c.type == COMPANY).correlate(None)
+        # A company's company_id is its own id, so this is the company and all of its persons.
+        colleague = contacts.alias("colleague")
         parts.append(
-            select(person.c.id).where(
-                person.c.workspace_id == workspace_id,
-                person.c.type == PERSON,
-                person.c.company_id.in_(companies),
-                *allowed(person),
+            select(colleague.c.id).where(
+                colleague.c.workspace_id == workspace_id,
+                colleague.c.company_id.in_(_matched_companies(expr, workspace_id, today)),
             )
         )
-    if options.related_companies:
+    elif options.related_companies:
+        # With expand_companies every person's company is already in; without, add them.
         company = contacts.alias("company")
         their_companies = (
             select(contacts.c.company_id)
-            .where(seeds, contacts.c.type == PERSON, contacts.c.company_id.is_not(None))
+            .where(
+                _matches(expr, workspace_id, today),
+                contacts.c.type == PERSON,
+                contacts.c.company_id.is_not(None),
+            )
             .correlate(None)
         )
         parts.append(
@@ -301,11 +305,16 @@ def _add(
                 company.c.workspace_id == workspace_id,
                 company.c.type == COMPANY,
                 company.c.id.in_(their_companies),
-                *allowed(company),
             )
         )
     candidates = union(*parts).subquery()
-    return select(candidates.c.contact_id).where(not_(members.has(candidates.c.contact_id)))
+    kept = contacts.alias("kept")
+    found = select(candidates.c.contact_id).where(not_(members.has(candidates.c.contact_id)))
+    if options.ignore_exclusion:
+        return found
+    return found.join_from(candidates, kept, kept.c.id == candidates.c.contact_id).where(
+        kept.c.exclude_from_segment == false()
+    )
 
 
 def _logged_segment_contacts(logged_no: str, members: MemberSet, workspace_id: int) -> Select[Any]:

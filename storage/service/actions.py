@@ -29,8 +29,9 @@ from storage.criteria.ast import Expr, field_names, from_json, to_json, to_text
 from storage.criteria.names import check_names
 from storage.data_version import data_version
 from storage.errors import ConflictError, NotFoundError, StalePreviewError, ValidationError
-from storage.models import PendingAction, Segment, SegmentAction, SegmentLineHistory
+from storage.models import PendingAction, Segment, SegmentAction, SegmentLineHistory, SegmentRun, Workspace
 from storage.models.pending import APPLIED, CANCELED, PENDING
+from storage.models.schedules import NOTIFY_SKIPPED, TRIGGER_CLI, TRIGGER_SLACK
 from storage.service._algebra import (
     LOGGED_SEGMENT_OPTION,
     MemberSet,
@@ -69,6 +70,7 @@ from storage.service.types import (
     REFRESH,
     REMOVE,
     REUSE,
+    TWO_WAY_KINDS,
     ActionOptions,
     ActionResult,
     Page,
@@ -107,6 +109,7 @@ def preview_action(
     is_admin: bool = False,
     page_size: int = 10,
     today: date | None = None,
+    creates_segment: bool = False,
 ) -> Preview:
     """Capture exactly what ``kind`` would change and return its counts and first page.
 
@@ -114,6 +117,8 @@ def preview_action(
     ``kind`` is one of ``ACTION_KINDS``: add/reduce/refine take ``criteria`` (and ``options``),
     include/remove ``contact_nos``, reuse ``saved_code``; refresh takes nothing. Only the segment's
     owner or a workspace admin (``is_admin``) may; anyone else gets NotAllowedError.
+    ``creates_segment``: the segment was created for this preview (`new`), and is deleted again
+    when the preview is canceled or expires unconfirmed.
     """
     segment, pending = _capture(
         session,
@@ -129,7 +134,14 @@ def preview_action(
         today=today or utc_today(),
         defer=True,
     )
+    pending.creates_segment = creates_segment
     size_before = segment_size(session, segment.id)
+    entering = leaving = None
+    if pending.kind in TWO_WAY_KINDS:
+        entering, leaving = (
+            pending_page(session, workspace_id, pending.id, page=1, page_size=page_size, change=change)
+            for change in (1, -1)
+        )
     return Preview(
         pending_id=pending.id,
         segment_no=segment.no,
@@ -140,6 +152,8 @@ def preview_action(
         size_before=size_before,
         first_page=pending_page(session, workspace_id, pending.id, page=1, page_size=page_size),
         options=options_from_dict(pending.options),
+        entering=entering,
+        leaving=leaving,
     )
 
 
@@ -168,13 +182,21 @@ def pending_page(
 
 
 def confirm_pending(
-    session: Session, workspace_id: int, pending_id: str, *, user_id: str, is_admin: bool = False
+    session: Session,
+    workspace_id: int,
+    pending_id: str,
+    *,
+    user_id: str,
+    is_admin: bool = False,
+    trigger: str | None = TRIGGER_SLACK,
 ) -> ActionResult:
     """Apply exactly the previewed change, once; ConflictError when that is no longer possible.
 
     Refused when the preview was already applied, was canceled, is older than a day, or the
     segment changed since it was taken (its version moved on); NotAllowedError unless the caller
     owns the segment or administers the workspace (a forged button press changes nothing).
+    A refresh is also recorded as a run of the segment's history, started by ``trigger`` (None:
+    the caller records the run itself); one that changes nothing is not journalled.
     """
     pending = _find_pending(session, workspace_id, pending_id)
     check_may_change(session.get_one(Segment, pending.segment_id), user_id=user_id, is_admin=is_admin)
@@ -198,6 +220,16 @@ def confirm_pending(
             raise ConflictError("this preview expired (older than a day); preview the action again")
         raise ConflictError("this preview was already applied")
     segment = session.get_one(Segment, pending.segment_id)
+    size_before = segment_size(session, segment.id)
+    if pending.kind == REFRESH and not (pending.added or pending.removed):
+        # Nothing to journal or undo; the version is checked, not moved, so others' previews stand.
+        if segment.version != pending.segment_version:
+            raise ConflictError(
+                "{segment_no} changed since this preview; preview the action again", segment_no=segment.no
+            )
+        if trigger is not None:
+            _record_run(session, segment, user_id=user_id, trigger=trigger, before=size_before, action=None)
+        return ActionResult(segment_no=segment.no, kind=REFRESH, added=0, removed=0, size_after=size_before)
     _bump_version(session, segment, expected=pending.segment_version)
     if pending.deferred:
         _materialize(session, pending)
@@ -242,6 +274,8 @@ def confirm_pending(
     session.execute(delete(pending_contacts).where(pending_contacts.c.pending_id == key))
     action.size_after = segment_size(session, segment_id)
     pending.applied_action_id = action.id
+    if pending.kind == REFRESH and trigger is not None:
+        _record_run(session, segment, user_id=user_id, trigger=trigger, before=size_before, action=action)
     session.flush()
     return ActionResult(
         segment_no=segment.no,
@@ -267,12 +301,14 @@ def cancel_pending(
         raise ConflictError("this preview was already applied; use undo to revert it")
     if pending.status == CANCELED:
         return
-    session.execute(
+    canceled = session.execute(
         update(PendingAction)
         .where(PendingAction.id == pending.id, PendingAction.status == PENDING)
         .values(status=CANCELED, resolved_at=utc_now())
     )
     session.execute(delete(pending_contacts).where(pending_contacts.c.pending_id == pending.id))
+    if pending.creates_segment and canceled.rowcount == 1:  # type: ignore[attr-defined]
+        _drop_unconfirmed_segments(session, [pending.id])
 
 
 def renew_preview(
@@ -310,6 +346,7 @@ def renew_preview(
         user_id=user_id,
         is_admin=is_admin,
         page_size=page_size,
+        creates_segment=pending.creates_segment,
     )
 
 
@@ -326,8 +363,12 @@ def apply_action(
     user_id: str,
     is_admin: bool = False,
     today: date | None = None,
+    trigger: str | None = TRIGGER_CLI,
 ) -> ActionResult:
-    """Preview and confirm in one go (scripts, the scheduler, and tests); owner or admin only."""
+    """Preview and confirm in one go (scripts, the scheduler, and tests); owner or admin only.
+
+    ``trigger`` names who started a refresh in its run history (see ``confirm_pending``).
+    """
     _, pending = _capture(
         session,
         workspace_id,
@@ -341,7 +382,9 @@ def apply_action(
         is_admin=is_admin,
         today=today or utc_today(),
     )
-    return confirm_pending(session, workspace_id, pending.id, user_id=user_id, is_admin=is_admin)
+    return confirm_pending(
+        session, workspace_id, pending.id, user_id=user_id, is_admin=is_admin, trigger=trigger
+    )
 
 
 def undo_last(
@@ -414,27 +457,40 @@ def refresh_segment(
     is_admin: bool = False,
     today: date | None = None,
     page_size: int = 10,
+    trigger: str | None = TRIGGER_CLI,
 ) -> RefreshResult:
     """Replay the segment's journal from empty against today's data and apply the difference.
 
-    Journalled as one "refresh" action, so it can be undone like any other.
+    Journalled as one "refresh" action, so it can be undone like any other, unless it changes
+    nothing; recorded as a run of the segment's history started by ``trigger`` either way.
     """
     segment = find_segment(session, workspace_id, segment_no)
     size_before = segment_size(session, segment.id)
     result = apply_action(
-        session, workspace_id, segment.no, REFRESH, user_id=user_id, is_admin=is_admin, today=today
+        session,
+        workspace_id,
+        segment.no,
+        REFRESH,
+        user_id=user_id,
+        is_admin=is_admin,
+        today=today,
+        trigger=trigger,
     )
-    assert result.seq is not None
+    nobody = Page(rows=(), total=0, page=1, page_size=max(1, page_size))
+
+    def changes(change: int) -> Page:
+        if result.seq is None:
+            return nobody
+        return action_changes_page(
+            session, workspace_id, segment.no, result.seq, change=change, page=1, page_size=page_size
+        )
+
     return RefreshResult(
         segment_no=segment.no,
         size_before=size_before,
         size_after=result.size_after,
-        entered=action_changes_page(
-            session, workspace_id, segment.no, result.seq, change=1, page=1, page_size=page_size
-        ),
-        left=action_changes_page(
-            session, workspace_id, segment.no, result.seq, change=-1, page=1, page_size=page_size
-        ),
+        entered=changes(1),
+        left=changes(-1),
         seq=result.seq,
     )
 
@@ -780,8 +836,42 @@ def _purge_expired(session: Session, workspace_id: int) -> None:
             .execution_options(synchronize_session=False)
         )
     )
-    if stale:
-        session.execute(delete(pending_contacts).where(pending_contacts.c.pending_id.in_(stale)))
+    if not stale:
+        return
+    session.execute(delete(pending_contacts).where(pending_contacts.c.pending_id.in_(stale)))
+    _drop_unconfirmed_segments(session, stale)
+
+
+def _drop_unconfirmed_segments(session: Session, pending_ids: Sequence[str]) -> None:
+    """Delete the segments that `new` created for these previews, if nothing changed them since.
+
+    A segment still at the preview's version has no lines and no journal, so only the captured
+    contacts of its other previews need deleting; the database cascades to its pending rows. Its
+    number goes back to the workspace when no later one was handed out, so numbers stay gapless.
+    """
+    made = list(
+        session.execute(
+            select(PendingAction.workspace_id, PendingAction.segment_id, PendingAction.segment_version).where(
+                PendingAction.id.in_(pending_ids), PendingAction.creates_segment.is_(True)
+            )
+        )
+    )
+    for workspace_id, segment_id, version in made:
+        number = session.scalar(select(Segment.no).where(Segment.id == segment_id))
+        previews = select(PendingAction.id).where(PendingAction.segment_id == segment_id)
+        session.execute(delete(pending_contacts).where(pending_contacts.c.pending_id.in_(previews)))
+        deleted = session.execute(
+            delete(Segment)
+            .where(Segment.id == segment_id, Segment.version == version)
+            .execution_options(synchronize_session=False)
+        )
+        if deleted.rowcount == 1 and number and number[3:].isdigit():  # type: ignore[attr-defined]
+            session.execute(
+                update(Workspace)
+                .where(Workspace.id == workspace_id, Workspace.segment_seq == int(number[3:]))
+                .values(segment_seq=Workspace.segment_seq - 1)
+                .execution_options(synchronize_session=False)
+            )
 
 
 def _describe(step: Step) -> str:
@@ -813,7 +903,8 @@ def _find_pending(session: Session, workspace_id: int, pending_id: str) -> Pendi
         )
     ).one_or_none()
     if pending is None:
-        raise NotFoundError("this preview no longer exists; preview the action again")
+        # Also a preview canceled with the segment `new` created for it.
+        raise NotFoundError("this preview was canceled or no longer exists; preview the action again")
     return pending
 
 
@@ -861,6 +952,35 @@ def _journal(session: Session, segment: Segment, pending: PendingAction, *, user
     session.add(action)
     session.flush()
     return action
+
+
+def _record_run(
+    session: Session,
+    segment: Segment,
+    *,
+    user_id: str,
+    trigger: str,
+    before: int,
+    action: SegmentAction | None,
+) -> None:
+    """A refresh outside the scheduler, as a run of the history: nothing to announce in a channel."""
+    session.add(
+        SegmentRun(
+            workspace_id=segment.workspace_id,
+            segment_id=segment.id,
+            run_key=f"{trigger}:{secrets.token_hex(16)}",
+            trigger=trigger,
+            started_at=utc_now(),
+            size_before=before,
+            size_after=action.size_after if action is not None else before,
+            entered=action.added if action is not None else 0,
+            left=action.removed if action is not None else 0,
+            action_seq=action.seq if action is not None else None,
+            notification=NOTIFY_SKIPPED,
+            user_id=user_id,
+        )
+    )
+    session.flush()
 
 
 def _literal(value: Any, column: Any) -> Any:

@@ -55,6 +55,7 @@ class RunInfo:
     notification: str
     posted_at: datetime | None
     message_ts: str | None
+    user_id: str = ""
     is_new: bool = False
 
     @property
@@ -119,7 +120,7 @@ def record_refresh_run(
         return _info(existing, segment)
     # The schedule was allowed when it was made; its runs act on that authority.
     result = actions.refresh_segment(
-        session, workspace_id, segment.no, user_id=user_id, is_admin=SYSTEM, today=today
+        session, workspace_id, segment.no, user_id=user_id, is_admin=SYSTEM, today=today, trigger=None
     )
     run.size_before = result.size_before
     run.size_after = result.size_after
@@ -198,8 +199,13 @@ def get_run(session: Session, run_id: int) -> RunInfo:
     return _info(row[0], row[1])
 
 
-def list_runs(session: Session, workspace_id: int, segment_no: str, *, limit: int = 10) -> list[RunInfo]:
-    """The segment's latest runs, newest first."""
+def list_runs(
+    session: Session, workspace_id: int, segment_no: str, *, limit: int | None = 10
+) -> list[RunInfo]:
+    """The segment's refresh runs, newest first, whoever started them; every one with ``limit`` None.
+
+    Plain values (sizes before and after, entered, left, trigger, user), e.g. for a chart over time.
+    """
     segment = find_segment(session, workspace_id, segment_no)
     runs = session.scalars(
         select(SegmentRun)
@@ -254,5 +260,6 @@ def _info(run: SegmentRun, segment: Segment, *, is_new: bool = False) -> RunInfo
         notification=run.notification,
         posted_at=as_utc(run.posted_at) if run.posted_at else None,
         message_ts=run.message_ts,
+        user_id=run.user_id,
         is_new=is_new,
     )

@@ -13,6 +13,8 @@ REMOVE = "remove"
 REUSE = "reuse"
 REFRESH = "refresh"
 ACTION_KINDS = (ADD, REDUCE, REFINE, INCLUDE, REMOVE, REUSE, REFRESH)
+# Replays that can move contacts in and out at once; their previews page each direction apart.
+TWO_WAY_KINDS = (REUSE, REFRESH)
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,9 @@ class Preview:
     size_before: int
     first_page: Page
     options: ActionOptions = field(default_factory=ActionOptions)
+    # For TWO_WAY_KINDS: the first page of who would enter and of who would leave.
+    entering: Page | None = None
+    leaving: Page | None = None
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from storage.criteria.ast import Match, Text
 from storage.db import make_engine, make_session_factory, unit_of_work
 from storage.migrate import upgrade
 from storage.models import Contact, Workspace
-from storage.service import actions, schedules, segments
+from storage.service import actions, history, journal, schedules, segments
 from tests.factories import add_contact
 from tests.fakes.slack_api import FakeSlackApi, message_text
 
@@ -137,6 +137,25 @@ def test_refresh_applies_the_change_and_prints_who_entered_and_left(database):
     with unit_of_work(make_session_factory(engine)) as session:
         ws = session.query(Workspace).one().id
         assert segments.get_segment(session, ws, "SEG00001").size == 2
+    engine.dispose()
+
+
+def test_cli_refreshes_appear_in_the_history_and_one_that_changes_nothing_is_not_journalled(database):
+    engine = make_engine(database)
+    with unit_of_work(make_session_factory(engine)) as session:
+        session.execute(update(Contact).where(Contact.no == "CT020").values(country="DK"))
+    assert _run("segments", "refresh", "SEG00001")[0] == 0
+    code, out = _run("segments", "refresh", "SEG00001")
+    assert (code, out.splitlines()) == (0, ["SEG00001: 3 -> 3 (0 entered, 0 left)"])
+    with unit_of_work(make_session_factory(engine)) as session:
+        ws = session.query(Workspace).one().id
+        runs = history.list_runs(session, ws, "SEG00001")
+        kinds = [e.kind for e in journal.list_journal(session, ws, "SEG00001")]
+    assert [(r.trigger, r.size_before, r.size_after, r.entered, r.left) for r in runs] == [
+        ("cli", 3, 3, 0, 0),
+        ("cli", 2, 3, 1, 0),
+    ]
+    assert kinds == ["add", "refresh"]
     engine.dispose()
 
 

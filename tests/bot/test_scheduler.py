@@ -126,7 +126,7 @@ def test_firing_the_job_posts_one_notification_with_who_entered_and_who_left(
     text = posted_text(call)
     assert "Segment refreshed: SEG00001 Berlin" in text
     assert "2 → 2" in text and "1 entered and 1 left" in text
-    entered, left = text.split("*Entered*")[1].split("*Left*")
+    entered, left = text.split("*Entering*")[1].split("*Leaving*")
     assert "CT0003" in entered and "CT0002" not in entered
     assert "CT0002" in left and "CT0003" not in left
     with session_factory() as s:

@@ -210,7 +210,7 @@ def test_a_schedule_set_up_in_italian_notifies_its_channel_in_italian_whoever_pa
 
     assert "Segmento aggiornato: SEG00001 Retail" in notification
     assert "*6 → 8* contatti, 2 entrati e 0 usciti" in notification
-    assert "*Entrati* (2)" in notification
+    assert "*Entrano* (2)" in notification
     assert "Contatti 1-2 di 2 · pagina 1 di 1" in notification
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from commands.blocks.contacts import build_pager
@@ -13,6 +14,7 @@ from commands.home import build_home_view
 from commands.registry import Registry
 from commands.reply import Reply
 from commands.verbs.paging import change_set_target
+from storage.errors import ConflictError, NotFoundError
 from storage.models import Workspace
 from storage.service import actions
 from tests.commands.conftest import OWNER, as_user, assert_within_block_kit_limits, buttons, press, rendered
@@ -121,3 +123,30 @@ def test_who_entered_and_who_left_a_refresh_page_with_next(
     assert "Who entered SEG00001" in rendered(second)
     assert "Contacts 11-12 of 12" in rendered(second)
     assert set(buttons(second)) == {"Previous"}
+
+
+def test_cancelling_the_preview_of_new_leaves_no_segment_behind(registry: Registry, ctx, crm) -> None:
+    preview = registry.dispatch('new "Berlin retail" industry:retail', ctx)
+    canceled = press(registry, preview, "Cancel", ctx)
+
+    assert "nothing was changed" in canceled.text
+    assert "No segments yet" in registry.dispatch("list", ctx).text
+    with pytest.raises(NotFoundError, match="canceled"):
+        press(registry, preview, "Confirm", ctx)
+    assert "No segments yet" in registry.dispatch("list", ctx).text
+    # The number went back: the next segment is SEG00001, not SEG00002.
+    press(registry, registry.dispatch('new "Retail" industry:retail', ctx), "Confirm", ctx)
+    assert "SEG00001" in registry.dispatch("list", ctx).text
+
+
+def test_cancelling_a_later_preview_keeps_a_segment_made_by_new(registry: Registry, ctx, crm) -> None:
+    registry.dispatch('new "Berlin retail"', ctx)
+    preview = registry.dispatch("add SEG00001 industry:retail", ctx)
+    press(registry, preview, "Cancel", ctx)
+    confirmed = registry.dispatch('new "Banks" industry:bank', ctx)
+    press(registry, confirmed, "Confirm", ctx)
+    with pytest.raises(ConflictError):
+        press(registry, confirmed, "Cancel", ctx)
+
+    listed = registry.dispatch("list", ctx).text
+    assert "SEG00001" in listed and "Banks" in listed

@@ -63,12 +63,47 @@ def test_add_with_expand_companies_adds_the_persons_of_a_matched_company_except_
     assert members(session, world, seg) == {"CT001", "CT010", "CT012"}
 
 
-def test_an_excluded_company_does_not_pull_in_its_persons(session, world):
+def test_an_excluded_company_still_brings_its_persons_who_are_not_excluded(session, world):
     seg = new_segment(session, world)
     _apply(session, world, seg, "add", crit("no", "CT003"), expand_companies=True)
-    assert members(session, world, seg) == set()
+    assert members(session, world, seg) == {"CT030"}
     _apply(session, world, seg, "add", crit("no", "CT003"), expand_companies=True, ignore_exclusion=True)
     assert members(session, world, seg) == {"CT003", "CT030"}
+
+
+def test_a_matched_person_brings_its_company_and_colleagues_with_expand_companies(session, world):
+    seg = new_segment(session, world)
+    _apply(session, world, seg, "add", crit("no", "CT012"), expand_companies=True)
+    # Bo (CT011) is flagged exclude_from_segment: widening happens first, the exclusion last.
+    assert members(session, world, seg) == {"CT001", "CT010", "CT012"}
+
+
+def test_an_excluded_match_still_widens_to_its_company_before_being_dropped(session, world):
+    seg = new_segment(session, world)
+    _apply(session, world, seg, "add", crit("no", "CT011"), expand_companies=True)
+    assert members(session, world, seg) == {"CT001", "CT010", "CT012"}
+
+
+def test_related_companies_adds_the_company_of_an_excluded_person_but_not_the_person(session, world):
+    seg = new_segment(session, world)
+    _apply(session, world, seg, "add", crit("no", "CT011"), related_companies=True)
+    assert members(session, world, seg) == {"CT001"}
+
+
+def test_expand_companies_skips_contacts_already_in_the_segment(session, world):
+    seg = new_segment(session, world)
+    _apply(session, world, seg, "add", crit("no", "CT010"))
+    result = actions.apply_action(
+        session,
+        world.workspace_id,
+        seg,
+        "add",
+        criteria=crit("no", "CT003"),
+        options=ActionOptions(expand_companies=True),
+        user_id="U1",
+        today=TODAY,
+    )
+    assert (result.added, result.size_after) == (1, 2)
 
 
 def test_add_with_related_companies_adds_the_company_of_a_matched_person(session, world):

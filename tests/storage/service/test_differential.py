@@ -46,20 +46,15 @@ class _Model:
         assert expr is not None
         matched = evaluate(expr, self.contacts, TODAY)
         if kind == "add":
-
-            def allowed(i: int) -> bool:
-                return options.ignore_exclusion or i not in self.excluded
-
-            seeds = {i for i in matched if allowed(i)}
-            found = set(seeds)
-            for c in self.contacts:
-                if not allowed(c.id) or c.company_id is None or c.company_id == c.id:
-                    continue
-                if options.expand_companies and c.company_id in seeds:
-                    found.add(c.id)
-                if options.related_companies and c.id in seeds and allowed(c.company_id):
-                    found.add(c.company_id)
-            return members | found
+            # Business Central's report 5198: collect, widen to whole companies, add the companies
+            # of persons, and only then drop the excluded contacts and those already present.
+            found = set(matched)
+            if options.expand_companies:
+                widened = {self.by_id(i).company_id for i in found} - {None}
+                found |= {c.id for c in self.contacts if c.company_id in widened}
+            if options.related_companies:
+                found |= {c.company_id for c in (self.by_id(i) for i in found) if c.company_id is not None}
+            return members | {i for i in found if options.ignore_exclusion or i not in self.excluded}
         companies = {self.by_id(i).company_id for i in matched} - {None}
 
         def hit(i: int) -> bool:

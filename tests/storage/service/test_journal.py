@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from storage.criteria.ast import Compare, Today
 from storage.errors import ConflictError, NotFoundError, ValidationError
 from storage.models import Contact, SegmentAction
-from storage.service import actions, journal, saved
+from storage.service import actions, history, journal, saved
 from storage.service.types import ActionOptions
 from tests.factories import add_contact
 from tests.storage.service.conftest import TODAY, World, crit, members, new_segment
@@ -148,3 +148,50 @@ def test_saved_criteria_codes_are_unique_and_must_exist(session, world):
         saved.save_criteria(session, ws, seg, "us", user_id="U7")
     with pytest.raises(NotFoundError, match="NOPE"):
         _apply(session, world, seg, "reuse", saved_code="nope")
+
+
+def test_a_refresh_that_changes_nothing_adds_no_journal_action_but_a_run(session, world):
+    ws = world.workspace_id
+    seg = new_segment(session, world, owner="U7")
+    _apply(session, world, seg, "add", crit("country", "DK"))
+    quiet = actions.refresh_segment(session, ws, seg, user_id="U7", today=TODAY)
+    assert (quiet.entered.total, quiet.left.total, quiet.seq) == (0, 0, None)
+    assert [e.kind for e in journal.list_journal(session, ws, seg)] == ["add"]
+    runs = history.list_runs(session, ws, seg)
+    assert [(r.trigger, r.size_before, r.size_after, r.entered, r.left) for r in runs] == [
+        ("cli", 4, 4, 0, 0)
+    ]
+    # Undo still reverts the Add: the no-op refresh left nothing to go back over.
+    actions.undo_last(session, ws, seg, user_id="U7")
+    assert members(session, world, seg) == set()
+
+
+def test_a_confirmed_refresh_preview_is_recorded_in_the_history_with_who_started_it(session, world):
+    ws = world.workspace_id
+    seg = new_segment(session, world, owner="U7")
+    _apply(session, world, seg, "add", crit("country", "DK"))
+    add_contact(session, ws, "CT050", name="New", person=True, country="DK")
+    preview = actions.preview_action(session, ws, seg, "refresh", user_id="U7", today=TODAY)
+    actions.confirm_pending(session, ws, preview.pending_id, user_id="U7", trigger="slack")
+    quiet = actions.preview_action(session, ws, seg, "refresh", user_id="U7", today=TODAY)
+    assert (quiet.added, quiet.removed) == (0, 0)
+    actions.confirm_pending(session, ws, quiet.pending_id, user_id="U7", trigger="slack")
+    with pytest.raises(ConflictError):
+        actions.confirm_pending(session, ws, quiet.pending_id, user_id="U7", trigger="slack")
+
+    runs = history.list_runs(session, ws, seg)
+    assert [(r.trigger, r.user_id, r.size_before, r.size_after, r.entered, r.left) for r in runs] == [
+        ("slack", "U7", 5, 5, 0, 0),
+        ("slack", "U7", 4, 5, 1, 0),
+    ]
+    assert runs[1].action_seq == journal.list_journal(session, ws, seg)[-1].seq
+    assert runs[0].action_seq is None
+    assert [e.kind for e in journal.list_journal(session, ws, seg)] == ["add", "refresh"]
+
+
+def test_other_actions_leave_no_refresh_run(session, world):
+    ws = world.workspace_id
+    seg = new_segment(session, world, owner="U7")
+    _apply(session, world, seg, "add", crit("country", "DK"))
+    _apply(session, world, seg, "reduce", crit("no", "CT010"))
+    assert history.list_runs(session, ws, seg) == []

@@ -293,3 +293,27 @@ def test_a_reduce_preview_pages_the_contacts_it_removes_and_none_it_adds(session
     assert (
         actions.confirm_pending(session, world.workspace_id, preview.pending_id, user_id="U1").size_after == 0
     )
+
+
+def test_an_expired_preview_of_new_takes_its_empty_segment_with_it(session, world):
+    made = segments.create_segment(session, world.workspace_id, description="Draft", owner_user_id="U1")
+    kept = segments.create_segment(session, world.workspace_id, description="Kept", owner_user_id="U1")
+    old = actions.preview_action(
+        session,
+        world.workspace_id,
+        made.no,
+        "add",
+        criteria=crit("country", "DK"),
+        user_id="U1",
+        creates_segment=True,
+    )
+    other = actions.preview_action(
+        session, world.workspace_id, kept.no, "add", criteria=crit("country", "DK"), user_id="U1"
+    )
+    session.query(PendingAction).filter(PendingAction.id.in_([old.pending_id, other.pending_id])).update(
+        {"created_at": utc_now() - timedelta(days=2)}, synchronize_session=False
+    )
+    actions.preview_action(
+        session, world.workspace_id, kept.no, "add", criteria=crit("no", "CT001"), user_id="U1"
+    )
+    assert [s.description for s in segments.list_segments(session, world.workspace_id)] == ["Kept"]
