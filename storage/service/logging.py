@@ -316,22 +316,22 @@ def logged_interactions_page(
     return InteractionPage(rows=rows, total=total, page=page, page_size=page_size)
 
 
+def check_deletable(
+    session: Session, workspace_id: int, logged_no: str, *, user_id: str, is_admin: bool = False
+) -> LoggedSegmentInfo:
+    """The logged segment when the caller may delete it now, else the error saying why not."""
+    return _info(_deletable(session, workspace_id, logged_no, user_id=user_id, is_admin=is_admin))
+
+
 def delete_logged_segment(
     session: Session, workspace_id: int, logged_no: str, *, user_id: str, is_admin: bool = False
 ) -> LoggedSegmentInfo:
     """Delete a canceled logged segment and its (canceled) interactions; one not canceled is refused.
 
     As in Business Central, only a canceled logged segment may go, so no live interaction is lost.
+    Whoever logged it, the owner of its segment, or a workspace admin may.
     """
-    logged = _find_logged(session, workspace_id, logged_no)
-    segment = _segment_of(session, workspace_id, logged)
-    check_may_cancel_logged(logged, segment, user_id=user_id, is_admin=is_admin, deleting=True)
-    if not logged.canceled:
-        raise ConflictError(
-            "{logged_no} is not canceled, so its {count} interactions still count; cancel it first",
-            logged_no=logged.no,
-            count=logged.interactions,
-        )
+    logged = _deletable(session, workspace_id, logged_no, user_id=user_id, is_admin=is_admin)
     info = _info(logged)
     session.execute(
         delete(InteractionLogEntry).where(
@@ -343,6 +343,21 @@ def delete_logged_segment(
     session.execute(delete(LoggedSegment).where(LoggedSegment.id == logged.id))
     session.expunge(logged)
     return info
+
+
+def _deletable(
+    session: Session, workspace_id: int, logged_no: str, *, user_id: str, is_admin: bool
+) -> LoggedSegment:
+    logged = _find_logged(session, workspace_id, logged_no)
+    segment = _segment_of(session, workspace_id, logged)
+    check_may_cancel_logged(logged, segment, user_id=user_id, is_admin=is_admin, deleting=True)
+    if not logged.canceled:
+        raise ConflictError(
+            "{logged_no} is not canceled, so its {count} interactions still count; cancel it first",
+            logged_no=logged.no,
+            count=logged.interactions,
+        )
+    return logged
 
 
 def _find_logged(session: Session, workspace_id: int, logged_no: str) -> LoggedSegment:

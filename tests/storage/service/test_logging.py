@@ -189,7 +189,7 @@ def test_what_the_log_command_names_wins_over_the_header(session, world):
 def test_an_unknown_template_or_campaign_is_an_error_naming_the_known_ones(session, world):
     seg = _dk_segment(session, world)
     _campaign(session, world)
-    with pytest.raises(NotFoundError, match="no interaction template MEETNG .*known ones: MEETING, "):
+    with pytest.raises(NotFoundError, match=r"no interaction template MEETNG .*known ones: MEETING, "):
         logging.plan_log(
             session, world.workspace_id, seg, choices=logging.LogChoices(template_code="meetng"), user_id="U1"
         )
