@@ -95,7 +95,7 @@ def test_set_refuses_unknown_codes_bad_dates_and_strangers(
         NotFoundError, match="no interaction template MEET in this workspace; the known ones: MEETING"
     ):
         registry.dispatch("set SEG00001 template meet", ctx)
-    with pytest.raises(ValidationError, match="'31.12.2026' is not a date"):
+    with pytest.raises(ValidationError, match=r"'31\.12\.2026' is not a date"):
         registry.dispatch("set SEG00001 date 31.12.2026", ctx)
     with pytest.raises(ValidationError, match="needs a segment, a field"):
         registry.dispatch("set SEG00001 campaign", ctx)
@@ -106,7 +106,7 @@ def test_set_refuses_unknown_codes_bad_dates_and_strangers(
 def test_log_refuses_an_unknown_template_or_campaign_and_stray_words(
     registry: Registry, ctx: CommandContext, berlin: None
 ) -> None:
-    with pytest.raises(NotFoundError, match="no interaction template NOSUCH .* the known ones: "):
+    with pytest.raises(NotFoundError, match=r"no interaction template NOSUCH .* the known ones: "):
         registry.dispatch("log SEG00001 template:NOSUCH", ctx)
     with pytest.raises(NotFoundError, match="no campaign CP2 in this workspace"):
         registry.dispatch("log SEG00001 template:CALL campaign:CP2", ctx)
@@ -134,8 +134,8 @@ def test_the_logged_segments_page_lists_shows_pages_and_deletes_canceled_ones(
     press(registry, registry.dispatch("log SEG00001 template:CALL campaign:CP01", ctx), "Confirm", ctx)
     listed = rendered(registry.dispatch("logged", ctx))
     assert (
-        "*LSEG00001* · SEG00001 Berlin · Nov 28, 2026 · <@U0OWNER> · 6 interactions · 6 campaign entries (CP01)"
-        in listed
+        "*LSEG00001* · SEG00001 Berlin · Nov 28, 2026 · <@U0OWNER> · 6 interactions · "
+        "6 campaign entries (CP01)" in listed
     )
 
     small = CommandContext(
