@@ -77,20 +77,17 @@ def set_header_field(
     return segment_info(session, segment)
 
 
-def _code(value: str, *, what: str, limit: int) -> str:
+def _code(value: str, *, limit: int) -> str:
     code = value.strip().upper()
     if len(code) > limit or not _CODE.match(code):
         raise ValidationError(
-            "'{value}' is not a {what} code (letters and digits, at most {limit})",
-            value=value,
-            what=what,
-            limit=limit,
+            "'{value}' is not a code (letters and digits, at most {limit} characters)", value=value, limit=limit
         )
     return code
 
 
 def _check_salesperson(session: Session, workspace_id: int, value: str) -> str:
-    code = _code(value, what="salesperson", limit=40)
+    code = _code(value, limit=40)
     known_here = select(Contact.salesperson.label("code")).where(
         Contact.workspace_id == workspace_id, Contact.salesperson.is_not(None)
     )
@@ -121,7 +118,7 @@ def _check_salesperson(session: Session, workspace_id: int, value: str) -> str:
 
 
 def _check_language(session: Session, workspace_id: int, value: str) -> str:
-    code = _code(value, what="language", limit=10)
+    code = _code(value, limit=10)
     if session.scalar(select(exists().where(Contact.workspace_id == workspace_id, Contact.language == code))):
         return code
     known = sorted(
