@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -9,6 +11,8 @@ from sqlalchemy.orm import Session
 from storage.errors import ConflictError, NotAllowedError, NotFoundError, StalePreviewError, ValidationError
 from storage.models import Campaign, InteractionLogEntry, InteractionTemplate
 from storage.service import actions, header, journal, logging, segments
+from storage.service.types import LoggedSegmentInfo
+from tests.factories import add_contact
 from tests.storage.service.conftest import TODAY, World, crit, members, new_segment, require_deferred_previews
 
 
@@ -296,3 +300,43 @@ def test_the_logged_segments_page_lists_shows_and_deletes_only_canceled_ones(ses
     assert {e.template_code for e in _entries(session)} == {"MAIL"}
     with pytest.raises(NotFoundError):
         logging.get_logged_segment(session, world.workspace_id, "LSEG00001")
+
+
+def test_two_presses_of_one_log_confirm_racing_on_postgresql_log_once(session_factory, workspace) -> None:
+    if session_factory.kw["bind"].dialect.name != "postgresql":
+        pytest.skip("threads racing on row locks need PostgreSQL; SQLite takes one writer at a time")
+    with session_factory.begin() as s:
+        s.add(InteractionTemplate(workspace_id=workspace.id, code="CALL"))
+        for i in range(20):
+            add_contact(s, workspace.id, f"DK{i:03d}", person=True, country="DK")
+        seg = segments.create_segment(s, workspace.id, description="Race", owner_user_id="U1").no
+        actions.apply_action(s, workspace.id, seg, "add", criteria=crit("country", "DK"), user_id="U1")
+    barrier = threading.Barrier(2)
+    outcomes: list[object] = [None, None]
+
+    def press(index: int) -> None:
+        with session_factory() as s:
+            barrier.wait()
+            try:
+                outcomes[index] = logging.log_segment(
+                    s,
+                    workspace.id,
+                    seg,
+                    template_code="CALL",
+                    user_id="U1",
+                    preview_key="same",
+                    segment_version=1,
+                )
+                s.commit()
+            except Exception as exc:
+                s.rollback()
+                outcomes[index] = exc
+
+    threads = [threading.Thread(target=press, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(o.already_logged for o in outcomes if isinstance(o, LoggedSegmentInfo)) == [False, True]
+    with session_factory() as s:
+        assert len(_entries(s)) == 20
