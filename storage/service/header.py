@@ -81,7 +81,9 @@ def _code(value: str, *, limit: int) -> str:
     code = value.strip().upper()
     if len(code) > limit or not _CODE.match(code):
         raise ValidationError(
-            "'{value}' is not a code (letters and digits, at most {limit} characters)", value=value, limit=limit
+            "'{value}' is not a code (letters and digits, at most {limit} characters)",
+            value=value,
+            limit=limit,
         )
     return code
 
