@@ -16,7 +16,15 @@ from slack_sdk.models.blocks import (
 )
 
 from commands.blocks.contacts import build_pager
-from commands.blocks.limits import MAX_MESSAGE_BLOCKS, clip, clip_header, clip_section, escape_mrkdwn, note
+from commands.blocks.limits import (
+    MAX_MESSAGE_BLOCKS,
+    MAX_SECTION_TEXT,
+    clip,
+    clip_header,
+    clip_section,
+    escape_mrkdwn,
+    note,
+)
 from commands.i18n import ENGLISH, Translator
 from storage.service.types import InteractionPage, InteractionRow, LoggedSegmentInfo, LogPlan
 
@@ -174,18 +182,25 @@ def build_logged_list_blocks(found: Sequence[LoggedSegmentInfo], *, tr: Translat
     if not found:
         return [SectionBlock(text=tr._("No logged segments yet. `/segment log SEG00001` logs one."))]
     blocks: list[Block] = [HeaderBlock(text=tr._("Logged segments ({count})", count=len(found)))]
-    lines = [logged_line(info, tr=tr) for info in found[:_LIST_LINES]]
+    blocks.extend(_sections([logged_line(info, tr=tr) for info in found[:_LIST_LINES]]))
+    if len(found) > _LIST_LINES:
+        blocks.append(note(tr._("{count} older ones not shown.", count=len(found) - _LIST_LINES)))
+    return blocks[:MAX_MESSAGE_BLOCKS]
+
+
+def _sections(lines: Sequence[str]) -> list[Block]:
+    """Lines packed into as few sections as Block Kit's 3,000 characters per section allow."""
+    blocks: list[Block] = []
     chunk = ""
     for line in lines:
-        if chunk and len(chunk) + 1 + len(line) > 2900:
+        line = clip_section(line)
+        if chunk and len(chunk) + 1 + len(line) > MAX_SECTION_TEXT:
             blocks.append(SectionBlock(text=chunk))
             chunk = ""
         chunk = f"{chunk}\n{line}" if chunk else line
     if chunk:
         blocks.append(SectionBlock(text=chunk))
-    if len(found) > _LIST_LINES:
-        blocks.append(note(tr._("{count} older ones not shown.", count=len(found) - _LIST_LINES)))
-    return blocks[:MAX_MESSAGE_BLOCKS]
+    return blocks
 
 
 def interaction_line(row: InteractionRow, *, tr: Translator = ENGLISH) -> str:
@@ -215,8 +230,7 @@ def build_logged_show_blocks(
         SectionBlock(text=clip_section(logged_line(info, tr=tr))),
     ]
     if page.rows:
-        lines = "\n".join(interaction_line(row, tr=tr) for row in page.rows)
-        blocks.append(SectionBlock(text=clip_section(lines)))
+        blocks.extend(_sections([interaction_line(row, tr=tr) for row in page.rows]))
         first = (page.page - 1) * page.page_size + 1
         blocks.append(
             note(

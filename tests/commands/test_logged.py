@@ -10,6 +10,7 @@ from commands.registry import Registry
 from storage.errors import ConflictError, NotAllowedError, NotFoundError, ValidationError
 from storage.models import Campaign, InteractionLogEntry, Workspace
 from tests.commands.conftest import as_user, assert_within_block_kit_limits, buttons, press, rendered
+from tests.factories import add_contact
 
 
 @pytest.fixture
@@ -171,3 +172,34 @@ def test_the_logged_segments_page_lists_shows_pages_and_deletes_canceled_ones(
     assert _entries(ctx.session_factory) == []
     with pytest.raises(NotFoundError, match="no logged segment LSEG00001"):
         registry.dispatch("show LSEG00001", ctx)
+
+
+def test_a_full_page_of_long_interactions_and_many_logged_segments_stay_within_block_kit_limits(
+    registry: Registry, ctx: CommandContext, crm: None, workspace: Workspace
+) -> None:
+    long = "Ü" * 190
+    with ctx.session_factory.begin() as s:
+        for n in range(60):
+            add_contact(s, workspace.id, f"LONG{n:03d}", name=long, city="Berlin")
+    big = CommandContext(
+        session_factory=ctx.session_factory,
+        team_id=ctx.team_id,
+        user_id=ctx.user_id,
+        today=ctx.today,
+        page_size=50,
+    )
+    press(registry, registry.dispatch(f'new "{long}" city:berlin', big), "Confirm", big)
+    registry.dispatch(f'set SEG00001 subject "{long}"', big)
+    for _ in range(45):
+        press(registry, registry.dispatch("log SEG00001 template:CALL", big), "Confirm", big)
+
+    page = registry.dispatch("show LSEG00001", big)
+    assert_within_block_kit_limits(page)
+    assert rendered(page).count("*LONG0") + rendered(page).count("*CT0") == 50
+    assert "Interactions 1-50 of 66 · page 1 of 2" in rendered(page)
+    listed = registry.dispatch("logged", big)
+    assert_within_block_kit_limits(listed)
+    assert "5 older ones not shown." in rendered(listed)
+    preview = registry.dispatch("log SEG00001 template:CALL", big)
+    assert_within_block_kit_limits(preview)
+    assert "logged before, 45 times; the last as *LSEG00045*" in rendered(preview)
