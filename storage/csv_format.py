@@ -34,7 +34,18 @@ CONTACT_PLAIN_COLUMNS = (
 )
 CONTACT_LINK_COLUMNS = ("industry_groups", "business_relations", "mailing_groups", "job_responsibilities")
 CONTACT_FILE_COLUMNS = (*CONTACT_PLAIN_COLUMNS, *CONTACT_LINK_COLUMNS, "exclude_from_segment", "created")
-INTERACTION_FILE_COLUMNS = ("contact_no", "template", "date", "description", "segment_no", "evaluation")
+INTERACTION_FILE_COLUMNS = (
+    "contact_no",
+    "template",
+    "date",
+    "description",
+    "segment_no",
+    "evaluation",
+    "campaign_no",
+    "salesperson",
+    "information_flow",
+    "initiated_by",
+)
 
 # Called while a file is read with (bytes read so far, file size), for a progress bar.
 ProgressCallback = Callable[[int, int], None]
@@ -205,6 +216,16 @@ def date_value(line: int, column: str, value: str, *, required: bool = False) ->
         except ValueError:
             pass
     raise CsvError(line, column, f"'{value}' is not a date; expected YYYY-MM-DD")
+
+
+def choice_value(line: int, column: str, value: str, choices: tuple[str, ...]) -> str | None:
+    """One of ``choices`` (any case), or None when empty."""
+    lowered = value.strip().lower()
+    if not lowered:
+        return None
+    if lowered not in choices:
+        raise CsvError(line, column, f"'{value.strip()}' is not one of {', '.join(choices)}")
+    return lowered
 
 
 def bool_value(line: int, column: str, value: str) -> bool:

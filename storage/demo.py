@@ -18,10 +18,12 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from storage.campaigns_import import CAMPAIGN_COLUMNS, load_campaign_rows
 from storage.contacts_import import load_contact_rows
 from storage.csv_format import CONTACT_FILE_COLUMNS, INTERACTION_FILE_COLUMNS
 from storage.interactions_import import load_interaction_rows
 from storage.models import Contact
+from storage.service.codes import default_template, set_default_template
 
 DEMO_PREFIX = "CT"
 
@@ -155,6 +157,15 @@ _TOPICS = {
     "LETTER": ("Welcome letter", "Contract by post"),
     "DEMO": ("Product demo", "Online demo"),
 }
+# The template a demo workspace's new segments log with: a mailing to the segment.
+DEMO_DEFAULT_TEMPLATE = "EMAIL"
+# Campaigns dated back from today: (no, description, first day ago, last day ago).
+_CAMPAIGNS = (
+    ("CP0001", "Spring trade fair", 300, 270),
+    ("CP0002", "Summer webinar series", 200, 140),
+    ("CP0003", "Autumn product launch", 90, 45),
+    ("CP0004", "Year-end offer", 30, -30),
+)
 _EVALUATIONS = ("", "Very Positive", "Positive", "Neutral", "Negative", "Very Negative")
 _EVALUATION_WEIGHTS = (30, 10, 30, 20, 7, 3)
 _NAME_FIRST = (
@@ -190,21 +201,48 @@ def generate_demo(
     start = _next_number(session, workspace_id)
     contacts = _numbered(demo_contact_rows(count, seed, start, today))
     summary = load_contact_rows(session, workspace_id, CONTACT_HEADER, contacts)
+    load_campaign_rows(session, workspace_id, list(CAMPAIGN_COLUMNS), _numbered(demo_campaign_rows(today)))
     interactions = _numbered(demo_interaction_rows(count, seed, start, today))
     load_interaction_rows(session, workspace_id, INTERACTION_HEADER, interactions)
+    if default_template(session, workspace_id) is None:
+        set_default_template(session, workspace_id, DEMO_DEFAULT_TEMPLATE)
     return summary.inserted
 
 
+def demo_campaign_rows(today: date) -> Iterator[list[str]]:
+    """Rows in ``CAMPAIGN_COLUMNS`` layout: a year of campaigns, the last one running today."""
+    for number, (no, description, first, last) in enumerate(_CAMPAIGNS):
+        yield [
+            no,
+            description,
+            (today - timedelta(days=first)).isoformat(),
+            (today - timedelta(days=last)).isoformat(),
+            _SALESPEOPLE[number % len(_SALESPEOPLE)],
+        ]
+
+
 def write_demo_csv(
-    path: Path, *, count: int, seed: int = 1, today: date | None = None, interactions: Path | None = None
+    path: Path,
+    *,
+    count: int,
+    seed: int = 1,
+    today: date | None = None,
+    interactions: Path | None = None,
+    campaigns: Path | None = None,
 ) -> int:
-    """Write ``count`` demo contacts as a contacts CSV (and, with ``interactions``, their interactions
-    CSV); return the number of contact rows written. For benchmarks and for trying the import."""
+    """Write ``count`` demo contacts as a contacts CSV (and, with ``interactions`` and ``campaigns``,
+    their interactions and the campaigns those name: import the campaigns first); return the number of
+    contact rows written. For benchmarks and for trying the imports."""
     today = today or date.today()
     with path.open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
         writer.writerow(CONTACT_HEADER)
         writer.writerows(demo_contact_rows(count, seed, 1, today))
+    if campaigns is not None:
+        with campaigns.open("w", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out)
+            writer.writerow(CAMPAIGN_COLUMNS)
+            writer.writerows(demo_campaign_rows(today))
     if interactions is not None:
         with interactions.open("w", newline="", encoding="utf-8") as out:
             writer = csv.writer(out)
@@ -289,21 +327,30 @@ def demo_contact_rows(count: int, seed: int, start: int, today: date) -> Iterato
 
 def demo_interaction_rows(count: int, seed: int, start: int, today: date) -> Iterator[list[str]]:
     """Rows in ``INTERACTION_HEADER`` layout: a few logged interactions for about a fifth of the
-    contacts, dated within the last year."""
+    contacts, dated within the last year. Half of those dated in a campaign's period belong to it."""
     # A separate stream, so contacts stay the same whatever is decided here.
     rng = random.Random(f"interactions-{seed}")
+    # And another for the campaign, salesperson and direction, so the entries above stay the same too.
+    extra = random.Random(f"interaction-details-{seed}")
     for number in range(start, start + count):
         if rng.random() >= 0.2:
             continue
         for _ in range(rng.randint(1, 3)):
             template = rng.choices(_TEMPLATES, _TEMPLATE_WEIGHTS)[0]
+            days_ago = rng.randrange(365)
+            running = [no for no, _, first, last in _CAMPAIGNS if last <= days_ago <= first]
+            inbound = template in ("EMAIL", "CALL") and extra.random() < 0.3
             yield [
                 _no(number),
                 template,
-                (today - timedelta(days=rng.randrange(365))).isoformat(),
+                (today - timedelta(days=days_ago)).isoformat(),
                 rng.choice(_TOPICS[template]),
                 "",
                 rng.choices(_EVALUATIONS, _EVALUATION_WEIGHTS)[0],
+                running[0] if running and extra.random() < 0.5 else "",
+                extra.choice(_SALESPEOPLE),
+                "inbound" if inbound else "outbound",
+                "them" if inbound else "us",
             ]
 
 

@@ -17,25 +17,30 @@ from sqlalchemy.sql.expression import Exists
 
 from storage.bulk import staging_tables, trusted_references
 from storage.csv_format import (
+    INTERACTION_FILE_COLUMNS,
     CsvError,
     ProgressCallback,
     check_header,
     check_width,
+    choice_value,
     code_value,
     date_value,
     read_rows,
     text_value,
 )
 from storage.data_version import bump_data_version
-from storage.models import Contact, InteractionLogEntry, InteractionTemplate
+from storage.models import Campaign, Contact, InteractionLogEntry, InteractionTemplate
 
-INTERACTION_COLUMNS = ("contact_no", "template", "date", "description", "segment_no", "evaluation")
+INTERACTION_COLUMNS = INTERACTION_FILE_COLUMNS
+INFORMATION_FLOWS = ("outbound", "inbound")
+INITIATED_BY = ("us", "them")
 REQUIRED_COLUMNS = ("contact_no", "template", "date")
 _BATCH = 10_000
 
 _CONTACTS = cast(Table, Contact.__table__)
 _ENTRIES = cast(Table, InteractionLogEntry.__table__)
 _TEMPLATES = cast(Table, InteractionTemplate.__table__)
+_CAMPAIGNS = cast(Table, Campaign.__table__)
 
 _ENTRY_COLUMNS = (
     "workspace_id",
@@ -45,6 +50,10 @@ _ENTRY_COLUMNS = (
     "description",
     "segment_no",
     "evaluation",
+    "campaign_no",
+    "salesperson",
+    "information_flow",
+    "initiated_by",
     "canceled",
 )
 
@@ -58,6 +67,10 @@ _st_entries = Table(
     Column("description", String(200), nullable=False),
     Column("segment_no", String(20)),
     Column("evaluation", String(20)),
+    Column("campaign_no", String(20)),
+    Column("salesperson", String(40)),
+    Column("information_flow", String(10)),
+    Column("initiated_by", String(10)),
     prefixes=["TEMPORARY"],
 )
 
@@ -104,6 +117,10 @@ def load_interaction_rows(
                     _optional(line, values, at, "description", 200) or "",
                     segment_no.upper() if segment_no else None,
                     _optional(line, values, at, "evaluation", 20),
+                    _optional_code(line, values, at, "campaign_no", 20),
+                    _optional_code(line, values, at, "salesperson", 40),
+                    _optional_choice(line, values, at, "information_flow", INFORMATION_FLOWS),
+                    _optional_choice(line, values, at, "initiated_by", INITIATED_BY),
                 )
             )
             if len(batch) >= _BATCH:
@@ -114,6 +131,7 @@ def load_interaction_rows(
         if staged.rows_written == 0:
             return 0
         _check_contacts(session, workspace_id)
+        _check_campaigns(session, workspace_id)
         with trusted_references(session):
             _apply(session, workspace_id)
         bump_data_version(session, workspace_id)
@@ -124,6 +142,39 @@ def load_interaction_rows(
 def _optional(line: int, values: list[str], at: dict[str, int], column: str, max_length: int) -> str | None:
     index = at[column]
     return text_value(line, column, values[index], max_length) if index >= 0 else None
+
+
+def _optional_code(
+    line: int, values: list[str], at: dict[str, int], column: str, max_length: int
+) -> str | None:
+    index = at[column]
+    return code_value(line, column, values[index], max_length) if index >= 0 else None
+
+
+def _optional_choice(
+    line: int, values: list[str], at: dict[str, int], column: str, choices: tuple[str, ...]
+) -> str | None:
+    index = at[column]
+    return choice_value(line, column, values[index], choices) if index >= 0 else None
+
+
+def _check_campaigns(session: Session, workspace_id: int) -> None:
+    st, campaigns = _st_entries, _CAMPAIGNS
+    unknown = session.execute(
+        select(st.c.line, st.c.campaign_no)
+        .where(
+            st.c.campaign_no.is_not(None),
+            ~exists().where(campaigns.c.workspace_id == workspace_id, campaigns.c.no == st.c.campaign_no),
+        )
+        .order_by(st.c.line)
+        .limit(1)
+    ).first()
+    if unknown:
+        raise CsvError(
+            unknown.line,
+            "campaign_no",
+            f"no campaign '{unknown.campaign_no}' in the workspace; import campaigns first",
+        )
 
 
 def _check_contacts(session: Session, workspace_id: int) -> None:
@@ -163,6 +214,10 @@ def _apply(session: Session, workspace_id: int) -> None:
                 st.c.description,
                 st.c.segment_no,
                 st.c.evaluation,
+                st.c.campaign_no,
+                st.c.salesperson,
+                st.c.information_flow,
+                st.c.initiated_by,
                 literal(False),
             )
             .join(contacts, and_(contacts.c.workspace_id == workspace_id, contacts.c.no == st.c.contact_no))

@@ -14,7 +14,7 @@ from slack_sdk.models.blocks import (
 
 from commands.blocks.limits import MAX_BUTTON_VALUE, MAX_SECTION_TEXT, clip, escape_mrkdwn, note
 from commands.i18n import ENGLISH, Translator
-from storage.service.types import ContactRow, Page
+from storage.service.types import ContactRow, InteractionPage, Page
 
 PAGE_ACTION = "segbot:page"
 
@@ -82,7 +82,11 @@ def page_value(target: dict[str, Any], page: int) -> str:
 
 
 def build_pager(
-    target: dict[str, Any], page: Page, *, block_id: str | None = None, tr: Translator = ENGLISH
+    target: dict[str, Any],
+    page: Page | InteractionPage,
+    *,
+    block_id: str | None = None,
+    tr: Translator = ENGLISH,
 ) -> list[Block]:
     """``Previous``/``Next`` buttons for ``page``, or nothing when everything fits one page."""
     buttons: list[ButtonElement] = []

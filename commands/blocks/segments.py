@@ -24,7 +24,7 @@ from commands.blocks.limits import (
 )
 from commands.blocks.preview import contacts_count, kind_label, option_flags, segment_title
 from commands.i18n import ENGLISH, Translator
-from storage.service.types import Comparison, JournalEntry, LoggedSegmentInfo, Page, SegmentInfo
+from storage.service.types import Comparison, JournalEntry, Page, SegmentInfo
 
 DELETE_ACTION = "segbot:delete"
 KEEP_ACTION = "segbot:keep"
@@ -120,12 +120,28 @@ def build_show_blocks(
     blocks: list[Block] = [
         HeaderBlock(text=segment_title(info.no, info.description)),
         SectionBlock(text=clip_section(facts)),
-        note(journal_summary(journal, tr=tr)),
     ]
+    header = header_facts(info, tr=tr)
+    if header:
+        blocks.append(note(header))
+    blocks.append(note(journal_summary(journal, tr=tr)))
     pager = build_pager({"s": info.no}, page, block_id="pager", tr=tr)
     contact_blocks = build_contact_blocks(page, empty_text=tr._("The segment is empty."), tr=tr)
     room = MAX_MESSAGE_BLOCKS - len(blocks) - len(pager)
     return [*blocks, *contact_blocks[:room], *pager]
+
+
+def header_facts(info: SegmentInfo, *, tr: Translator = ENGLISH) -> str:
+    """The header fields that are set, ``template *EMAIL* · campaign *CP0004* · ...``, or ''."""
+    fields = (
+        (tr._("template"), info.interaction_template_code),
+        (tr._("campaign"), info.campaign_no),
+        (tr._("salesperson"), info.salesperson),
+        (tr._("date"), tr.date(info.segment_date) if info.segment_date else None),
+        (tr._("language"), info.language),
+        (tr._("subject"), clip(info.subject, 200) if info.subject else None),
+    )
+    return " · ".join(f"{label} *{escape_mrkdwn(value)}*" for label, value in fields if value)
 
 
 def build_journal_blocks(
@@ -182,28 +198,3 @@ def build_compare_blocks(c: Comparison, *, tr: Translator = ENGLISH) -> list[Blo
     """A header naming both segments and the comparison."""
     title = tr._("{a} compared with {b}", a=c.a, b=c.b)
     return [HeaderBlock(text=title), SectionBlock(text=comparison_text(c, tr=tr))]
-
-
-def logged_text(info: LoggedSegmentInfo, *, tr: Translator = ENGLISH) -> str:
-    """What logging (or canceling a log) did, in a sentence."""
-    interactions = tr.ngettext("{n} interaction", "{n} interactions", info.interactions)
-    template = escape_mrkdwn(info.template_code)
-    if info.canceled:
-        text = tr._(
-            "Canceled logged segment *{logged_no}* of {segment_no}: {interactions} ({template}).",
-            logged_no=info.no,
-            segment_no=info.segment_no,
-            interactions=interactions,
-            template=template,
-        )
-    else:
-        text = tr._(
-            "Logged *{segment_no}* as *{logged_no}*: {interactions} with template *{template}*.",
-            segment_no=info.segment_no,
-            logged_no=info.no,
-            interactions=interactions,
-            template=template,
-        )
-    if info.follow_up_segment_no:
-        text += " " + tr._("Follow-up segment: *{segment_no}*.", segment_no=info.follow_up_segment_no)
-    return text

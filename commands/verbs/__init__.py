@@ -7,6 +7,7 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "commands.verbs.journal",
     "commands.verbs.compare",
     "commands.verbs.export",
+    "commands.verbs.header",
     "commands.verbs.logged",
     "commands.verbs.delete",
     "commands.verbs.paging",

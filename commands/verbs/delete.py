@@ -4,23 +4,27 @@ from __future__ import annotations
 
 from commands.blocks.limits import escape_mrkdwn
 from commands.blocks.segments import DELETE_ACTION, KEEP_ACTION, build_delete_question_blocks
-from commands.common import segment_no, split_first, workspace_session
+from commands.common import logged_segment_no, segment_no, split_first, workspace_session
 from commands.context import CommandContext
 from commands.i18n import N_, translator
 from commands.registry import Registry, Verb
 from commands.reply import Reply
+from commands.verbs.logged import confirm_delete_logged, delete_logged_question
 from storage.errors import NotAllowedError, ValidationError
 from storage.service import segments
 
 USAGE = "delete SEG"
+LOGGED_USAGE = "delete LSEG"
 
 
 def delete(text: str, ctx: CommandContext) -> Reply:
     """Ask whether to delete the segment; refuse at once when the caller may not."""
     token, extra = split_first(text)
-    no = segment_no(token, usage=USAGE)
     if extra:
         raise ValidationError("unexpected '{extra}'. Usage: /segment {usage}", extra=extra, usage=USAGE)
+    if token.upper().startswith("LSEG"):
+        return delete_logged_question(logged_segment_no(token, usage=LOGGED_USAGE), ctx)
+    no = segment_no(token, usage=USAGE)
     with workspace_session(ctx) as (session, workspace_id):
         info = segments.get_segment(session, workspace_id, no)
     if info.owner_user_id != ctx.user_id and not ctx.is_admin:
@@ -36,6 +40,8 @@ def delete(text: str, ctx: CommandContext) -> Reply:
 
 def confirm_delete(value: str, ctx: CommandContext) -> Reply:
     """The Confirm button of the question: delete, and tell the channel."""
+    if value.upper().startswith("LSEG"):
+        return confirm_delete_logged(logged_segment_no(value, usage=LOGGED_USAGE), ctx)
     no = segment_no(value, usage=USAGE)
     with workspace_session(ctx) as (session, workspace_id):
         info = segments.get_segment(session, workspace_id, no)
@@ -61,7 +67,9 @@ def register(registry: Registry) -> None:
             name="delete",
             aliases=(),
             usage=USAGE,
-            summary=N_("deletes a segment (owner or workspace admin only), after asking"),
+            summary=N_(
+                "deletes a segment (owner or workspace admin only) or a canceled logged segment, after asking"
+            ),
             run=delete,
             examples=("delete SEG00001",),
         )

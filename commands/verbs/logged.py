@@ -1,56 +1,138 @@
-"""`log SEG [template:CODE] [--follow-up]` and `cancel LOGGED [--undo]`: logged segments.
+"""`log SEG ...`, `cancel LOGGED [--undo]` and the Logged Segments page (`logged`, `show LSEG...`,
+`delete LSEG...`).
 
 As in Business Central, logging a segment records one interaction per contact and a logged
-segment (LSEG00001); canceling it cancels those interactions, and `--undo` also takes back
-the logging itself.
+segment (LSEG00001); canceling it cancels those interactions, and `--undo` takes the cancellation
+back. `log` first previews what it will write; Confirm writes exactly that, once.
 """
 
 from __future__ import annotations
 
-from commands.arguments import extract_options
-from commands.blocks.segments import logged_text
-from commands.common import logged_segment_no, segment_no, split_first, workspace_session
+import json
+import secrets
+from datetime import date
+from typing import Any
+
+from slack_sdk.models.blocks import ActionsBlock, ButtonElement, SectionBlock
+
+from commands.arguments import extract_options, tokenize, unescape_slack
+from commands.blocks.limits import escape_mrkdwn
+from commands.blocks.logged import (
+    LOG_CANCEL_ACTION,
+    LOG_CONFIRM_ACTION,
+    build_log_preview_blocks,
+    build_logged_list_blocks,
+    build_logged_show_blocks,
+    interactions_count,
+    logged_line,
+    logged_text,
+)
+from commands.blocks.segments import DELETE_ACTION, KEEP_ACTION
+from commands.common import logged_segment_no, page_size, segment_no, split_first, workspace_session
 from commands.context import CommandContext
 from commands.i18n import N_, translator
 from commands.registry import Registry, Verb
 from commands.reply import Reply
+from commands.verbs.header import parse_day
 from storage.errors import ValidationError
 from storage.service import logging as logged_segments
 
-LOG_USAGE = "log SEG [template:CODE] [--follow-up]"
+LOG_USAGE = 'log SEG [template:CODE] [date:YYYY-MM-DD] [campaign:NO] [subject:"TEXT"] [--follow-up]'
 CANCEL_USAGE = "cancel LOGGED [--undo]"
+LOGGED_USAGE = "logged"
+_LOG_KEYS = ("template", "date", "campaign", "subject")
 
 
 def log(text: str, ctx: CommandContext) -> Reply:
-    """Log one interaction per contact of the segment."""
-    rest, flags = extract_options(text, ("--follow-up",))
+    """Preview logging one interaction per contact of the segment, with Confirm and Cancel."""
+    rest, flags = extract_options(unescape_slack(text), ("--follow-up",))
     token, extra = split_first(rest)
     no = segment_no(token, usage=LOG_USAGE)
-    template: str | None = None
-    for word in extra.split():
+    named: dict[str, str] = {}
+    for word in tokenize(extra):
         key, sep, value = word.partition(":")
-        if key.lower() != "template" or not sep or not value:
+        key = key.lower()
+        if key not in _LOG_KEYS or not sep or not value.strip():
             raise ValidationError(
                 "unexpected '{extra}'. Usage: /segment {usage}", extra=word, usage=LOG_USAGE
             )
-        template = value.upper()
+        named[key] = value.strip()
+    choices = logged_segments.LogChoices(
+        template_code=named.get("template"),
+        interaction_date=parse_day(named["date"], today=ctx.today) if "date" in named else None,
+        campaign_no=named.get("campaign"),
+        subject=named.get("subject"),
+    )
     with workspace_session(ctx) as (session, workspace_id):
-        info = logged_segments.log_segment(
+        plan = logged_segments.plan_log(
             session,
             workspace_id,
             no,
-            template_code=template,
+            choices=choices,
             follow_up=bool(flags),
             user_id=ctx.user_id,
             is_admin=ctx.is_admin,
             today=ctx.today,
         )
-    text_out = logged_text(info, tr=translator(ctx.locale))
-    return Reply(text=text_out, visibility="channel")
+    tr = translator(ctx.locale)
+    blocks = build_log_preview_blocks(plan, secrets.token_hex(16), tr=tr)
+    fallback = tr._(
+        "Log {segment_no}: {interactions} with template {template}?",
+        segment_no=plan.segment_no,
+        interactions=interactions_count(plan.interactions, tr=tr),
+        template=plan.template_code,
+    )
+    return Reply(text=fallback, blocks=tuple(blocks))
+
+
+def confirm_log(value: str, ctx: CommandContext) -> Reply:
+    """The Confirm button of a log preview: log exactly what it showed, once, and tell the channel."""
+    target = _log_target(value)
+    choices = logged_segments.LogChoices(
+        template_code=str(target["t"]),
+        interaction_date=date.fromisoformat(str(target["d"])),
+        campaign_no=str(target["c"]) if target.get("c") else None,
+        subject=str(target["j"]) if target.get("j") else None,
+    )
+    with workspace_session(ctx) as (session, workspace_id):
+        info = logged_segments.log_segment(
+            session,
+            workspace_id,
+            segment_no(str(target["s"]), usage=LOG_USAGE),
+            choices=choices,
+            follow_up=bool(target.get("f")),
+            user_id=ctx.user_id,
+            is_admin=ctx.is_admin,
+            today=ctx.today,
+            preview_key=str(target["k"]),
+            segment_version=int(target["v"]),
+        )
+    text = logged_text(info, tr=translator(ctx.locale))
+    if info.already_logged:
+        return Reply(text=text, replace_original=True)
+    return Reply(text=text[:3000], visibility="channel", replace_original=True, announce=True)
+
+
+def cancel_log(value: str, ctx: CommandContext) -> Reply:
+    """The Cancel button of a log preview."""
+    text = translator(ctx.locale)._("Canceled: nothing was logged for {segment_no}.", segment_no=value[:20])
+    return Reply(text=text, replace_original=True)
+
+
+def _log_target(value: str) -> dict[str, Any]:
+    try:
+        target = json.loads(value)
+        if not isinstance(target, dict) or not {"s", "t", "d", "k", "v"} <= target.keys():
+            raise ValueError(value)
+        date.fromisoformat(str(target["d"]))
+        int(target["v"])
+    except (ValueError, TypeError) as exc:
+        raise ValidationError("This button is broken; run the command again.") from exc
+    return target
 
 
 def cancel(text: str, ctx: CommandContext) -> Reply:
-    """Cancel a logged segment's interactions (and with `--undo` the logging itself)."""
+    """Cancel a logged segment's interactions (and with `--undo` take the cancellation back)."""
     rest, flags = extract_options(text, ("--undo",))
     token, extra = split_first(rest)
     no = logged_segment_no(token, usage=CANCEL_USAGE)
@@ -58,11 +140,84 @@ def cancel(text: str, ctx: CommandContext) -> Reply:
         raise ValidationError(
             "unexpected '{extra}'. Usage: /segment {usage}", extra=extra, usage=CANCEL_USAGE
         )
+    undo = bool(flags)
     with workspace_session(ctx) as (session, workspace_id):
         info = logged_segments.cancel_logged_segment(
-            session, workspace_id, no, undo=bool(flags), user_id=ctx.user_id, is_admin=ctx.is_admin
+            session, workspace_id, no, undo=undo, user_id=ctx.user_id, is_admin=ctx.is_admin
         )
-    return Reply(text=logged_text(info, tr=translator(ctx.locale)), visibility="channel")
+    return Reply(text=logged_text(info, restored=undo, tr=translator(ctx.locale)), visibility="channel")
+
+
+def list_logged(text: str, ctx: CommandContext) -> Reply:
+    """The Logged Segments page: every logged segment, the latest first."""
+    if text.strip():
+        raise ValidationError(
+            "unexpected '{extra}'. Usage: /segment {usage}", extra=text.strip(), usage=LOGGED_USAGE
+        )
+    with workspace_session(ctx) as (session, workspace_id):
+        found = logged_segments.list_logged_segments(session, workspace_id)
+    tr = translator(ctx.locale)
+    fallback = "\n".join(logged_line(info, tr=tr) for info in found[:20]) or tr._("No logged segments yet.")
+    return Reply(text=fallback[:3000], blocks=tuple(build_logged_list_blocks(found, tr=tr)))
+
+
+def show_logged_reply(
+    ctx: CommandContext, no: str, *, page: int = 1, replace_original: bool = False
+) -> Reply:
+    """One logged segment with a page of its interactions (also drawn by its Next/Previous buttons)."""
+    with workspace_session(ctx) as (session, workspace_id):
+        info = logged_segments.get_logged_segment(session, workspace_id, no)
+        rows = logged_segments.logged_interactions_page(
+            session, workspace_id, no, page=page, page_size=page_size(ctx)
+        )
+    tr = translator(ctx.locale)
+    return Reply(
+        text=logged_line(info, tr=tr)[:3000],
+        blocks=tuple(build_logged_show_blocks(info, rows, tr=tr)),
+        replace_original=replace_original,
+    )
+
+
+def delete_logged_question(no: str, ctx: CommandContext) -> Reply:
+    """`delete LSEG...`: refuse at once when it is not canceled, else ask with Confirm/Cancel."""
+    with workspace_session(ctx) as (session, workspace_id):
+        info = logged_segments.check_deletable(
+            session, workspace_id, no, user_id=ctx.user_id, is_admin=ctx.is_admin
+        )
+    tr = translator(ctx.locale)
+    question = tr._(
+        "Delete canceled logged segment *{logged_no}* of {segment_no} and its {interactions}? "
+        "This cannot be undone.",
+        logged_no=info.no,
+        segment_no=escape_mrkdwn(info.segment_no),
+        interactions=interactions_count(info.interactions, tr=tr),
+    )
+    blocks = (
+        SectionBlock(text=question),
+        ActionsBlock(
+            block_id="decision",
+            elements=[
+                ButtonElement(text=tr._("Confirm"), action_id=DELETE_ACTION, value=info.no, style="danger"),
+                ButtonElement(text=tr._("Cancel"), action_id=KEEP_ACTION, value=info.no),
+            ],
+        ),
+    )
+    return Reply(text=question, blocks=blocks)
+
+
+def confirm_delete_logged(no: str, ctx: CommandContext) -> Reply:
+    """The Confirm button of `delete LSEG...`: delete, and tell the channel."""
+    with workspace_session(ctx) as (session, workspace_id):
+        info = logged_segments.delete_logged_segment(
+            session, workspace_id, no, user_id=ctx.user_id, is_admin=ctx.is_admin
+        )
+    text = translator(ctx.locale)._(
+        "<@{user}> deleted canceled logged segment *{logged_no}* of {segment_no} and its interactions.",
+        user=ctx.user_id,
+        logged_no=info.no,
+        segment_no=info.segment_no,
+    )
+    return Reply(text=text, visibility="channel", replace_original=True, announce=True)
 
 
 def register(registry: Registry) -> None:
@@ -71,9 +226,12 @@ def register(registry: Registry) -> None:
             name="log",
             aliases=(),
             usage=LOG_USAGE,
-            summary=N_("logs one interaction per contact and records a logged segment"),
+            summary=N_(
+                "previews logging one interaction per contact (the header's template, date, campaign "
+                "and subject unless named), then records a logged segment"
+            ),
             run=log,
-            examples=("log SEG00001 template:MEETING --follow-up",),
+            examples=("log SEG00001", "log SEG00001 template:MEETING campaign:CP0004 --follow-up"),
         )
     )
     registry.add(
@@ -81,8 +239,23 @@ def register(registry: Registry) -> None:
             name="cancel",
             aliases=(),
             usage=CANCEL_USAGE,
-            summary=N_("cancels a logged segment and its interactions"),
+            summary=N_("cancels a logged segment and its interactions (--undo takes the cancellation back)"),
             run=cancel,
             examples=("cancel LSEG00001", "cancel LSEG00001 --undo"),
         )
     )
+    registry.add(
+        Verb(
+            name="logged",
+            aliases=(),
+            usage=LOGGED_USAGE,
+            summary=N_(
+                "logged segments: number, segment, date, user, interactions, campaign entries, canceled; "
+                "`show LSEG00001` shows one, `delete LSEG00001` deletes a canceled one"
+            ),
+            run=list_logged,
+            examples=("logged",),
+        )
+    )
+    registry.register_action(LOG_CONFIRM_ACTION, confirm_log)
+    registry.register_action(LOG_CANCEL_ACTION, cancel_log)

@@ -30,6 +30,7 @@ from commands.i18n import translator
 from commands.registry import Registry
 from commands.reply import Reply
 from commands.verbs.journal import undo_preview_reply
+from commands.verbs.logged import show_logged_reply
 from commands.verbs.segments import show_reply
 from storage.errors import ValidationError
 from storage.service import actions, segments
@@ -52,6 +53,8 @@ def turn_page(value: str, ctx: CommandContext) -> Reply:
         raise ValidationError("This page button is broken; run the command again.")
     if "id" in target:
         return _pending_page(target, page, ctx)
+    if "l" in target:
+        return show_logged_reply(ctx, str(target["l"])[:20], page=page, replace_original=True)
     no = segment_no(str(target.get("s", "")), usage="show SEG")
     if "u" in target:
         both = two_way_pages(target, page)

@@ -6,11 +6,12 @@ from commands.blocks.home import SHOW_ACTION
 from commands.blocks.limits import escape_mrkdwn
 from commands.blocks.preview import contacts_count
 from commands.blocks.segments import build_list_blocks, build_show_blocks, segment_line
-from commands.common import page_size, segment_no, split_first, workspace_session
+from commands.common import logged_segment_no, page_size, segment_no, split_first, workspace_session
 from commands.context import CommandContext
 from commands.i18n import N_, translator
 from commands.registry import Registry, Verb
 from commands.reply import Reply
+from commands.verbs.logged import show_logged_reply
 from storage.errors import ValidationError
 from storage.service import journal, segments
 
@@ -36,8 +37,10 @@ def list_segments(text: str, ctx: CommandContext) -> Reply:
 def show(text: str, ctx: CommandContext) -> Reply:
     """Header, size, journal summary and a page of the segment's contacts."""
     token, rest = split_first(text)
-    no = segment_no(token, usage=SHOW_USAGE)
     page = _page_argument(rest)
+    if token.upper().startswith("LSEG"):
+        return show_logged_reply(ctx, logged_segment_no(token, usage=SHOW_USAGE), page=page)
+    no = segment_no(token, usage=SHOW_USAGE)
     return show_reply(ctx, no, page=page)
 
 
@@ -86,7 +89,7 @@ def register(registry: Registry) -> None:
             name="show",
             aliases=(),
             usage=SHOW_USAGE,
-            summary=N_("a segment's size, journal and contacts"),
+            summary=N_("a segment's header, size, journal and contacts; or a logged segment's interactions"),
             run=show,
             examples=("show SEG00001", "show SEG00001 page 3"),
         )

@@ -1,6 +1,7 @@
 """Typed SQLAlchemy 2 models of Business Central's relationship management, one workspace per Slack team."""
 
 from storage.models.base import Base
+from storage.models.campaigns import Campaign
 from storage.models.classifications import (
     BusinessRelation,
     ContactBusinessRelation,
@@ -28,6 +29,7 @@ __all__ = [
     "PERSON",
     "Base",
     "BusinessRelation",
+    "Campaign",
     "Contact",
     "ContactBusinessRelation",
     "ContactIndustryGroup",

@@ -40,3 +40,8 @@ class InteractionLogEntry(Base):
     logged_segment_id: Mapped[int | None] = mapped_column(
         ForeignKey("logged_segments.id", ondelete="SET NULL")
     )
+    campaign_no: Mapped[str | None] = mapped_column(String(20))
+    salesperson: Mapped[str | None] = mapped_column(String(40))
+    # Business Central's Information Flow (outbound/inbound) and Initiated By (us/them).
+    information_flow: Mapped[str | None] = mapped_column(String(10))
+    initiated_by: Mapped[str | None] = mapped_column(String(10))

@@ -22,6 +22,11 @@ class Segment(Base):
     created: Mapped[date] = mapped_column(Date)
     campaign_no: Mapped[str | None] = mapped_column(String(20))
     interaction_template_code: Mapped[str | None] = mapped_column(String(40))
+    # The rest of Business Central's segment header: defaults for the interactions logged from it.
+    salesperson: Mapped[str | None] = mapped_column(String(40))
+    segment_date: Mapped[date | None] = mapped_column(Date)
+    language: Mapped[str | None] = mapped_column(String(10))
+    subject: Mapped[str | None] = mapped_column(String(200))
     # Bumped by every change to the lines: previews remember it, and writers compare-and-swap on it
     # so two confirms racing on one segment serialize instead of interleaving.
     version: Mapped[int] = mapped_column(Integer, default=0)

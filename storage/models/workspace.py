@@ -24,4 +24,6 @@ class Workspace(Base):
     # Moves on whenever what criteria can match changes (imports, demo data, logged interactions):
     # a preview computed from criteria rather than captured is only confirmed at the version it saw.
     data_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A new segment's interaction template, as Business Central's Interaction Template Setup gives one.
+    default_interaction_template: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -128,6 +128,11 @@ def segment_info(session: Session, segment: Segment, *, size: int | None = None)
         updated_at=as_utc(segment.updated_at),
         version=segment.version,
         interaction_template_code=segment.interaction_template_code,
+        campaign_no=segment.campaign_no,
+        salesperson=segment.salesperson,
+        segment_date=segment.segment_date,
+        language=segment.language,
+        subject=segment.subject,
     )
 
 

@@ -32,13 +32,19 @@ def check_may_change(segment: Segment, *, user_id: str, is_admin: bool) -> None:
 
 
 def check_may_cancel_logged(
-    logged: LoggedSegment, segment: Segment | None, *, user_id: str, is_admin: bool
+    logged: LoggedSegment, segment: Segment | None, *, user_id: str, is_admin: bool, deleting: bool = False
 ) -> None:
     """NotAllowedError unless the caller logged it, owns its segment, or administers the workspace."""
     if is_admin or logged.user_id == user_id:
         return
     if segment is not None and segment.owner_user_id == user_id:
         return
+    if deleting:
+        raise NotAllowedError(
+            "only {owner}, who logged {logged_no}, or a workspace admin can delete it",
+            logged_no=logged.no,
+            owner=logged.user_id,
+        )
     raise NotAllowedError(
         "only {owner}, who logged {logged_no}, or a workspace admin can cancel it",
         logged_no=logged.no,

@@ -25,6 +25,7 @@ from storage.service._common import (
     segment_size,
     utc_today,
 )
+from storage.service.codes import default_template
 from storage.service.types import Page, SegmentInfo
 
 _MAX_DESCRIPTION = 200
@@ -62,6 +63,7 @@ def create_segment(
         owner_user_id=owner_user_id,
         created=today or utc_today(),
         version=0,
+        interaction_template_code=default_template(session, workspace_id),
     )
     session.add(segment)
     session.flush()

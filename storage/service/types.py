@@ -63,6 +63,12 @@ class SegmentInfo:
     updated_at: datetime
     version: int
     interaction_template_code: str | None = None
+    # The rest of Business Central's segment header (see storage.service.header).
+    campaign_no: str | None = None
+    salesperson: str | None = None
+    segment_date: date | None = None
+    language: str | None = None
+    subject: str | None = None
 
 
 @dataclass(frozen=True)
@@ -120,12 +126,77 @@ class Comparison:
 
 @dataclass(frozen=True)
 class LoggedSegmentInfo:
+    """A logged segment, as Business Central's Logged Segments page lists it."""
+
     no: str
     segment_no: str
     template_code: str
     interactions: int
     canceled: bool
     follow_up_segment_no: str | None = None
+    description: str = ""
+    user_id: str = ""
+    interaction_date: date | None = None
+    campaign_no: str | None = None
+    campaign_entries: int = 0
+    created_at: datetime | None = None
+    # True when Confirm was pressed again: the segment had already been logged from that preview.
+    already_logged: bool = False
+
+
+@dataclass(frozen=True)
+class LogPlan:
+    """What logging a segment will write, for the preview; Confirm logs exactly this or refuses."""
+
+    segment_no: str
+    description: str
+    template_code: str
+    interaction_date: date
+    campaign_no: str | None
+    subject: str | None
+    salesperson: str | None
+    interactions: int
+    segment_version: int
+    follow_up: bool
+    # The segment's earlier logged segments that are not canceled, the latest last.
+    logged_before: tuple[LoggedSegmentInfo, ...] = ()
+
+
+@dataclass(frozen=True)
+class InteractionRow:
+    """One interaction of a logged segment, as its page lists it."""
+
+    contact_no: str
+    contact_name: str
+    template_code: str
+    date: date
+    description: str
+    evaluation: str | None
+    campaign_no: str | None
+    canceled: bool
+
+
+@dataclass(frozen=True)
+class InteractionPage:
+    """One page of interactions out of ``total``; ``page`` counts from 1."""
+
+    rows: tuple[InteractionRow, ...]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+@dataclass(frozen=True)
+class CampaignInfo:
+    no: str
+    description: str
+    starting_date: date | None
+    ending_date: date | None
+    salesperson: str | None
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storage.contacts_import import import_contacts
 from storage.db import unit_of_work
-from storage.models import SegmentLine, Workspace
+from storage.models import InteractionTemplate, SegmentLine, Workspace
 from tests.bot.conftest import RunningBot
 from tests.bot.slack_harness import CHANNEL_ID, USER_ID, button_labels, new_segment_form
 from tests.factories import add_contact
@@ -42,6 +42,7 @@ def crm(session_factory: sessionmaker[Session], workspace: Workspace) -> Workspa
             add_contact(
                 session, workspace.id, f"B{n:03d}", name=f"Bank {n}", city="Rome", industries=("BANK",)
             )
+        session.add(InteractionTemplate(workspace_id=workspace.id, code="EMAIL"))
     return workspace
 
 
@@ -350,7 +351,7 @@ def test_a_days_work_with_every_segment_verb_through_slack(slack: RunningBot, cr
     refreshed = slack.sim.reply_to("refresh SEG00001")
     assert "SEG00001" in message_text(refreshed)
 
-    logged = message_text(slack.sim.reply_to("log SEG00001 template:EMAIL"))
+    logged = message_text(_apply(slack, "log SEG00001 template:EMAIL"))
     assert "LSEG00001" in logged
     assert "9" in logged
     canceled = message_text(slack.sim.reply_to("cancel LSEG00001"))

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from commands.context import CommandContext
 from commands.registry import Registry, load_registry
 from commands.reply import Reply
-from storage.models import Workspace
+from storage.models import InteractionTemplate, Workspace
 from tests.factories import add_contact
 
 TODAY = date(2026, 11, 28)
@@ -37,7 +37,8 @@ def ctx(session_factory: sessionmaker[Session], workspace: Workspace) -> Command
 
 @pytest.fixture
 def crm(session_factory: sessionmaker[Session], workspace: Workspace) -> None:
-    """Two retail companies in Berlin with two persons each, one bank in Paris with one excluded person."""
+    """Two retail companies in Berlin with two persons each, one bank in Paris with one excluded person;
+    interaction templates CALL, EMAIL and MEETING."""
     with session_factory.begin() as s:
         ws = workspace.id
         acme = add_contact(s, ws, "CT0001", name="Acme Retail", city="Berlin", industries=("RETAIL",))
@@ -48,6 +49,7 @@ def crm(session_factory: sessionmaker[Session], workspace: Workspace) -> None:
         add_contact(s, ws, "CT0006", name="Dan Ost", company=shop, city="Berlin")
         bank = add_contact(s, ws, "CT0007", name="Banque Sud", city="Paris", industries=("BANK",))
         add_contact(s, ws, "CT0008", name="Eve Roux", company=bank, city="Paris", exclude_from_segment=True)
+        s.add_all(InteractionTemplate(workspace_id=ws, code=code) for code in ("CALL", "EMAIL", "MEETING"))
 
 
 def as_user(ctx: CommandContext, user_id: str, *, is_admin: bool = False) -> CommandContext:

@@ -135,7 +135,7 @@ def test_reading_someone_elses_segment_stays_open_within_the_workspace(
 def test_the_one_who_logged_a_segment_may_cancel_it_and_others_may_not(
     registry: Registry, ctx: CommandContext, owned: Reply
 ) -> None:
-    registry.dispatch("log SEG00001 template:CALL", ctx)
+    press(registry, registry.dispatch("log SEG00001 template:CALL", ctx), "Confirm", ctx)
 
     with pytest.raises(NotAllowedError, match="logged"):
         registry.dispatch("cancel LSEG00001", as_user(ctx, STRANGER))
@@ -165,7 +165,7 @@ def other_team(ctx: CommandContext, session_factory: sessionmaker[Session]) -> C
 def test_another_workspace_finds_nothing_of_this_one_by_any_verb(
     registry: Registry, ctx: CommandContext, owned: Reply, other_team: CommandContext, text: str
 ) -> None:
-    registry.dispatch("log SEG00001 template:CALL", ctx)
+    press(registry, registry.dispatch("log SEG00001 template:CALL", ctx), "Confirm", ctx)
     before = _state(ctx.session_factory, ctx.team_id)
 
     with pytest.raises(NotFoundError):

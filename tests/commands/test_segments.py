@@ -140,7 +140,7 @@ def test_export_of_an_unknown_segment_says_so_and_leaves_no_file(
 def test_log_and_cancel_report_what_was_logged(registry: Registry, ctx, crm) -> None:
     make_segment(registry, ctx, "new Berlin city:berlin")
 
-    logged = registry.dispatch("log SEG00001 template:meeting", ctx)
+    logged = press(registry, registry.dispatch("log SEG00001 template:meeting", ctx), "Confirm", ctx)
     canceled = registry.dispatch("cancel lseg00001", ctx)
 
     assert "as *LSEG00001*: 6 interactions with template *MEETING*" in logged.text

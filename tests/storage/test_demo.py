@@ -9,11 +9,13 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.campaigns_import import import_campaigns
 from storage.contacts_import import import_contacts
 from storage.csv_format import COUNTRY_CODES
 from storage.db import unit_of_work
 from storage.demo import generate_demo, write_demo_csv
-from storage.models import Contact, ContactProfileAnswer, InteractionLogEntry, Workspace
+from storage.interactions_import import import_interactions
+from storage.models import Campaign, Contact, ContactProfileAnswer, InteractionLogEntry, Workspace
 
 TODAY = date(2026, 6, 15)
 
@@ -166,3 +168,47 @@ def test_the_demo_csv_imports_to_the_same_contacts(
             session.scalar(select(func.count()).select_from(Contact).where(Contact.workspace_id == imported))
             == 120
         )
+
+
+def test_demo_data_has_campaigns_a_default_template_and_interactions_in_campaigns(
+    session_factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    workspace_id = new_workspace(session_factory, "TA")
+    generate(session_factory, workspace_id, count=500, seed=1)
+
+    with session_factory() as session:
+        campaigns = {
+            c.no: c for c in session.scalars(select(Campaign).where(Campaign.workspace_id == workspace_id))
+        }
+        assert set(campaigns) == {"CP0001", "CP0002", "CP0003", "CP0004"}
+        running = campaigns["CP0004"]
+        assert running.starting_date is not None and running.ending_date is not None
+        assert running.starting_date <= TODAY <= running.ending_date
+        assert session.get(Workspace, workspace_id).default_interaction_template == "EMAIL"  # type: ignore[union-attr]
+        entries = session.scalars(
+            select(InteractionLogEntry).where(InteractionLogEntry.workspace_id == workspace_id)
+        ).all()
+    in_campaigns = [e for e in entries if e.campaign_no]
+    assert 0 < len(in_campaigns) < len(entries)
+    for entry in in_campaigns:
+        campaign = campaigns[entry.campaign_no]  # type: ignore[index]
+        assert campaign.starting_date <= entry.date <= campaign.ending_date  # type: ignore[operator]
+    assert {e.information_flow for e in entries} == {"outbound", "inbound"}
+    assert all((e.information_flow == "inbound") == (e.initiated_by == "them") for e in entries)
+    assert len({e.salesperson for e in entries}) >= 4
+
+    # The CSV files import the same way: campaigns first, then the interactions that name them.
+    imported = new_workspace(session_factory, "TB")
+    paths = {name: tmp_path / f"{name}.csv" for name in ("contacts", "campaigns", "interactions")}
+    write_demo_csv(
+        paths["contacts"],
+        count=500,
+        seed=1,
+        today=TODAY,
+        interactions=paths["interactions"],
+        campaigns=paths["campaigns"],
+    )
+    with unit_of_work(session_factory) as session:
+        import_contacts(session, imported, paths["contacts"])
+        import_campaigns(session, imported, paths["campaigns"])
+        assert import_interactions(session, imported, paths["interactions"]) == len(entries)

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.errors import ConflictError, NotFoundError, StalePreviewError, ValidationError
-from storage.models import InteractionLogEntry
-from storage.service import actions, journal, logging, segments
+from storage.errors import ConflictError, NotAllowedError, NotFoundError, StalePreviewError, ValidationError
+from storage.models import Campaign, InteractionLogEntry, InteractionTemplate
+from storage.service import actions, header, journal, logging, segments
+from storage.service.types import LoggedSegmentInfo
+from tests.factories import add_contact
 from tests.storage.service.conftest import TODAY, World, crit, members, new_segment, require_deferred_previews
 
 
+def _templates(session: Session, world: World, *codes: str) -> None:
+    session.add_all(InteractionTemplate(workspace_id=world.workspace_id, code=code) for code in codes)
+    session.flush()
+
+
 def _dk_segment(session: Session, world: World) -> str:
+    _templates(session, world, "CALL", "MAIL", "MEETING")
     seg = new_segment(session, world, "Danes")
     actions.apply_action(
         session, world.workspace_id, seg, "add", criteria=crit("country", "DK"), user_id="U1", today=TODAY
@@ -57,7 +67,7 @@ def test_logged_interactions_are_found_by_interaction_criteria(session, world):
 
 def test_logging_needs_a_template_and_contacts(session, world):
     seg = _dk_segment(session, world)
-    with pytest.raises(ValidationError, match="template"):
+    with pytest.raises(ValidationError, match="no interaction template; name one of: CALL, MAIL, MEETING"):
         logging.log_segment(session, world.workspace_id, seg, template_code=None, user_id="U1")
     empty = new_segment(session, world)
     with pytest.raises(ValidationError, match="no contacts"):
@@ -127,3 +137,206 @@ def test_a_preview_of_interactions_taken_before_logging_is_refused_at_confirm(se
     with pytest.raises(StalePreviewError), session.begin_nested():
         actions.confirm_pending(session, world.workspace_id, after.pending_id, user_id="U1")
     assert members(session, world, called) == set()
+
+
+def _campaign(session: Session, world: World, no: str = "CP01") -> None:
+    session.add(Campaign(workspace_id=world.workspace_id, no=no, description="Spring"))
+    session.flush()
+
+
+def test_logging_takes_the_headers_template_date_campaign_and_subject(session, world):
+    seg = _dk_segment(session, world)
+    _campaign(session, world)
+    on = TODAY.replace(day=1)
+    for field, value in (
+        ("template", "meeting"),
+        ("date", on),
+        ("campaign", "cp01"),
+        ("subject", "Spring invitation"),
+        ("salesperson", "AH"),
+    ):
+        header.set_header_field(session, world.workspace_id, seg, field, value, user_id="U1")
+    info = logging.log_segment(session, world.workspace_id, seg, user_id="U1", today=TODAY)
+    assert (info.template_code, info.interaction_date, info.campaign_no) == ("MEETING", on, "CP01")
+    assert (info.interactions, info.campaign_entries) == (4, 4)
+    assert {
+        (
+            e.template_code,
+            e.date,
+            e.campaign_no,
+            e.description,
+            e.salesperson,
+            e.information_flow,
+            e.initiated_by,
+        )
+        for e in _entries(session)
+    } == {("MEETING", on, "CP01", "Spring invitation", "AH", "outbound", "us")}
+
+
+def test_what_the_log_command_names_wins_over_the_header(session, world):
+    seg = _dk_segment(session, world)
+    _campaign(session, world)
+    header.set_header_field(session, world.workspace_id, seg, "template", "MEETING", user_id="U1")
+    choices = logging.LogChoices(template_code="CALL", interaction_date=TODAY, campaign_no="CP01")
+    plan = logging.plan_log(session, world.workspace_id, seg, choices=choices, user_id="U1", today=TODAY)
+    assert (plan.template_code, plan.campaign_no, plan.interactions, plan.logged_before) == (
+        "CALL",
+        "CP01",
+        4,
+        (),
+    )
+    # Without a campaign, no campaign entries are counted.
+    plain = logging.log_segment(session, world.workspace_id, seg, template_code="CALL", user_id="U1")
+    assert (plain.campaign_no, plain.campaign_entries) == (None, 0)
+
+
+def test_an_unknown_template_or_campaign_is_an_error_naming_the_known_ones(session, world):
+    seg = _dk_segment(session, world)
+    _campaign(session, world)
+    with pytest.raises(NotFoundError, match=r"no interaction template MEETNG .*known ones: MEETING, "):
+        logging.plan_log(
+            session, world.workspace_id, seg, choices=logging.LogChoices(template_code="meetng"), user_id="U1"
+        )
+    with pytest.raises(NotFoundError, match="no campaign CP2 in this workspace; the known ones: CP01"):
+        logging.plan_log(
+            session,
+            world.workspace_id,
+            seg,
+            choices=logging.LogChoices(template_code="CALL", campaign_no="cp2"),
+            user_id="U1",
+        )
+    assert _entries(session) == []
+
+
+def test_the_plan_names_the_earlier_logged_segments_that_still_count(session, world):
+    seg = _dk_segment(session, world)
+    logging.log_segment(session, world.workspace_id, seg, template_code="CALL", user_id="U1", today=TODAY)
+    logging.log_segment(session, world.workspace_id, seg, template_code="MAIL", user_id="U1", today=TODAY)
+    logging.cancel_logged_segment(session, world.workspace_id, "LSEG00002", user_id="U1")
+    plan = logging.plan_log(
+        session, world.workspace_id, seg, choices=logging.LogChoices(template_code="CALL"), user_id="U1"
+    )
+    assert [(b.no, b.interaction_date) for b in plan.logged_before] == [("LSEG00001", TODAY)]
+
+
+def test_confirming_one_preview_twice_logs_once(session, world):
+    seg = _dk_segment(session, world)
+    plan = logging.plan_log(
+        session, world.workspace_id, seg, choices=logging.LogChoices(template_code="CALL"), user_id="U1"
+    )
+
+    def confirm():
+        return logging.log_segment(
+            session,
+            world.workspace_id,
+            seg,
+            template_code="CALL",
+            user_id="U1",
+            preview_key="k1",
+            segment_version=plan.segment_version,
+        )
+
+    first, second = confirm(), confirm()
+    assert (first.no, first.already_logged) == ("LSEG00001", False)
+    assert (second.no, second.already_logged) == ("LSEG00001", True)
+    assert len(_entries(session)) == 4
+
+
+def test_a_segment_changed_since_the_preview_is_not_logged(session, world):
+    seg = _dk_segment(session, world)
+    plan = logging.plan_log(
+        session, world.workspace_id, seg, choices=logging.LogChoices(template_code="CALL"), user_id="U1"
+    )
+    actions.apply_action(
+        session, world.workspace_id, seg, "add", criteria=crit("country", "US"), user_id="U1", today=TODAY
+    )
+    with pytest.raises(ConflictError, match="changed since the preview"):
+        logging.log_segment(
+            session,
+            world.workspace_id,
+            seg,
+            template_code="CALL",
+            user_id="U1",
+            preview_key="k2",
+            segment_version=plan.segment_version,
+        )
+    assert _entries(session) == []
+
+
+def test_the_logged_segments_page_lists_shows_and_deletes_only_canceled_ones(session, world):
+    seg = _dk_segment(session, world)
+    _campaign(session, world)
+    logging.log_segment(
+        session,
+        world.workspace_id,
+        seg,
+        choices=logging.LogChoices(template_code="CALL", campaign_no="CP01"),
+        user_id="U1",
+        today=TODAY,
+    )
+    logging.log_segment(session, world.workspace_id, seg, template_code="MAIL", user_id="U2", is_admin=True)
+    listed = logging.list_logged_segments(session, world.workspace_id)
+    assert [
+        (i.no, i.segment_no, i.description, i.user_id, i.interactions, i.campaign_entries) for i in listed
+    ] == [
+        ("LSEG00002", seg, "Danes", "U2", 4, 0),
+        ("LSEG00001", seg, "Danes", "U1", 4, 4),
+    ]
+    page = logging.logged_interactions_page(session, world.workspace_id, "lseg00001", page=2, page_size=3)
+    assert (page.total, page.page, page.pages, len(page.rows)) == (4, 2, 2, 1)
+    first = logging.logged_interactions_page(session, world.workspace_id, "LSEG00001", page_size=3)
+    assert [r.contact_no for r in first.rows] == ["CT001", "CT010", "CT030"]
+    assert {(r.template_code, r.campaign_no, r.canceled) for r in first.rows} == {("CALL", "CP01", False)}
+
+    with pytest.raises(ConflictError, match="LSEG00001 is not canceled, so its 4 interactions still count"):
+        logging.delete_logged_segment(session, world.workspace_id, "LSEG00001", user_id="U1")
+    logging.cancel_logged_segment(session, world.workspace_id, "LSEG00001", user_id="U1")
+    with pytest.raises(NotAllowedError, match="can delete it"):
+        logging.delete_logged_segment(session, world.workspace_id, "LSEG00001", user_id="U9")
+    deleted = logging.delete_logged_segment(session, world.workspace_id, "LSEG00001", user_id="U1")
+    assert deleted.no == "LSEG00001"
+    assert [i.no for i in logging.list_logged_segments(session, world.workspace_id)] == ["LSEG00002"]
+    session.expire_all()
+    assert {e.template_code for e in _entries(session)} == {"MAIL"}
+    with pytest.raises(NotFoundError):
+        logging.get_logged_segment(session, world.workspace_id, "LSEG00001")
+
+
+def test_two_presses_of_one_log_confirm_racing_on_postgresql_log_once(session_factory, workspace) -> None:
+    if session_factory.kw["bind"].dialect.name != "postgresql":
+        pytest.skip("threads racing on row locks need PostgreSQL; SQLite takes one writer at a time")
+    with session_factory.begin() as s:
+        s.add(InteractionTemplate(workspace_id=workspace.id, code="CALL"))
+        for i in range(20):
+            add_contact(s, workspace.id, f"DK{i:03d}", person=True, country="DK")
+        seg = segments.create_segment(s, workspace.id, description="Race", owner_user_id="U1").no
+        actions.apply_action(s, workspace.id, seg, "add", criteria=crit("country", "DK"), user_id="U1")
+    barrier = threading.Barrier(2)
+    outcomes: list[object] = [None, None]
+
+    def press(index: int) -> None:
+        with session_factory() as s:
+            barrier.wait()
+            try:
+                outcomes[index] = logging.log_segment(
+                    s,
+                    workspace.id,
+                    seg,
+                    template_code="CALL",
+                    user_id="U1",
+                    preview_key="same",
+                    segment_version=1,
+                )
+                s.commit()
+            except Exception as exc:
+                s.rollback()
+                outcomes[index] = exc
+
+    threads = [threading.Thread(target=press, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(o.already_logged for o in outcomes if isinstance(o, LoggedSegmentInfo)) == [False, True]
+    with session_factory() as s:
+        assert len(_entries(s)) == 20
