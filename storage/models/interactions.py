@@ -36,6 +36,8 @@ class InteractionLogEntry(Base):
     description: Mapped[str] = mapped_column(String(200), default="")
     segment_no: Mapped[str | None] = mapped_column(String(20))
     evaluation: Mapped[str | None] = mapped_column(String(20))
+    campaign_no: Mapped[str | None] = mapped_column(String(20))
+    salesperson: Mapped[str | None] = mapped_column(String(20))
     canceled: Mapped[bool] = mapped_column(Boolean, default=False)
     logged_segment_id: Mapped[int | None] = mapped_column(
         ForeignKey("logged_segments.id", ondelete="SET NULL")
