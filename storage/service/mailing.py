@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from storage.data_version import bump_data_version, data_version
 from storage.errors import StalePreviewError, ValidationError
 from storage.models import ContactMailingGroup, MailingGroup, SegmentLine
-from storage.service._common import find_segment
+from storage.service._common import bulk_insert, find_segment
 from storage.service.authorization import check_may_change
 
 _links = cast(Table, ContactMailingGroup.__table__)
@@ -115,15 +115,13 @@ def apply_mailing_group(
         removed = delete(_links).where(
             _links.c.workspace_id == workspace_id, _links.c.code == code, ~_in_segment(segment.id)
         )
-        lose = _rowcount(session.execute(removed))
+        lose = _rowcount(session.execute(removed, execution_options={"preserve_rowcount": True}))
     members = select(_lines.c.contact_id).where(_lines.c.segment_id == segment.id)
     already = _count(session, members.where(_has_group(workspace_id, code, _lines.c.contact_id)))
     rows = select(_lines.c.contact_id, literal(code, _links.c.code.type), _lines.c.workspace_id).where(
         _lines.c.segment_id == segment.id, ~_has_group(workspace_id, code, _lines.c.contact_id)
     )
-    gain = _rowcount(
-        session.execute(insert(_links).from_select(["contact_id", "code", "workspace_id"], rows))
-    )
+    gain = bulk_insert(session, insert(_links).from_select(["contact_id", "code", "workspace_id"], rows))
     bump_data_version(session, workspace_id)
     return MailingChange(
         segment_no=segment.no,
