@@ -12,7 +12,7 @@ from storage.errors import NotFoundError
 from storage.models import Contact
 from storage.service import contact_card
 from tests.factories import add_contact, add_interaction
-from tests.storage.service.conftest import World, crit, new_segment
+from tests.storage.service.conftest import crit, new_segment
 from tests.storage.service.test_journal import _apply
 
 
@@ -76,7 +76,7 @@ def test_the_card_shows_profile_answers_segments_and_the_last_five_interactions(
 def test_an_unknown_contact_number_names_the_closest(session, world):
     with pytest.raises(NotFoundError, match="unknown contact number: CT0100 - did you mean CT010"):
         contact_card.contact_card(session, world.workspace_id, "CT0100")
-    with pytest.raises(NotFoundError, match="unknown contact number: ZZZ$"):
+    with pytest.raises(NotFoundError, match=r"unknown contact number: ZZZ$"):
         contact_card.contact_card(session, world.workspace_id, "ZZZ")
 
 
