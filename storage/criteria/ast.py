@@ -215,6 +215,15 @@ def _value_text(value: Value, field: str) -> str:
     return f"today{value.offset:+d}{value.unit}"
 
 
+def _bound_text(value: Bound | None, field: str) -> str:
+    if value is None:
+        return ""
+    # The ends of a range are read as one bare word, never quoted, so text is printed as it is.
+    if isinstance(value, Text):
+        return _ENTITY.sub("&amp;", value.value)
+    return _value_text(value, field)
+
+
 def to_text(expr: Expr) -> str:
     """Canonical criteria text for ``expr``; parsing it gives ``expr`` back."""
     return _to_text(expr, parent=None)
@@ -228,9 +237,7 @@ def _to_text(expr: Expr, parent: type | None) -> str:
     if isinstance(expr, Compare):
         return f"{expr.field}:{expr.op}{_value_text(expr.value, expr.field)}"
     if isinstance(expr, Range):
-        low = "" if expr.low is None else _value_text(expr.low, expr.field)
-        high = "" if expr.high is None else _value_text(expr.high, expr.field)
-        return f"{expr.field}:{low}..{high}"
+        return f"{expr.field}:{_bound_text(expr.low, expr.field)}..{_bound_text(expr.high, expr.field)}"
     if isinstance(expr, Interaction):
         return f"interaction:({_to_text(expr.expr, None)})"
     if isinstance(expr, Not):

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
+    String,
     and_,
     false,
     func,
@@ -27,6 +28,9 @@ from sqlalchemy import (
     select,
     true,
 )
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.selectable import FromClause
 
 from storage.criteria.ast import (
@@ -223,7 +227,8 @@ class _Compiler:
         """Text compared as text, case-insensitively: ``no:CT000100..CT000200``."""
 
         def within(target: Any, fold: Callable[[str], str]) -> ColumnElement[bool]:
-            return and_(*(_OPERATORS[op](target, fold(value)) for op, value in bounds))
+            ordered = _ByCodePoint(target)
+            return and_(*(_OPERATORS[op](ordered, fold(value)) for op, value in bounds))
 
         if field in _TEXT_COLUMNS:
             column = contacts.c[field]
@@ -276,7 +281,8 @@ class _Compiler:
             target, fold = (column if expr.field == "template" else func.upper(column)), str.upper
         else:
             target, fold = func.lower(column), str.lower
-        return and_(known, *(_OPERATORS[op](target, fold(self._text(value))) for op, value in bounds))
+        ordered = _ByCodePoint(target)
+        return and_(known, *(_OPERATORS[op](ordered, fold(self._text(value))) for op, value in bounds))
 
     # --- subqueries on linked rows -----------------------------------------------------------------
 
@@ -392,6 +398,28 @@ def _range_bounds(low: Bound | None, high: Bound | None) -> tuple[tuple[Op, Boun
 
 def _field_of(expr: Expr) -> str:
     return "interaction" if isinstance(expr, Interaction) else getattr(expr, "field", "?")
+
+
+class _ByCodePoint(FunctionElement[str]):
+    """Its text argument, compared character by character, whatever the database's collation.
+
+    A text range must mean the same on SQLite (bytewise) and on a PostgreSQL whose collation is,
+    say, en_US, which would order "a-c" after "ab" by ignoring the dash.
+    """
+
+    type = String()
+    name = "by_code_point"
+    inherit_cache = True
+
+
+@compiles(_ByCodePoint)
+def _by_code_point(element: _ByCodePoint, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(_ByCodePoint, "postgresql")
+def _by_code_point_postgresql(element: _ByCodePoint, compiler: SQLCompiler, **kw: Any) -> str:
+    return f'({compiler.process(element.clauses, **kw)}) COLLATE "C"'
 
 
 def _text_condition(target: Any, values: Sequence[str], fold: Callable[[str], str]) -> ColumnElement[bool]:
