@@ -9,7 +9,7 @@ from __future__ import annotations
 from slack_sdk.models.blocks import Block, ButtonElement, DividerBlock, HeaderBlock, SectionBlock
 
 from commands.blocks.home import SHOW_ACTION
-from commands.blocks.limits import clip, clip_header, clip_section, escape_mrkdwn, note
+from commands.blocks.limits import MAX_SECTION_TEXT, clip, clip_header, clip_section, escape_mrkdwn, note
 from commands.common import split_first, workspace_session
 from commands.context import CommandContext
 from commands.i18n import ENGLISH, N_, Translator, translator
@@ -21,7 +21,10 @@ from storage.service.contact_card import CardInteraction, ContactCard
 
 USAGE = "contact CONTACT"
 _VALUE_CHARS = 200
+_NAME_CHARS = 80
 _LINE_CHARS = 300
+# Profile answers listed on a card; a contact may answer any number of questions.
+_MAX_ANSWERS = 30
 
 
 def contact(text: str, ctx: CommandContext) -> Reply:
@@ -42,8 +45,18 @@ def _value(text: str) -> str:
     return escape_mrkdwn(clip(text, _VALUE_CHARS))
 
 
-def _lines_section(lines: list[str]) -> SectionBlock:
-    return SectionBlock(text=clip_section("\n".join(clip(line, _LINE_CHARS) for line in lines)))
+def _sections(lines: list[str]) -> list[Block]:
+    """``lines`` packed into as few sections as hold them, each line clipped."""
+    sections: list[Block] = []
+    chunk = ""
+    for line in (clip(line, _LINE_CHARS) for line in lines):
+        if chunk and len(chunk) + 1 + len(line) > MAX_SECTION_TEXT:
+            sections.append(SectionBlock(text=chunk))
+            chunk = ""
+        chunk = f"{chunk}\n{line}" if chunk else line
+    if chunk:
+        sections.append(SectionBlock(text=clip_section(chunk)))
+    return sections
 
 
 def interaction_line(entry: CardInteraction, *, tr: Translator = ENGLISH) -> str:
@@ -71,21 +84,22 @@ def build_contact_card_blocks(card: ContactCard, *, tr: Translator = ENGLISH) ->
     lines = [kind]
     lines.extend(f"{name}: {_value(value)}" for name, value in card.fields)
     lines.extend(f"{name}: {_value(', '.join(codes))}" for name, codes in card.codes if codes)
-    blocks: list[Block] = [HeaderBlock(text=clip_header(f"{card.no} {card.name}")), _lines_section(lines)]
+    blocks: list[Block] = [HeaderBlock(text=clip_header(f"{card.no} {card.name}")), *_sections(lines)]
     if card.type == "company":
         title = tr.ngettext("*{n} person*", "*{n} persons*", card.person_count)
-        people = [f"{_value(no)} {_value(name)}" for no, name in card.persons]
+        people = [f"{_value(no)} {escape_mrkdwn(clip(name, _NAME_CHARS))}" for no, name in card.persons]
         if card.person_count > len(card.persons):
-            people.append(tr._("… and {n} more.", n=card.person_count - len(card.persons)))
-        blocks.append(_lines_section([title, *people]))
+            people.append(tr._("… and {n} more.", n=tr.number(card.person_count - len(card.persons))))
+        blocks.extend(_sections([title, *people]))
     if card.answers:
-        answers = [f"profile.{_value(question)}: {_value(answer)}" for question, answer in card.answers]
-        blocks.append(_lines_section([tr._("*Profile*"), *answers]))
+        shown = card.answers[:_MAX_ANSWERS]
+        answers = [f"profile.{_value(question)}: {_value(answer)}" for question, answer in shown]
+        if len(card.answers) > len(shown):
+            answers.append(tr._("… and {n} more.", n=tr.number(len(card.answers) - len(shown))))
+        blocks.extend(_sections([tr._("*Profile*"), *answers]))
     blocks.append(DividerBlock())
     if card.segment_count:
-        blocks.append(
-            _lines_section([tr.ngettext("*In {n} segment*", "*In {n} segments*", card.segment_count)])
-        )
+        blocks.extend(_sections([tr.ngettext("*In {n} segment*", "*In {n} segments*", card.segment_count)]))
         for no, description in card.segments:
             blocks.append(
                 SectionBlock(
@@ -94,14 +108,15 @@ def build_contact_card_blocks(card: ContactCard, *, tr: Translator = ENGLISH) ->
                 )
             )
         if card.segment_count > len(card.segments):
-            blocks.append(note(tr._("… and {n} more.", n=card.segment_count - len(card.segments))))
+            more = tr.number(card.segment_count - len(card.segments))
+            blocks.append(note(tr._("… and {n} more.", n=more)))
     else:
-        blocks.append(_lines_section([tr._("In no segment.")]))
+        blocks.extend(_sections([tr._("In no segment.")]))
     if card.interactions:
         lines = [interaction_line(entry, tr=tr) for entry in card.interactions]
-        blocks.append(_lines_section([tr._("*Last interactions*"), *lines]))
+        blocks.extend(_sections([tr._("*Last interactions*"), *lines]))
     else:
-        blocks.append(_lines_section([tr._("No interactions logged.")]))
+        blocks.extend(_sections([tr._("No interactions logged.")]))
     return blocks
 
 

@@ -44,7 +44,7 @@ def saved_verb(text: str, ctx: CommandContext) -> Reply:
         return _list(ctx)
     code, extra = split_first(rest)
     if sub.lower() not in ("show", "delete") or extra:
-        unexpected = text if sub.lower() not in ("show", "delete") else extra
+        unexpected = sub if sub.lower() not in ("show", "delete") else extra
         raise ValidationError("unexpected '{extra}'. Usage: /segment {usage}", extra=unexpected, usage=USAGE)
     if not code:
         raise ValidationError("a saved criteria code is missing. Usage: /segment {usage}", usage=USAGE)
