@@ -5,7 +5,8 @@ Grammar, NOT binding tightest, then AND (juxtaposition or the keyword), then OR:
     criteria := any ( OR any )*
     any      := unary ( [AND] unary )*
     unary    := "-" unary | NOT unary | "(" criteria ")" | term
-    term     := field ":" ( "*" | value ("," value)* | op value | value ".." value )
+    term     := field ":" ( "*" | value ("," value)* | op value | [value] ".." [value] )
+              | "interaction:(" criteria ")"      (fields of one interaction inside)
 
 Values are typed by the field's kind (``storage.criteria.fields``): dates become ``Day``/``Today``
 (relative dates stay relative), numeric profile answers ``Number``, codes are upper-cased. A quoted
@@ -13,6 +14,11 @@ value is always literal text for profile questions, so ``profile.zip:"007"`` can
 
 The parser takes the text as Slack sends it: ``&amp; &lt; &gt;`` are read as ``& < >`` and
 typographic quotes work as quotes; every error position is an index into that same text.
+
+Ranges work on every field: dates and numbers compare as such, text and codes as text,
+case-insensitively (``no:CT000100..CT000200``); either end may be left open (``created:2025-01-01..``).
+``interaction:(template:MEETING date:>=today-30d)`` holds when one and the same interaction meets every
+condition inside, unlike ``interaction:MEETING interacted:>=today-30d``, two independent conditions.
 """
 
 from __future__ import annotations
@@ -27,9 +33,11 @@ from typing import cast
 from commands.i18n import N_
 from storage.criteria.ast import (
     And,
+    Bound,
     Compare,
     Day,
     Expr,
+    Interaction,
     Match,
     Not,
     Number,
@@ -42,7 +50,15 @@ from storage.criteria.ast import (
     Unit,
     Value,
 )
-from storage.criteria.fields import FIELDS, PROFILE_PREFIX, FieldKind, field_kind
+from storage.criteria.fields import (
+    FIELDS,
+    INTERACTION_FIELDS,
+    INTERACTION_GROUP,
+    PROFILE_PREFIX,
+    FieldKind,
+    field_kind,
+    interaction_field_kind,
+)
 from storage.errors import ValidationError
 from storage.limits import find_control_character
 
@@ -164,6 +180,8 @@ class _Parser:
         self.terms = 0
         # (field, value as typed, position): each term's field (value "") and each of its values.
         self.named: list[tuple[str, str, int]] = []
+        # Inside interaction:(...) the fields are those of one interaction log entry.
+        self.in_interaction = False
 
     # --- helpers --------------------------------------------------------------------------------
 
@@ -288,7 +306,7 @@ class _Parser:
             raise self.error(self.i, "a criterion", "unexpected ')' without a matching '('")
         if ch == ",":
             raise self.error(self.i, "a criterion", "unexpected ',' - expected a criterion")
-        return self.term()
+        return self.term(depth)
 
     def read_while(self, keep: Callable[[str], bool]) -> str:
         start = self.i
@@ -298,7 +316,7 @@ class _Parser:
 
     # --- terms ----------------------------------------------------------------------------------
 
-    def term(self) -> Expr:
+    def term(self, depth: int) -> Expr:
         start = self.i
         self.count_term(start)
         if self.peek() in _QUOTES:
@@ -307,7 +325,7 @@ class _Parser:
             )
         word = self.read_while(lambda c: not (c.isspace() or c in ":(),"))
         if self.peek() != ":":
-            if field_kind(word.lower()) is not None:
+            if self.kind_of(word.lower()) is not None:
                 raise self.error(self.i, "':'", "expected ':' and a value after '{word}'", word=word)
             raise self.error(start, "field:value", "expected field:value, found '{word}'", word=word)
         if not word:
@@ -316,9 +334,43 @@ class _Parser:
         kind = self.field(name, start)
         self.named.append((name, "", self.origin[start]))
         self.i += 1
+        if name == INTERACTION_GROUP and not self.in_interaction and self.peek() == "(":
+            return self.interaction_group(depth)
         return self.condition(name, kind)
 
+    def kind_of(self, name: str) -> FieldKind | None:
+        return interaction_field_kind(name) if self.in_interaction else field_kind(name)
+
+    def interaction_group(self, depth: int) -> Interaction:
+        """``interaction:(...)``: the conditions inside hold for one and the same interaction."""
+        opened = self.i
+        self.i += 1
+        self.skip_space()
+        if self.at_group_end():
+            raise self.error(
+                self.i,
+                "a condition on the interaction",
+                "expected conditions on one interaction inside the parentheses, "
+                "e.g. interaction:(template:MEETING date:>=today-30d)",
+            )
+        self.in_interaction = True
+        try:
+            expr = self.any_of(depth + 1)
+        finally:
+            self.in_interaction = False
+        self.skip_space()
+        if self.peek() != ")":
+            raise self.error(
+                self.i, "')'", "expected ')' to close the '(' at {opened}", opened=self.origin[opened]
+            )
+        self.i += 1
+        if self.peek() and not _ends_bare_word(self.peek()):
+            raise self.error(self.i, "a space", "expected a space after ')'")
+        return Interaction(expr)
+
     def field(self, name: str, at: int) -> FieldKind:
+        if self.in_interaction:
+            return self.interaction_field(name, at)
         kind = field_kind(name)
         if kind is FieldKind.PROFILE and not _QUESTION.fullmatch(name[len(PROFILE_PREFIX) :]):
             raise self.error(at, "a profile question", "'{name}' is not a profile question code", name=name)
@@ -335,6 +387,18 @@ class _Parser:
         raise self.error(
             at, "a field name", "unknown field '{name}' - known fields: {known}", name=name, known=known
         )
+
+    def interaction_field(self, name: str, at: int) -> FieldKind:
+        kind = interaction_field_kind(name)
+        if kind is not None:
+            return kind
+        known = ", ".join(INTERACTION_FIELDS)
+        close = difflib.get_close_matches(name, list(INTERACTION_FIELDS), n=1, cutoff=0.6)
+        if close:
+            message = N_("unknown field '{name}' of an interaction - did you mean '{close}'? Known: {known}")
+            raise self.error(at, "an interaction field", message, name=name, close=close[0], known=known)
+        message = N_("unknown field '{name}' of an interaction - known: {known}")
+        raise self.error(at, "an interaction field", message, name=name, known=known)
 
     def condition(self, name: str, kind: FieldKind) -> Expr:
         value_at = self.i
@@ -408,35 +472,44 @@ class _Parser:
     def require_ordered(self, name: str, kind: FieldKind, at: int, op: str) -> None:
         if kind not in (FieldKind.DATE, FieldKind.PROFILE):
             dates = ", ".join(f for f, k in FIELDS.items() if k is FieldKind.DATE)
-            message = (
-                N_("ranges ('..') work only on dates ({dates}) and numeric profile answers, not on '{name}'")
-                if op == ".."
-                else N_(
-                    "comparisons ('{op}') work only on dates ({dates}) "
-                    "and numeric profile answers, not on '{name}'"
-                )
+            message = N_(
+                "comparisons ('{op}') work only on dates ({dates}) and numeric profile answers, "
+                "not on '{name}'; a range such as {name}:A..B works on every field"
             )
             raise self.error(at, "a value", message, op=op, dates=dates, name=name)
 
     def range(self, name: str, kind: FieldKind, text: str, at: int) -> Range:
-        self.require_ordered(name, kind, at, "..")
         low_text, _, high_text = text.partition("..")
         high_at = at + len(low_text) + 2
-        if not low_text:
-            raise self.error(at, "a value", "expected a value before '..'")
-        if not high_text:
-            raise self.error(high_at, "a value", "expected a value after '..'")
-        low = self.ordered(kind, low_text, at)
-        high = self.ordered(kind, high_text, high_at)
-        if _is_empty_range(low, high):
+        if not low_text and not high_text:
+            raise self.error(at, "a value", "expected a value before or after '..'")
+        if ".." in high_text:
+            raise self.error(high_at + high_text.index(".."), "a value", "a range has one '..'")
+        # A profile answer ranges over numbers when a bound is a number, else over text.
+        numeric = kind is FieldKind.PROFILE and any(
+            _number(t) is not None for t in (low_text, high_text) if t
+        )
+        low = self.bound(name, kind, low_text, at, numeric=numeric) if low_text else None
+        high = self.bound(name, kind, high_text, high_at, numeric=numeric) if high_text else None
+        if low is not None and high is not None and _is_empty_range(low, high):
             raise self.error(
                 at,
                 "a range",
-                "the range {low}..{high} is empty (start after end)",
+                "the range {low}..{high} is empty: {low} comes after {high} (write {high}..{low})",
                 low=low_text,
                 high=high_text,
             )
         return Range(name, low, high)
+
+    def bound(self, name: str, kind: FieldKind, text: str, at: int, *, numeric: bool) -> Bound:
+        """One end of a range: a date, a number, or text compared case-insensitively."""
+        if kind is FieldKind.DATE or numeric:
+            return self.ordered(kind, text, at)
+        if "*" in text:
+            raise self.error(at, "a value", "a range cannot hold the wildcard '*'")
+        if kind is FieldKind.CODE or kind is FieldKind.SEGMENT:
+            return Text(text.upper())
+        return Text(text.lower() if name == "type" else text)
 
     def ordered(self, kind: FieldKind, text: str, at: int) -> Number | Day | Today:
         """A comparison operand or range end: a date for date fields, a number for profile answers."""
@@ -499,7 +572,9 @@ def _number(text: str) -> Number | None:
     return Number(Decimal(text)) if _NUMBER.fullmatch(text) else None
 
 
-def _is_empty_range(low: Number | Day | Today, high: Number | Day | Today) -> bool:
+def _is_empty_range(low: Bound, high: Bound) -> bool:
+    if isinstance(low, Text) and isinstance(high, Text):
+        return low.value.lower() > high.value.lower()
     if isinstance(low, Number) and isinstance(high, Number):
         return low.value > high.value
     if isinstance(low, Day) and isinstance(high, Day):

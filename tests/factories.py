@@ -90,7 +90,16 @@ def add_contact(
 
 
 def add_interaction(
-    session: Session, workspace_id: int, contact: Contact, template: str, on: date, *, canceled: bool = False
+    session: Session,
+    workspace_id: int,
+    contact: Contact,
+    template: str,
+    on: date,
+    *,
+    canceled: bool = False,
+    evaluation: str | None = None,
+    campaign_no: str | None = None,
+    salesperson: str | None = None,
 ) -> InteractionLogEntry:
     entry = InteractionLogEntry(
         workspace_id=workspace_id,
@@ -98,6 +107,9 @@ def add_interaction(
         template_code=template.upper(),
         date=on,
         canceled=canceled,
+        evaluation=evaluation,
+        campaign_no=campaign_no,
+        salesperson=salesperson,
     )
     session.add(entry)
     session.flush()

@@ -45,6 +45,15 @@ def build_help_blocks(verbs: Sequence[Verb], *, tr: Translator = ENGLISH) -> lis
     tip += " " + tr._(
         "Criteria are the same in every language: field:value, e.g. industry:retail city:berlin -email:*."
     )
+    # Slack reads a bare ">" as markup, so the criteria text is escaped.
+    tip += " " + escape_mrkdwn(
+        tr._(
+            "interaction:(template:meeting date:>=today-30d) asks both of one and the same interaction; "
+            "interaction:meeting interacted:>=today-30d are two independent conditions (a meeting at any "
+            "time, and any interaction in the last 30 days). Ranges work on every field: "
+            "no:CT000100..CT000200, created:2025-01-01.., profile.revenue:..50000."
+        )
+    )
     blocks = blocks[: MAX_MESSAGE_BLOCKS - 1]
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip_section(tip))]))
     return blocks

@@ -98,9 +98,16 @@ def _criteria_verb(kind: str, allowed: tuple[str, ...]) -> Verb:
         "refine": N_("keeps only the segment's contacts that match"),
     }
     examples = {
-        "add": ("add SEG00001 industry:retail city:berlin --expand-companies",),
-        "reduce": ("reduce SEG00001 -email:*",),
-        "refine": ("refine SEG00001 created:>=today-1y --entire-companies",),
+        "add": (
+            "add SEG00001 industry:retail city:berlin --expand-companies",
+            "add SEG00001 interaction:(template:meeting date:>=today-30d)",
+            "add SEG00001 no:CT000100..CT000200",
+        ),
+        "reduce": ("reduce SEG00001 -email:*", "reduce SEG00001 profile.revenue:..1000000"),
+        "refine": (
+            "refine SEG00001 created:>=today-1y --entire-companies",
+            "refine SEG00001 interaction:(template:meeting evaluation:positive)",
+        ),
     }
     return Verb(name=kind, aliases=(), usage=usage, summary=summaries[kind], run=run, examples=examples[kind])
 

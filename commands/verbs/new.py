@@ -148,7 +148,11 @@ def register(registry: Registry) -> None:
             usage=USAGE,
             summary=N_("creates a segment you own; with criteria, previews adding the contacts that match"),
             run=new,
-            examples=('new "Berlin retail" industry:retail city:berlin', "new"),
+            examples=(
+                'new "Berlin retail" industry:retail city:berlin',
+                'new "Met this month" interaction:(template:meeting date:>=today-30d)',
+                "new",
+            ),
         )
     )
     registry.register_view(NEW_SEGMENT_CALLBACK, submit_new_segment)

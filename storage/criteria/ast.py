@@ -71,13 +71,29 @@ class Compare:
     value: Number | Day | Today
 
 
+Bound: TypeAlias = Text | Number | Day | Today
+
+
 @dataclass(frozen=True)
 class Range:
-    """``field:A..B``, both ends included."""
+    """``field:A..B``, both ends included; an open end (``A..``, ``..B``) is None.
+
+    Text bounds (``no:CT000100..CT000200``) compare as text, case-insensitively.
+    """
 
     field: str
-    low: Number | Day | Today
-    high: Number | Day | Today
+    low: Bound | None
+    high: Bound | None
+
+
+@dataclass(frozen=True)
+class Interaction:
+    """``interaction:(template:MEETING date:>=today-30d)``: one non-canceled interaction meets ``expr``.
+
+    The fields inside are those of ``storage.criteria.fields.INTERACTION_FIELDS``.
+    """
+
+    expr: Expr
 
 
 @dataclass(frozen=True)
@@ -95,7 +111,7 @@ class Or:
     items: tuple[Expr, ...]
 
 
-Expr: TypeAlias = Match | Present | Compare | Range | Not | And | Or
+Expr: TypeAlias = Match | Present | Compare | Range | Interaction | Not | And | Or
 
 
 # --- JSON (journal, saved criteria, pending previews) -------------------------------------------
@@ -121,6 +137,14 @@ def _value_from_json(data: dict[str, Any]) -> Value:
     return Today(int(data["today"]), data["unit"])
 
 
+def _bound_to_json(value: Bound | None) -> dict[str, Any] | None:
+    return None if value is None else _value_to_json(value)
+
+
+def _bound_from_json(data: dict[str, Any] | None) -> Bound | None:
+    return None if data is None else _value_from_json(data)
+
+
 def to_json(expr: Expr) -> dict[str, Any]:
     """A JSON-ready dict for ``expr``."""
     if isinstance(expr, Match):
@@ -130,7 +154,9 @@ def to_json(expr: Expr) -> dict[str, Any]:
     if isinstance(expr, Compare):
         return {"compare": expr.field, "op": expr.op, "value": _value_to_json(expr.value)}
     if isinstance(expr, Range):
-        return {"range": expr.field, "low": _value_to_json(expr.low), "high": _value_to_json(expr.high)}
+        return {"range": expr.field, "low": _bound_to_json(expr.low), "high": _bound_to_json(expr.high)}
+    if isinstance(expr, Interaction):
+        return {"interaction": to_json(expr.expr)}
     if isinstance(expr, Not):
         return {"not": to_json(expr.expr)}
     if isinstance(expr, And):
@@ -147,7 +173,9 @@ def from_json(data: dict[str, Any]) -> Expr:
     if "compare" in data:
         return Compare(data["compare"], data["op"], _value_from_json(data["value"]))  # type: ignore[arg-type]
     if "range" in data:
-        return Range(data["range"], _value_from_json(data["low"]), _value_from_json(data["high"]))  # type: ignore[arg-type]
+        return Range(data["range"], _bound_from_json(data["low"]), _bound_from_json(data["high"]))
+    if "interaction" in data:
+        return Interaction(from_json(data["interaction"]))
     if "not" in data:
         return Not(from_json(data["not"]))
     if "and" in data:
@@ -187,6 +215,15 @@ def _value_text(value: Value, field: str) -> str:
     return f"today{value.offset:+d}{value.unit}"
 
 
+def _bound_text(value: Bound | None, field: str) -> str:
+    if value is None:
+        return ""
+    # The ends of a range are read as one bare word, never quoted, so text is printed as it is.
+    if isinstance(value, Text):
+        return _ENTITY.sub("&amp;", value.value)
+    return _value_text(value, field)
+
+
 def to_text(expr: Expr) -> str:
     """Canonical criteria text for ``expr``; parsing it gives ``expr`` back."""
     return _to_text(expr, parent=None)
@@ -200,7 +237,9 @@ def _to_text(expr: Expr, parent: type | None) -> str:
     if isinstance(expr, Compare):
         return f"{expr.field}:{expr.op}{_value_text(expr.value, expr.field)}"
     if isinstance(expr, Range):
-        return f"{expr.field}:{_value_text(expr.low, expr.field)}..{_value_text(expr.high, expr.field)}"
+        return f"{expr.field}:{_bound_text(expr.low, expr.field)}..{_bound_text(expr.high, expr.field)}"
+    if isinstance(expr, Interaction):
+        return f"interaction:({_to_text(expr.expr, None)})"
     if isinstance(expr, Not):
         inner = _to_text(expr.expr, Not)
         # "--" would read as an option, so a double negation spells the outer one out.
@@ -213,7 +252,12 @@ def _to_text(expr: Expr, parent: type | None) -> str:
 
 
 def field_names(expr: Expr) -> set[str]:
-    """Every field the criteria name, lower-case (``segment``, ``city``, ``profile.rating``...)."""
+    """Every field the criteria name, lower-case (``segment``, ``city``, ``profile.rating``...).
+
+    An ``interaction:(...)`` group counts as the field ``interaction``.
+    """
+    if isinstance(expr, Interaction):
+        return {"interaction"}
     if isinstance(expr, Not):
         return field_names(expr.expr)
     if isinstance(expr, And | Or):

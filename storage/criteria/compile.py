@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
+    String,
     and_,
     false,
     func,
@@ -27,13 +28,18 @@ from sqlalchemy import (
     select,
     true,
 )
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.selectable import FromClause
 
 from storage.criteria.ast import (
     And,
+    Bound,
     Compare,
     Day,
     Expr,
+    Interaction,
     Match,
     Not,
     Number,
@@ -45,7 +51,7 @@ from storage.criteria.ast import (
     Today,
 )
 from storage.criteria.dates import resolve_date
-from storage.criteria.fields import PROFILE_PREFIX, FieldKind, field_kind
+from storage.criteria.fields import PROFILE_PREFIX, FieldKind, field_kind, interaction_field_kind
 from storage.errors import ValidationError
 from storage.limits import check_text
 from storage.models import (
@@ -82,6 +88,17 @@ _CONTACT_LINKS = {
     "job": ContactJobResponsibility.__table__,
 }
 
+# The fields of one interaction inside interaction:(...), and the column each reads.
+_INTERACTION_COLUMNS = {
+    "template": "template_code",
+    "date": "date",
+    "evaluation": "evaluation",
+    "campaign": "campaign_no",
+    "salesperson": "salesperson",
+    "description": "description",
+    "segment": "segment_no",
+}
+
 _OPERATORS: dict[Op, Callable[[Any, Any], ColumnElement[bool]]] = {
     "<": operator.lt,
     "<=": operator.le,
@@ -115,6 +132,8 @@ class _Compiler:
         if isinstance(expr, Not):
             return not_(self.compile(expr.expr, driving=False))
         self.driving = driving
+        if isinstance(expr, Interaction):
+            return self._interaction(self._one_interaction(expr.expr))
         if field_kind(expr.field) is None:
             raise ValidationError("unknown field '{field}'", field=expr.field)
         if isinstance(expr, Present):
@@ -124,7 +143,7 @@ class _Compiler:
         if isinstance(expr, Compare):
             return self._compare(expr.field, ((expr.op, expr.value),))
         if isinstance(expr, Range):
-            return self._compare(expr.field, ((">=", expr.low), ("<=", expr.high)))
+            return self._compare(expr.field, _range_bounds(expr.low, expr.high))
         raise TypeError(f"not a criteria expression: {expr!r}")
 
     # --- field:*  ---------------------------------------------------------------------------------
@@ -186,10 +205,10 @@ class _Compiler:
 
     # --- field:>=x, field:a..b  -----------------------------------------------------------------
 
-    def _compare(
-        self, field: str, bounds: Sequence[tuple[Op, Text | Number | Day | Today]]
-    ) -> ColumnElement[bool]:
+    def _compare(self, field: str, bounds: Sequence[tuple[Op, Bound]]) -> ColumnElement[bool]:
         kind = field_kind(field)
+        if bounds and all(isinstance(value, Text) for _, value in bounds) and kind is not FieldKind.DATE:
+            return self._text_range(field, [(op, self._text(value)) for op, value in bounds])
         if kind is FieldKind.DATE:
             column = contacts.c.created if field == "created" else _interactions.c.date
             conditions = [_OPERATORS[op](column, self._day(field, value)) for op, value in bounds]
@@ -204,6 +223,67 @@ class _Compiler:
             "'{field}' cannot be compared: comparisons and ranges work on dates and profile numbers",
             field=field,
         )
+
+    def _text_range(self, field: str, bounds: Sequence[tuple[Op, str]]) -> ColumnElement[bool]:
+        """Text compared as text, case-insensitively: ``no:CT000100..CT000200``."""
+
+        def within(target: Any, fold: Callable[[str], str]) -> ColumnElement[bool]:
+            ordered = _ByCodePoint(target)
+            return and_(*(_OPERATORS[op](ordered, fold(value)) for op, value in bounds))
+
+        if field in _TEXT_COLUMNS:
+            column = contacts.c[field]
+            condition = within(func.lower(column), str.lower)
+            return and_(column.is_not(None), condition) if column.nullable else condition
+        if field in _CODE_COLUMNS:
+            column = contacts.c[field]
+            return and_(column.is_not(None), within(column, str.upper))
+        if field == "company":
+            return self._company(within(func.lower(_companies.c.name), str.lower))
+        if field in _COMPANY_LINKS or field in _CONTACT_LINKS:
+            table = _COMPANY_LINKS.get(field, _CONTACT_LINKS.get(field))
+            assert table is not None
+            return self._linked_code(field, within(table.c.code, str.upper))
+        if field == "interaction":
+            return self._interaction(within(_interactions.c.template_code, str.upper))
+        if field == "segment":
+            return self._segment(within(_segments.c.no, str.upper))
+        return self._answer(field, within(_answers.c.answer_lower, str.lower))
+
+    # --- interaction:(...): every condition on one and the same interaction ------------------------
+
+    def _one_interaction(self, expr: Expr) -> ColumnElement[bool]:
+        if isinstance(expr, And):
+            return and_(*(self._one_interaction(e) for e in expr.items)) if expr.items else true()
+        if isinstance(expr, Or):
+            return or_(*(self._one_interaction(e) for e in expr.items)) if expr.items else false()
+        if isinstance(expr, Not):
+            return not_(self._one_interaction(expr.expr))
+        if isinstance(expr, Interaction) or interaction_field_kind(expr.field) is None:
+            raise ValidationError("'{field}' is not a field of an interaction", field=_field_of(expr))
+        column = _interactions.c[_INTERACTION_COLUMNS[expr.field]]
+        kind = interaction_field_kind(expr.field)
+        # Leaves stay two-valued on nullable columns, so a NOT inside the group reads as a user expects.
+        known = column.is_not(None)
+        if isinstance(expr, Present):
+            return and_(known, column != "") if kind is not FieldKind.DATE else known
+        if isinstance(expr, Match):
+            if kind is FieldKind.DATE:
+                return column.in_(self._days(expr.field, expr.values))
+            texts = [self._text(v) for v in expr.values]
+            if kind is FieldKind.CODE:
+                target = column if expr.field == "template" else func.upper(column)
+                return and_(known, _text_condition(target, texts, str.upper))
+            return and_(known, _text_condition(func.lower(column), texts, str.lower))
+        bounds = ((expr.op, expr.value),) if isinstance(expr, Compare) else _range_bounds(expr.low, expr.high)
+        if kind is FieldKind.DATE:
+            return and_(*(_OPERATORS[op](column, self._day(expr.field, value)) for op, value in bounds))
+        if kind is FieldKind.CODE:
+            target, fold = (column if expr.field == "template" else func.upper(column)), str.upper
+        else:
+            target, fold = func.lower(column), str.lower
+        ordered = _ByCodePoint(target)
+        return and_(known, *(_OPERATORS[op](ordered, fold(self._text(value))) for op, value in bounds))
 
     # --- subqueries on linked rows -----------------------------------------------------------------
 
@@ -312,6 +392,38 @@ class _Compiler:
         raise ValidationError(
             "'{field}' compares numbers only, not '{value}'", field=field, value=self._text(value)
         )
+
+
+def _range_bounds(low: Bound | None, high: Bound | None) -> tuple[tuple[Op, Bound], ...]:
+    """The comparisons of a range; an open end adds none."""
+    ends: tuple[tuple[Op, Bound | None], ...] = ((">=", low), ("<=", high))
+    return tuple((op, value) for op, value in ends if value is not None)
+
+
+def _field_of(expr: Expr) -> str:
+    return "interaction" if isinstance(expr, Interaction) else getattr(expr, "field", "?")
+
+
+class _ByCodePoint(FunctionElement[str]):
+    """Its text argument, compared character by character, whatever the database's collation.
+
+    A text range must mean the same on SQLite (bytewise) and on a PostgreSQL whose collation is,
+    say, en_US, which would order "a-c" after "ab" by ignoring the dash.
+    """
+
+    type = String()
+    name = "by_code_point"
+    inherit_cache = True
+
+
+@compiles(_ByCodePoint)
+def _by_code_point(element: _ByCodePoint, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(_ByCodePoint, "postgresql")
+def _by_code_point_postgresql(element: _ByCodePoint, compiler: SQLCompiler, **kw: Any) -> str:
+    return f'({compiler.process(element.clauses, **kw)}) COLLATE "C"'
 
 
 def _text_condition(target: Any, values: Sequence[str], fold: Callable[[str], str]) -> ColumnElement[bool]:

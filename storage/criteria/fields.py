@@ -43,12 +43,30 @@ FIELDS: dict[str, FieldKind] = {
 
 PROFILE_PREFIX = "profile."
 
+# Inside ``interaction:(...)`` the fields are those of one interaction log entry, and every
+# condition must hold for the same entry (Business Central's filters on the Interaction Log Entry).
+INTERACTION_GROUP = "interaction"
+INTERACTION_FIELDS: dict[str, FieldKind] = {
+    "template": FieldKind.CODE,
+    "date": FieldKind.DATE,
+    "evaluation": FieldKind.TEXT,
+    "campaign": FieldKind.CODE,
+    "salesperson": FieldKind.CODE,
+    "description": FieldKind.TEXT,
+    "segment": FieldKind.CODE,
+}
+
 
 def field_kind(name: str) -> FieldKind | None:
     """The kind of a (lower-case) field name, or None when no such field exists."""
     if name.startswith(PROFILE_PREFIX) and len(name) > len(PROFILE_PREFIX):
         return FieldKind.PROFILE
     return FIELDS.get(name)
+
+
+def interaction_field_kind(name: str) -> FieldKind | None:
+    """The kind of a (lower-case) field of one interaction, inside ``interaction:(...)``."""
+    return INTERACTION_FIELDS.get(name)
 
 
 def known_field_names() -> list[str]:

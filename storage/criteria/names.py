@@ -19,11 +19,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, exists, func, literal, select, union, union_all
 from sqlalchemy.orm import Session
 
-from storage.criteria.ast import And, Expr, Match, Not, Or, Text
+from storage.criteria.ast import And, Expr, Interaction, Match, Not, Or, Text
 from storage.criteria.fields import PROFILE_PREFIX
 from storage.errors import ValidationError
 from storage.models import (
     BusinessRelation,
+    Campaign,
     Contact,
     ContactBusinessRelation,
     ContactIndustryGroup,
@@ -48,6 +49,8 @@ _LINKED: dict[str, tuple[Any, Any]] = {
     "job": (JobResponsibility.__table__, ContactJobResponsibility.__table__),
 }
 _CONTACT_CODES = ("country", "territory", "salesperson", "language")
+# The fields of interaction:(...) checked against the workspace's codes.
+_INTERACTION_CODES = ("template", "campaign")
 _CLOSEST = 3
 _LISTED = 12
 
@@ -79,16 +82,24 @@ def check_names(session: Session, workspace_id: int, expr: Expr) -> None:
             raise _unknown(session, workspace_id, field, missing[0])
 
 
-def _named_values(expr: Expr) -> Iterator[tuple[str, str]]:
+def _named_values(expr: Expr, *, in_interaction: bool = False) -> Iterator[tuple[str, str]]:
     """``(field, value)`` for each name the criteria rely on; profile questions as ``(field, field)``."""
     if isinstance(expr, Not):
-        yield from _named_values(expr.expr)
+        yield from _named_values(expr.expr, in_interaction=in_interaction)
         return
     if isinstance(expr, And | Or):
         for item in expr.items:
-            yield from _named_values(item)
+            yield from _named_values(item, in_interaction=in_interaction)
+        return
+    if isinstance(expr, Interaction):
+        yield from _named_values(expr.expr, in_interaction=True)
         return
     field = expr.field.lower()
+    if in_interaction:
+        # Inside interaction:(...) the fields are an interaction's; its template and campaign are codes.
+        if isinstance(expr, Match) and field in _INTERACTION_CODES:
+            yield from ((field, v.value) for v in expr.values if isinstance(v, Text) and "*" not in v.value)
+        return
     if field.startswith(PROFILE_PREFIX):
         # The question is named by every kind of term, `profile.q:*` and `profile.q:>=3` included.
         yield field, field[len(PROFILE_PREFIX) :]
@@ -121,10 +132,15 @@ def _has(workspace_id: int, field: str, value: str) -> ColumnElement[bool]:
         )
     if field in _CONTACT_CODES:
         return _in(_contacts, workspace_id, _contacts.c[field] == value)
-    if field == "interaction":
+    if field in ("interaction", "template"):
         entries, templates = InteractionLogEntry.__table__, InteractionTemplate.__table__
         return _in(templates, workspace_id, templates.c.code == value) | _in(
             entries, workspace_id, entries.c.template_code == value
+        )
+    if field == "campaign":
+        entries, campaigns = InteractionLogEntry.__table__, Campaign.__table__
+        return _in(campaigns, workspace_id, campaigns.c.no == value) | _in(
+            entries, workspace_id, entries.c.campaign_no == value
         )
     if field == "segment":
         segments = Segment.__table__
@@ -151,11 +167,19 @@ def _known(session: Session, workspace_id: int, field: str) -> list[str]:
     elif field in _CONTACT_CODES:
         column = _contacts.c[field]
         query = select(column).where(_contacts.c.workspace_id == workspace_id, column.is_not(None)).distinct()
-    elif field == "interaction":
+    elif field in ("interaction", "template"):
         entries, templates = InteractionLogEntry.__table__, InteractionTemplate.__table__
         query = union(
             select(templates.c.code).where(templates.c.workspace_id == workspace_id),
             select(entries.c.template_code).where(entries.c.workspace_id == workspace_id).distinct(),
+        )
+    elif field == "campaign":
+        entries, campaigns = InteractionLogEntry.__table__, Campaign.__table__
+        query = union(
+            select(campaigns.c.no).where(campaigns.c.workspace_id == workspace_id),
+            select(entries.c.campaign_no)
+            .where(entries.c.workspace_id == workspace_id, entries.c.campaign_no.is_not(None))
+            .distinct(),
         )
     elif field == "segment":
         segments = Segment.__table__

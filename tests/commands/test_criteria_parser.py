@@ -13,6 +13,7 @@ from storage.criteria.ast import (
     Compare,
     Day,
     Expr,
+    Interaction,
     Match,
     Not,
     Number,
@@ -77,6 +78,43 @@ PARSES: list[tuple[str, Expr]] = [
     ("interacted:2024-01-01..2024-03-31", Range("interacted", Day(date(2024, 1, 1)), Day(date(2024, 3, 31)))),
     ("interacted:>today-6m", Compare("interacted", ">", Today(-6, "m"))),
     ("interaction:meeting", m("interaction", "MEETING")),
+    # ranges on every field; text compares as text, either end may be open
+    ("no:CT000100..CT000200", Range("no", Text("CT000100"), Text("CT000200"))),
+    ("post_code:20100..20199", Range("post_code", Text("20100"), Text("20199"))),
+    ("country:de..fr", Range("country", Text("DE"), Text("FR"))),
+    ("segment:seg00001..seg00003", Range("segment", Text("SEG00001"), Text("SEG00003"))),
+    ("created:2025-01-01..", Range("created", Day(date(2025, 1, 1)), None)),
+    ("profile.revenue:..50000", Range("profile.revenue", None, Number(Decimal(50000)))),
+    ("profile.rating:a..c", Range("profile.rating", Text("a"), Text("c"))),
+    ("name:..M", Range("name", None, Text("M"))),
+    # one interaction meets every condition inside interaction:(...)
+    (
+        "interaction:(template:meeting date:>=today-30d evaluation:positive campaign:c1 salesperson:ah)",
+        Interaction(
+            And(
+                (
+                    m("template", "MEETING"),
+                    Compare("date", ">=", Today(-30, "d")),
+                    m("evaluation", "positive"),
+                    m("campaign", "C1"),
+                    m("salesperson", "AH"),
+                )
+            )
+        ),
+    ),
+    (
+        "-interaction:( template:call OR -date:2026-01-01..today ) city:a",
+        And(
+            (
+                Not(
+                    Interaction(
+                        Or((m("template", "CALL"), Not(Range("date", Day(date(2026, 1, 1)), Today()))))
+                    )
+                ),
+                m("city", "a"),
+            )
+        ),
+    ),
     # AND, OR, NOT, parentheses and precedence
     ("city:a city:b", And((m("city", "a"), m("city", "b")))),
     ("city:a AND city:b", And((m("city", "a"), m("city", "b")))),
@@ -150,10 +188,12 @@ ERRORS: list[tuple[str, int, str, str]] = [
     ("city:a --expand-companies", 7, "a criterion", "unexpected option '--expand-companies'"),
     ("city:a —expand-companies", 7, "a criterion", "unexpected option"),
     ("name:>5", 5, "a value", "comparisons ('>') work only on dates"),
-    ("city:a..b", 5, "a value", "ranges ('..') work only on dates"),
     ("profile.rating:>A", 16, "a number", "expected a number, found 'A'"),
-    ("profile.rating:1..", 18, "a value", "after '..'"),
-    ("profile.rating:..5", 15, "a value", "before '..'"),
+    ("city:..", 5, "a value", "before or after '..'"),
+    ("city:a..b..c", 9, "a value", "one '..'"),
+    ("name:a*..b", 5, "a value", "wildcard"),
+    ("no:CT000200..CT000100", 3, "a range", "CT000200..CT000100 is empty: CT000200 comes after CT000100"),
+    ("post_code:B..a", 10, "a range", "is empty"),
     ("profile.rating:5..1", 15, "a range", "is empty"),
     ("profile.rating:1..today", 18, "a number", "found 'today'"),
     ("profile.rating:1..2,3", 15, "a value", "cannot be part of a list"),
@@ -165,6 +205,12 @@ ERRORS: list[tuple[str, int, str, str]] = [
     ("created:2024*", 8, "a date", "expected a date"),
     ("created:2024-01-01..2023-01-01", 8, "a range", "is empty"),
     ("created:today..today-30d", 8, "a range", "is empty"),
+    ("interaction:()", 13, "a condition on the interaction", "inside the parentheses"),
+    ("interaction:(template:a", 23, "')'", "to close the '(' at 12"),
+    ("interaction:(templte:a)", 13, "an interaction field", "did you mean 'template'?"),
+    ("interaction:(city:a)", 13, "an interaction field", "known: template, date"),
+    ("interaction:(template:a)city:b", 24, "a space", "after ')'"),
+    ("interaction:(date:>x)", 19, "a date", "expected a date"),
     ("type:org", 5, "company or person", "type is company or person, not 'org'"),
     ("segment:42", 8, "a segment number", "like SEG00001"),
     ("profile.a b:1", 9, "':'", "expected ':' and a value after 'profile.a'"),

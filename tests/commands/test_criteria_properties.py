@@ -14,6 +14,7 @@ from storage.criteria.ast import (
     Compare,
     Day,
     Expr,
+    Interaction,
     Match,
     Not,
     Number,
@@ -144,6 +145,45 @@ def _lists(values: st.SearchStrategy) -> st.SearchStrategy[tuple]:  # type: igno
     return st.lists(values, min_size=1, max_size=3).map(tuple)
 
 
+# The ends of a text range are bare words: no spaces, quotes, commas, parentheses or "..".
+_bare_words = st.from_regex(r"[A-Za-z0-9_@][A-Za-z0-9_@\-]{0,9}", fullmatch=True)
+
+
+def _text_range(field: str, low: str | None, high: str | None) -> Range:
+    """A text range the parser accepts: codes upper-case, ends in case-insensitive order, one end at least."""
+    fold = str.upper if field in _CODE_FIELDS or field == "segment" else str
+    low_text, high_text = (fold(low) if low else None), (fold(high) if high else None)
+    if low_text is None and high_text is None:
+        low_text = "A"
+    if low_text is not None and high_text is not None and low_text.lower() > high_text.lower():
+        low_text, high_text = high_text, low_text
+    return Range(field, Text(low_text) if low_text else None, Text(high_text) if high_text else None)
+
+
+def _open_range(field: str, value: Number | Day | Today, open_low: bool) -> Range:
+    return Range(field, None, value) if open_low else Range(field, value, None)
+
+
+_INTERACTION_LEAVES: st.SearchStrategy[Expr] = st.one_of(
+    st.builds(
+        Match,
+        st.sampled_from(["template", "campaign", "salesperson"]),
+        _lists(_bare_words.map(str.upper).map(Text)),
+    ),
+    st.builds(Match, st.just("evaluation"), _lists(words.map(Text))),
+    st.builds(Compare, st.just("date"), ops, dates),
+    st.builds(_ordered_range, st.just("date"), days, days),
+    st.builds(Present, st.sampled_from(["campaign", "evaluation"])),
+)
+_interaction_groups = st.recursive(
+    _INTERACTION_LEAVES,
+    lambda children: st.one_of(
+        st.builds(Not, children),
+        st.lists(children, min_size=2, max_size=3).map(lambda items: And(tuple(items))),
+    ),
+    max_leaves=4,
+).map(Interaction)
+
 leaves: st.SearchStrategy[Expr] = st.one_of(
     st.builds(Match, st.sampled_from(_TEXT_FIELDS), _lists(words.map(Text))),
     st.builds(Match, st.just("type"), _lists(st.sampled_from(["company", "person"]).map(Text))),
@@ -157,6 +197,15 @@ leaves: st.SearchStrategy[Expr] = st.one_of(
     st.builds(_ordered_range, st.sampled_from(_DATE_FIELDS), days, days),
     st.builds(_ordered_range, st.sampled_from(_DATE_FIELDS), todays, dates),
     st.builds(_ordered_range, questions, numbers, numbers),
+    st.builds(
+        _text_range,
+        st.sampled_from([*_TEXT_FIELDS, *_CODE_FIELDS, "segment"]),
+        st.none() | _bare_words,
+        st.none() | _bare_words,
+    ),
+    st.builds(_open_range, st.sampled_from(_DATE_FIELDS), dates, st.booleans()),
+    st.builds(_open_range, questions, numbers, st.booleans()),
+    _interaction_groups,
 )
 
 trees: st.SearchStrategy[Expr] = st.recursive(

@@ -13,7 +13,21 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from storage.criteria.ast import And, Compare, Day, Expr, Match, Not, Number, Or, Present, Range, Text, Today
+from storage.criteria.ast import (
+    And,
+    Compare,
+    Day,
+    Expr,
+    Interaction,
+    Match,
+    Not,
+    Number,
+    Or,
+    Present,
+    Range,
+    Text,
+    Today,
+)
 
 TEXT_FIELDS = ("no", "type", "name", "company_no", "city", "post_code", "email", "phone")
 CODE_FIELDS = ("country", "territory", "salesperson", "language")
@@ -24,6 +38,8 @@ class RefInteraction:
     template: str
     on: date
     canceled: bool = False
+    evaluation: str | None = None
+    campaign_no: str | None = None
 
 
 @dataclass
@@ -87,6 +103,8 @@ def _holds(expr: Expr, c: RefContact, by_id: dict[int, RefContact], today: date)
         return not _holds(expr.expr, c, by_id, today)
     company = by_id.get(c.company_id) if c.company_id is not None else None
     live = [i for i in c.interactions if not i.canceled]
+    if isinstance(expr, Interaction):
+        return any(_interaction_holds(expr.expr, i, today) for i in live)
     name = expr.field
     if isinstance(expr, Present):
         if name in TEXT_FIELDS or name in CODE_FIELDS:
@@ -108,7 +126,11 @@ def _holds(expr: Expr, c: RefContact, by_id: dict[int, RefContact], today: date)
     if isinstance(expr, Match):
         return any(_matches_value(name, v, c, company, live, today) for v in expr.values)
     assert isinstance(expr, Compare | Range)
-    bounds = [(expr.op, expr.value)] if isinstance(expr, Compare) else [(">=", expr.low), ("<=", expr.high)]
+    bounds = _bounds(expr)
+    if bounds and all(isinstance(v, Text) for _, v in bounds) and name not in ("created", "interacted"):
+        return _in_text_range(
+            name, [(op, v.value) for op, v in bounds if isinstance(v, Text)], c, company, live
+        )
     if name in ("created", "interacted"):
         days = [(op, relative_day(v, today)) for op, v in bounds if isinstance(v, Day | Today)]
         if name == "created":
@@ -119,6 +141,69 @@ def _holds(expr: Expr, c: RefContact, by_id: dict[int, RefContact], today: date)
         return False
     number = answer[1]
     return all(_compare(number, op, float(v.value)) for op, v in bounds if isinstance(v, Number))
+
+
+def _bounds(expr: Compare | Range) -> list[tuple[str, Any]]:
+    if isinstance(expr, Compare):
+        return [(expr.op, expr.value)]
+    return [(op, v) for op, v in ((">=", expr.low), ("<=", expr.high)) if v is not None]
+
+
+def _in_text_range(
+    name: str,
+    bounds: list[tuple[str, str]],
+    c: RefContact,
+    company: RefContact | None,
+    live: list[RefInteraction],
+) -> bool:
+    """Text between the bounds, compared character by character after folding the case."""
+
+    def within(own: str | None, fold: Any) -> bool:
+        return own is not None and all(_compare(fold(own), op, fold(bound)) for op, bound in bounds)
+
+    if name in TEXT_FIELDS:
+        return within(getattr(c, name), str.lower)
+    if name in CODE_FIELDS:
+        return within(getattr(c, name), str.upper)
+    if name == "company":
+        return company is not None and within(company.name, str.lower)
+    if name in ("industry", "relation"):
+        codes = _company_codes(name, company) if company is not None else set()
+        return any(within(code, str.upper) for code in codes)
+    if name in ("mailing", "job"):
+        return any(within(code, str.upper) for code in (c.mailing if name == "mailing" else c.jobs))
+    if name == "interaction":
+        return any(within(i.template, str.upper) for i in live)
+    if name == "segment":
+        return any(within(no, str.upper) for no in c.segments)
+    answer = c.profile.get(_question(name))
+    return answer is not None and within(answer[0], str.lower)
+
+
+def _interaction_holds(expr: Expr, i: RefInteraction, today: date) -> bool:
+    """Whether the one interaction ``i`` meets ``expr`` (the inside of ``interaction:(...)``)."""
+    if isinstance(expr, And):
+        return all(_interaction_holds(e, i, today) for e in expr.items)
+    if isinstance(expr, Or):
+        return any(_interaction_holds(e, i, today) for e in expr.items)
+    if isinstance(expr, Not):
+        return not _interaction_holds(expr.expr, i, today)
+    assert not isinstance(expr, Interaction)
+    own: Any = {"template": i.template, "date": i.on, "evaluation": i.evaluation, "campaign": i.campaign_no}[
+        expr.field
+    ]
+    if isinstance(expr, Present):
+        return own not in (None, "")
+    if expr.field == "date":
+        if isinstance(expr, Match):
+            return any(own == relative_day(v, today) for v in expr.values if isinstance(v, Day | Today))
+        return all(_compare(own, op, relative_day(v, today)) for op, v in _bounds(expr))
+    fold = str.lower if expr.field == "evaluation" else str.upper
+    if own is None:
+        return False
+    if isinstance(expr, Match):
+        return any(_like(fold(own), fold(_as_text(v, today))) for v in expr.values)
+    return all(_compare(fold(own), op, fold(v.value)) for op, v in _bounds(expr) if isinstance(v, Text))
 
 
 def _matches_value(

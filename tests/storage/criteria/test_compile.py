@@ -15,6 +15,7 @@ from storage.criteria.ast import (
     Compare,
     Day,
     Expr,
+    Interaction,
     Match,
     Not,
     Number,
@@ -82,6 +83,10 @@ def _populate(session: Session, ws: int) -> None:
     add_interaction(session, ws, ana, "CALL", date(2024, 3, 20))
     add_interaction(session, ws, bob, "MEET", date(2024, 3, 1), canceled=True)
     add_interaction(session, ws, beta, "MAIL", date(2024, 1, 10))
+    add_interaction(
+        session, ws, ana, "MEET", date(2023, 12, 5), evaluation="Positive", campaign_no="C1", salesperson="AB"
+    )
+    add_interaction(session, ws, acme, "MEET", date(2024, 3, 25), canceled=True, campaign_no="C1")
     segment = Segment(workspace_id=ws, no="SEG00001", description="VIP", owner_user_id="U1", created=TODAY)
     session.add(segment)
     session.flush()
@@ -146,6 +151,50 @@ CASES: list[tuple[str, Expr, set[str]]] = [
     ("interacted on a day", Match("interacted", (Day(date(2024, 1, 10)),)), {"C2"}),
     ("interacted range", Range("interacted", Day(date(2024, 1, 1)), Today(-1, "m")), {"C2"}),
     ("never interacted", Not(Present("interacted")), ALL - {"P1", "C2"}),
+    # interaction:(...): every condition holds for one and the same non-canceled interaction
+    (
+        "a recent call and an old meeting are two interactions, not a recent meeting",
+        Interaction(And((_m("template", "meet"), Compare("date", ">=", Today(-30, "d"))))),
+        set(),
+    ),
+    (
+        "side by side the same two conditions may hold for different interactions",
+        And((_m("interaction", "meet"), Compare("interacted", ">=", Today(-30, "d")))),
+        {"P1"},
+    ),
+    (
+        "evaluation ignores case; campaign and salesperson are codes",
+        Interaction(And((_m("evaluation", "positive"), _m("campaign", "c1"), _m("salesperson", "ab")))),
+        {"P1"},
+    ),
+    ("a canceled interaction never counts", Interaction(_m("campaign", "C1")), {"P1"}),
+    (
+        "a date range on one interaction",
+        Interaction(Range("date", Day(date(2024, 1, 1)), None)),
+        {"P1", "C2"},
+    ),
+    (
+        "negation inside the group asks for an interaction that is not a call",
+        Interaction(Not(_m("template", "call"))),
+        {"P1", "C2"},
+    ),
+    ("an interaction without a campaign", Interaction(Not(Present("campaign"))), {"P1", "C2"}),
+    ("no interaction at all meets the group", Not(Interaction(_m("template", "call"))), ALL - {"P1"}),
+    # ranges on text compare as text, ignoring case; either end may be open
+    ("contact numbers in a range", Range("no", Text("c2"), Text("P2")), {"C2", "C3", "P1", "P2"}),
+    ("post codes in a range", Range("post_code", Text("00000"), Text("01000")), {"C1"}),
+    ("open text range", Range("name", Text("b"), None), ALL - {"C1", "P1"}),
+    ("code range", Range("country", None, Text("fr")), {"C2"}),
+    ("industry range through the company", Range("industry", Text("R"), Text("S")), {"C1", "P1"}),
+    ("segment number range", Range("segment", Text("SEG00001"), Text("SEG00002")), {"C1", "P2"}),
+    ("profile text range", Range("profile.rating", Text("a"), Text("a")), {"C1", "P1"}),
+    ("open date range", Range("created", Day(date(2024, 2, 29)), None), {"C2", "P1"}),
+    ("open number range", Range("profile.revenue", None, _n("1000000")), {"C2"}),
+    (
+        "negated text range keeps contacts without a value",
+        Not(Range("city", Text("a"), Text("q"))),
+        ALL - {"C3", "P2", "P4"},
+    ),
     # created: equality, comparisons, ranges, relative dates; a missing date matches none of them
     ("created on a day", Match("created", (Day(date(2024, 2, 29)),)), {"C2"}),
     ("created one month ago clamps to February's end", Match("created", (Today(-1, "m"),)), {"C2"}),

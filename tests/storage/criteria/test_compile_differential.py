@@ -23,6 +23,7 @@ from storage.criteria.ast import (
     Compare,
     Day,
     Expr,
+    Interaction,
     Match,
     Not,
     Number,
@@ -62,6 +63,27 @@ TEMPLATES = ["CALL", "MAIL", "MEET"]
 ANSWERS = ["A", "a", "b", "10", "2.5", "1000000", "-3", "", "x_y", "1e3"]
 QUESTIONS = ["rating", "revenue"]
 SEGMENT_NOS = ["SEG00001", "SEG00002"]
+EVALUATIONS = [None, "", "Positive", "positive", "Neutral"]
+CAMPAIGNS = [None, "C1", "C2"]
+# Ends of text ranges: inside, between and around the pools, and in either case.
+RANGE_BOUNDS = [
+    "",
+    "0",
+    "00100",
+    "2",
+    "a",
+    "A",
+    "acme",
+    "b",
+    "C1",
+    "CALL",
+    "fin",
+    "M",
+    "P",
+    "rome",
+    "SEG00001",
+    "z",
+]
 
 # Values criteria use, per field: ones that hit the pools above, near misses, wildcards, and the
 # characters LIKE treats specially ('%', '_', '\\') that must stay literal.
@@ -117,7 +139,14 @@ def _attrs() -> st.SearchStrategy[dict[str, Any]]:
             "jobs": codes,
             "profile": st.dictionaries(st.sampled_from(QUESTIONS), st.sampled_from(ANSWERS), max_size=2),
             "interactions": st.lists(
-                st.tuples(st.sampled_from(TEMPLATES), st.sampled_from(DAYS), st.booleans()), max_size=2
+                st.tuples(
+                    st.sampled_from(TEMPLATES),
+                    st.sampled_from(DAYS),
+                    st.booleans(),
+                    st.sampled_from(EVALUATIONS),
+                    st.sampled_from(CAMPAIGNS),
+                ),
+                max_size=2,
             ),
             "segments": st.sets(st.sampled_from(SEGMENT_NOS), max_size=2),
         }
@@ -167,9 +196,55 @@ def _leaves() -> st.SearchStrategy[Expr]:
         st.builds(Range, dated, _day_values(), _day_values()),
         st.builds(Compare, profile, ops, _numbers()),
         st.builds(Range, profile, _numbers(), _numbers()),
+        st.builds(Range, dated, st.none() | _day_values(), _day_values()),
+        text_ranges(),
+        _interaction_groups(),
     )
     # Negated leaves are where NULL handling shows, so they come as often as plain ones.
     return st.one_of(leaf, leaf.map(Not))
+
+
+@st.composite
+def text_ranges(draw: st.DrawFn) -> Expr:
+    """A range over text: either end may be open, in any order (an empty range selects nobody)."""
+    field = draw(st.sampled_from([f for f in EVERY_FIELD if f not in ("created", "interacted")]))
+    bound = st.sampled_from(RANGE_BOUNDS).map(Text)
+    low = draw(st.none() | bound)
+    high = draw(bound) if low is None else draw(st.none() | bound)
+    return Range(field, low, high)
+
+
+def _interaction_groups() -> st.SearchStrategy[Expr]:
+    """``interaction:(...)`` over every field of one interaction, NOTs included."""
+    texts = {
+        "template": ["call", "MEET", "m*", "*"],
+        "evaluation": ["positive", "POS*", "neutral", ""],
+        "campaign": ["c1", "C*", "c3"],
+    }
+    ops = st.sampled_from(["<", "<=", ">", ">="])
+    bound = st.sampled_from(RANGE_BOUNDS).map(Text)
+    inner = st.one_of(
+        *[
+            st.builds(
+                Match, st.just(f), st.lists(st.sampled_from(v).map(Text), min_size=1, max_size=2).map(tuple)
+            )
+            for f, v in texts.items()
+        ],
+        st.builds(Match, st.just("date"), st.lists(_day_values(), min_size=1, max_size=2).map(tuple)),
+        st.builds(Compare, st.just("date"), ops, _day_values()),
+        st.builds(Range, st.just("date"), _day_values(), st.none() | _day_values()),
+        st.builds(Range, st.sampled_from(list(texts)), bound, st.none() | bound),
+        st.builds(Present, st.sampled_from(["template", "date", "evaluation", "campaign"])),
+    )
+    grouped = st.recursive(
+        st.one_of(inner, inner.map(Not)),
+        lambda children: st.one_of(
+            st.builds(Not, children),
+            st.lists(children, min_size=1, max_size=3).map(lambda xs: And(tuple(xs))),
+        ),
+        max_leaves=4,
+    )
+    return grouped.map(Interaction)
 
 
 def criteria() -> st.SearchStrategy[Expr]:
@@ -212,8 +287,17 @@ def _store(session: Session, workspace_id: int, data: Dataset) -> list[RefContac
         )
         if not is_person:
             companies.append(contact)
-        for template, on, canceled in attrs["interactions"]:
-            add_interaction(session, workspace_id, contact, template, on, canceled=canceled)
+        for template, on, canceled, evaluation, campaign_no in attrs["interactions"]:
+            add_interaction(
+                session,
+                workspace_id,
+                contact,
+                template,
+                on,
+                canceled=canceled,
+                evaluation=evaluation,
+                campaign_no=campaign_no,
+            )
         for segment_no in attrs["segments"]:
             line = SegmentLine(
                 segment_id=segments[segment_no].id, contact_id=contact.id, workspace_id=workspace_id
@@ -241,7 +325,10 @@ def _reference_contact(contact: Contact, attrs: dict[str, Any]) -> RefContact:
         mailing={c.upper() for c in attrs["mailing"]},
         jobs={c.upper() for c in attrs["jobs"]},
         profile={q.lower(): (a, as_number(a)) for q, a in attrs["profile"].items()},
-        interactions=[RefInteraction(t.upper(), on, canceled) for t, on, canceled in attrs["interactions"]],
+        interactions=[
+            RefInteraction(t.upper(), on, canceled, evaluation, campaign)
+            for t, on, canceled, evaluation, campaign in attrs["interactions"]
+        ],
         segments=set(attrs["segments"]),
     )
 

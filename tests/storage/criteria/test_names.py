@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from storage.criteria.ast import And, Compare, Expr, Match, Not, Number, Or, Present, Text
+from storage.criteria.ast import And, Compare, Expr, Interaction, Match, Not, Number, Or, Present, Text
 from storage.criteria.names import UnknownNameError, check_names
 from storage.models import ContactMailingGroup, IndustryGroup, InteractionTemplate, ProfileQuestion, Workspace
 from storage.service import actions, segments
@@ -55,6 +55,12 @@ def _error(session: Session, ws: int, expr: Expr) -> UnknownNameError:
         (_m("country", "DK", "DKK"), "country", "DKK", "DK"),
         (_m("language", "DAA"), "language", "DAA", "DA"),
         (_m("segment", "SEG1"), "segment", "SEG1", "SEG00001"),
+        (
+            Interaction(And((_m("template", "MEETNG"), _m("evaluation", "x")))),
+            "template",
+            "MEETNG",
+            "MEETING",
+        ),
     ],
 )
 def test_a_code_no_contact_carries_is_an_error_naming_the_closest(session, ws, expr, field, value, close):
@@ -166,3 +172,12 @@ def test_a_refresh_replays_a_code_that_has_disappeared_since_as_matching_nothing
     result = actions.refresh_segment(session, ws, "SEG00001", user_id="U1", today=date(2025, 2, 2))
 
     assert (result.size_before, result.size_after) == (1, 0)
+
+
+def test_inside_an_interaction_group_a_known_template_passes_and_free_text_is_not_checked(session, ws):
+    check_names(session, ws, Interaction(And((_m("template", "MEETING"), _m("description", "anything")))))
+
+
+def test_an_unknown_campaign_inside_an_interaction_group_is_an_error(session, ws):
+    error = _error(session, ws, Not(Interaction(_m("campaign", "CP9"))))
+    assert (error.field, error.value) == ("campaign", "CP9")
