@@ -10,7 +10,7 @@ from commands.i18n import N_, translator
 from commands.registry import Registry, Verb
 from commands.reply import Reply
 from storage.errors import NotAllowedError, ValidationError
-from storage.service import segments
+from storage.service import dependencies, segments
 
 USAGE = "delete SEG"
 
@@ -23,6 +23,8 @@ def delete(text: str, ctx: CommandContext) -> Reply:
         raise ValidationError("unexpected '{extra}'. Usage: /segment {usage}", extra=extra, usage=USAGE)
     with workspace_session(ctx) as (session, workspace_id):
         info = segments.get_segment(session, workspace_id, no)
+        # Refused before asking: a Confirm that could only fail would mislead.
+        dependencies.check_deletable(session, workspace_id, info.no)
     if info.owner_user_id != ctx.user_id and not ctx.is_admin:
         raise NotAllowedError(
             "only the owner of {segment_no} (<@{owner}>) or an admin may delete it.",

@@ -57,6 +57,7 @@ from storage.service._common import (
     utc_today,
 )
 from storage.service.authorization import check_may_change
+from storage.service.dependencies import check_no_cycle, check_refs_exist, segment_refs, step_refs
 from storage.service.journal import active_steps
 from storage.service.saved import load_saved_steps
 from storage.service.types import (
@@ -534,6 +535,7 @@ def _capture(
                 kind=kind,
                 segment_no=segment.no,
             )
+        check_no_cycle(session, workspace_id, segment.no, segment_refs(criteria))
         step = Step(kind, criteria, options_to_dict(options))
         journal.update(criteria=to_json(criteria), criteria_text=to_text(criteria), options=step.options)
     elif kind in (INCLUDE, REMOVE):
@@ -544,6 +546,8 @@ def _capture(
         if not saved_code:
             raise ValidationError("reuse needs the code of saved criteria")
         code, steps = load_saved_steps(session, workspace_id, saved_code)
+        check_refs_exist(session, workspace_id, segment.no, steps)
+        check_no_cycle(session, workspace_id, segment.no, step_refs(steps))
         # The steps travel with the action, so a later refresh replays them even if the code changes.
         journal.update(
             criteria_text=f"{code}: " + "; ".join(_describe(s) for s in steps),
@@ -551,6 +555,8 @@ def _capture(
         )
     else:
         steps = active_steps(session, workspace_id, segment.id)
+        # A segment it is built on was deleted: replaying would silently empty that step.
+        check_refs_exist(session, workspace_id, segment.no, steps)
         start_from_lines = False
 
     _purge_expired(session, workspace_id)

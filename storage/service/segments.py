@@ -25,6 +25,7 @@ from storage.service._common import (
     segment_size,
     utc_today,
 )
+from storage.service.dependencies import check_deletable
 from storage.service.types import Page, SegmentInfo
 
 _MAX_DESCRIPTION = 200
@@ -133,6 +134,7 @@ def delete_segment(
             segment_no=segment.no,
             owner=segment.owner_user_id,
         )
+    check_deletable(session, workspace_id, segment.no)
     # Lines, line history and captured previews carry no foreign key to the segment (they are
     # bulk tables), so they go first; the database cascades to the journal and pending rows.
     pending_ids = select(PendingAction.id).where(PendingAction.segment_id == segment.id)
