@@ -98,18 +98,19 @@ def check_deletable(session: Session, workspace_id: int, segment_no: str) -> Non
     }
     if dependents.segments and dependents.saved:
         raise ConflictError(
-            "{segment_no} cannot be deleted: segments {segments} and saved criteria {saved} refer to it; "
-            "change or delete them first",
+            "{segment_no} cannot be deleted while other segments ({segments}) and saved criteria ({saved}) "
+            "refer to it; change or delete them first",
             **params,
         )
     if dependents.segments:
         raise ConflictError(
-            "{segment_no} cannot be deleted: segments {segments} are built on it; "
+            "{segment_no} cannot be deleted while other segments are built on it: {segments}; "
             "change or delete them first",
             **params,
         )
     raise ConflictError(
-        "{segment_no} cannot be deleted: saved criteria {saved} refer to it; delete them first", **params
+        "{segment_no} cannot be deleted while saved criteria refer to it: {saved}; delete them first",
+        **params,
     )
 
 

@@ -59,7 +59,7 @@ def test_deleting_a_segment_saved_criteria_name_is_refused_naming_the_code(
     saved.save_criteria(session, world.workspace_id, other, "DANES", user_id="U1")
     # Undone, the segment no longer refers to it; the saved criteria still do.
     actions.undo_last(session, world.workspace_id, other, user_id="U1")
-    with pytest.raises(ConflictError, match="saved criteria DANES") as refused:
+    with pytest.raises(ConflictError, match="saved criteria refer to it: DANES") as refused:
         segments.delete_segment(session, world.workspace_id, base, user_id="U1", is_admin=False)
     assert other not in str(refused.value)
 
