@@ -64,6 +64,7 @@ class RefreshScheduler:
         self._live_seconds = live_seconds
         # Workspace id -> (data version last seen, when a change was first seen): the coalescing state.
         self._live_seen: dict[int, tuple[int, float]] = {}
+        self._live_thread: threading.Thread | None = None
         self._engine = engine
         self._sync_seconds = sync_seconds
         self._retry_seconds = retry_seconds
@@ -173,21 +174,26 @@ class RefreshScheduler:
             jobstore="memory",
             replace_existing=True,
         )
-        # Live segments: the data version is polled in the database, so changes made by any
-        # process (a CLI import) are seen; SQLite has no NOTIFY and the poll is one small query.
-        self._live_seen.clear()
-        scheduler.add_job(
-            self.poll_live,
-            "interval",
-            seconds=self._live_seconds,
-            id="segbot:live",
-            jobstore="memory",
-            replace_existing=True,
-        )
         scheduler.resume()
         self._leading.set()
+        # Live segments: the data version is polled in the database, so changes made by any
+        # process (a CLI import) are seen; SQLite has no NOTIFY and the poll is one small query.
+        # A thread of its own rather than a job: a long pass delays the next poll, not a schedule.
+        self._live_seen.clear()
+        self._live_thread = threading.Thread(
+            target=self._poll_live_while_leading, name="segbot-live", daemon=True
+        )
+        self._live_thread.start()
         # A notification lost to a crash between refresh and post goes out now, without a new refresh.
         retry_notifications(self.runtime)
+
+    def _poll_live_while_leading(self) -> None:
+        while self._leading.is_set() and not self._stop.is_set():
+            try:
+                self.poll_live()
+            except Exception:
+                log.exception("polling the data version for live segments failed; retrying")
+            self._stop.wait(self._live_seconds)
 
     def poll_live(self, *, now: float | None = None) -> int:
         """Refresh the live segments of workspaces whose data changed and then held still; how many ran.
@@ -225,6 +231,9 @@ class RefreshScheduler:
 
     def _step_down(self) -> None:
         self._leading.clear()
+        live_thread, self._live_thread = self._live_thread, None
+        if live_thread is not None and live_thread is not threading.current_thread():
+            live_thread.join(timeout=30)
         with self._lock:
             scheduler, self._scheduler = self._scheduler, None
         if scheduler is not None:
