@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clients import make_web_client
 from bot.scheduler import RefreshScheduler, SchedulerRuntime, install_runtime
-from bot.scheduler.runs import run_live_pass
+from bot.scheduler.runs import run_live_pass, run_schedule
 from bot.settings import load_settings
 from commands.context import CommandContext
 from commands.registry import load_registry
@@ -298,3 +299,23 @@ def _bump(session_factory: sessionmaker[Session], workspace: Workspace, no: str,
     with session_factory.begin() as s:
         s.scalars(select(Contact).where(Contact.no == no)).one().city = city
         bump_data_version(s, workspace.id)
+
+
+def test_a_scheduled_refresh_built_on_a_deleted_segment_posts_the_error_instead_of_emptying_it(
+    runtime: SchedulerRuntime,
+    fake_slack: FakeSlackApi,
+    berlin: None,
+    workspace: Workspace,
+    session_factory: sessionmaker[Session],
+) -> None:
+    dispatch(session_factory, workspace, f"schedule {PERSONS} hourly <#C0SCHED|sched>")
+    with session_factory.begin() as s:
+        live.unset_live(s, workspace.id, BERLIN, user_id=OWNER)
+        s.execute(Segment.__table__.delete().where(Segment.no == BERLIN))
+    run = run_schedule(runtime, workspace.id, PERSONS, at=datetime.now(UTC))
+    assert run is not None and run.is_failed
+    [call] = fake_slack.calls_to("chat.postMessage")
+    assert call.params["channel"] == "C0SCHED"
+    assert "SEG00001, which no longer exists; nothing was changed" in posted_text(call)
+    assert _members(session_factory, workspace, PERSONS) == ["CT0002"]
+    assert "not refreshed" in dispatch(session_factory, workspace, f"history {PERSONS}")
