@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage.data_version import data_version as current_data_version
-from storage.errors import NotFoundError, SegbotError
+from storage.errors import NotFoundError, ValidationError
 from storage.models import LiveSegment, Segment, SegmentRun
 from storage.models.schedules import (
     NOTIFY_FAILED,
@@ -100,9 +100,10 @@ def record_refresh_run(
     Returns the new run (``is_new`` True) or the existing one (``is_new`` False, nothing refreshed).
     The caller commits: the run row and the refresh it describes become visible together. A live
     segment then counts as refreshed at ``data_version`` (by default the version read before the
-    refresh), so a schedule and live refreshes never both refresh it for one data change. With
-    ``record_errors`` a refresh that fails (SegbotError) is recorded as a failed run that changed
-    nothing, for its notification to say why; without, the error propagates.
+    refresh), so the live pass does not refresh it again for a data change a schedule saw. With
+    ``record_errors`` a refresh that cannot be done (NotFoundError, ValidationError: a segment it
+    is built on was deleted) is recorded as a failed run that changed nothing, for its notification
+    to say why; without, the error propagates.
     """
     segment = find_segment(session, workspace_id, segment_no)
     if data_version is None:
@@ -140,7 +141,9 @@ def record_refresh_run(
             result = actions.refresh_segment(
                 session, workspace_id, segment.no, user_id=user_id, is_admin=SYSTEM, today=today
             )
-    except SegbotError as exc:
+    except (NotFoundError, ValidationError) as exc:
+        # What a user must fix (a segment it is built on was deleted); a lost race (ConflictError)
+        # is not announced but propagates, and the caller's next attempt refreshes.
         if not record_errors:
             raise
         run.error = exc.message or str(exc)
