@@ -1,4 +1,4 @@
-"""Segments built on other segments: delete refused while referenced, missing ones stop a refresh, no cycles."""
+"""Segments built on others: delete refused while referenced, missing ones stop a refresh, no cycles."""
 
 from __future__ import annotations
 
@@ -88,7 +88,9 @@ def test_a_reused_journal_naming_a_segment_makes_it_a_dependency(session: Sessio
     )
 
 
-def test_adding_criteria_that_close_a_cycle_is_refused_naming_the_cycle(session: Session, world: World) -> None:
+def test_adding_criteria_that_close_a_cycle_is_refused_naming_the_cycle(
+    session: Session, world: World
+) -> None:
     first = new_segment(session, world, "First")
     second = new_segment(session, world, "Second")
     third = new_segment(session, world, "Third")
@@ -96,7 +98,13 @@ def test_adding_criteria_that_close_a_cycle_is_refused_naming_the_cycle(session:
     _build(session, world, third, ADD, "segment", second)
     with pytest.raises(ValidationError) as refused:
         actions.preview_action(
-            session, world.workspace_id, first, ADD, criteria=crit("segment", third), user_id="U1", today=TODAY
+            session,
+            world.workspace_id,
+            first,
+            ADD,
+            criteria=crit("segment", third),
+            user_id="U1",
+            today=TODAY,
         )
     assert f"{first} → {third} → {second} → {first}" in str(refused.value)
     journal = session.scalars(select(SegmentAction).where(SegmentAction.workspace_id == world.workspace_id))
@@ -109,7 +117,9 @@ def test_a_segment_cannot_be_built_on_itself(session: Session, world: World) -> 
         _build(session, world, only, REDUCE, "segment", only)
 
 
-def test_reusing_saved_criteria_that_name_the_segment_itself_is_a_cycle(session: Session, world: World) -> None:
+def test_reusing_saved_criteria_that_name_the_segment_itself_is_a_cycle(
+    session: Session, world: World
+) -> None:
     first = new_segment(session, world, "First")
     _build(session, world, first, ADD, "country", "DK")
     second = new_segment(session, world, "Second")
