@@ -20,7 +20,7 @@ from storage.errors import ValidationError
 from storage.service import live
 from storage.service.live import LiveInfo
 
-USAGE = "live SEG [#channel] | live SEG off | live"
+USAGE = "live [SEG [#channel | off]]"
 OFF = "off"
 
 

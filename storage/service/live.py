@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.data_version import data_version
@@ -181,11 +181,6 @@ def live_locale(session: Session, workspace_id: int, segment_no: str) -> str | N
         .join(Segment, Segment.id == LiveSegment.segment_id)
         .where(Segment.workspace_id == workspace_id, Segment.no == segment_no.strip().upper())
     )
-
-
-def count_live(session: Session, workspace_id: int) -> int:
-    """How many live segments the workspace has."""
-    return session.scalar(select(func.count()).where(LiveSegment.workspace_id == workspace_id)) or 0
 
 
 def _live_of(session: Session, segment_id: int) -> LiveSegment | None:
