@@ -11,7 +11,7 @@ from storage.errors import NotAllowedError, NotFoundError, ValidationError
 from storage.models import Contact, Segment, SegmentRun
 from storage.models.schedules import TRIGGER_LIVE
 from storage.service import actions, history, live
-from storage.service.types import ADD, REFINE
+from storage.service.types import ADD, REFINE, ActionOptions
 from tests.storage.service.conftest import TODAY, World, crit, members, new_segment
 
 
@@ -123,3 +123,42 @@ def _segment_id(session: Session, world: World, no: str) -> int:
     return session.scalars(
         select(Segment.id).where(Segment.workspace_id == world.workspace_id, Segment.no == no)
     ).one()
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        ActionOptions(),
+        ActionOptions(expand_companies=True),
+        ActionOptions(related_companies=True, ignore_exclusion=True),
+        ActionOptions(expand_companies=True, related_companies=True),
+    ],
+)
+def test_refreshing_a_one_add_journal_lands_where_a_new_add_would(
+    session: Session, world: World, options: ActionOptions
+) -> None:
+    ws = world.workspace_id
+    refreshed = new_segment(session, world, "Refreshed")
+    actions.apply_action(
+        session,
+        ws,
+        refreshed,
+        ADD,
+        criteria=crit("country", "DK"),
+        options=options,
+        user_id="U1",
+        today=TODAY,
+    )
+    before = members(session, world, refreshed)
+    _move(session, world, "CT020", "DK")
+    _move(session, world, "CT010", "SE")
+    _move(session, world, "CT001", "SE")
+    result = actions.refresh_segment(session, ws, refreshed, user_id="U1", today=TODAY)
+    fresh = new_segment(session, world, "Fresh")
+    actions.apply_action(
+        session, ws, fresh, ADD, criteria=crit("country", "DK"), options=options, user_id="U1", today=TODAY
+    )
+    after = members(session, world, refreshed)
+    assert after == members(session, world, fresh)
+    assert (result.entered.total, result.left.total) == (len(after - before), len(before - after))
+    assert after != before
