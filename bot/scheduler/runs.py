@@ -23,7 +23,7 @@ from storage.cron import latest_fire_time
 from storage.db import unit_of_work
 from storage.errors import NotFoundError, ValidationError
 from storage.models.schedules import TRIGGER_MANUAL, TRIGGER_SCHEDULE
-from storage.service import history, schedules, workspaces
+from storage.service import history, live, schedules, workspaces
 from storage.service._common import utc_now
 from storage.service.history import RunInfo
 
@@ -108,11 +108,39 @@ def run_schedule(
             channel_id=_destination(schedule),
             trigger=TRIGGER_SCHEDULE,
             today=fire_time.date(),
+            # A segment it is built on was deleted: say so in the channel rather than fail unseen.
+            record_errors=True,
         )
     if run.is_new:
         log.info("refreshed %s for %s: +%d -%d", run.segment_no, fire_time.isoformat(), run.entered, run.left)
     post_notification(runtime, run.id)
     return run
+
+
+def run_live_pass(runtime: SchedulerRuntime, workspace_id: int) -> list[RunInfo]:
+    """Refresh the workspace's live segments that are behind its data version, in dependency order.
+
+    Each segment is refreshed and recorded in its own transaction and announced right after, so a
+    pass cut short (a crash, a restart) resumes where it stopped: segments already refreshed at
+    this version are skipped, and their unposted notifications are retried by the leader.
+    """
+    with unit_of_work(runtime.session_factory) as session:
+        version, order = live.plan_pass(session, workspace_id)
+    runs: list[RunInfo] = []
+    for segment_no in order:
+        try:
+            with unit_of_work(runtime.session_factory) as session:
+                run = live.record_live_run(session, workspace_id, segment_no, version=version)
+        except NotFoundError:
+            # Deleted (or made not live) since the pass was planned: nothing to refresh.
+            continue
+        if run is None:
+            continue
+        if run.is_new:
+            log.info("live refresh of %s at %s: +%d -%d", run.segment_no, version, run.entered, run.left)
+        post_notification(runtime, run.id)
+        runs.append(run)
+    return runs
 
 
 def refresh_and_notify(
@@ -157,7 +185,9 @@ def post_notification(runtime: SchedulerRuntime, run_id: int, *, force: bool = F
         if run.is_notified:
             return run.message_ts
         schedule = schedules.schedule_by_id(session, run.schedule_id) if run.schedule_id else None
-        wanted = run.has_changes or force or (schedule is not None and schedule.notify_when_empty)
+        wanted = (
+            run.has_changes or run.is_failed or force or (schedule is not None and schedule.notify_when_empty)
+        )
         if not wanted or not run.channel_id:
             history.mark_notified(session, run.id, message_ts=None)
             return None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
+import time
 from datetime import timedelta
 
 from apscheduler.jobstores.memory import MemoryJobStore
@@ -20,13 +21,13 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.scheduler.runs import SchedulerRuntime, install_runtime, retry_notifications
+from bot.scheduler.runs import SchedulerRuntime, install_runtime, retry_notifications, run_live_pass
 from bot.scheduler.triggers import make_trigger
 from bot.settings import Settings
 from bot.team_clients import team_client_factory
 from storage.db import unit_of_work
 from storage.leadership import DEFAULT_LOCK_KEY, AdvisoryLockLeadership
-from storage.service import schedules
+from storage.service import live, schedules
 from storage.service.schedules import ScheduleInfo
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,9 @@ def job_id(schedule: ScheduleInfo) -> str:
 
 # A run missed by up to a day (the bot was down overnight) still runs, once, when it comes back.
 MISFIRE_GRACE = timedelta(days=1)
+# A burst of imports is refreshed for once: a pass waits until the data version held still for
+# one poll, but never longer than this after the first change it saw.
+LIVE_MAX_WAIT_SECONDS = 2.5
 
 
 class _SharedEngineJobStore(SQLAlchemyJobStore):
@@ -61,9 +65,14 @@ class RefreshScheduler:
         *,
         sync_seconds: float = 30.0,
         retry_seconds: float = 15.0,
+        live_seconds: float = 1.0,
         lock_key: int = DEFAULT_LOCK_KEY,
     ) -> None:
         self.runtime = runtime
+        self._live_seconds = live_seconds
+        # Workspace id -> (data version last seen, when a change was first seen): the coalescing state.
+        self._live_seen: dict[int, tuple[int, float]] = {}
+        self._live_thread: threading.Thread | None = None
         self._engine = engine
         self._sync_seconds = sync_seconds
         self._retry_seconds = retry_seconds
@@ -175,8 +184,54 @@ class RefreshScheduler:
         )
         scheduler.resume()
         self._leading.set()
+        # Live segments: the data version is polled in the database, so changes made by any
+        # process (a CLI import) are seen; SQLite has no NOTIFY and the poll is one small query.
+        # A thread of its own rather than a job: a long pass delays the next poll, not a schedule.
+        self._live_seen.clear()
+        self._live_thread = threading.Thread(
+            target=self._poll_live_while_leading, name="segbot-live", daemon=True
+        )
+        self._live_thread.start()
         # A notification lost to a crash between refresh and post goes out now, without a new refresh.
         retry_notifications(self.runtime)
+
+    def _poll_live_while_leading(self) -> None:
+        while self._leading.is_set() and not self._stop.is_set():
+            try:
+                self.poll_live()
+            except Exception:
+                log.exception("polling the data version for live segments failed; retrying")
+            self._stop.wait(self._live_seconds)
+
+    def poll_live(self, *, now: float | None = None) -> int:
+        """Refresh the live segments of workspaces whose data changed and then held still; how many ran.
+
+        A change is acted on at the poll after the one that first saw it, unless the version moved
+        again in between (a burst of imports), and at the latest ``LIVE_MAX_WAIT_SECONDS`` after it.
+        """
+        moment = time.monotonic() if now is None else now
+        with unit_of_work(self.runtime.session_factory) as session:
+            behind = live.behind_workspaces(session)
+        for workspace_id in list(self._live_seen):
+            if workspace_id not in behind:
+                del self._live_seen[workspace_id]
+        refreshed = 0
+        for workspace_id, version in behind.items():
+            seen = self._live_seen.get(workspace_id)
+            if seen is None:
+                self._live_seen[workspace_id] = (version, moment)
+                continue
+            seen_version, first_seen = seen
+            if seen_version != version and moment - first_seen < LIVE_MAX_WAIT_SECONDS:
+                self._live_seen[workspace_id] = (version, first_seen)
+                continue
+            del self._live_seen[workspace_id]
+            try:
+                refreshed += len(run_live_pass(self.runtime, workspace_id))
+            except Exception:
+                # One workspace's failure must not stop the others' live segments; the next poll retries.
+                log.exception("live refresh of workspace %s failed; retrying", workspace_id)
+        return refreshed
 
     def _maintain(self) -> None:
         self.sync_jobs()
@@ -184,6 +239,9 @@ class RefreshScheduler:
 
     def _step_down(self) -> None:
         self._leading.clear()
+        live_thread, self._live_thread = self._live_thread, None
+        if live_thread is not None and live_thread is not threading.current_thread():
+            live_thread.join(timeout=30)
         with self._lock:
             scheduler, self._scheduler = self._scheduler, None
         if scheduler is not None:

@@ -15,6 +15,7 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "commands.verbs.delete",
     "commands.verbs.paging",
     "commands.verbs.schedule",
+    "commands.verbs.live",
     "commands.verbs.history",
     "commands.verbs.language",
 )

@@ -11,7 +11,7 @@ from commands.registry import Registry, Verb
 from commands.reply import Reply
 from commands.verbs.logged import confirm_delete_logged, delete_logged_question
 from storage.errors import NotAllowedError, ValidationError
-from storage.service import segments
+from storage.service import dependencies, segments
 
 USAGE = "delete SEG"
 LOGGED_USAGE = "delete LSEG"
@@ -27,6 +27,8 @@ def delete(text: str, ctx: CommandContext) -> Reply:
     no = segment_no(token, usage=USAGE)
     with workspace_session(ctx) as (session, workspace_id):
         info = segments.get_segment(session, workspace_id, no)
+        # Refused before asking: a Confirm that could only fail would mislead.
+        dependencies.check_deletable(session, workspace_id, info.no)
     if info.owner_user_id != ctx.user_id and not ctx.is_admin:
         raise NotAllowedError(
             "only the owner of {segment_no} (<@{owner}>) or an admin may delete it.",

@@ -27,8 +27,14 @@ from commands.i18n import ENGLISH, N_, Translator, translator
 from commands.registry import Registry, Verb
 from commands.reply import Reply
 from storage.errors import NotFoundError, ValidationError
-from storage.models.schedules import TRIGGER_CLI, TRIGGER_MANUAL, TRIGGER_SCHEDULE, TRIGGER_SLACK
-from storage.service import actions, history, schedules, segments
+from storage.models.schedules import (
+    TRIGGER_CLI,
+    TRIGGER_LIVE,
+    TRIGGER_MANUAL,
+    TRIGGER_SCHEDULE,
+    TRIGGER_SLACK,
+)
+from storage.service import actions, history, live, schedules, segments
 from storage.service.history import RunInfo
 from storage.service.types import Page
 
@@ -96,6 +102,9 @@ def run_line(run: RunInfo, *, tr: Translator = ENGLISH) -> str:
     when = f"<!date^{stamp}^{{date_short_pretty}} {{time}}|{run.started_at:%Y-%m-%d %H:%M} UTC>"
     by = started_by(run, tr=tr)
     sizes = f"{tr.number(run.size_before)} → {tr.number(run.size_after)}"
+    if run.is_failed:
+        reason = tr._(run.error or "", **(run.error_params or {}))
+        return f"{when} · {by} · {sizes} · " + tr._("not refreshed: {reason}", reason=reason)
     moves = tr._("+{entered} entered −{left} left", entered=run.entered, left=run.left)
     return f"{when} · {by} · {sizes} · {moves}"
 
@@ -110,6 +119,8 @@ def started_by(run: RunInfo, *, tr: Translator = ENGLISH) -> str:
         return tr._("from the command line")
     if run.trigger == TRIGGER_MANUAL:
         return tr._("by hand")
+    if run.trigger == TRIGGER_LIVE:
+        return tr._("live")
     return run.trigger
 
 
@@ -129,9 +140,25 @@ def run_notification(
     if locale is None and run.schedule_id is not None:
         schedule = schedules.schedule_by_id(session, run.schedule_id)
         locale = schedule.locale if schedule is not None else None
+    if locale is None and run.trigger == TRIGGER_LIVE:
+        locale = live.live_locale(session, run.workspace_id, run.segment_no)
+    if run.is_failed:
+        return build_failed_run_notification(run, tr=translator(locale))
     entered = _changes(session, run, ENTERED, entered_page, size)
     left = _changes(session, run, LEFT, left_page, size)
     return build_run_notification(run, entered, left, tr=translator(locale))
+
+
+def build_failed_run_notification(run: RunInfo, *, tr: Translator = ENGLISH) -> Reply:
+    """A run that could not refresh: which segment, why, and that nothing was changed."""
+    title = f"{run.segment_no} {run.segment_description}".strip()
+    heading = tr._("Segment not refreshed: {title}", title=title)
+    reason = tr._(run.error or "", **(run.error_params or {}))
+    blocks: list[Block] = [
+        HeaderBlock(text=clip_header(heading)),
+        SectionBlock(text=clip_section(escape_mrkdwn(reason))),
+    ]
+    return Reply(text=clip(f"{heading}: {reason}", 3000), blocks=tuple(blocks), visibility="channel")
 
 
 def build_run_notification(run: RunInfo, entered: Page, left: Page, *, tr: Translator = ENGLISH) -> Reply:

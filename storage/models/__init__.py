@@ -19,7 +19,7 @@ from storage.models.logged import LoggedSegment
 from storage.models.pending import PendingAction, PendingActionContact
 from storage.models.profiles import ContactProfileAnswer, ProfileQuestion
 from storage.models.saved import SavedCriteria
-from storage.models.schedules import SegmentRun, SegmentSchedule
+from storage.models.schedules import LiveSegment, SegmentRun, SegmentSchedule
 from storage.models.segments import Segment, SegmentLine
 from storage.models.slack import SlackRequest, slack_bots, slack_installations, slack_oauth_states
 from storage.models.workspace import Workspace
@@ -40,6 +40,7 @@ __all__ = [
     "InteractionLogEntry",
     "InteractionTemplate",
     "JobResponsibility",
+    "LiveSegment",
     "LoggedSegment",
     "MailingGroup",
     "PendingAction",

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Column,
     DateTime,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Table,
+    Text,
     Unicode,
     UniqueConstraint,
     func,
@@ -39,11 +41,12 @@ NOTIFY_SKIPPED = "skipped"
 NOTIFY_FAILED = "failed"
 
 # Who started a refresh run: a schedule, a refresh by hand that notified the schedule's channel,
-# a confirmed `/segment refresh` (Slack or the console), or `segbot segments refresh`.
+# a confirmed `/segment refresh` (Slack or the console), `segbot segments refresh`, or a live segment.
 TRIGGER_SCHEDULE = "schedule"
 TRIGGER_MANUAL = "manual"
 TRIGGER_SLACK = "slack"
 TRIGGER_CLI = "cli"
+TRIGGER_LIVE = "live"
 
 
 class SegmentSchedule(Base):
@@ -97,6 +100,31 @@ class SegmentRun(Base):
     posted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     message_ts: Mapped[str | None] = mapped_column(String(32))
     user_id: Mapped[str] = mapped_column(String(32), default="")
+    # A run that could not refresh (a segment it is built on was deleted) changed nothing; its
+    # notification says why: the error's English template and parameters, translated when posted.
+    error: Mapped[str | None] = mapped_column(Text)
+    error_params: Mapped[dict | None] = mapped_column(JSON)
+
+
+class LiveSegment(Base):
+    """A segment refreshed after every change to its workspace's data, posting who entered and left.
+
+    ``refreshed_version`` is the workspace data version the segment was last refreshed at: the
+    leader refreshes every live segment behind the current version, once per version.
+    """
+
+    __tablename__ = "live_segments"
+    __table_args__ = (UniqueConstraint("segment_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    segment_id: Mapped[int] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"))
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    channel_name: Mapped[str | None] = mapped_column(String(100))
+    locale: Mapped[str] = mapped_column(String(16), default="en", server_default="en")
+    refreshed_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_by: Mapped[str] = mapped_column(String(32), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 # APScheduler's SQLAlchemyJobStore table, declared here exactly as the job store declares it so

@@ -15,8 +15,9 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storage.errors import NotFoundError
-from storage.models import Segment, SegmentRun
+from storage.data_version import data_version as current_data_version
+from storage.errors import NotFoundError, ValidationError
+from storage.models import LiveSegment, Segment, SegmentRun
 from storage.models.schedules import (
     NOTIFY_FAILED,
     NOTIFY_PENDING,
@@ -26,7 +27,7 @@ from storage.models.schedules import (
     TRIGGER_SCHEDULE,
 )
 from storage.service import actions
-from storage.service._common import as_utc, find_segment, utc_now
+from storage.service._common import as_utc, find_segment, segment_size, utc_now
 from storage.service.authorization import SYSTEM
 
 # A poster that held a claim this long without posting is presumed dead.
@@ -57,10 +58,17 @@ class RunInfo:
     message_ts: str | None
     user_id: str = ""
     is_new: bool = False
+    # Why the run could not refresh (an English template and its parameters); None when it did.
+    error: str | None = None
+    error_params: dict[str, str] | None = None
 
     @property
     def has_changes(self) -> bool:
         return bool(self.entered or self.left)
+
+    @property
+    def is_failed(self) -> bool:
+        return self.error is not None
 
     @property
     def is_notified(self) -> bool:
@@ -85,13 +93,22 @@ def record_refresh_run(
     channel_id: str | None = None,
     trigger: str = TRIGGER_SCHEDULE,
     today: date | None = None,
+    data_version: int | None = None,
+    record_errors: bool = False,
 ) -> RunInfo:
     """Refresh the segment as run ``key`` and record the run, unless a run with that key exists.
 
     Returns the new run (``is_new`` True) or the existing one (``is_new`` False, nothing refreshed).
-    The caller commits: the run row and the refresh it describes become visible together.
+    The caller commits: the run row and the refresh it describes become visible together. A live
+    segment then counts as refreshed at ``data_version`` (by default the version read before the
+    refresh), so the live pass does not refresh it again for a data change a schedule saw. With
+    ``record_errors`` a refresh that cannot be done (NotFoundError, ValidationError: a segment it
+    is built on was deleted) is recorded as a failed run that changed nothing, for its notification
+    to say why; without, the error propagates.
     """
     segment = find_segment(session, workspace_id, segment_no)
+    if data_version is None:
+        data_version = current_data_version(session, workspace_id)
     existing = _run_by_key(session, key)
     if existing is not None:
         return _info(existing, segment)
@@ -118,10 +135,25 @@ def record_refresh_run(
         if existing is None:
             raise
         return _info(existing, segment)
-    # The schedule was allowed when it was made; its runs act on that authority.
-    result = actions.refresh_segment(
-        session, workspace_id, segment.no, user_id=user_id, is_admin=SYSTEM, today=today, trigger=None
-    )
+    try:
+        # A savepoint, so a failed refresh leaves nothing half-done behind the failed run.
+        with session.begin_nested():
+            # The schedule was allowed when it was made; its runs act on that authority.
+            result = actions.refresh_segment(
+                session, workspace_id, segment.no, user_id=user_id, is_admin=SYSTEM, today=today, trigger=None
+            )
+    except (NotFoundError, ValidationError) as exc:
+        # What a user must fix (a segment it is built on was deleted); a lost race (ConflictError)
+        # is not announced but propagates, and the caller's next attempt refreshes.
+        if not record_errors:
+            raise
+        run.error = exc.message or str(exc)
+        run.error_params = {name: str(value) for name, value in exc.params.items()}
+        run.size_before = run.size_after = segment_size(session, segment.id)
+        _note_refreshed(session, segment.id, data_version)
+        session.flush()
+        return _info(run, segment, is_new=True)
+    _note_refreshed(session, segment.id, data_version)
     run.size_before = result.size_before
     run.size_after = result.size_after
     run.entered = result.entered.total
@@ -236,6 +268,15 @@ def runs_awaiting_notification(session: Session, *, since: datetime) -> list[Run
     return [_info(run, segment) for run, segment in rows]
 
 
+def _note_refreshed(session: Session, segment_id: int, version: int) -> None:
+    session.execute(
+        update(LiveSegment)
+        .where(LiveSegment.segment_id == segment_id, LiveSegment.refreshed_version < version)
+        .values(refreshed_version=version)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def _run_by_key(session: Session, key: str) -> SegmentRun | None:
     return session.scalars(select(SegmentRun).where(SegmentRun.run_key == key)).one_or_none()
 
@@ -262,4 +303,6 @@ def _info(run: SegmentRun, segment: Segment, *, is_new: bool = False) -> RunInfo
         message_ts=run.message_ts,
         user_id=run.user_id,
         is_new=is_new,
+        error=run.error,
+        error_params=dict(run.error_params) if run.error_params is not None else None,
     )

@@ -26,6 +26,7 @@ from storage.service._common import (
     utc_today,
 )
 from storage.service.codes import default_template
+from storage.service.dependencies import check_deletable
 from storage.service.types import Page, SegmentInfo
 
 _MAX_DESCRIPTION = 200
@@ -135,6 +136,7 @@ def delete_segment(
             segment_no=segment.no,
             owner=segment.owner_user_id,
         )
+    check_deletable(session, workspace_id, segment.no)
     # Lines, line history and captured previews carry no foreign key to the segment (they are
     # bulk tables), so they go first; the database cascades to the journal and pending rows.
     pending_ids = select(PendingAction.id).where(PendingAction.segment_id == segment.id)

@@ -48,6 +48,7 @@ SETUP = (
     "log SEG00002 template:MEETING",
     "cancel LSEG00002",
     "schedule SEG00001 weekdays 08:30",
+    "live SEG00001",
     'new "Customers without e-mail" segment:SEG00002 -email:*',
     'new "Reachable customers" segment:SEG00002 -segment:SEG00003',
 )
