@@ -6,6 +6,7 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "commands.verbs.changes",
     "commands.verbs.journal",
     "commands.verbs.compare",
+    "commands.verbs.breakdown",
     "commands.verbs.export",
     "commands.verbs.logged",
     "commands.verbs.delete",

@@ -7,6 +7,7 @@ ten, "other" and "none" by the database, so a 500,000-contact segment never cros
 from __future__ import annotations
 
 import difflib
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -94,21 +95,17 @@ def breakdown_field(text: str) -> str:
         return name
     close = difflib.get_close_matches(name, [*BREAKDOWN_FIELDS, PROFILE_PREFIX], n=1, cutoff=0.5)
     if close:
-        return _raise(
+        raise ValidationError(
             "'{field}' cannot be broken down - did you mean '{close}'? Fields: {fields}",
             field=name,
             close=close[0],
             fields=", ".join((*BREAKDOWN_FIELDS, "profile.<question>")),
         )
-    return _raise(
+    raise ValidationError(
         "'{field}' cannot be broken down. Fields: {fields}",
         field=name,
         fields=", ".join((*BREAKDOWN_FIELDS, "profile.<question>")),
     )
-
-
-def _raise(message: str, **params: object) -> str:
-    raise ValidationError(message, **params)
 
 
 def breakdown_segment(session: Session, workspace_id: int, segment_no: str, field: str) -> Breakdown:
@@ -254,10 +251,29 @@ def _numeric_ranges(session: Session, workspace_id: int, question: str) -> list[
     ).one()
     if has_text or low is None:
         return []
+    if low > 0 and high / low >= 100:
+        # Amounts such as revenue spread over orders of magnitude: equal widths would put nearly
+        # every answer in the first range.
+        return _log_ranges(low, high)
     step = _nice_step((high - low) / _RANGES)
     start = math.floor(low / step) * step
     count = max(1, math.floor((high - start) / step) + 1)
     return [(start + i * step, start + (i + 1) * step) for i in range(count)]
+
+
+def _log_ranges(low: float, high: float) -> list[tuple[float, float]]:
+    """Ranges bounded by 1-2-5 times powers of ten, or by powers of ten alone when those are too many."""
+    first, last = math.floor(math.log10(low)), math.floor(math.log10(high)) + 1
+    ranges: list[tuple[float, float]] = []
+    for factors in ((1, 2, 5), (1,)):
+        bounds = sorted(f * 10.0**e for e in range(first, last + 1) for f in factors)
+        start = max(b for b in bounds if b <= low)
+        end = min(b for b in bounds if b > high)
+        kept = [b for b in bounds if start <= b <= end]
+        ranges = list(itertools.pairwise(kept))
+        if len(ranges) <= TOP:
+            break
+    return ranges
 
 
 def _nice_step(raw: float) -> float:
