@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 
 from commands.blocks.breakdown import (
+    BREAKDOWN_CHART_ACTION,
     breakdown_figures,
     breakdown_text,
     breakdown_title,
     build_breakdown_blocks,
 )
+from commands.blocks.home import HOME_BREAKDOWN_ACTION
 from commands.common import segment_no, split_first, workspace_session
 from commands.context import CommandContext
 from commands.i18n import N_, translator
@@ -36,9 +38,9 @@ def register(registry: Registry) -> None:
             ),
         )
     )
-    from commands.blocks.breakdown import BREAKDOWN_CHART_ACTION
-
     registry.register_action(BREAKDOWN_CHART_ACTION, chart_button)
+    # The App Home's Breakdown button: by country, the field a sales team looks at first.
+    registry.register_action(HOME_BREAKDOWN_ACTION, lambda value, ctx: breakdown(f"{value} country", ctx))
 
 
 def breakdown(text: str, ctx: CommandContext) -> Reply:

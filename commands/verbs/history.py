@@ -20,6 +20,7 @@ from slack_sdk.models.blocks import (
 from sqlalchemy.orm import Session
 
 from commands.blocks.contacts import build_contact_blocks, page_value
+from commands.blocks.home import HOME_HISTORY_ACTION
 from commands.blocks.limits import MAX_MESSAGE_BLOCKS, clip, clip_header, clip_section, escape_mrkdwn
 from commands.common import page_size, segment_no, split_first, workspace_session
 from commands.context import CommandContext
@@ -56,6 +57,7 @@ def register(registry: Registry) -> None:
     )
     registry.register_action(RUN_PAGE_ACTION, turn_run_page)
     registry.register_action(HISTORY_CHART_ACTION, _chart_button)
+    registry.register_action(HOME_HISTORY_ACTION, run_history)
 
 
 def run_history(text: str, ctx: CommandContext) -> Reply:
