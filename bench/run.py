@@ -147,8 +147,10 @@ def populate(backend: str, count: int) -> None:
             have += generate_demo(session, workspace_id, count=min(CHUNK, count - have), seed=have + 1)
         print(f"  {backend}: {have:,} contacts ({time.perf_counter() - started:.0f} s)", flush=True)
     with engine.begin() as conn:
-        # Fresh statistics, as autovacuum (PostgreSQL) or the importer's ANALYZE would leave them.
-        conn.execute(text("ANALYZE"))
+        # Fresh statistics, as autovacuum (PostgreSQL) or the importer's ANALYZE would leave them;
+        # table by table, since a bare ANALYZE walks every schema of a shared server's database.
+        for table in Base.metadata.sorted_tables:
+            conn.execute(text(f'ANALYZE "{table.name}"'))
     vacuum_after_load(engine)
     engine.dispose()
 
