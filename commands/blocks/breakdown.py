@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 from babel.numbers import format_compact_decimal
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, HeaderBlock, SectionBlock
@@ -103,3 +104,13 @@ def build_breakdown_blocks(result: Breakdown, *, tr: Translator = ENGLISH) -> li
         )
     )
     return blocks
+
+
+def shares_line(size: int, shares: Sequence[Sequence[BreakdownRow]], *, tr: Translator = ENGLISH) -> str:
+    """``IT 41% · DE 22% · FR 9% · RETAIL 60% · …``: the largest shares of a few fields in one line."""
+    parts = [
+        f"{escape_mrkdwn(clip(row.value, 20))} {percent(share(row.count, size))}"
+        for rows in shares
+        for row in rows
+    ]
+    return " · ".join([*parts, "…"]) if parts else ""

@@ -4,23 +4,29 @@ from __future__ import annotations
 
 import json
 
+from sqlalchemy.orm import Session
+
 from commands.blocks.breakdown import (
     BREAKDOWN_CHART_ACTION,
     breakdown_figures,
     breakdown_text,
     breakdown_title,
     build_breakdown_blocks,
+    shares_line,
 )
 from commands.blocks.home import HOME_BREAKDOWN_ACTION
 from commands.common import segment_no, split_first, workspace_session
 from commands.context import CommandContext
-from commands.i18n import N_, translator
+from commands.i18n import N_, Translator, translator
 from commands.registry import Registry, Verb
 from commands.reply import FileUpload, Reply
 from storage.errors import ValidationError
-from storage.service.breakdown import BREAKDOWN_FIELDS, Breakdown, breakdown_segment
+from storage.service import actions
+from storage.service.breakdown import BREAKDOWN_FIELDS, Breakdown, breakdown_segment, largest_shares
+from storage.service.types import ADD, Preview
 
 USAGE = "breakdown SEG [by] FIELD"
+_PREVIEW_FIELDS = ("country", "industry")
 
 
 def register(registry: Registry) -> None:
@@ -65,6 +71,17 @@ def breakdown(text: str, ctx: CommandContext) -> Reply:
         return chart_reply(result, ctx)
     tr = translator(ctx.locale)
     return Reply(text=breakdown_text(result, tr=tr), blocks=tuple(build_breakdown_blocks(result, tr=tr)))
+
+
+def preview_shares(session: Session, workspace_id: int, preview: Preview, *, tr: Translator) -> str:
+    """The largest country and industry shares of what an Add preview adds, as one line ("" for none)."""
+    if preview.kind != ADD or not preview.added:
+        return ""
+    members = actions.pending_additions(session, workspace_id, preview.pending_id)
+    if members is None:
+        return ""
+    shares = [largest_shares(session, *members, field) for field in _PREVIEW_FIELDS]
+    return shares_line(preview.added, shares, tr=tr)
 
 
 def chart_button(value: str, ctx: CommandContext) -> Reply:

@@ -116,9 +116,9 @@ def breakdown_segment(session: Session, workspace_id: int, segment_no: str, fiel
     if name.startswith(PROFILE_PREFIX):
         question = _known_question(session, workspace_id, name[len(PROFILE_PREFIX) :])
         ranges = _numeric_ranges(session, workspace_id, question)
-        pairs = _profile_pairs(segment.id, workspace_id, question, ranges)
+        pairs = _profile_pairs(_lines, [_lines.c.segment_id == segment.id], workspace_id, question, ranges)
     else:
-        pairs = _pairs(session, segment.id, name)
+        pairs = _pairs(session, _lines, [_lines.c.segment_id == segment.id], name)
     rows = session.execute(_grouped(pairs)).all()
     top: list[BreakdownRow] = []
     other = other_values = none = 0
@@ -147,6 +147,21 @@ def breakdown_segment(session: Session, workspace_id: int, segment_no: str, fiel
         is_ordered=is_ordered,
         is_multi_valued=name in MULTI_VALUED,
     )
+
+
+def largest_shares(
+    session: Session, members: FromClause, conditions: list[ColumnElement], field: str, *, top: int = 3
+) -> list[BreakdownRow]:
+    """The ``top`` commonest values of ``field`` (a plain field, not a profile question) in ``members``.
+
+    For a preview's one-line summary, from the same grouped query as a breakdown.
+    """
+    rows = session.execute(_grouped(_pairs(session, members, conditions, breakdown_field(field)))).all()
+    return [
+        BreakdownRow(value=str(value), count=int(count), label=label)
+        for bucket, value, label, count, _ in rows
+        if 0 < bucket <= top
+    ]
 
 
 def _grouped(pairs: Select) -> Select:
@@ -178,33 +193,33 @@ def _grouped(pairs: Select) -> Select:
     )
 
 
-def _pairs(session: Session, segment_id: int, name: str) -> Select:
-    """One row per (contact, value) of the segment: ``k`` the value (NULL: none), ``l`` its label."""
-    in_segment = _lines.c.segment_id == segment_id
+def _pairs(session: Session, members: FromClause, conditions: list[ColumnElement], name: str) -> Select:
+    """One row per (contact, value) of ``members`` (a set with ``contact_id``) where ``conditions``
+    hold: ``k`` the value (NULL: none), ``l`` its label."""
     if name in _CONTACT_LINKS:
         link = _CONTACT_LINKS[name]
         return (
             select(link.c.code.label("k"), null().label("l"))
-            .select_from(_lines.outerjoin(link, link.c.contact_id == _lines.c.contact_id))
-            .where(in_segment)
+            .select_from(members.outerjoin(link, link.c.contact_id == members.c.contact_id))
+            .where(*conditions)
         )
-    members: FromClause = _lines.join(_contacts, _contacts.c.id == _lines.c.contact_id)
+    joined: FromClause = members.join(_contacts, _contacts.c.id == members.c.contact_id)
     if name in _COMPANY_LINKS:
         link = _COMPANY_LINKS[name]
         return (
             select(link.c.code.label("k"), null().label("l"))
-            .select_from(members.outerjoin(link, link.c.contact_id == _contacts.c.company_id))
-            .where(in_segment)
+            .select_from(joined.outerjoin(link, link.c.contact_id == _contacts.c.company_id))
+            .where(*conditions)
         )
     if name == "company":
         return (
             select(_companies.c.no.label("k"), _companies.c.name.label("l"))
-            .select_from(members.outerjoin(_companies, _companies.c.id == _contacts.c.company_id))
-            .where(in_segment)
+            .select_from(joined.outerjoin(_companies, _companies.c.id == _contacts.c.company_id))
+            .where(*conditions)
         )
     # An empty text is no value, as for criteria's `-city:*`.
     key = _month(session, _contacts.c.created) if name == "created" else func.nullif(_contacts.c[name], "")
-    return select(key.label("k"), null().label("l")).select_from(members).where(in_segment)
+    return select(key.label("k"), null().label("l")).select_from(joined).where(*conditions)
 
 
 def _month(session: Session, column: ColumnElement) -> ColumnElement:
@@ -288,10 +303,14 @@ def _nice_step(raw: float) -> float:
 
 
 def _profile_pairs(
-    segment_id: int, workspace_id: int, question: str, ranges: list[tuple[float, float]]
+    members: FromClause,
+    conditions: list[ColumnElement],
+    workspace_id: int,
+    question: str,
+    ranges: list[tuple[float, float]],
 ) -> Select:
     answered = and_(
-        _answers.c.contact_id == _lines.c.contact_id,
+        _answers.c.contact_id == members.c.contact_id,
         _answers.c.workspace_id == workspace_id,
         _answers.c.question == question,
         _answers.c.answer_lower != "",
@@ -310,6 +329,6 @@ def _profile_pairs(
         key, label = _answers.c.answer_lower, _answers.c.answer
     return (
         select(key.label("k"), label.label("l"))
-        .select_from(_lines.outerjoin(_answers, answered))
-        .where(_lines.c.segment_id == segment_id)
+        .select_from(members.outerjoin(_answers, answered))
+        .where(*conditions)
     )

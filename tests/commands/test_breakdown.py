@@ -127,3 +127,18 @@ def test_a_forged_chart_button_is_refused_clearly(
     assert action_id is not None
     with pytest.raises(ValidationError):
         registry.handle_action(action_id, "not json", ctx)
+
+
+def test_an_add_preview_shows_the_largest_country_and_industry_shares_of_what_it_adds(
+    registry: Registry, ctx: CommandContext, demo: None
+) -> None:
+    preview = rendered(registry.dispatch('new "Germany" country:de', ctx))
+    assert "DE 100%" in preview
+    retail = rendered(registry.dispatch('new "Retail" industry:retail', ctx))
+    assert "RETAIL 100%" in retail
+
+
+def test_a_preview_that_adds_nobody_shows_no_shares(
+    registry: Registry, ctx: CommandContext, demo: None
+) -> None:
+    assert "%" not in rendered(registry.dispatch('new "Nobody" country:de country:it', ctx))
