@@ -121,8 +121,9 @@ def breakdown_segment(session: Session, workspace_id: int, segment_no: str, fiel
         pairs = _pairs(session, _lines, [_lines.c.segment_id == segment.id], name)
     rows = session.execute(_grouped(pairs)).all()
     top: list[BreakdownRow] = []
-    other = other_values = none = 0
+    other = other_values = none = total = 0
     for bucket, value, label, count, values in rows:
+        total += int(count)
         if bucket == 0:
             none = int(count)
         elif bucket > TOP:
@@ -139,7 +140,8 @@ def breakdown_segment(session: Session, workspace_id: int, segment_no: str, fiel
         segment_no=segment.no,
         segment_description=segment.description,
         field=name,
-        size=segment_size(session, segment.id),
+        # Each contact counts once in a single-valued field, so the counts add up to the size.
+        size=segment_size(session, segment.id) if name in MULTI_VALUED else total,
         rows=tuple(top),
         other=other,
         other_values=other_values,
