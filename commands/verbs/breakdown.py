@@ -25,7 +25,7 @@ from storage.service import actions
 from storage.service.breakdown import BREAKDOWN_FIELDS, Breakdown, breakdown_segment, largest_shares
 from storage.service.types import ADD, Preview
 
-USAGE = "breakdown SEG [by] FIELD"
+USAGE = "breakdown SEG [by] FIELD [chart]"
 _PREVIEW_FIELDS = ("country", "industry")
 
 

@@ -7,6 +7,7 @@ with ``Next``/``Previous`` buttons that redraw the same message around another p
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -108,6 +109,8 @@ def history_chart_reply(number: str, ctx: CommandContext) -> Reply:
     with workspace_session(ctx) as (session, workspace_id):
         info = segments.get_segment(session, workspace_id, number)
         points = history.size_timeline(session, workspace_id, number)
+    # A segment that never changed is charted as what it is: its size now.
+    points = points or [SizePoint(at=datetime.now(UTC), size=info.size, entered=0, left=0)]
     tr = translator(ctx.locale)
     png = history_chart_png(info.no, info.description, points, tr=tr)
     title = tr._("Size of {title} over time", title=f"{info.no} {info.description}".strip())
@@ -122,11 +125,6 @@ def history_chart_png(number: str, description: str, points: list[SizePoint], *,
     """The chart alone, for ``history SEG chart`` and for scheduled notifications that carry it."""
     from commands.charts import size_chart_png
 
-    if not points:
-        raise ValidationError(
-            "{segment_no} has not changed yet: nothing to chart. Add contacts with `/segment add`.",
-            segment_no=number,
-        )
     title = tr._("Size of {title} over time", title=f"{number} {description}".strip())
     return size_chart_png(
         title,

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from storage.models import Segment, SegmentAction
@@ -86,7 +87,7 @@ def most_changed(
     return [SegmentMoves(no, description, int(entered), int(left)) for no, description, entered, left in rows]
 
 
-def _sizes_at(session: Session, owned: object, moment: datetime) -> dict[str, int]:
+def _sizes_at(session: Session, owned: Select[Any], moment: datetime) -> dict[str, int]:
     """Each segment's size after its last action up to ``moment``."""
     newest = (
         func.row_number()
@@ -95,7 +96,7 @@ def _sizes_at(session: Session, owned: object, moment: datetime) -> dict[str, in
     )
     ranked = (
         select(SegmentAction.segment_id, SegmentAction.size_after, newest)
-        .where(SegmentAction.segment_id.in_(owned), SegmentAction.created_at <= moment)  # type: ignore[arg-type]
+        .where(SegmentAction.segment_id.in_(owned), SegmentAction.created_at <= moment)
         .subquery()
     )
     rows = session.execute(
@@ -106,7 +107,7 @@ def _sizes_at(session: Session, owned: object, moment: datetime) -> dict[str, in
     return {no: size for no, size in rows}
 
 
-def _recent_sizes(session: Session, owned: object) -> dict[str, list[int]]:
+def _recent_sizes(session: Session, owned: Select[Any]) -> dict[str, list[int]]:
     """Each segment's sizes after its last ``RECENT_SIZES`` actions, oldest first."""
     newest = (
         func.row_number()
@@ -115,7 +116,7 @@ def _recent_sizes(session: Session, owned: object) -> dict[str, list[int]]:
     )
     ranked = (
         select(SegmentAction.segment_id, SegmentAction.seq, SegmentAction.size_after, newest)
-        .where(SegmentAction.segment_id.in_(owned))  # type: ignore[arg-type]
+        .where(SegmentAction.segment_id.in_(owned))
         .subquery()
     )
     rows = session.execute(

@@ -93,12 +93,13 @@ def test_charts_are_titled_in_the_readers_language(
     assert reply.upload.title.startswith("Dimensione di SEG00001")
 
 
-def test_a_segment_that_never_changed_has_no_chart_and_says_so(
+def test_a_segment_that_never_changed_is_charted_at_its_size_now(
     registry: Registry, ctx: CommandContext, demo: None
 ) -> None:
     registry.dispatch('new "Empty"', ctx)
-    with pytest.raises(ValidationError, match="nothing to chart"):
-        registry.dispatch("history SEG00001 chart", ctx)
+    reply = registry.dispatch("history SEG00001 chart", ctx)
+    assert reply.upload is not None
+    assert_retina_png(reply.upload.content)
 
 
 @pytest.mark.parametrize(
@@ -142,3 +143,11 @@ def test_a_preview_that_adds_nobody_shows_no_shares(
     registry: Registry, ctx: CommandContext, demo: None
 ) -> None:
     assert "%" not in rendered(registry.dispatch('new "Nobody" country:de country:it', ctx))
+
+
+def test_breakdown_with_chart_uploads_the_chart_at_once(
+    registry: Registry, ctx: CommandContext, segment: str
+) -> None:
+    reply = registry.dispatch(f"breakdown {segment} by industry chart", ctx)
+    assert reply.upload is not None and reply.upload.filename == "SEG00001-industry.png"
+    assert_retina_png(reply.upload.content)
