@@ -18,10 +18,11 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.team_clients import NotInstalledError
-from commands.verbs.history import run_notification
+from commands.i18n import translator
+from commands.verbs.history import history_chart_png, run_notification
 from storage.cron import latest_fire_time
 from storage.db import unit_of_work
-from storage.errors import NotFoundError, ValidationError
+from storage.errors import NotFoundError, SegbotError, ValidationError
 from storage.models.schedules import TRIGGER_MANUAL, TRIGGER_SCHEDULE
 from storage.service import history, live, schedules, workspaces
 from storage.service._common import utc_now
@@ -223,7 +224,29 @@ def post_notification(runtime: SchedulerRuntime, run_id: int, *, force: bool = F
     ts = str(response.get("ts") or "") or None
     with unit_of_work(runtime.session_factory) as session:
         history.mark_notified(session, run.id, message_ts=ts or "posted")
+    if schedule is not None and schedule.with_chart:
+        _upload_chart(runtime, team_id, run, schedule.locale, thread_ts=ts)
     return ts
+
+
+def _upload_chart(
+    runtime: SchedulerRuntime, team_id: str, run: RunInfo, locale: str, *, thread_ts: str | None
+) -> None:
+    """The segment's size over time as a PNG under the notification; a failure costs only the chart."""
+    try:
+        with unit_of_work(runtime.session_factory) as session:
+            points = history.size_timeline(session, run.workspace_id, run.segment_no)
+        png = history_chart_png(run.segment_no, run.segment_description, points, tr=translator(locale))
+        runtime.client_for_team(team_id).files_upload_v2(
+            channel=run.channel_id,
+            filename=f"{run.segment_no}-history.png",
+            content=png,
+            title=f"{run.segment_no} {run.segment_description}"[:250],
+            thread_ts=thread_ts,
+        )
+    except (SlackApiError, OSError, NotInstalledError, SegbotError) as exc:
+        # The notification is posted and marked; retrying would post it twice for a chart.
+        log.warning("uploading the chart of run %s failed (%s)", run.id, type(exc).__name__)
 
 
 def retry_notifications(runtime: SchedulerRuntime) -> int:

@@ -8,6 +8,7 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "commands.verbs.journal",
     "commands.verbs.saved",
     "commands.verbs.compare",
+    "commands.verbs.breakdown",
     "commands.verbs.export",
     "commands.verbs.header",
     "commands.verbs.logged",

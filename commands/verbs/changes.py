@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 
+from commands.blocks.limits import note
 from commands.blocks.preview import (
     CANCEL_ACTION,
     CONFIRM_ACTION,
@@ -32,6 +33,7 @@ from commands.context import CommandContext
 from commands.i18n import N_, translator
 from commands.registry import Registry, Verb
 from commands.reply import Reply
+from commands.verbs.breakdown import preview_shares
 from storage.criteria.ast import Expr
 from storage.errors import StalePreviewError, ValidationError
 from storage.service import actions, segments
@@ -41,11 +43,19 @@ _ADD_OPTIONS = ("--expand-companies", "--related-companies", "--ignore-exclusion
 _NARROW_OPTIONS = ("--entire-companies",)
 
 
-def preview_reply(preview: Preview, *, description: str, locale: str | None = None) -> Reply:
-    """The ephemeral preview message with Confirm/Cancel, in ``locale``."""
+def preview_reply(
+    preview: Preview, *, description: str, locale: str | None = None, shares: str = ""
+) -> Reply:
+    """The ephemeral preview message with Confirm/Cancel, in ``locale``.
+
+    ``shares``: a line of the largest country and industry shares of what is added, under the summary.
+    """
     tr = translator(locale)
     text = f"{preview.segment_no}: {describe_change(preview.kind, preview.added, preview.removed, tr=tr)}"
-    return Reply(text=text, blocks=tuple(build_preview_blocks(preview, description=description, tr=tr)))
+    blocks = build_preview_blocks(preview, description=description, tr=tr)
+    if shares:
+        blocks.insert(2, note(shares))
+    return Reply(text=text, blocks=tuple(blocks))
 
 
 def preview(
@@ -75,7 +85,8 @@ def preview(
             page_size=page_size(ctx),
             today=ctx.today,
         )
-    return preview_reply(result, description=info.description, locale=ctx.locale)
+        shares = preview_shares(session, workspace_id, result, tr=translator(ctx.locale))
+    return preview_reply(result, description=info.description, locale=ctx.locale, shares=shares)
 
 
 def _criteria_verb(kind: str, allowed: tuple[str, ...]) -> Verb:

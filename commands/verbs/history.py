@@ -7,6 +7,7 @@ with ``Next``/``Previous`` buttons that redraw the same message around another p
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -20,12 +21,13 @@ from slack_sdk.models.blocks import (
 from sqlalchemy.orm import Session
 
 from commands.blocks.contacts import build_contact_blocks, page_value
+from commands.blocks.home import HOME_HISTORY_ACTION
 from commands.blocks.limits import MAX_MESSAGE_BLOCKS, clip, clip_header, clip_section, escape_mrkdwn
 from commands.common import page_size, segment_no, split_first, workspace_session
 from commands.context import CommandContext
 from commands.i18n import ENGLISH, N_, Translator, translator
 from commands.registry import Registry, Verb
-from commands.reply import Reply
+from commands.reply import FileUpload, Reply
 from storage.errors import NotFoundError, ValidationError
 from storage.models.schedules import (
     TRIGGER_CLI,
@@ -35,10 +37,11 @@ from storage.models.schedules import (
     TRIGGER_SLACK,
 )
 from storage.service import actions, history, live, schedules, segments
-from storage.service.history import RunInfo
+from storage.service.history import RunInfo, SizePoint
 from storage.service.types import Page
 
-USAGE = "history SEG"
+USAGE = "history SEG [chart]"
+HISTORY_CHART_ACTION = "segbot:history:chart"
 # Its own prefix under segbot:page, so these pagers redraw a run notification, not a segment page.
 RUN_PAGE_ACTION = "segbot:page:run"
 ENTERED = 1
@@ -52,18 +55,28 @@ def register(registry: Registry) -> None:
             name="history",
             aliases=(),
             usage=USAGE,
-            summary=N_("the segment's latest refresh runs, whoever started them: sizes, entered and left"),
+            summary=N_(
+                "the segment's latest refresh runs, whoever started them: sizes, entered and left; "
+                "chart: size over time"
+            ),
             run=run_history,
-            examples=("history SEG00001",),
+            examples=("history SEG00001", "history SEG00001 chart"),
         )
     )
     registry.register_action(RUN_PAGE_ACTION, turn_run_page)
+    registry.register_action(HISTORY_CHART_ACTION, _chart_button)
+    registry.register_action(HOME_HISTORY_ACTION, run_history)
 
 
 def run_history(text: str, ctx: CommandContext) -> Reply:
-    """``history SEG``: the last runs, newest first, with sizes and how many entered and left."""
+    """``history SEG``: the last runs, newest first, with sizes and how many entered and left.
+
+    ``history SEG chart`` uploads the segment's size over time as a PNG instead.
+    """
     token, rest = split_first(text)
     number = segment_no(token, usage=USAGE)
+    if rest.lower() == "chart":
+        return history_chart_reply(number, ctx)
     if rest:
         raise ValidationError("unexpected '{extra}'. Usage: /segment {usage}", extra=rest, usage=USAGE)
     with workspace_session(ctx) as (session, workspace_id):
@@ -77,22 +90,63 @@ def build_history_reply(
 ) -> Reply:
     """The runs as one line each: when, by what, size before → after, entered and left."""
     title = f"{number} {description}".strip()
+    chart = ActionsBlock(
+        block_id="history-actions",
+        elements=[ButtonElement(text=tr._("Chart"), action_id=HISTORY_CHART_ACTION, value=number)],
+    )
     if not runs:
         text = tr._(
             "{title}: no refresh runs yet. Schedule one with `/segment schedule {segment_no} daily 09:00`.",
             title=escape_mrkdwn(title),
             segment_no=number,
         )
-        return Reply(text=text, blocks=(SectionBlock(text=clip_section(text)),))
+        return Reply(text=text, blocks=(SectionBlock(text=clip_section(text)), chart))
     lines = [run_line(run, tr=tr) for run in runs]
     heading = tr._("Refresh history of {title}", title=title)
     blocks: list[Block] = [
         HeaderBlock(text=clip_header(heading)),
         SectionBlock(text=clip_section("\n".join(lines))),
+        chart,
     ]
     # The header block is plain text; the fallback text is mrkdwn, so the title is escaped there.
     fallback = tr._("Refresh history of {title}", title=escape_mrkdwn(title))
     return Reply(text=f"{fallback}\n" + "\n".join(lines), blocks=tuple(blocks))
+
+
+def history_chart_reply(number: str, ctx: CommandContext) -> Reply:
+    """The segment's size after every change as a PNG line chart, with who entered and left as bars."""
+    with workspace_session(ctx) as (session, workspace_id):
+        info = segments.get_segment(session, workspace_id, number)
+        points = history.size_timeline(session, workspace_id, number)
+    # A segment that never changed is charted as what it is: its size now.
+    points = points or [SizePoint(at=datetime.now(UTC), size=info.size, entered=0, left=0)]
+    tr = translator(ctx.locale)
+    png = history_chart_png(info.no, info.description, points, tr=tr)
+    title = tr._("Size of {title} over time", title=f"{info.no} {info.description}".strip())
+    return Reply(
+        text=tr._("{title}: chart uploaded.", title=title),
+        visibility="channel",
+        upload=FileUpload(filename=f"{info.no}-history.png", content=png, title=clip(title, 250)),
+    )
+
+
+def history_chart_png(number: str, description: str, points: list[SizePoint], *, tr: Translator) -> bytes:
+    """The chart alone, for ``history SEG chart`` and for scheduled notifications that carry it."""
+    from commands.charts import size_chart_png
+
+    title = tr._("Size of {title} over time", title=f"{number} {description}".strip())
+    return size_chart_png(
+        title,
+        [p.at for p in points],
+        [p.size for p in points],
+        [p.entered for p in points],
+        [p.left for p in points],
+        tr=tr,
+    )
+
+
+def _chart_button(value: str, ctx: CommandContext) -> Reply:
+    return history_chart_reply(segment_no(value, usage=USAGE), ctx)
 
 
 def run_line(run: RunInfo, *, tr: Translator = ENGLISH) -> str:

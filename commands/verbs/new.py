@@ -31,6 +31,7 @@ from commands.context import CommandContext
 from commands.i18n import N_, translator
 from commands.registry import Registry, Verb
 from commands.reply import Reply
+from commands.verbs.breakdown import preview_shares
 from commands.verbs.changes import preview_reply
 from storage.criteria.ast import Expr
 from storage.criteria.names import UnknownNameError
@@ -93,7 +94,8 @@ def create(ctx: CommandContext, description: str, criteria: Expr | None, options
             creates_segment=True,
         )
         preview = replace(preview, segment_no=segments.number_segment(session, workspace_id, info.no))
-    return preview_reply(preview, description=info.description, locale=ctx.locale)
+        shares = preview_shares(session, workspace_id, preview, tr=translator(ctx.locale))
+    return preview_reply(preview, description=info.description, locale=ctx.locale, shares=shares)
 
 
 def _check_description(description: str) -> None:

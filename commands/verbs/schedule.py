@@ -24,10 +24,11 @@ from storage.errors import ValidationError
 from storage.service import schedules
 from storage.service.schedules import ScheduleInfo
 
-SCHEDULE_USAGE = "schedule SEG <when> [#channel] [--notify-empty]"
+SCHEDULE_USAGE = "schedule SEG <when> [#channel] [--notify-empty] [--chart]"
 UNSCHEDULE_USAGE = "unschedule SEG"
 SCHEDULES_USAGE = "schedules"
 NOTIFY_EMPTY = "--notify-empty"
+WITH_CHART = "--chart"
 
 
 def register(registry: Registry) -> None:
@@ -42,6 +43,7 @@ def register(registry: Registry) -> None:
                 "schedule SEG00001 weekdays 08:30 #sales",
                 "schedule SEG00001 mondays 10:00",
                 'schedule SEG00001 "0 9 * * 1-5" #sales --notify-empty',
+                "schedule SEG00001 mondays 09:00 --chart",
             ),
         )
     )
@@ -70,7 +72,7 @@ def run_schedule(text: str, ctx: CommandContext) -> Reply:
     """Schedule the segment's refresh; the reply says when the first run will be."""
     token, rest = split_first(text)
     number = segment_no(token, usage=SCHEDULE_USAGE)
-    rest, flags = extract_options(unescape_slack(rest), (NOTIFY_EMPTY,))
+    rest, flags = extract_options(unescape_slack(rest), (NOTIFY_EMPTY, WITH_CHART))
     when, channel_id, channel_name = _split_channel(rest, ctx)
     if not when:
         raise ValidationError(
@@ -90,6 +92,7 @@ def run_schedule(text: str, ctx: CommandContext) -> Reply:
             user_id=ctx.user_id,
             is_admin=ctx.is_admin,
             notify_when_empty=NOTIFY_EMPTY in flags,
+            with_chart=WITH_CHART in flags,
             # The channel's notifications are written in the language of whoever scheduled them.
             locale=translator(ctx.locale).locale,
         )
@@ -113,6 +116,8 @@ def run_schedule(text: str, ctx: CommandContext) -> Reply:
             **params,
         )
     text_ = scheduled + "\n" + tr._("Next run: *{when}*.", when=format_local(info.next_run, tr=tr))
+    if info.with_chart:
+        text_ += "\n" + tr._("Each notification comes with a chart of the segment's size over time.")
     return Reply(
         text=text_.replace("*", ""),
         blocks=(SectionBlock(text=clip_section(text_)), note(f"cron `{info.cron}`")),

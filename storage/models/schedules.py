@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     Unicode,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -65,6 +66,8 @@ class SegmentSchedule(Base):
     channel_id: Mapped[str | None] = mapped_column(String(32))
     channel_name: Mapped[str | None] = mapped_column(String(100))
     notify_when_empty: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Each notification also uploads a chart of the segment's size over time.
+    with_chart: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The language the channel's notifications are written in (a catalog code such as "it").
     locale: Mapped[str] = mapped_column(String(16), default="en", server_default="en")
     created_by: Mapped[str] = mapped_column(String(32), default="")

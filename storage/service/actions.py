@@ -22,8 +22,9 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, case, delete, func, insert, literal, or_, select, update
+from sqlalchemy import ColumnElement, Select, Table, case, delete, func, insert, literal, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import FromClause
 
 from storage.criteria.ast import Expr, field_names, from_json, to_json, to_text
 from storage.criteria.names import check_names
@@ -180,6 +181,19 @@ def pending_page(
     return contact_page(
         session, workspace_id, pending_contacts, conditions, total=total, page=page, page_size=page_size
     )
+
+
+def pending_additions(
+    session: Session, workspace_id: int, pending_id: str
+) -> tuple[FromClause, list[ColumnElement[bool]]] | None:
+    """The contacts a preview would add, as a set with ``contact_id`` and its conditions; None when none."""
+    pending = _find_pending(session, workspace_id, pending_id)
+    if pending.added == 0:
+        return None
+    if pending.deferred:
+        ids = _deferred_change(session, pending, 1)
+        return (ids.subquery(), []) if ids is not None else None
+    return pending_contacts, [pending_contacts.c.pending_id == pending.id, pending_contacts.c.change == 1]
 
 
 def confirm_pending(

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from storage.data_version import data_version as current_data_version
 from storage.errors import NotFoundError, ValidationError
-from storage.models import LiveSegment, Segment, SegmentRun
+from storage.models import LiveSegment, Segment, SegmentAction, SegmentRun
 from storage.models.schedules import (
     NOTIFY_FAILED,
     NOTIFY_PENDING,
@@ -306,3 +306,41 @@ def _info(run: SegmentRun, segment: Segment, *, is_new: bool = False) -> RunInfo
         error=run.error,
         error_params=dict(run.error_params) if run.error_params is not None else None,
     )
+
+
+@dataclass(frozen=True)
+class SizePoint:
+    """The segment's size right after one change: a journalled action or a run that changed nothing."""
+
+    at: datetime
+    size: int
+    entered: int
+    left: int
+
+
+def size_timeline(
+    session: Session, workspace_id: int, segment_no: str, *, limit: int = 400
+) -> list[SizePoint]:
+    """The segment's size over time, oldest first: after every journalled action and every run.
+
+    Actions that were undone since still happened, so they stay; runs that journalled an action are
+    that action already, and the others (nothing changed) add a point of their own. The last
+    ``limit`` points are kept.
+    """
+    segment = find_segment(session, workspace_id, segment_no)
+    actions_ = session.execute(
+        select(SegmentAction.created_at, SegmentAction.size_after, SegmentAction.added, SegmentAction.removed)
+        .where(SegmentAction.segment_id == segment.id)
+        .order_by(SegmentAction.seq.desc())
+        .limit(limit)
+    ).all()
+    quiet_runs = session.execute(
+        select(SegmentRun.started_at, SegmentRun.size_after)
+        .where(SegmentRun.segment_id == segment.id, SegmentRun.action_seq.is_(None))
+        .order_by(SegmentRun.started_at.desc())
+        .limit(limit)
+    ).all()
+    points = [SizePoint(as_utc(at), size, added, removed) for at, size, added, removed in actions_]
+    points += [SizePoint(as_utc(at), size, 0, 0) for at, size in quiet_runs]
+    points.sort(key=lambda point: point.at)
+    return points[-limit:]

@@ -35,6 +35,7 @@ class ScheduleInfo:
     created_by: str
     next_run: datetime
     locale: str = "en"
+    with_chart: bool = False
 
 
 def schedule_segment(
@@ -50,6 +51,7 @@ def schedule_segment(
     user_id: str,
     is_admin: bool = False,
     notify_when_empty: bool = False,
+    with_chart: bool = False,
     locale: str = "en",
     now: datetime | None = None,
 ) -> ScheduleInfo:
@@ -80,6 +82,7 @@ def schedule_segment(
     schedule.channel_id = channel_id
     schedule.channel_name = channel_name
     schedule.notify_when_empty = notify_when_empty
+    schedule.with_chart = with_chart
     schedule.locale = locale
     schedule.created_by = user_id
     session.flush()
@@ -164,4 +167,5 @@ def _info(schedule: SegmentSchedule, segment: Segment, *, now: datetime | None =
         created_by=schedule.created_by,
         next_run=next_fire_time(schedule.cron, schedule.timezone, after=now or utc_now()),
         locale=schedule.locale or "en",
+        with_chart=bool(schedule.with_chart),
     )

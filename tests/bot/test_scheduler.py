@@ -379,3 +379,32 @@ def test_a_channel_that_refuses_the_bot_is_not_retried_forever(
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_schedule_with_chart_uploads_the_size_over_time_under_its_notification(
+    runtime: SchedulerRuntime,
+    fake_slack: FakeSlackApi,
+    berlin: str,
+    workspace: Workspace,
+    session_factory: sessionmaker[Session],
+) -> None:
+    schedule(session_factory, workspace, "hourly <#C0NEWS|news> --chart")
+    move(session_factory, "CT0003", "Berlin")
+
+    run_scheduled_refresh(workspace.id, berlin)
+
+    [posted] = fake_slack.calls_to("chat.postMessage")
+    [completed] = fake_slack.wait_for("files.completeUploadExternal")
+    assert completed.params["channel_id"] == "C0NEWS"
+    assert posted.params["channel"] == "C0NEWS" and completed.params.get("thread_ts")
+    [upload] = fake_slack.calls_to("upload")
+    assert upload.body.startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_a_schedule_without_chart_uploads_nothing(
+    runtime: SchedulerRuntime, fake_slack: FakeSlackApi, berlin: str, workspace: Workspace, session_factory
+) -> None:
+    move(session_factory, "CT0003", "Berlin")
+    run_scheduled_refresh(workspace.id, berlin)
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
+    assert fake_slack.calls_to("upload") == []

@@ -143,7 +143,9 @@ class FakeSlackApi:
         length = int(request.headers.get("Content-Length") or 0)
         body = request.rfile.read(length) if length else b""
         split = urlsplit(request.path)
-        params = _parse_params(request.headers.get("Content-Type", ""), body, split.query)
+        # An upload's body is the file itself (a PNG is not form data), whatever its content type says.
+        form = b"" if split.path.startswith("/upload") else body
+        params = _parse_params(request.headers.get("Content-Type", ""), form, split.query)
         headers = {k.lower(): v for k, v in request.headers.items()}
         parts = split.path.strip("/").split("/")
         if parts[0] == "api" and len(parts) == 2:
