@@ -119,8 +119,6 @@ def test_canceling_a_logged_segment_cancels_its_interactions_and_undo_restores_t
 
 def test_a_preview_of_interactions_taken_before_logging_is_refused_at_confirm(session, world):
     require_deferred_previews(session)
-    # A declared template nobody was called with yet: criteria may name it, and match nobody.
-    session.add(InteractionTemplate(workspace_id=world.workspace_id, code="CALL", description="Call"))
     seg = _dk_segment(session, world)
     called = new_segment(session, world)
 
