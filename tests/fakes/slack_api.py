@@ -44,6 +44,8 @@ class FakeSlackApi:
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     # The bot token oauth.v2.access hands out when segbot is installed through OAuth.
     installed_token: str = "xoxb-installed-by-oauth"
+    # Hands out Socket Mode URLs (tests/fakes/socket_mode.py); without one, a URL nobody listens on.
+    socket_mode: Any = None
     calls: list[RecordedCall] = field(default_factory=list)
     _lock: threading.Condition = field(default_factory=threading.Condition)
     _rate_limits: dict[str, list[int]] = field(default_factory=dict)
@@ -207,6 +209,8 @@ class FakeSlackApi:
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(params.get("users", "U")).lstrip("U")}}
         if method == "apps.connections.open":
+            if self.socket_mode is not None:
+                return {"ok": True, "url": self.socket_mode.url()}
             # Socket Mode's WebSocket URL; nothing listens there, so the client keeps reconnecting.
             return {"ok": True, "url": "ws://127.0.0.1:9/socket-mode"}
         if method == "oauth.v2.access":
