@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import retries
 from bot.clients import make_web_client
-from bot.listeners import actions, events, views
+from bot.listeners import actions, builder, events, views
 from bot.listeners import commands as slash_commands
 from bot.oauth import is_oauth_configured, make_oauth_settings
 from bot.runtime import Runtime
@@ -63,6 +63,6 @@ def create_app(
         slots=WorkSlots(settings.segbot_work_slots),
     )
     retries.register(app)
-    for listeners in (slash_commands, actions, views, events):
+    for listeners in (slash_commands, actions, views, builder, events):
         listeners.register(app, runtime)
     return app
