@@ -170,13 +170,11 @@ def _builder_criteria(values: dict[str, Any]) -> tuple[str, Expr | None]:
     if free:
         parse_criteria_text(free)
     terms = []
-    for block_id in values:
-        if block_id.startswith(PICKER_PREFIX):
-            chosen = _selected_in_order(values, block_id)
-            if chosen:
-                terms.append(
-                    block_id.removeprefix(PICKER_PREFIX) + ":" + ",".join(map(_criteria_value, chosen))
-                )
+    # In the pickers' order on the form, whatever order Slack lists their state in.
+    for field in matches.PICKER_FIELDS:
+        chosen = _selected_in_order(values, PICKER_PREFIX + field)
+        if chosen:
+            terms.append(field + ":" + ",".join(map(_criteria_value, chosen)))
     if free:
         # The pickers narrow whatever the free text says, `OR` included.
         terms.append(f"({free})" if terms and _HAS_OR.search(free) else free)
