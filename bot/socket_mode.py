@@ -96,6 +96,7 @@ class SocketModeConnector(BaseSocketModeClient):
         self._ack_links: dict[str, _Link] = {}
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._reason: str | None = None
+        self._replaced: set[int] = set()
 
     # -- BaseSocketModeClient ------------------------------------------------------------------------
 
@@ -170,7 +171,9 @@ class SocketModeConnector(BaseSocketModeClient):
                 is_current = link is self._current
             if is_current and not self.closed:
                 code = link.ws.close_code
-                self._reconnect(f"Slack closed the connection (code {code})" if code else "connection lost")
+                self._replace(
+                    link, f"Slack closed the connection (code {code})" if code else "connection lost"
+                )
 
     def _retire(self, link: _Link) -> None:
         # Slack closes it itself; close it only if Slack has not done so in time.
@@ -181,6 +184,14 @@ class SocketModeConnector(BaseSocketModeClient):
 
     def keep_connecting(self, reason: str | None = None) -> None:
         """Open a new connection, trying again with growing pauses until it works or ``close()``."""
+        self._reconnect(reason)
+
+    def _replace(self, link: _Link, reason: str) -> None:
+        # Slack often sends `disconnect` and then closes the socket: one new connection for both.
+        with self._lock:
+            if link.number in self._replaced:
+                return
+            self._replaced.add(link.number)
         self._reconnect(reason)
 
     def _reconnect(self, reason: str | None) -> None:
@@ -209,7 +220,7 @@ class SocketModeConnector(BaseSocketModeClient):
         elif kind == "disconnect":
             if link is self._current:
                 reason = f"Slack asked ({message.get('reason') or 'no reason'})"
-                threading.Thread(target=self._reconnect, args=(reason,), daemon=True).start()
+                threading.Thread(target=self._replace, args=(link, reason), daemon=True).start()
         elif message.get("envelope_id"):
             self._on_envelope(link, message, raw)
 

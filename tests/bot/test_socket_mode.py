@@ -256,3 +256,15 @@ def test_the_bot_logs_one_line_when_connected_and_one_per_reconnect_with_its_rea
         "Socket Mode reconnected after: Slack closed the connection (code 1000)",
     ]
     assert socket_bot.connector.state == "connected"
+
+
+def test_a_disconnect_followed_at_once_by_a_close_opens_one_new_connection(socket_bot: SocketBot) -> None:
+    old = socket_bot.server.current()
+
+    socket_bot.server.disconnect("warning")
+    socket_bot.server.close(old, 1000)
+    socket_bot.server.wait_connected(2)
+    time.sleep(0.5)
+
+    assert len(socket_bot.server.connections) == 2
+    assert socket_bot.connector.reconnects == 1
