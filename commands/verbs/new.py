@@ -154,6 +154,10 @@ def _pickers(ctx: CommandContext) -> list[Picker]:
     pickers = []
     with workspace_session(ctx) as (session, workspace_id):
         for field in matches.PICKER_FIELDS:
+            if field not in matches.CODE_FIELDS:
+                # Listing them means reading every contact; Slack's 3 s to open the modal are not for that.
+                pickers.append(Picker(field=field, choices=None))
+                continue
             values = matches.field_values(session, workspace_id, field, limit=MAX_STATIC_OPTIONS + 1)
             # Past Slack's 100 options, the picker searches as the user types instead.
             choices = None if len(values) > MAX_STATIC_OPTIONS else tuple(values)
