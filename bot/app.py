@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import redeliveries
 from bot.clients import make_web_client
-from bot.listeners import actions, events, views
+from bot.listeners import actions, builder, events, views
 from bot.listeners import commands as slash_commands
 from bot.oauth import is_oauth_configured, make_oauth_settings
 from bot.runtime import Runtime
@@ -74,6 +74,6 @@ def create_app(
         slots=WorkSlots(settings.segbot_work_slots),
     )
     redeliveries.register(app)
-    for listeners in (slash_commands, actions, views, events):
+    for listeners in (slash_commands, actions, views, builder, events):
         listeners.register(app, runtime)
     return app

@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
 
+from slack_sdk.models.blocks import Option
+from slack_sdk.models.views import View
+
 from commands.blocks.help import build_help_blocks, build_verb_help_blocks
 from commands.context import CommandContext
 from commands.i18n import ENGLISH, Translator, reader_locale, translator
@@ -31,6 +34,8 @@ log = logging.getLogger(__name__)
 VerbRunner = Callable[[str, CommandContext], Reply]
 ActionHandler = Callable[[str, CommandContext], Reply]
 ViewHandler = Callable[[dict[str, Any], CommandContext], "Reply | dict[str, str]"]
+ViewChangeHandler = Callable[[dict[str, Any], CommandContext], View]
+OptionsHandler = Callable[[str, str, CommandContext], list[Option]]
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,8 @@ class Registry:
         self._names: dict[str, Verb] = {}
         self._actions: dict[str, ActionHandler] = {}
         self._views: dict[str, ViewHandler] = {}
+        self._view_changes: dict[str, ViewChangeHandler] = {}
+        self._options: dict[str, OptionsHandler] = {}
 
     @property
     def verbs(self) -> list[Verb]:
@@ -83,6 +90,19 @@ class Registry:
         if callback_id in self._views:
             raise ValueError(f"view callback {callback_id!r} is already registered")
         self._views[callback_id] = handler
+
+    def register_view_change(self, callback_id: str, handler: ViewChangeHandler) -> None:
+        """Route changes to a modal's inputs (``dispatch_action``) to ``handler(view, ctx)``, which
+        answers with the modal as it should look now."""
+        if callback_id in self._view_changes:
+            raise ValueError(f"view change callback {callback_id!r} is already registered")
+        self._view_changes[callback_id] = handler
+
+    def register_options(self, callback_id: str, handler: OptionsHandler) -> None:
+        """Route a modal's external selects to ``handler(block_id, typed_text, ctx)``."""
+        if callback_id in self._options:
+            raise ValueError(f"options callback {callback_id!r} is already registered")
+        self._options[callback_id] = handler
 
     def dispatch(self, text: str, ctx: CommandContext) -> Reply:
         """Answer the text of ``/segment``; SegbotError propagates to the one place that reports it.
@@ -133,6 +153,24 @@ class Registry:
                     "This form ({callback_id}) is no longer supported.", callback_id=callback_id
                 )
             return handler(values, ctx)
+
+    def handles_view_changes(self, callback_id: str) -> bool:
+        return callback_id in self._view_changes
+
+    def handle_view_change(self, callback_id: str, view: dict[str, Any], ctx: CommandContext) -> View:
+        """The modal ``view`` (as Slack sent it, with its state) as it should look after the change."""
+        with reader_locale(ctx.locale):
+            return self._view_changes[callback_id](view, ctx)
+
+    def handle_options(
+        self, callback_id: str, block_id: str, query: str, ctx: CommandContext
+    ) -> list[Option]:
+        """The options of an external select in modal ``callback_id``; none for an unknown modal."""
+        handler = self._options.get(callback_id)
+        if handler is None:
+            return []
+        with reader_locale(ctx.locale):
+            return handler(block_id, query, ctx)
 
     def help_reply(self, topic: str | None = None, *, tr: Translator = ENGLISH) -> Reply:
         """Usage of every verb, or of one verb with its examples, in the reader's language."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import sys
+import threading
 from typing import Any
 
 import typer
@@ -33,10 +34,16 @@ def run(
         "127.0.0.1", "--host", help="HTTP mode: interface to listen on (behind a reverse proxy, see README)."
     ),
     port: int = typer.Option(3000, "--port", help="HTTP mode: port to listen on."),
+    check: bool = typer.Option(
+        False, "--check", help="Check the database and the Socket Mode connection, then exit."
+    ),
 ) -> None:
     """Run the bot: Socket Mode with SLACK_APP_TOKEN, HTTP with --http, the console without Slack."""
     settings = load_settings()
     engine = _engine(settings)
+    if check:
+        check_connections(settings, engine)
+        return
     upgrade(engine)
     session_factory = make_session_factory(engine)
     http = http or settings.segbot_http
@@ -89,10 +96,45 @@ def serve_slack(
 
         serve_http(make_wsgi_app(app, engine), host=host, port=port)
     else:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+        from bot.socket_mode import connect_app
 
         assert settings.slack_app_token is not None
-        SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
+        connector = connect_app(app, settings.slack_app_token.get_secret_value())
+        try:
+            threading.Event().wait()
+        finally:
+            # A clean close handshake tells Slack at once to send to the bot's other connections.
+            connector.close()
+
+
+def check_connections(settings: Settings, engine: Engine) -> None:
+    """``run --check``: one line per connection the bot needs; exit status 1 when one fails."""
+    from bot.http import is_database_up
+
+    database_up = is_database_up(engine)
+    typer.echo("database: ok" if database_up else "database: not answering")
+    socket_ok = True
+    if settings.slack_app_token is not None:
+        from bot.clients import make_web_client
+        from bot.socket_mode import check_connection
+
+        try:
+            line = check_connection(make_web_client(settings), settings.slack_app_token.get_secret_value())
+        except Exception as exc:
+            socket_ok = False
+            line = f"Socket Mode not connected: {_reason(exc)}"
+        typer.echo(line)
+    if not (database_up and socket_ok):
+        raise typer.Exit(1)
+
+
+def _reason(exc: Exception) -> str:
+    # slack_sdk's errors carry the API's answer (e.g. invalid_auth), never the token.
+    from slack_sdk.errors import SlackApiError
+
+    if isinstance(exc, SlackApiError):
+        return str(exc.response.get("error") or "Slack refused the app token")
+    return str(exc) or type(exc).__name__
 
 
 def _exit_on_sigterm(_signum: int, _frame: object) -> None:

@@ -1,13 +1,18 @@
 """`new <description> [<criteria> [options]]`: creates a segment and, with criteria, previews the Add.
 
-Without arguments it opens a modal asking for the description, criteria and options; its
+Without arguments it opens the segment builder: pickers filled from the workspace's own values,
+free criteria and the Add options, with a count under them that follows every change. Its
 submission creates the segment and previews the Add the same way, or shows field errors.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
+
+from slack_sdk.models.blocks import Option
+from slack_sdk.models.views import View
 
 from commands.arguments import split_new_arguments, unescape_slack
 from commands.blocks.limits import escape_mrkdwn
@@ -15,9 +20,14 @@ from commands.blocks.modal import (
     ADD_OPTIONS,
     CRITERIA_BLOCK,
     DESCRIPTION_BLOCK,
+    MAX_STATIC_OPTIONS,
     NEW_SEGMENT_CALLBACK,
     OPTIONS_BLOCK,
+    PICKER_PREFIX,
     VALUE_ACTION,
+    Picker,
+    build_builder_update,
+    build_field_options,
     build_new_segment_modal,
 )
 from commands.common import (
@@ -36,7 +46,7 @@ from commands.verbs.changes import preview_reply
 from storage.criteria.ast import Expr
 from storage.criteria.names import UnknownNameError
 from storage.errors import SegbotError, ValidationError
-from storage.service import actions, segments
+from storage.service import actions, matches, segments
 from storage.service.types import ActionOptions
 
 USAGE = "new <description> [<criteria> [options]]"
@@ -48,7 +58,7 @@ def new(text: str, ctx: CommandContext) -> Reply:
     """Create a segment owned by the caller; with criteria, preview adding the contacts that match."""
     if not text.strip():
         tr = translator(ctx.locale)
-        modal = build_new_segment_modal(channel_id=ctx.channel_id, tr=tr)
+        modal = build_new_segment_modal(channel_id=ctx.channel_id, pickers=_pickers(ctx), tr=tr)
         return Reply(text=tr._("Opening the new segment form…"), modal=modal)
     rest, options = extract_action_options(text, _OPTIONS)
     description, criteria_text = split_new_arguments(rest)
@@ -108,7 +118,6 @@ def _check_description(description: str) -> None:
 def submit_new_segment(values: dict[str, Any], ctx: CommandContext) -> Reply | dict[str, str]:
     """The modal's submission: field errors ``{block_id: message}``, or the created segment's preview."""
     description = (_input(values, DESCRIPTION_BLOCK) or "").strip()
-    criteria_text = (_input(values, CRITERIA_BLOCK) or "").strip()
     errors: dict[str, str] = {}
     tr = translator(ctx.locale)
     if not description:
@@ -116,20 +125,98 @@ def submit_new_segment(values: dict[str, Any], ctx: CommandContext) -> Reply | d
     elif len(description) > _MAX_DESCRIPTION:
         errors[DESCRIPTION_BLOCK] = tr._("At most {limit} characters.", limit=_MAX_DESCRIPTION)
     criteria = None
-    if criteria_text:
-        try:
-            criteria = parse_criteria_text(criteria_text)
-        except SegbotError as exc:
-            errors[CRITERIA_BLOCK] = tr.error(exc)[:150]
+    try:
+        criteria = _builder_criteria(values)[1]
+    except SegbotError as exc:
+        errors[CRITERIA_BLOCK] = tr.error(exc)[:150]
     if errors:
         return errors
-    selected = _selected(values, OPTIONS_BLOCK)
-    options = ActionOptions(**{name: True for name in ADD_OPTIONS if name in selected})
     try:
-        return create(ctx, description, criteria, options)
+        return create(ctx, description, criteria, _builder_options(values))
     except UnknownNameError as exc:
         # Nothing was created (the unit of work rolled back): the form stays open with the reason.
         return {CRITERIA_BLOCK: tr.error(exc)[:150]}
+
+
+def update_builder(view: dict[str, Any], ctx: CommandContext) -> View:
+    """The builder after a change to one of its inputs: the count of what its criteria match now
+    (the Add's own rules, options included), or the criteria's mistake under the criteria box."""
+    tr = translator(ctx.locale)
+    values = (view.get("state") or {}).get("values") or {}
+    try:
+        text, criteria = _builder_criteria(values)
+    except SegbotError as exc:
+        return build_builder_update(view, count=None, criteria_text="", criteria_error=tr.error(exc), tr=tr)
+    if criteria is None:
+        return build_builder_update(view, count=None, criteria_text="", tr=tr)
+    with workspace_session(ctx) as (session, workspace_id):
+        count = matches.count_matches(
+            session, workspace_id, criteria, _builder_options(values), today=ctx.today
+        )
+    return build_builder_update(view, count=count, criteria_text=text, tr=tr)
+
+
+def builder_options(block_id: str, query: str, ctx: CommandContext) -> list[Option]:
+    """The values a long picker offers for what the user has typed so far (Slack's limit of 100)."""
+    field = block_id.removeprefix(PICKER_PREFIX)
+    if field not in matches.PICKER_FIELDS:
+        return []
+    with workspace_session(ctx) as (session, workspace_id):
+        values = matches.field_values(session, workspace_id, field, query=query, limit=MAX_STATIC_OPTIONS)
+    return build_field_options(values)
+
+
+def _pickers(ctx: CommandContext) -> list[Picker]:
+    pickers = []
+    with workspace_session(ctx) as (session, workspace_id):
+        for field in matches.PICKER_FIELDS:
+            if field not in matches.CODE_FIELDS:
+                # Listing them means reading every contact; Slack's 3 s to open the modal are not for that.
+                pickers.append(Picker(field=field, choices=None))
+                continue
+            values = matches.field_values(session, workspace_id, field, limit=MAX_STATIC_OPTIONS + 1)
+            # Past Slack's 100 options, the picker searches as the user types instead.
+            choices = None if len(values) > MAX_STATIC_OPTIONS else tuple(values)
+            pickers.append(Picker(field=field, choices=choices))
+    return pickers
+
+
+def _builder_criteria(values: dict[str, Any]) -> tuple[str, Expr | None]:
+    """The criteria the builder's inputs make, as text (shown, so users learn it) and parsed.
+
+    The free text is parsed alone first, so a mistake's position is one in the box the user typed.
+    """
+    free = (_input(values, CRITERIA_BLOCK) or "").strip()
+    if free:
+        parse_criteria_text(free)
+    terms = []
+    # In the pickers' order on the form, whatever order Slack lists their state in.
+    for field in matches.PICKER_FIELDS:
+        chosen = _selected_in_order(values, PICKER_PREFIX + field)
+        if chosen:
+            terms.append(field + ":" + ",".join(map(_criteria_value, chosen)))
+    if free:
+        # The pickers narrow whatever the free text says, `OR` included.
+        terms.append(f"({free})" if terms and _HAS_OR.search(free) else free)
+    text = " ".join(terms)
+    return text, (parse_criteria_text(text) if text else None)
+
+
+def _builder_options(values: dict[str, Any]) -> ActionOptions:
+    selected = _selected(values, OPTIONS_BLOCK)
+    return ActionOptions(**{name: True for name in ADD_OPTIONS if name in selected})
+
+
+_HAS_OR = re.compile(r"\bor\b", re.IGNORECASE)
+_BARE_VALUE = re.compile(r"^[\w@.+/-]+$")
+
+
+def _criteria_value(value: str) -> str:
+    """``value`` as the criteria language writes it: bare when it can be, quoted otherwise."""
+    if _BARE_VALUE.match(value) and ".." not in value and not value.startswith("-"):
+        return value
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
 
 
 def _input(values: dict[str, Any], block_id: str) -> str | None:
@@ -138,8 +225,12 @@ def _input(values: dict[str, Any], block_id: str) -> str | None:
 
 
 def _selected(values: dict[str, Any], block_id: str) -> set[str]:
+    return set(_selected_in_order(values, block_id))
+
+
+def _selected_in_order(values: dict[str, Any], block_id: str) -> list[str]:
     chosen = values.get(block_id, {}).get(VALUE_ACTION, {}).get("selected_options") or []
-    return {str(option.get("value")) for option in chosen}
+    return [str(option.get("value")) for option in chosen if option.get("value")]
 
 
 def register(registry: Registry) -> None:
@@ -158,3 +249,5 @@ def register(registry: Registry) -> None:
         )
     )
     registry.register_view(NEW_SEGMENT_CALLBACK, submit_new_segment)
+    registry.register_view_change(NEW_SEGMENT_CALLBACK, update_builder)
+    registry.register_options(NEW_SEGMENT_CALLBACK, builder_options)

@@ -184,6 +184,78 @@ class SlackSimulator:
         }
         return self.post(urlencode({"payload": json.dumps(payload)}))
 
+    def shortcut(self, callback_id: str, *, user: str = USER_ID) -> HttpAnswer:
+        """Use the global shortcut ``callback_id`` (from the search bar or the + menu)."""
+        payload = {
+            "type": "shortcut",
+            "team": {"id": TEAM_ID, "domain": "acme"},
+            "user": {"id": user, "username": "ana", "team_id": TEAM_ID},
+            "api_app_id": "A0001",
+            "token": "legacy-verification-token",
+            "callback_id": callback_id,
+            "trigger_id": f"trigger.{self._run}.{next(self._ids)}",
+            "action_ts": f"{time.time():.6f}",
+        }
+        return self.post(urlencode({"payload": json.dumps(payload)}))
+
+    def change_input(
+        self,
+        view: dict[str, Any],
+        block_id: str,
+        values: dict[str, Any],
+        *,
+        action_ts: float | None = None,
+        view_hash: str | None = None,
+        user: str = USER_ID,
+    ) -> HttpAnswer:
+        """Change an input of an open modal that dispatches its actions.
+
+        ``view`` is the modal as the fake holds it; ``values`` is its whole state after the change
+        (``{block_id: {action_id: value_dict}}``), ``block_id`` the input that changed. Slack sends
+        the view's hash at the time of the change: pass an older one to play a late request.
+        """
+        element = values[block_id]["value"]
+        payload = {
+            "type": "block_actions",
+            "team": {"id": TEAM_ID, "domain": "acme"},
+            "user": {"id": user, "username": "ana", "team_id": TEAM_ID},
+            "api_app_id": "A0001",
+            "token": "legacy-verification-token",
+            "trigger_id": f"trigger.{self._run}.{next(self._ids)}",
+            "container": {"type": "view", "view_id": view["id"]},
+            "view": {
+                **view,
+                "hash": view_hash or view["hash"],
+                "team_id": TEAM_ID,
+                "state": {"values": values},
+            },
+            "actions": [
+                {
+                    **element,
+                    "action_id": "value",
+                    "block_id": block_id,
+                    "action_ts": f"{time.time() if action_ts is None else action_ts:.6f}",
+                }
+            ],
+        }
+        return self.post(urlencode({"payload": json.dumps(payload)}))
+
+    def suggest(self, view: dict[str, Any], block_id: str, typed: str, *, user: str = USER_ID) -> HttpAnswer:
+        """Type ``typed`` into an external select of an open modal; the answer holds its options."""
+        payload = {
+            "type": "block_suggestion",
+            "team": {"id": TEAM_ID, "domain": "acme"},
+            "user": {"id": user, "username": "ana", "team_id": TEAM_ID},
+            "api_app_id": "A0001",
+            "token": "legacy-verification-token",
+            "container": {"type": "view", "view_id": view["id"]},
+            "view": {**view, "team_id": TEAM_ID},
+            "action_id": "value",
+            "block_id": block_id,
+            "value": typed,
+        }
+        return self.post(urlencode({"payload": json.dumps(payload)}))
+
     def event(self, event: dict[str, Any]) -> HttpAnswer:
         """Deliver an Events API callback."""
         body = json.dumps(

@@ -25,6 +25,7 @@ def test_every_request_url_points_at_the_apps_events_path(manifest: dict[str, An
     settings = manifest["settings"]
     urls = [c["url"] for c in manifest["features"]["slash_commands"]]
     urls += [settings["event_subscriptions"]["request_url"], settings["interactivity"]["request_url"]]
+    urls += [settings["interactivity"]["message_menu_options_url"]]
 
     assert {urlsplit(url).path for url in urls} == {EVENTS_PATH}
     assert settings["interactivity"]["is_enabled"] is True
@@ -96,3 +97,17 @@ def test_oauth_asks_for_the_manifests_scopes_and_redirects_where_the_manifest_sa
 
     assert set(BOT_SCOPES) == set(manifest["oauth_config"]["scopes"]["bot"])
     assert [urlsplit(u).path for u in manifest["oauth_config"]["redirect_urls"]] == [REDIRECT_PATH]
+
+
+def test_the_new_segment_shortcut_opens_the_segment_builder(
+    slack: RunningBot, manifest: dict[str, Any]
+) -> None:
+    shortcuts = manifest["features"]["shortcuts"]
+    assert [(s["name"], s["type"]) for s in shortcuts] == [("New segment", "global")]
+
+    answer = slack.sim.shortcut(shortcuts[0]["callback_id"])
+
+    assert answer.status == 200
+    opened = slack.fake.wait_for("views.open")[0]
+    assert opened.params["view"]["title"]["text"] == "New segment"
+    assert opened.params["trigger_id"]

@@ -150,3 +150,70 @@ def test_run_without_slack_credentials_opens_the_console_on_demo_data(tmp_path: 
     # Demo data flags a few contacts "exclude from segment", which Add skips as Business Central does.
     assert re.search(r"Add will add 4\d\d contacts", done.stdout), done.stdout
     assert "[Confirm] [Cancel]" in done.stdout
+
+
+def test_run_in_socket_mode_answers_over_the_socket_logs_its_connection_and_closes_cleanly_on_stop(
+    tmp_path: Path, fake: FakeSlackApi
+) -> None:
+    from urllib.parse import parse_qsl
+
+    from tests.fakes.socket_mode import FakeSocketModeServer
+
+    with FakeSocketModeServer() as server:
+        fake.socket_mode = server
+        env = _env(
+            tmp_path, SLACK_BOT_TOKEN="xoxb-test", SLACK_APP_TOKEN="xapp-test", SLACK_API_URL=fake.api_url
+        )
+        process = subprocess.Popen(
+            [*SEGBOT, "run"], env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        try:
+            connection = server.wait_connected(timeout=30)
+            body, response_url = SlackSimulator(events_url="unused", fake=fake).command_body("help")
+            envelope_id = server.send_slash_command(dict(parse_qsl(body)))
+            server.wait_ack(envelope_id)
+            reply = fake.wait_for("response_url", url=response_url)[0]
+        finally:
+            process.terminate()
+            _, stderr = process.communicate(timeout=10)
+        server.wait_closed(connection)
+
+    assert "/segment new" in message_text(reply)
+    assert stderr.count("Socket Mode connected") == 1
+    assert connection.close_code == 1000, "a stopped bot says goodbye with a close handshake"
+    assert "xapp-test" not in stderr
+
+
+def test_run_check_reports_the_database_and_the_socket_mode_connection(
+    tmp_path: Path, fake: FakeSlackApi
+) -> None:
+    from tests.fakes.socket_mode import FakeSocketModeServer
+
+    with FakeSocketModeServer() as server:
+        fake.socket_mode = server
+        env = _env(
+            tmp_path, SLACK_BOT_TOKEN="xoxb-test", SLACK_APP_TOKEN="xapp-test", SLACK_API_URL=fake.api_url
+        )
+        done = subprocess.run(
+            [*SEGBOT, "run", "--check"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+        )
+
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "database: ok"
+    assert re.fullmatch(r"Socket Mode connected \(hello after \d+ ms\)", lines[1])
+    assert server.connections[0].close_code == 1000
+
+
+def test_run_check_fails_with_one_line_when_slack_cannot_be_reached(
+    tmp_path: Path, fake: FakeSlackApi
+) -> None:
+    env = _env(tmp_path, SLACK_BOT_TOKEN="xoxb-test", SLACK_APP_TOKEN="xapp-test", SLACK_API_URL=fake.api_url)
+
+    done = subprocess.run(
+        [*SEGBOT, "run", "--check"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+
+    assert done.returncode == 1
+    assert done.stdout.splitlines()[-1].startswith("Socket Mode not connected: ")
+    assert "xapp-test" not in done.stdout + done.stderr

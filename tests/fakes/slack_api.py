@@ -44,7 +44,12 @@ class FakeSlackApi:
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     # The bot token oauth.v2.access hands out when segbot is installed through OAuth.
     installed_token: str = "xoxb-installed-by-oauth"
+    # Hands out Socket Mode URLs (tests/fakes/socket_mode.py); without one, a URL nobody listens on.
+    socket_mode: Any = None
     calls: list[RecordedCall] = field(default_factory=list)
+    # Modals as Slack holds them: views.open / views.update change the view and its hash, and an
+    # update carrying another hash than the view's answers hash_conflict, as Slack does.
+    views: dict[str, dict[str, Any]] = field(default_factory=dict)
     _lock: threading.Condition = field(default_factory=threading.Condition)
     _rate_limits: dict[str, list[int]] = field(default_factory=dict)
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
@@ -199,7 +204,9 @@ class FakeSlackApi:
             return {"ok": True, "channel": channel, "ts": params.get("ts") or ts, "message": {"text": ""}}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": ts}
-        if method in ("views.open", "views.publish", "views.update", "views.push"):
+        if method in ("views.open", "views.update", "views.push"):
+            return self._store_view(method, params)
+        if method == "views.publish":
             view = params.get("view") if isinstance(params.get("view"), dict) else {}
             return {"ok": True, "view": {"id": f"V{next(self._ids):05d}", **view}}
         if method == "users.info":
@@ -209,6 +216,8 @@ class FakeSlackApi:
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(params.get("users", "U")).lstrip("U")}}
         if method == "apps.connections.open":
+            if self.socket_mode is not None:
+                return {"ok": True, "url": self.socket_mode.url()}
             # Socket Mode's WebSocket URL; nothing listens there, so the client keeps reconnecting.
             return {"ok": True, "url": "ws://127.0.0.1:9/socket-mode"}
         if method == "oauth.v2.access":
@@ -233,6 +242,29 @@ class FakeSlackApi:
         if method in ("response_url", "upload"):
             return {"ok": True}
         return {"ok": False, "error": "unknown_method"}
+
+    def touch_view(self, view_id: str) -> str:
+        """Change a modal's hash as an update from elsewhere would; the new hash."""
+        with self._lock:
+            view = self.views[view_id]
+            view["hash"] = f"h{next(self._ids)}"
+            return str(view["hash"])
+
+    def _store_view(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        view = dict(params["view"]) if isinstance(params.get("view"), dict) else {}
+        with self._lock:
+            if method == "views.update":
+                view_id = str(params.get("view_id") or "")
+                current = self.views.get(view_id)
+                if current is None:
+                    return {"ok": False, "error": "not_found"}
+                if params.get("hash") and params["hash"] != current["hash"]:
+                    return {"ok": False, "error": "hash_conflict"}
+            else:
+                view_id = f"V{next(self._ids):05d}"
+            stored = {**view, "id": view_id, "hash": f"h{next(self._ids)}"}
+            self.views[view_id] = stored
+            return {"ok": True, "view": dict(stored)}
 
     @staticmethod
     def _send(

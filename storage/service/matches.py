@@ -1,0 +1,131 @@
+"""What the segment builder asks while a user composes criteria: how many contacts match, and which
+values a field takes in the workspace. Read-only, and cheap enough to answer at every keystroke.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, exists, func, literal, select
+from sqlalchemy.orm import Session
+
+from storage.criteria.ast import Expr
+from storage.errors import ValidationError
+from storage.models import (
+    BusinessRelation,
+    Contact,
+    ContactBusinessRelation,
+    ContactIndustryGroup,
+    ContactJobResponsibility,
+    ContactMailingGroup,
+    IndustryGroup,
+    JobResponsibility,
+    MailingGroup,
+)
+from storage.service._algebra import MemberSet, _add, segment_lines
+from storage.service.types import ActionOptions
+
+# The criteria fields the builder offers as pickers, and where their values come from: a code
+# table (codes with descriptions, as Business Central keeps them) or the contacts' own column.
+_CODE_TABLES: dict[str, Any] = {
+    "industry": (IndustryGroup, ContactIndustryGroup),
+    "relation": (BusinessRelation, ContactBusinessRelation),
+    "mailing": (MailingGroup, ContactMailingGroup),
+    "job": (JobResponsibility, ContactJobResponsibility),
+}
+_CONTACT_COLUMNS: dict[str, Any] = {
+    "country": Contact.country,
+    "city": Contact.city,
+    "salesperson": Contact.salesperson,
+    "territory": Contact.territory,
+}
+PICKER_FIELDS = ("industry", "country", "city", "relation", "mailing", "job", "salesperson", "territory")
+# Fields whose values are listed from a small code table; the others are gathered from every
+# contact (0.4-0.7 s at 1,000,000 contacts each), so they are looked up only as the user types.
+CODE_FIELDS = tuple(_CODE_TABLES)
+
+# An Add to a segment that does not exist yet: nothing is in it, so nothing needs probing.
+_NOTHING = MemberSet(segment_lines, "segment_id", 0, empty=True)
+
+
+@dataclass(frozen=True)
+class MatchCount:
+    """How many contacts an Add of the criteria would bring into a new segment, and the first few."""
+
+    total: int
+    first_names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FieldValue:
+    """A value a field takes in the workspace, with the code's description when it has one."""
+
+    value: str
+    description: str = ""
+
+
+def count_matches(
+    session: Session,
+    workspace_id: int,
+    criteria: Expr,
+    options: ActionOptions,
+    *,
+    today: date,
+    sample: int = 3,
+) -> MatchCount:
+    """Count what ``add`` would bring into a new segment (same rules as the Add) and name the first
+    ``sample`` by contact number; a count over the contact indexes, no contact row is materialised."""
+    added = _add(criteria, options, _NOTHING, workspace_id, today).subquery()
+    total = session.scalar(select(func.count()).select_from(added)) or 0
+    if total == 0 or sample <= 0:
+        return MatchCount(total=int(total), first_names=())
+    # Walking contacts in number order stops after `sample` hits, instead of sorting every match.
+    names = session.scalars(
+        select(Contact.name)
+        .where(Contact.workspace_id == workspace_id, Contact.id.in_(select(added.c.contact_id)))
+        .order_by(Contact.no)
+        .limit(sample)
+    )
+    return MatchCount(total=int(total), first_names=tuple(names))
+
+
+def field_values(
+    session: Session, workspace_id: int, field: str, *, query: str = "", limit: int = 100
+) -> list[FieldValue]:
+    """The workspace's values of ``field`` (one of PICKER_FIELDS) starting with ``query``, at most
+    ``limit``, in alphabetical order; a code also matches by its description."""
+    prefix = query.strip().lower()
+    statement: Select[Any]
+    if field in _CODE_TABLES:
+        table, links = _CODE_TABLES[field]
+        # Only codes some contact carries (one index probe per code): criteria naming others match nobody.
+        carried = exists().where(links.workspace_id == workspace_id, links.code == table.code)
+        statement = select(table.code, table.description).where(table.workspace_id == workspace_id, carried)
+        if prefix:
+            pattern = _prefix_pattern(prefix)
+            statement = statement.where(
+                func.lower(table.code).like(pattern, escape="\\")
+                | func.lower(table.description).like(pattern, escape="\\")
+            )
+        statement = statement.order_by(table.code)
+    elif field in _CONTACT_COLUMNS:
+        column = _CONTACT_COLUMNS[field]
+        statement = (
+            select(column, literal(""))
+            .where(Contact.workspace_id == workspace_id, column.is_not(None), column != "")
+            .group_by(column)
+            .order_by(column)
+        )
+        if prefix:
+            statement = statement.where(func.lower(column).like(_prefix_pattern(prefix), escape="\\"))
+    else:
+        raise ValidationError("the builder has no picker for {field}", field=field)
+    rows = session.execute(statement.limit(limit)).all()
+    return [FieldValue(value=str(value), description=str(description or "")) for value, description in rows]
+
+
+def _prefix_pattern(prefix: str) -> str:
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"{escaped}%"
