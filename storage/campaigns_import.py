@@ -25,6 +25,7 @@ from storage.csv_format import (
     read_rows,
     text_value,
 )
+from storage.data_version import bump_data_version
 from storage.models import Campaign
 
 CAMPAIGN_COLUMNS = ("no", "description", "starting_date", "ending_date", "salesperson")
@@ -92,6 +93,8 @@ def load_campaign_rows(
                 setattr(campaign, key, value)
             updated += 1
     session.flush()
+    # Live segments refresh after every data change; campaigns are what `interaction:(campaign:...)` names.
+    bump_data_version(session, workspace_id)
     return CampaignImportSummary(inserted=inserted, updated=updated)
 
 
