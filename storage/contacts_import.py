@@ -40,7 +40,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from storage.bulk import StagingTable, staging_tables, trusted_references
+from storage.bulk import StagingTable, refresh_statistics, staging_tables, trusted_references
 from storage.csv_format import (
     CONTACT_LINK_COLUMNS,
     CONTACT_PLAIN_COLUMNS,
@@ -81,6 +81,18 @@ KNOWN_COLUMNS = frozenset(CONTACT_COLUMNS + LINK_COLUMNS)
 REQUIRED_COLUMNS = ("no", "type", "name")
 PROFILE_PREFIX = "profile."
 
+# The tables an import writes, whose statistics it refreshes after a large load.
+_IMPORTED_TABLES = tuple(
+    model.__tablename__
+    for model in (
+        Contact,
+        ContactIndustryGroup,
+        ContactBusinessRelation,
+        ContactMailingGroup,
+        ContactJobResponsibility,
+        ContactProfileAnswer,
+    )
+)
 # kind number in staging -> (column, code table, link table)
 _LINKS: dict[int, tuple[str, Any, Any]] = {
     1: ("industry_groups", IndustryGroup.__table__, ContactIndustryGroup.__table__),
@@ -407,6 +419,7 @@ def _apply(session: Session, workspace_id: int, parser: _RowParser) -> ImportSum
         _apply_links(session, workspace_id, parser, had_contacts=had_contacts)
         _apply_answers(session, workspace_id, parser, had_contacts=had_contacts)
     staged = session.scalar(select(func.count()).select_from(st)) or 0
+    refresh_statistics(session, _IMPORTED_TABLES, rows=staged)
     bump_data_version(session, workspace_id)
     return ImportSummary(inserted=staged - updated, updated=updated)
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -55,6 +55,10 @@ def make_engine(
         options = [f"-cstatement_timeout={max(1, round(statement_timeout * 1000))}"]
         if schema:
             options.append(f"-csearch_path={schema}")
+        # Options the URL gives (`?options=-csearch_path%3Dsales`) are kept: connect_args would replace them.
+        given = make_url(url).query.get("options")
+        if given:
+            options.insert(0, given if isinstance(given, str) else " ".join(given))
         connect_args["options"] = " ".join(options)
     engine = create_engine(url, connect_args=connect_args, pool_pre_ping=True, hide_parameters=True, **kwargs)
     if is_sqlite(url):

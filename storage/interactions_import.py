@@ -15,7 +15,7 @@ from sqlalchemy import Column, Date, Integer, MetaData, String, Table, and_, exi
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import Exists
 
-from storage.bulk import staging_tables, trusted_references
+from storage.bulk import refresh_statistics, staging_tables, trusted_references
 from storage.csv_format import (
     INTERACTION_FILE_COLUMNS,
     CsvError,
@@ -134,6 +134,7 @@ def load_interaction_rows(
         _check_campaigns(session, workspace_id)
         with trusted_references(session):
             _apply(session, workspace_id)
+        refresh_statistics(session, (InteractionLogEntry.__tablename__,), rows=staged.rows_written)
         bump_data_version(session, workspace_id)
         # Every staged row was just proven to name a contact, so each became one entry.
         return staged.rows_written

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.contacts_import import ImportSummary, import_contacts
@@ -315,3 +315,18 @@ def test_a_preview_taken_before_an_import_never_applies_the_new_contacts_and_a_r
     with pytest.raises(CsvError):
         run_import(session_factory, workspace.id, write(tmp_path, "no,type,name\nX1,planet,X\n", "bad.csv"))
     assert confirm(fresh) == 2  # C1 and Ed; P1 is excluded from segments
+
+
+def test_an_import_leaves_postgresql_with_statistics_of_the_contacts_it_loaded(
+    session_factory: sessionmaker[Session], workspace: Workspace, tmp_path: Path
+) -> None:
+    # Without them the planner takes the workspace's contacts for one row, and a preview of a
+    # thousand demo contacts ran into the statement timeout.
+    with session_factory() as session:
+        if session.get_bind().dialect.name != "postgresql":
+            pytest.skip("SQLite plans without statistics")
+    run_import(session_factory, workspace.id, write(tmp_path, GOOD))
+    with session_factory() as session:
+        estimate = session.scalar(text("SELECT reltuples FROM pg_class WHERE oid = to_regclass('contacts')"))
+        loaded = session.scalar(select(func.count()).select_from(Contact))
+    assert estimate == loaded == 5

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.db import without_parallel_query
+from storage.db import make_engine, without_parallel_query
 from storage.models import Workspace
 
 
@@ -66,3 +66,16 @@ def test_sessions_without_parallel_query_turn_it_off_for_their_own_transactions_
     # SET LOCAL ended with those transactions; the pooled connection went back as it came.
     with session_factory() as session:
         assert _parallel_workers(session) == default
+
+
+def test_options_given_in_a_postgresql_url_are_kept_beside_the_statement_timeout(engine: Engine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("connection options are PostgreSQL's")
+    url = engine.url.set(query={"options": "-capplication_name=segbot-sales"})
+    configured = make_engine(url.render_as_string(hide_password=False), statement_timeout=7)
+    try:
+        with configured.connect() as connection:
+            assert connection.exec_driver_sql("SHOW application_name").scalar() == "segbot-sales"
+            assert connection.exec_driver_sql("SHOW statement_timeout").scalar() == "7s"
+    finally:
+        configured.dispose()

@@ -22,7 +22,7 @@ from commands.reply import Reply
 from storage.contacts_import import import_contacts
 from storage.db import make_engine, make_session_factory, unit_of_work
 from storage.demo import generate_demo
-from storage.errors import StatementTimeoutError, TooLongError, ValidationError
+from storage.errors import NotFoundError, StatementTimeoutError, TooLongError, ValidationError
 from storage.interactions_import import import_interactions
 from storage.models import Contact, PendingAction, SavedCriteria, Segment, SegmentAction, Workspace
 from storage.service import actions, segments
@@ -154,11 +154,25 @@ def test_an_over_long_saved_description_names_the_field_and_its_limit(
     assert _counts(ctx.session_factory) == before
 
 
-def test_an_over_long_template_names_the_field_and_its_limit(registry: Registry, ctx: CommandContext) -> None:
+def test_an_over_long_template_is_an_unknown_one_named_with_the_known_ones(
+    registry: Registry, ctx: CommandContext
+) -> None:
     before = _counts(ctx.session_factory)
 
-    with pytest.raises(TooLongError, match="template is limited to 40 characters; this one has 41"):
+    # Templates must exist, so an over-long one never reaches the database.
+    with pytest.raises(
+        NotFoundError, match=r"no interaction template T{41} in this workspace; the known ones"
+    ):
         registry.dispatch("log SEG00001 template:" + "T" * 41, ctx)
+
+    assert _counts(ctx.session_factory) == before
+
+
+def test_an_over_long_subject_names_the_field_and_its_limit(registry: Registry, ctx: CommandContext) -> None:
+    before = _counts(ctx.session_factory)
+
+    with pytest.raises(ValidationError, match="a subject has at most 200 characters"):
+        registry.dispatch("set SEG00001 subject " + "s" * 201, ctx)
 
     assert _counts(ctx.session_factory) == before
 
