@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from commands.arguments import extract_options
 from commands.context import CommandContext
 from commands.criteria_parser import CriteriaError, parse_criteria, term_position
+from commands.options import FLAG_FIELDS
 from storage.criteria.ast import Expr
 from storage.criteria.names import UnknownNameError
 from storage.db import unit_of_work
@@ -23,13 +24,6 @@ MAX_PAGE_SIZE = 50
 
 _SEGMENT_NO = re.compile(r"^SEG\d{1,10}$", re.IGNORECASE)
 _LOGGED_NO = re.compile(r"^LSEG\d{1,10}$", re.IGNORECASE)
-
-OPTION_FIELDS = {
-    "--expand-companies": "expand_companies",
-    "--related-companies": "related_companies",
-    "--ignore-exclusion": "ignore_exclusion",
-    "--entire-companies": "entire_companies",
-}
 
 
 @contextmanager
@@ -79,7 +73,7 @@ def split_first(text: str) -> tuple[str, str]:
 def extract_action_options(text: str, allowed: Collection[str]) -> tuple[str, ActionOptions]:
     """Take ``--option`` flags out of ``text``; unknown ones are a ValidationError naming the allowed ones."""
     rest, found = extract_options(text, allowed)
-    flags = {OPTION_FIELDS[_normalise_option(o)]: True for o in found}
+    flags = {FLAG_FIELDS[_normalise_option(o)]: True for o in found}
     return rest, ActionOptions(**flags)
 
 

@@ -108,6 +108,11 @@ class Translator:
             return str(exc)
         # Storage names users by their Slack id; in a reply they are mentions.
         params = {k: f"<@{v}>" if k in _USER_PARAMS else v for k, v in exc.params.items()}
+        if "options" in params:
+            # Storage names options by their field; a user knows them as the flags they type.
+            from commands.options import flags_of_fields  # here: commands.options imports N_ from this module
+
+            params["options"] = flags_of_fields(str(params["options"]))
         return self._(exc.message, **params)
 
     def _fill(self, text: str, original: str, params: dict[str, object]) -> str:

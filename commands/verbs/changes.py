@@ -31,6 +31,7 @@ from commands.common import (
 )
 from commands.context import CommandContext
 from commands.i18n import N_, translator
+from commands.options import ADD_FLAGS, NARROW_FLAGS
 from commands.registry import Registry, Verb
 from commands.reply import Reply
 from commands.verbs.breakdown import preview_shares
@@ -38,9 +39,6 @@ from storage.criteria.ast import Expr
 from storage.errors import StalePreviewError, ValidationError
 from storage.service import actions, segments
 from storage.service.types import ActionOptions, Preview
-
-_ADD_OPTIONS = ("--expand-companies", "--related-companies", "--ignore-exclusion")
-_NARROW_OPTIONS = ("--entire-companies",)
 
 
 def preview_reply(
@@ -219,9 +217,9 @@ def cancel(pending_id: str, ctx: CommandContext) -> Reply:
 
 
 def register(registry: Registry) -> None:
-    registry.add(_criteria_verb("add", _ADD_OPTIONS))
-    registry.add(_criteria_verb("reduce", _NARROW_OPTIONS))
-    registry.add(_criteria_verb("refine", _NARROW_OPTIONS))
+    registry.add(_criteria_verb("add", ADD_FLAGS))
+    registry.add(_criteria_verb("reduce", NARROW_FLAGS))
+    registry.add(_criteria_verb("refine", NARROW_FLAGS))
     registry.add(_contacts_verb("include"))
     registry.add(_contacts_verb("remove"))
     registry.add(

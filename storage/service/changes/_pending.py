@@ -15,16 +15,11 @@ from storage.models import PendingAction, Segment
 from storage.models.pending import APPLIED, CANCELED, PENDING
 from storage.service._algebra import LOGGED_SEGMENT_OPTION, Step
 from storage.service._common import as_utc, utc_now
-from storage.service.types import ADD, REDUCE, REFINE, ActionOptions
+from storage.service.types import OPTIONS_OF, ActionOptions
 
 PENDING_TTL = timedelta(days=1)
 # A scratch set lives for one transaction; its pending row never shows as a preview.
 SCRATCH = "scratch"
-_OPTIONS_OF = {
-    ADD: {"expand_companies", "related_companies", "ignore_exclusion"},
-    REDUCE: {"entire_companies"},
-    REFINE: {"entire_companies"},
-}
 _OPTION_FLAGS = {
     "expand_companies": "--expand-companies",
     "related_companies": "--related-companies",
@@ -104,11 +99,11 @@ def describe_step(step: Step) -> str:
 
 
 def check_options(kind: str, options: ActionOptions) -> None:
-    allowed = _OPTIONS_OF.get(kind, set())
+    allowed = OPTIONS_OF.get(kind, ())
     wrong = [name for name, value in vars(options).items() if value and name not in allowed]
     if wrong:
-        flags = ", ".join(_OPTION_FLAGS[name] for name in wrong)
-        raise ValidationError("{flags} cannot be used with {kind}", flags=flags, kind=kind)
+        # Field names, not flags: commands/ shows them the way the user types them.
+        raise ValidationError("{options} cannot be used with {kind}", options=", ".join(wrong), kind=kind)
 
 
 def typed_literal(value: Any, column: Any) -> Any:

@@ -168,7 +168,7 @@ def test_include_names_every_unknown_contact_number(session, world):
 
 def test_an_option_that_does_not_belong_to_the_action_is_refused(session, world):
     seg = new_segment(session, world)
-    with pytest.raises(ValidationError, match="--entire-companies"):
+    with pytest.raises(ValidationError, match="entire_companies cannot be used with add"):
         _apply(session, world, seg, "add", crit("no", "CT001"), entire_companies=True)
 
 
