@@ -78,10 +78,10 @@ def installed_runtime() -> SchedulerRuntime:
 
 def run_scheduled_refresh(workspace_id: int, segment_no: str) -> None:
     """The scheduler's job: refresh the segment for the fire time just passed, then notify."""
-    run_schedule(installed_runtime(), workspace_id, segment_no, at=utc_now())
+    refresh_due_schedule(installed_runtime(), workspace_id, segment_no, at=utc_now())
 
 
-def run_schedule(
+def refresh_due_schedule(
     runtime: SchedulerRuntime, workspace_id: int, segment_no: str, *, at: datetime
 ) -> RunInfo | None:
     """Run the segment's schedule for its latest fire time at or before ``at``; None if unscheduled.

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clients import make_web_client
 from bot.scheduler import RefreshScheduler, SchedulerRuntime, install_runtime
-from bot.scheduler.runs import run_live_pass, run_schedule
+from bot.scheduler.runs import refresh_due_schedule, run_live_pass
 from bot.settings import load_settings
 from commands.context import CommandContext
 from commands.registry import load_registry
@@ -312,7 +312,7 @@ def test_a_scheduled_refresh_built_on_a_deleted_segment_posts_the_error_instead_
     with session_factory.begin() as s:
         live.unset_live(s, workspace.id, BERLIN, user_id=OWNER)
         s.execute(Segment.__table__.delete().where(Segment.no == BERLIN))
-    run = run_schedule(runtime, workspace.id, PERSONS, at=datetime.now(UTC))
+    run = refresh_due_schedule(runtime, workspace.id, PERSONS, at=datetime.now(UTC))
     assert run is not None and run.is_failed
     [call] = fake_slack.calls_to("chat.postMessage")
     assert call.params["channel"] == "C0SCHED"

@@ -13,7 +13,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.scheduler import SchedulerRuntime, run_schedule
+from bot.scheduler import SchedulerRuntime, refresh_due_schedule
 from bot.scheduler.runs import retry_notifications
 from bot.settings import SettingsError
 from bot.team_clients import team_client_factory
@@ -127,8 +127,8 @@ def test_scheduled_notifications_post_with_each_installed_workspaces_own_token(
     )
     at = datetime.now(UTC)
 
-    posted = run_schedule(runtime, installed, segment, at=at)
-    never_installed = run_schedule(runtime, stranger, other_segment, at=at)
+    posted = refresh_due_schedule(runtime, installed, segment, at=at)
+    never_installed = refresh_due_schedule(runtime, stranger, other_segment, at=at)
 
     assert posted is not None and posted.entered == 1
     [call] = bot.fake.calls_to("chat.postMessage")
