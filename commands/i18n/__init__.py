@@ -68,6 +68,11 @@ def supported_locale(value: str | None) -> str | None:
     return language if language in SUPPORTED_LOCALES else None
 
 
+def reply_locale(user_locale: str | None, workspace_locale: str | None) -> str:
+    """The language of a reply: the user's own when segbot has its catalog, else the workspace's default."""
+    return supported_locale(user_locale) or supported_locale(workspace_locale) or DEFAULT_LOCALE
+
+
 @dataclass(frozen=True)
 class Translator:
     """The texts, numbers and dates of one locale; immutable, so one instance serves every thread."""

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from commands.context import CommandContext
-from commands.i18n import Translator, catalogs, supported_locale, translator
+from commands.i18n import Translator, catalogs, reply_locale, supported_locale, translator
 from commands.registry import Registry
 from commands.reply import error_reply
 from commands.verbs.history import run_notification
@@ -97,6 +97,22 @@ def test_dates_are_written_the_way_each_language_writes_them() -> None:
 )
 def test_slack_locales_map_to_a_supported_language(slack_locale: str | None, expected: str | None) -> None:
     assert supported_locale(slack_locale) == expected
+
+
+@pytest.mark.parametrize(
+    ("user", "workspace", "expected"),
+    [
+        ("it-IT", "en", "it"),
+        ("de-DE", "it", "it"),
+        (None, "it", "it"),
+        ("fr", None, "en"),
+        (None, None, "en"),
+    ],
+)
+def test_a_reply_speaks_the_user_s_language_else_the_workspace_s_else_english(
+    user: str | None, workspace: str | None, expected: str
+) -> None:
+    assert reply_locale(user, workspace) == expected
 
 
 def test_an_unsupported_locale_gets_english() -> None:
