@@ -33,6 +33,7 @@ from bench.housekeeping import vacuum_after_load
 from bot.clients import make_web_client
 from bot.scheduler import RefreshScheduler, SchedulerRuntime, install_runtime
 from bot.settings import load_settings
+from segbot_testing.slack_api import FakeSlackApi
 from storage.criteria.ast import And, Compare, Day
 from storage.db import make_engine, make_session_factory, unit_of_work
 from storage.demo import generate_demo
@@ -41,7 +42,6 @@ from storage.models import Contact, LiveSegment, Segment, Workspace
 from storage.service import actions, live, segments
 from storage.service.types import ADD
 from storage.service.workspaces import ensure_workspace
-from tests.fakes.slack_api import FakeSlackApi
 
 SCHEMA = "segbot_live_bench"
 TEAM_ID = "T0LIVE"

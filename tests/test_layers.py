@@ -66,3 +66,9 @@ def _private_storage_imports(path: Path) -> set[str]:
 def test_the_layers_above_storage_use_only_its_public_modules(layer: str) -> None:
     offenders = {str(path.relative_to(ROOT)): _private_storage_imports(path) for path in _modules(layer)}
     assert {name: bad for name, bad in offenders.items() if bad} == {}
+
+
+@pytest.mark.parametrize("package", ["bench", "segbot_testing"])
+def test_the_benchmarks_and_the_shared_stand_ins_import_nothing_from_the_tests(package: str) -> None:
+    offenders = [str(p.relative_to(ROOT)) for p in _modules(package) if "tests" in _imported_packages(p)]
+    assert offenders == []

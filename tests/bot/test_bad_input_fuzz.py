@@ -19,12 +19,12 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import func, select
 
 from bot.delivery import GENERIC_FAILURE
+from segbot_testing.slack_api import message_text
+from segbot_testing.slack_harness import SIGNING_SECRET, TEAM_ID
 from storage.models import PendingAction, Segment, SegmentAction, SegmentLine
 from storage.models.pending import PENDING
 from tests.bot.conftest import RunningBot
-from tests.bot.slack_harness import SIGNING_SECRET, TEAM_ID
 from tests.factories import add_contact
-from tests.fakes.slack_api import message_text
 
 OWNER = "U0OWNER"
 STRANGER = "U0001"

@@ -18,13 +18,13 @@ from bot.cli import app
 from commands.context import CommandContext
 from commands.registry import load_registry
 from commands.schedule_phrases import parse_when
+from segbot_testing.slack_api import FakeSlackApi, message_text
 from storage.criteria.ast import Match, Text
 from storage.db import make_engine, make_session_factory, unit_of_work
 from storage.migrate import upgrade
 from storage.models import Contact, Workspace
 from storage.service import actions, history, journal, schedules, segments
 from tests.factories import add_contact
-from tests.fakes.slack_api import FakeSlackApi, message_text
 
 
 @pytest.fixture

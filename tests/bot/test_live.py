@@ -24,6 +24,7 @@ from bot.scheduler.runs import refresh_due_schedule, run_live_pass
 from bot.settings import load_settings
 from commands.context import CommandContext
 from commands.registry import load_registry
+from segbot_testing.slack_api import FakeSlackApi
 from storage.criteria.ast import Match, Text
 from storage.data_version import bump_data_version
 from storage.errors import SegbotError
@@ -32,7 +33,6 @@ from storage.service import actions, live, segments
 from storage.service.types import ADD, REFINE
 from tests.bot.test_scheduler import posted_text
 from tests.factories import add_contact
-from tests.fakes.slack_api import FakeSlackApi
 
 OWNER = "U0OWNER"
 # SEG00001 Berlin, SEG00002 its persons: built on SEG00001, so refreshed after it.

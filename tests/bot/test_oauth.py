@@ -18,14 +18,14 @@ from bot.scheduler.runs import retry_notifications
 from bot.settings import SettingsError
 from bot.team_clients import team_client_factory
 from commands.schedule_phrases import parse_when
+from segbot_testing.slack_api import message_text
+from segbot_testing.slack_harness import TEAM_ID
 from storage.criteria.ast import Match, Text
 from storage.service import actions, history, schedules, segments
 from storage.service.types import ADD
 from storage.service.workspaces import ensure_workspace
 from tests.bot.conftest import RunningBot
-from tests.bot.slack_harness import TEAM_ID
 from tests.factories import add_contact
-from tests.fakes.slack_api import message_text
 
 KEY = Fernet.generate_key().decode()
 OWNER = "U0OWNER"

@@ -34,12 +34,12 @@ from bot.scheduler.runs import retry_notifications, run_scheduled_refresh
 from bot.settings import load_settings
 from commands.context import CommandContext
 from commands.registry import load_registry
+from segbot_testing.slack_api import FakeSlackApi, RecordedCall
 from storage.criteria.ast import Match, Text
 from storage.models import Contact, SegmentRun, Workspace
 from storage.service import actions, journal, segments
 from storage.service.types import ADD
 from tests.factories import add_contact
-from tests.fakes.slack_api import FakeSlackApi, RecordedCall
 
 OWNER = "U0OWNER"
 SEG = "SEG00001"

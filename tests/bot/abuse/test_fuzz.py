@@ -18,9 +18,9 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import func, select
 
 from bot.http import MAX_BODY_BYTES
+from segbot_testing.slack_harness import SIGNING_SECRET, TEAM_ID
 from storage.models import PendingAction, Segment, SegmentAction, SegmentLine
 from tests.bot.conftest import RunningBot
-from tests.bot.slack_harness import SIGNING_SECRET, TEAM_ID
 from tests.factories import add_contact
 
 OWNER = "U0OWNER"

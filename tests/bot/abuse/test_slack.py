@@ -22,6 +22,7 @@ from bot.scheduler.runs import run_scheduled_refresh
 from bot.settings import load_settings
 from commands.context import CommandContext
 from commands.registry import load_registry
+from segbot_testing.slack_api import FakeSlackApi
 from storage.bulk import trusted_references
 from storage.errors import ConflictError
 from storage.models import Contact, Workspace, slack_oauth_states
@@ -32,7 +33,6 @@ from storage.service.actions import PENDING_TTL
 from storage.service.types import ADD
 from tests.bot.conftest import RunningBot
 from tests.factories import add_contact
-from tests.fakes.slack_api import FakeSlackApi
 from tests.storage.service.conftest import crit
 
 OWNER = "U0OWNER"
