@@ -39,7 +39,7 @@ from storage.db import make_engine, make_session_factory, unit_of_work
 from storage.demo import generate_demo
 from storage.migrate import upgrade
 from storage.models import Contact, LiveSegment, Segment, Workspace
-from storage.service import actions, live, segments
+from storage.service import changes, live, segments
 from storage.service.types import ADD
 from storage.service.workspaces import ensure_workspace
 
@@ -115,7 +115,7 @@ def make_live_segments(engine: Engine, workspace_id: int, parts: list[tuple[date
                 session, workspace_id, description=f"{low}..{high}", owner_user_id=OWNER
             )
             criteria = And((Compare("created", ">=", Day(low)), Compare("created", "<", Day(high))))
-            actions.apply_action(session, workspace_id, info.no, ADD, criteria=criteria, user_id=OWNER)
+            changes.apply_action(session, workspace_id, info.no, ADD, criteria=criteria, user_id=OWNER)
             live.set_live(session, workspace_id, info.no, channel_id="C0LIVE", user_id=OWNER)
             numbers.append(info.no)
     with unit_of_work(factory) as session:

@@ -37,7 +37,7 @@ from commands.reply import Reply
 from commands.verbs.breakdown import preview_shares
 from storage.criteria.ast import Expr
 from storage.errors import StalePreviewError, ValidationError
-from storage.service import actions, segments
+from storage.service import changes, segments
 from storage.service.types import ActionOptions, Preview
 
 
@@ -69,7 +69,7 @@ def preview(
     """Preview ``kind`` on segment ``no`` in one unit of work and answer with the preview message."""
     with workspace_session(ctx) as (session, workspace_id):
         info = segments.get_segment(session, workspace_id, no)
-        result = actions.preview_action(
+        result = changes.preview_action(
             session,
             workspace_id,
             no,
@@ -168,7 +168,7 @@ def confirm(pending_id: str, ctx: CommandContext) -> Reply:
     """Apply a previewed change once; the outcome replaces the preview and is announced in the channel."""
     try:
         with workspace_session(ctx) as (session, workspace_id):
-            result = actions.confirm_pending(
+            result = changes.confirm_pending(
                 session, workspace_id, pending_id, user_id=ctx.user_id, is_admin=ctx.is_admin
             )
             info = segments.get_segment(session, workspace_id, result.segment_no)
@@ -187,7 +187,7 @@ def confirm(pending_id: str, ctx: CommandContext) -> Reply:
 def _preview_again(pending_id: str, ctx: CommandContext) -> Reply:
     """Replace a stale preview by a new one on today's data, saying why nothing was applied."""
     with workspace_session(ctx) as (session, workspace_id):
-        renewed = actions.renew_preview(
+        renewed = changes.renew_preview(
             session,
             workspace_id,
             pending_id,
@@ -212,7 +212,7 @@ def _preview_again(pending_id: str, ctx: CommandContext) -> Reply:
 def cancel(pending_id: str, ctx: CommandContext) -> Reply:
     """Drop a preview; nothing changes."""
     with workspace_session(ctx) as (session, workspace_id):
-        actions.cancel_pending(session, workspace_id, pending_id, user_id=ctx.user_id, is_admin=ctx.is_admin)
+        changes.cancel_pending(session, workspace_id, pending_id, user_id=ctx.user_id, is_admin=ctx.is_admin)
     return Reply(text=translator(ctx.locale)._("Canceled: nothing was changed."), replace_original=True)
 
 

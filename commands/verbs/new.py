@@ -46,7 +46,7 @@ from commands.verbs.changes import preview_reply
 from storage.criteria.ast import Expr
 from storage.criteria.names import UnknownNameError
 from storage.errors import SegbotError, ValidationError
-from storage.service import actions, matches, segments
+from storage.service import changes, matches, segments
 from storage.service.types import ActionOptions
 
 USAGE = "new <description> [<criteria> [options]]"
@@ -90,7 +90,7 @@ def create(ctx: CommandContext, description: str, criteria: Expr | None, options
                 description=escape_mrkdwn(info.description),
             )
             return Reply(text=text)
-        preview = actions.preview_action(
+        preview = changes.preview_action(
             session,
             workspace_id,
             info.no,

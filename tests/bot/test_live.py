@@ -29,7 +29,7 @@ from storage.criteria.ast import Match, Text
 from storage.data_version import bump_data_version
 from storage.errors import SegbotError
 from storage.models import Contact, Segment, SegmentRun, Workspace
-from storage.service import actions, live, segments
+from storage.service import changes, live, segments
 from storage.service.types import ADD, REFINE
 from tests.bot.test_scheduler import posted_text
 from tests.factories import add_contact
@@ -73,14 +73,14 @@ def berlin(session_factory: sessionmaker[Session], workspace: Workspace) -> None
         sud = add_contact(s, workspace.id, "CT0003", name="Banque Sud", city="Paris")
         add_contact(s, workspace.id, "CT0004", name="Jean Roux", company=sud, city="Paris")
         base = segments.create_segment(s, workspace.id, description="Berlin", owner_user_id=OWNER)
-        actions.apply_action(
+        changes.apply_action(
             s, workspace.id, base.no, ADD, criteria=Match("city", (Text("Berlin"),)), user_id=OWNER
         )
         persons = segments.create_segment(s, workspace.id, description="Berlin people", owner_user_id=OWNER)
-        actions.apply_action(
+        changes.apply_action(
             s, workspace.id, persons.no, ADD, criteria=Match("segment", (Text(BERLIN),)), user_id=OWNER
         )
-        actions.apply_action(
+        changes.apply_action(
             s, workspace.id, persons.no, REFINE, criteria=Match("type", (Text("person"),)), user_id=OWNER
         )
     # Made live in the dependent's order first: the pass must still refresh SEG00001 first.

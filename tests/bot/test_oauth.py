@@ -21,7 +21,7 @@ from commands.schedule_phrases import parse_when
 from segbot_testing.slack_api import message_text
 from segbot_testing.slack_harness import TEAM_ID
 from storage.criteria.ast import Match, Text
-from storage.service import actions, history, schedules, segments
+from storage.service import changes, history, schedules, segments
 from storage.service.types import ADD
 from storage.service.workspaces import ensure_workspace
 from tests.bot.conftest import RunningBot
@@ -98,7 +98,7 @@ def _scheduled_segment(session_factory: sessionmaker[Session], team_id: str) -> 
     with session_factory.begin() as s:
         workspace_id = ensure_workspace(s, team_id)
         no = segments.create_segment(s, workspace_id, description="Berlin", owner_user_id=OWNER).no
-        actions.apply_action(
+        changes.apply_action(
             s, workspace_id, no, ADD, criteria=Match("city", (Text("Berlin"),)), user_id=OWNER
         )
         schedules.schedule_segment(

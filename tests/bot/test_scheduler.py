@@ -37,7 +37,7 @@ from commands.registry import load_registry
 from segbot_testing.slack_api import FakeSlackApi, RecordedCall
 from storage.criteria.ast import Match, Text
 from storage.models import Contact, SegmentRun, Workspace
-from storage.service import actions, journal, segments
+from storage.service import changes, journal, segments
 from storage.service.types import ADD
 from tests.factories import add_contact
 
@@ -64,7 +64,7 @@ def berlin(session_factory: sessionmaker[Session], workspace: Workspace) -> str:
         add_contact(s, workspace.id, "CT0002", name="Ana Berg", company=acme, city="Berlin")
         add_contact(s, workspace.id, "CT0003", name="Banque Sud", city="Paris")
         info = segments.create_segment(s, workspace.id, description="Berlin", owner_user_id=OWNER)
-        actions.apply_action(
+        changes.apply_action(
             s, workspace.id, info.no, ADD, criteria=Match("city", (Text("Berlin"),)), user_id=OWNER
         )
     schedule(session_factory, workspace, "hourly <#C0NEWS|news>")

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from storage.errors import ConflictError, NotAllowedError, NotFoundError, StalePreviewError, ValidationError
 from storage.models import Campaign, InteractionLogEntry, InteractionTemplate
-from storage.service import actions, header, journal, logged_segments, segments
+from storage.service import changes, header, journal, logged_segments, segments
 from storage.service.types import LoggedSegmentInfo
 from tests.factories import add_contact
 from tests.storage.service.conftest import TODAY, World, crit, members, new_segment, require_deferred_previews
@@ -24,7 +24,7 @@ def _templates(session: Session, world: World, *codes: str) -> None:
 def _dk_segment(session: Session, world: World) -> str:
     _templates(session, world, "CALL", "MAIL", "MEETING")
     seg = new_segment(session, world, "Danes")
-    actions.apply_action(
+    changes.apply_action(
         session, world.workspace_id, seg, "add", criteria=crit("country", "DK"), user_id="U1", today=TODAY
     )
     return seg
@@ -55,7 +55,7 @@ def test_logged_interactions_are_found_by_interaction_criteria(session, world):
         session, world.workspace_id, seg, template_code="CALL", user_id="U1", today=TODAY
     )
     called = new_segment(session, world)
-    actions.apply_action(
+    changes.apply_action(
         session,
         world.workspace_id,
         called,
@@ -96,7 +96,7 @@ def test_a_follow_up_segment_holds_the_same_contacts_and_journals_where_they_cam
     [entry] = journal.list_journal(session, world.workspace_id, "SEG00002")
     assert (entry.kind, entry.criteria_text, entry.added) == ("include", "contacts of LSEG00001", 4)
     # Its journal replays: a refresh finds the same contacts.
-    refreshed = actions.refresh_segment(session, world.workspace_id, "SEG00002", user_id="U2", today=TODAY)
+    refreshed = changes.refresh_segment(session, world.workspace_id, "SEG00002", user_id="U2", today=TODAY)
     assert (refreshed.entered.total, refreshed.left.total) == (0, 0)
 
 
@@ -127,7 +127,7 @@ def test_a_preview_of_interactions_taken_before_logging_is_refused_at_confirm(se
     called = new_segment(session, world)
 
     def preview_called():
-        return actions.preview_action(
+        return changes.preview_action(
             session, world.workspace_id, called, "add", criteria=crit("interaction", "CALL"), user_id="U1"
         )
 
@@ -137,11 +137,11 @@ def test_a_preview_of_interactions_taken_before_logging_is_refused_at_confirm(se
         session, world.workspace_id, seg, template_code="CALL", user_id="U1", today=TODAY
     )
     with pytest.raises(StalePreviewError), session.begin_nested():
-        actions.confirm_pending(session, world.workspace_id, before.pending_id, user_id="U1")
+        changes.confirm_pending(session, world.workspace_id, before.pending_id, user_id="U1")
     after = preview_called()
     logged_segments.cancel_logged_segment(session, world.workspace_id, "LSEG00001", user_id="U1")
     with pytest.raises(StalePreviewError), session.begin_nested():
-        actions.confirm_pending(session, world.workspace_id, after.pending_id, user_id="U1")
+        changes.confirm_pending(session, world.workspace_id, after.pending_id, user_id="U1")
     assert members(session, world, called) == set()
 
 
@@ -275,7 +275,7 @@ def test_a_segment_changed_since_the_preview_is_not_logged(session, world):
         choices=logged_segments.LogChoices(template_code="CALL"),
         user_id="U1",
     )
-    actions.apply_action(
+    changes.apply_action(
         session, world.workspace_id, seg, "add", criteria=crit("country", "US"), user_id="U1", today=TODAY
     )
     with pytest.raises(ConflictError, match="changed since the preview"):
@@ -342,7 +342,7 @@ def test_two_presses_of_one_log_confirm_racing_on_postgresql_log_once(session_fa
         for i in range(20):
             add_contact(s, workspace.id, f"DK{i:03d}", person=True, country="DK")
         seg = segments.create_segment(s, workspace.id, description="Race", owner_user_id="U1").no
-        actions.apply_action(s, workspace.id, seg, "add", criteria=crit("country", "DK"), user_id="U1")
+        changes.apply_action(s, workspace.id, seg, "add", criteria=crit("country", "DK"), user_id="U1")
     barrier = threading.Barrier(2)
     outcomes: list[object] = [None, None]
 
