@@ -7,19 +7,16 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
-from typing import cast
 
-from sqlalchemy import String, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.errors import NotFoundError
-from storage.limits import check_text
 from storage.models import Campaign, InteractionTemplate, Workspace
 from storage.service.types import CampaignInfo
 
 # Enough to recognise the one meant; a workspace may have hundreds of campaigns.
 _KNOWN_SHOWN = 10
-_TEMPLATE_CHARS = cast(String, InteractionTemplate.__table__.c.code.type).length
 
 
 def known_list(wanted: str, known: Sequence[str]) -> str:
@@ -45,8 +42,6 @@ def template_codes(session: Session, workspace_id: int) -> list[str]:
 def check_template(session: Session, workspace_id: int, code: str) -> str:
     """``code`` upper-cased when the workspace has that template, else NotFoundError naming the known ones."""
     code = code.strip().upper()
-    # Longer than the column, it can be no template: the user is told the limit, not "unknown".
-    check_text("template", code, _TEMPLATE_CHARS)
     known = template_codes(session, workspace_id)
     if code in known:
         return code
