@@ -26,8 +26,8 @@ run: $(STAMP)
 	$(BIN)/segbot run $(ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot commands storage tests bench examples
-	$(BIN)/ruff format --check bot commands storage tests bench examples
+	$(BIN)/ruff check bot commands storage segbot_testing tests bench examples
+	$(BIN)/ruff format --check bot commands storage segbot_testing tests bench examples
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

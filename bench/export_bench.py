@@ -31,7 +31,7 @@ from storage.criteria.ast import Present
 from storage.db import make_engine, make_session_factory, unit_of_work
 from storage.demo import generate_demo
 from storage.migrate import upgrade
-from storage.service import actions, segments, workspaces
+from storage.service import changes, segments, workspaces
 from storage.service.types import ActionOptions
 
 CACHE = Path(__file__).parent / ".cache"
@@ -96,7 +96,7 @@ def populate(backend: str, count: int) -> str:
     with unit_of_work(factory) as session:
         no = segments.create_segment(session, workspace_id, description="Everyone", owner_user_id=USER).no
         # Excluded contacts too, so the segment holds every contact loaded.
-        actions.apply_action(
+        changes.apply_action(
             session,
             workspace_id,
             no,

@@ -33,15 +33,15 @@ from bench.housekeeping import vacuum_after_load
 from bot.clients import make_web_client
 from bot.scheduler import RefreshScheduler, SchedulerRuntime, install_runtime
 from bot.settings import load_settings
+from segbot_testing.slack_api import FakeSlackApi
 from storage.criteria.ast import And, Compare, Day
 from storage.db import make_engine, make_session_factory, unit_of_work
 from storage.demo import generate_demo
 from storage.migrate import upgrade
 from storage.models import Contact, LiveSegment, Segment, Workspace
-from storage.service import actions, live, segments
+from storage.service import changes, live, segments
 from storage.service.types import ADD
 from storage.service.workspaces import ensure_workspace
-from tests.fakes.slack_api import FakeSlackApi
 
 SCHEMA = "segbot_live_bench"
 TEAM_ID = "T0LIVE"
@@ -115,7 +115,7 @@ def make_live_segments(engine: Engine, workspace_id: int, parts: list[tuple[date
                 session, workspace_id, description=f"{low}..{high}", owner_user_id=OWNER
             )
             criteria = And((Compare("created", ">=", Day(low)), Compare("created", "<", Day(high))))
-            actions.apply_action(session, workspace_id, info.no, ADD, criteria=criteria, user_id=OWNER)
+            changes.apply_action(session, workspace_id, info.no, ADD, criteria=criteria, user_id=OWNER)
             live.set_live(session, workspace_id, info.no, channel_id="C0LIVE", user_id=OWNER)
             numbers.append(info.no)
     with unit_of_work(factory) as session:

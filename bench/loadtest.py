@@ -37,10 +37,10 @@ from sqlalchemy import Engine, func, select
 from bench.bot_process import bot_processes, serve_bot
 from bench.housekeeping import vacuum_set_tables
 from bench.tcp_proxy import TcpProxy
+from segbot_testing.slack_api import FakeSlackApi, message_text
 from storage.db import make_engine, make_session_factory, unit_of_work
 from storage.migrate import upgrade
 from storage.models import Base, Contact, Segment, SegmentAction
-from tests.fakes.slack_api import FakeSlackApi, message_text
 
 SCHEMA = "segbot_bench"
 TEAM_ID = "T0001"

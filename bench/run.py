@@ -48,8 +48,8 @@ from storage.db import make_engine, make_session_factory, unit_of_work
 from storage.errors import SegbotError
 from storage.migrate import upgrade
 from storage.models import Base, Contact, ContactIndustryGroup, Segment, SegmentLine
-from storage.service.actions import apply_action, preview_action, refresh_segment, undo_last
 from storage.service.breakdown import breakdown_segment
+from storage.service.changes import apply_action, preview_action, refresh_segment, undo_last
 from storage.service.segments import create_segment, delete_segment
 from storage.service.workspaces import ensure_workspace
 

@@ -28,13 +28,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bench.bot_process import bot_processes, serve_bot
 from bench.housekeeping import vacuum_after_load, vacuum_set_tables
+from segbot_testing.slack_api import FakeSlackApi, message_text
+from segbot_testing.slack_harness import SIGNING_SECRET, TEAM_ID, SlackSimulator, button_labels
 from storage.db import make_engine, make_session_factory, unit_of_work
 from storage.migrate import upgrade
 from storage.models import Contact
 from storage.service.segments import delete_segment, list_segments
 from storage.service.workspaces import ensure_workspace
-from tests.bot.slack_harness import SIGNING_SECRET, TEAM_ID, SlackSimulator, button_labels
-from tests.fakes.slack_api import FakeSlackApi, message_text
 
 # Selective and broad criteria mixed, as sales people type them.
 CRITERIA = (

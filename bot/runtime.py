@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.settings import Settings
 from bot.work_slots import WorkSlots
 from commands.context import CommandContext
-from commands.i18n import DEFAULT_LOCALE, supported_locale
+from commands.i18n import reply_locale, supported_locale
 from commands.registry import Registry
 from storage.db import unit_of_work, without_parallel_query
 from storage.service.workspaces import default_locale, ensure_workspace
@@ -135,8 +135,7 @@ class Runtime:
             workspace_id = ensure_workspace(session, team_id, name=team_name)
             workspace_locale = default_locale(session, workspace_id)
         user = self.users.lookup(client, team_id, user_id) if client is not None else SlackUser()
-        # The user's Slack language when segbot has a catalog for it, else the workspace's default.
-        locale = supported_locale(user.locale) or supported_locale(workspace_locale) or DEFAULT_LOCALE
+        locale = reply_locale(user.locale, workspace_locale)
         return CommandContext(
             session_factory=without_parallel_query(self.session_factory) if crowded else self.session_factory,
             team_id=team_id,

@@ -12,13 +12,10 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from commands.slack_text import QUOTES, decode_entities, quote_family
 from storage.errors import ValidationError
 
-_ENTITY = re.compile(r"&(amp|lt|gt);")
-_ENTITY_CHARS = {"amp": "&", "lt": "<", "gt": ">"}
 _TYPOGRAPHY = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "—": "--"})
-_DOUBLE_QUOTES = '"“”'
-_SINGLE_QUOTES = "'‘’"
 # An option is a word of two dashes, or the dash a Slack client made of them, and a name. A dash
 # on its own is punctuation ("Q3 — key accounts").
 _OPTION = re.compile(r"(?:--|[—–])[A-Za-z][\w-]*")
@@ -37,7 +34,7 @@ class ChannelRef:
 
 def unescape_slack(text: str) -> str:
     """``text`` as the user typed it: entities decoded, typographic quotes straight, ``—`` as ``--``."""
-    plain = _ENTITY.sub(lambda m: _ENTITY_CHARS[m.group(1)], text)
+    plain = decode_entities(text)
     return plain.translate(_TYPOGRAPHY)
 
 
@@ -60,7 +57,7 @@ def tokenize(text: str) -> list[str]:
             i += 1
             continue
         in_token = True
-        if ch in _DOUBLE_QUOTES or ch in _SINGLE_QUOTES:
+        if ch in QUOTES:
             # A quote only opens at the start of a word or after '=' / ':' (name:"two words"); in
             # the middle of a word it is an apostrophe, as in O’Brien.
             if current and current[-1] not in ":=":
@@ -79,7 +76,7 @@ def tokenize(text: str) -> list[str]:
 
 
 def _closing_quote(text: str, start: int) -> int:
-    family = _DOUBLE_QUOTES if text[start] in _DOUBLE_QUOTES else _SINGLE_QUOTES
+    family = quote_family(text[start])
     i = start + 1
     while i < len(text):
         if text[i] == "\\":
@@ -134,7 +131,7 @@ def _unquoted_words(text: str) -> list[tuple[int, str]]:
             continue
         start = i
         while i < len(text) and not text[i].isspace():
-            is_opening = text[i] in _DOUBLE_QUOTES + _SINGLE_QUOTES and (i == start or text[i - 1] in ":=")
+            is_opening = text[i] in QUOTES and (i == start or text[i - 1] in ":=")
             if is_opening:
                 # An unclosed quote is an apostrophe here; the criteria parser reports it if it matters.
                 with contextlib.suppress(ValidationError):
@@ -146,7 +143,7 @@ def _unquoted_words(text: str) -> list[tuple[int, str]]:
 
 def parse_channel(token: str) -> ChannelRef:
     """The channel in ``<#C123|sales>``, ``<#C123>`` or ``#sales``; anything else is a ValidationError."""
-    plain = _ENTITY.sub(lambda m: _ENTITY_CHARS[m.group(1)], token.strip())
+    plain = decode_entities(token.strip())
     mention = _CHANNEL_MENTION.fullmatch(plain)
     if mention:
         return ChannelRef(id=mention.group(1), name=mention.group(2) or None)
@@ -158,7 +155,7 @@ def parse_channel(token: str) -> ChannelRef:
 
 def parse_user(token: str) -> str | None:
     """The user id in a mention such as ``<@U123|ana>`` or ``<@U123>``, or None when it is not one."""
-    plain = _ENTITY.sub(lambda m: _ENTITY_CHARS[m.group(1)], token.strip())
+    plain = decode_entities(token.strip())
     mention = _USER_MENTION.fullmatch(plain)
     return mention.group(1) if mention else None
 
@@ -173,7 +170,7 @@ def split_new_arguments(text: str) -> tuple[str, str]:
     """
     stripped = text.lstrip()
     offset = len(text) - len(stripped)
-    if stripped and (stripped[0] in _DOUBLE_QUOTES or stripped[0] in _SINGLE_QUOTES):
+    if stripped and stripped[0] in QUOTES:
         try:
             closing = _closing_quote(text, offset)
         except ValidationError:

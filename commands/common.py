@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 
@@ -11,6 +10,8 @@ from sqlalchemy.orm import Session
 from commands.arguments import extract_options
 from commands.context import CommandContext
 from commands.criteria_parser import CriteriaError, parse_criteria, term_position
+from commands.options import FLAG_FIELDS
+from commands.slack_text import is_logged_segment_no, is_segment_no
 from storage.criteria.ast import Expr
 from storage.criteria.names import UnknownNameError
 from storage.db import unit_of_work
@@ -20,16 +21,6 @@ from storage.service.types import ActionOptions
 
 # Previews and pages are rendered into one message; more rows than this would not fit Block Kit.
 MAX_PAGE_SIZE = 50
-
-_SEGMENT_NO = re.compile(r"^SEG\d{1,10}$", re.IGNORECASE)
-_LOGGED_NO = re.compile(r"^LSEG\d{1,10}$", re.IGNORECASE)
-
-OPTION_FIELDS = {
-    "--expand-companies": "expand_companies",
-    "--related-companies": "related_companies",
-    "--ignore-exclusion": "ignore_exclusion",
-    "--entire-companies": "entire_companies",
-}
 
 
 @contextmanager
@@ -47,7 +38,7 @@ def segment_no(token: str | None, *, usage: str) -> str:
     """``token`` as a segment number (``seg00001`` is ``SEG00001``), or a ValidationError with the usage."""
     if not token:
         raise ValidationError("a segment number is missing. Usage: /segment {usage}", usage=usage)
-    if not _SEGMENT_NO.match(token):
+    if not is_segment_no(token):
         raise ValidationError(
             "'{token}' is not a segment number (like SEG00001). Usage: /segment {usage}",
             token=token,
@@ -59,7 +50,7 @@ def segment_no(token: str | None, *, usage: str) -> str:
 def logged_segment_no(token: str | None, *, usage: str) -> str:
     if not token:
         raise ValidationError("a logged segment number is missing. Usage: /segment {usage}", usage=usage)
-    if not _LOGGED_NO.match(token):
+    if not is_logged_segment_no(token):
         raise ValidationError(
             "'{token}' is not a logged segment number (like LSEG00001). Usage: /segment {usage}",
             token=token,
@@ -79,7 +70,7 @@ def split_first(text: str) -> tuple[str, str]:
 def extract_action_options(text: str, allowed: Collection[str]) -> tuple[str, ActionOptions]:
     """Take ``--option`` flags out of ``text``; unknown ones are a ValidationError naming the allowed ones."""
     rest, found = extract_options(text, allowed)
-    flags = {OPTION_FIELDS[_normalise_option(o)]: True for o in found}
+    flags = {FLAG_FIELDS[_normalise_option(o)]: True for o in found}
     return rest, ActionOptions(**flags)
 
 

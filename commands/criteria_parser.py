@@ -31,6 +31,7 @@ from decimal import Decimal
 from typing import cast
 
 from commands.i18n import N_
+from commands.slack_text import QUOTES, decode_entities_keeping_positions, is_segment_no, quote_family
 from storage.criteria.ast import (
     And,
     Bound,
@@ -71,19 +72,13 @@ MAX_CRITERIA_CHARS = 4000
 # Terms, each value of a comma list counting as one.
 MAX_CRITERIA_TERMS = 200
 
-_DOUBLE_QUOTES = '"“”'
-_SINGLE_QUOTES = "'‘’"
-_QUOTES = _DOUBLE_QUOTES + _SINGLE_QUOTES
 # Slack clients turn a typed "--" into an em dash (some into an en dash).
 _LONG_DASHES = "—–"
 _OPERATORS: tuple[Op, ...] = (">=", "<=", ">", "<")
-_ENTITY = re.compile(r"&(amp|lt|gt);")
-_ENTITY_CHARS = {"amp": "&", "lt": "<", "gt": ">"}
 
 _NUMBER = re.compile(r"[+-]?(?:[0-9]{1,30}(?:\.[0-9]{0,30})?|\.[0-9]{1,30})")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _TODAY = re.compile(r"today(?:([+-])([0-9]{1,6})([dwmy]))?", re.IGNORECASE)
-_SEGMENT_NO = re.compile(r"SEG[0-9]{1,10}", re.IGNORECASE)
 _QUESTION = re.compile(r"[\w.\-]+")
 _TYPES = ("company", "person")
 # The largest offset per unit, about a thousand years, keeps every relative date a real date.
@@ -151,23 +146,6 @@ def term_position(text: str, field: str, value: str) -> int | None:
     return None
 
 
-def _unescape(text: str) -> tuple[str, list[int]]:
-    """``text`` with Slack's HTML entities decoded, and for each character its index in ``text``."""
-    chars: list[str] = []
-    origin: list[int] = []
-    last = 0
-    for match in _ENTITY.finditer(text):
-        chars.extend(text[last : match.start()])
-        origin.extend(range(last, match.start()))
-        chars.append(_ENTITY_CHARS[match.group(1)])
-        origin.append(match.start())
-        last = match.end()
-    chars.extend(text[last:])
-    origin.extend(range(last, len(text)))
-    origin.append(len(text))
-    return "".join(chars), origin
-
-
 def _ends_bare_word(ch: str) -> bool:
     return ch.isspace() or ch in ",()"
 
@@ -175,7 +153,7 @@ def _ends_bare_word(ch: str) -> bool:
 class _Parser:
     def __init__(self, raw: str) -> None:
         self.raw = raw
-        self.s, self.origin = _unescape(raw)
+        self.s, self.origin = decode_entities_keeping_positions(raw)
         self.i = 0
         self.terms = 0
         # (field, value as typed, position): each term's field (value "") and each of its values.
@@ -319,7 +297,7 @@ class _Parser:
     def term(self, depth: int) -> Expr:
         start = self.i
         self.count_term(start)
-        if self.peek() in _QUOTES:
+        if self.peek() in QUOTES:
             raise self.error(
                 start, "a field name", 'expected a field before the quoted text, like name:"two words"'
             )
@@ -443,9 +421,9 @@ class _Parser:
         """One value: quoted (backslash escapes the next character) or a bare word."""
         start = self.i
         quote = self.peek()
-        if not quote or quote not in _QUOTES:
+        if not quote or quote not in QUOTES:
             return self.read_while(lambda c: not _ends_bare_word(c)), start, False
-        family = _DOUBLE_QUOTES if quote in _DOUBLE_QUOTES else _SINGLE_QUOTES
+        family = quote_family(quote)
         self.i += 1
         chars: list[str] = []
         while True:
@@ -532,7 +510,7 @@ class _Parser:
             number = None if quoted else _number(text)
             return number if number is not None else Text(text)
         if kind is FieldKind.SEGMENT:
-            if not _SEGMENT_NO.fullmatch(text):
+            if not is_segment_no(text):
                 message = N_("expected a segment number like SEG00001, found '{found}'")
                 raise self.error(at, "a segment number", message, found=text)
             return Text(text.upper())

@@ -53,3 +53,22 @@ def test_the_import_reader_sees_a_forbidden_import(tmp_path: Path) -> None:
     module = tmp_path / "m.py"
     module.write_text("import slack_sdk.web\nfrom bot.app import create_app\nfrom . import sibling\n")
     assert _imported_packages(module) == {"slack_sdk", "bot"}
+
+
+def _private_storage_imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    names = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    names |= {a.name for node in ast.walk(tree) if isinstance(node, ast.Import) for a in node.names}
+    return {n for n in names if n.startswith("storage.") and any(p.startswith("_") for p in n.split("."))}
+
+
+@pytest.mark.parametrize("layer", ["bot", "commands"])
+def test_the_layers_above_storage_use_only_its_public_modules(layer: str) -> None:
+    offenders = {str(path.relative_to(ROOT)): _private_storage_imports(path) for path in _modules(layer)}
+    assert {name: bad for name, bad in offenders.items() if bad} == {}
+
+
+@pytest.mark.parametrize("package", ["bench", "segbot_testing"])
+def test_the_benchmarks_and_the_shared_stand_ins_import_nothing_from_the_tests(package: str) -> None:
+    offenders = [str(p.relative_to(ROOT)) for p in _modules(package) if "tests" in _imported_packages(p)]
+    assert offenders == []

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from dataclasses import dataclass
+
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings, load_settings
 from storage.db import make_engine, make_session_factory
 from storage.errors import NotFoundError, ValidationError
 from storage.migrate import upgrade
-from storage.models import Workspace
+from storage.service import workspaces
 
 # The workspace of a database used offline before any Slack team was named: `segbot run` without
 # credentials, `segbot console` and `segbot contacts demo|import` all pick it on a fresh database.
@@ -25,26 +26,30 @@ def open_database(settings: Settings | None = None, *, migrate: bool = True) -> 
     return make_session_factory(engine)
 
 
-def resolve_workspace(session: Session, team: str | None, *, create: bool = False) -> Workspace:
+@dataclass(frozen=True)
+class CliWorkspace:
+    """The workspace a CLI command acts on."""
+
+    id: int
+    team_id: str
+
+
+def resolve_workspace(session: Session, team: str | None, *, create: bool = False) -> CliWorkspace:
     """The workspace named by ``--team`` (a Slack team id), or the only one when ``team`` is None.
 
     ``create`` makes an unknown team (importing data is how a workspace starts out offline); on a
     database without any workspace it makes the offline one, ``DEMO_TEAM``, when ``team`` is None.
     """
     if team is None:
-        count = session.scalar(select(func.count()).select_from(Workspace)) or 0
-        if count == 1:
-            return session.scalars(select(Workspace)).one()
-        if count > 1:
-            raise ValidationError(f"--team is required: the database holds {count} workspaces")
-        if not create:
+        teams = workspaces.team_ids(session)
+        if len(teams) > 1:
+            raise ValidationError(f"--team is required: the database holds {len(teams)} workspaces")
+        if not teams and not create:
             raise ValidationError("--team is required: the database holds no workspace yet")
-        team = DEMO_TEAM
-    workspace = session.scalars(select(Workspace).where(Workspace.team_id == team)).one_or_none()
-    if workspace is None:
-        if not create:
-            raise NotFoundError(f"no workspace {team!r} in the database")
-        workspace = Workspace(team_id=team, name=team)
-        session.add(workspace)
-        session.flush()
-    return workspace
+        team = teams[0] if teams else DEMO_TEAM
+    if create:
+        return CliWorkspace(id=workspaces.ensure_workspace(session, team), team_id=team)
+    workspace_id = workspaces.workspace_of_team(session, team)
+    if workspace_id is None:
+        raise NotFoundError(f"no workspace {team!r} in the database")
+    return CliWorkspace(id=workspace_id, team_id=team)

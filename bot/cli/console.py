@@ -13,9 +13,10 @@ from bot.cli.common import open_database, resolve_workspace
 from bot.console import CONSOLE_CHANNEL, CONSOLE_USER, Console
 from bot.settings import Settings, load_settings
 from commands.context import CommandContext
-from commands.i18n import DEFAULT_LOCALE, supported_locale
+from commands.i18n import reply_locale
 from commands.registry import load_registry
 from storage.db import unit_of_work
+from storage.service import workspaces
 
 
 def console_context(
@@ -32,7 +33,7 @@ def console_context(
     """
     with unit_of_work(session_factory) as session:
         workspace = resolve_workspace(session, team, create=team is None)
-        team_id, workspace_locale = workspace.team_id, workspace.default_locale
+        team_id, workspace_locale = workspace.team_id, workspaces.default_locale(session, workspace.id)
     return CommandContext(
         session_factory=session_factory,
         team_id=team_id,
@@ -43,7 +44,7 @@ def console_context(
         is_admin=True,
         today=datetime.now(ZoneInfo(settings.segbot_timezone)).date(),
         timezone=settings.segbot_timezone,
-        locale=supported_locale(language) or supported_locale(workspace_locale) or DEFAULT_LOCALE,
+        locale=reply_locale(language, workspace_locale),
     )
 
 

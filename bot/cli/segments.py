@@ -16,7 +16,7 @@ from bot.settings import load_settings
 from storage.db import unit_of_work
 from storage.errors import ValidationError
 from storage.models.schedules import TRIGGER_CLI
-from storage.service import actions, export, segments
+from storage.service import changes, export, segments
 from storage.service.authorization import SYSTEM
 from storage.service.types import Page
 
@@ -72,7 +72,7 @@ def refresh_command(
         return
     with unit_of_work(factory) as session:
         workspace = resolve_workspace(session, team)
-        result = actions.refresh_segment(
+        result = changes.refresh_segment(
             session, workspace.id, segment, user_id="cli", is_admin=SYSTEM, trigger=TRIGGER_CLI
         )
         _print_refresh(
@@ -124,7 +124,7 @@ def _print_refresh(
 def _changes(
     session: Session, workspace_id: int, segment_no: str, seq: int, change: int, *, page: int
 ) -> Page:
-    return actions.action_changes_page(
+    return changes.action_changes_page(
         session, workspace_id, segment_no, seq, change=change, page=page, page_size=_PRINT_PAGE
     )
 

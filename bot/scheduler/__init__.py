@@ -1,6 +1,6 @@
 """Scheduled segment refreshes: the leader-elected APScheduler, its jobs, and the notifications they post."""
 
-from bot.scheduler.runs import SchedulerRuntime, install_runtime, refresh_and_notify, run_schedule
+from bot.scheduler.runs import SchedulerRuntime, install_runtime, refresh_and_notify, refresh_due_schedule
 from bot.scheduler.service import RefreshScheduler, start_refresh_scheduler
 
 __all__ = [
@@ -8,6 +8,6 @@ __all__ = [
     "SchedulerRuntime",
     "install_runtime",
     "refresh_and_notify",
-    "run_schedule",
+    "refresh_due_schedule",
     "start_refresh_scheduler",
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from uuid import uuid4
 
 from slack_sdk import WebClient
@@ -25,7 +25,6 @@ from storage.db import unit_of_work
 from storage.errors import NotFoundError, SegbotError, ValidationError
 from storage.models.schedules import TRIGGER_MANUAL, TRIGGER_SCHEDULE
 from storage.service import history, live, schedules, workspaces
-from storage.service._common import utc_now
 from storage.service.history import RunInfo
 
 log = logging.getLogger(__name__)
@@ -78,10 +77,10 @@ def installed_runtime() -> SchedulerRuntime:
 
 def run_scheduled_refresh(workspace_id: int, segment_no: str) -> None:
     """The scheduler's job: refresh the segment for the fire time just passed, then notify."""
-    run_schedule(installed_runtime(), workspace_id, segment_no, at=utc_now())
+    refresh_due_schedule(installed_runtime(), workspace_id, segment_no, at=datetime.now(UTC))
 
 
-def run_schedule(
+def refresh_due_schedule(
     runtime: SchedulerRuntime, workspace_id: int, segment_no: str, *, at: datetime
 ) -> RunInfo | None:
     """Run the segment's schedule for its latest fire time at or before ``at``; None if unscheduled.
@@ -252,7 +251,7 @@ def _upload_chart(
 def retry_notifications(runtime: SchedulerRuntime) -> int:
     """Post the notifications of recent runs that were applied but never announced; how many were posted."""
     with unit_of_work(runtime.session_factory) as session:
-        pending = history.runs_awaiting_notification(session, since=utc_now() - NOTIFY_WITHIN)
+        pending = history.runs_awaiting_notification(session, since=datetime.now(UTC) - NOTIFY_WITHIN)
     return sum(1 for run in pending if post_notification(runtime, run.id) is not None)
 
 

@@ -25,6 +25,7 @@ from slack_sdk.models.views import View
 
 from commands.blocks.limits import clip, escape_mrkdwn
 from commands.i18n import ENGLISH, N_, Translator
+from commands.options import ADD_OPTION_LABELS
 from storage.service.matches import FieldValue, MatchCount
 
 NEW_SEGMENT_CALLBACK = "segbot:new"
@@ -41,12 +42,6 @@ PICKER_PREFIX = "pick:"
 MAX_STATIC_OPTIONS = 100
 _OPTION_TEXT = 75
 _HINT = 2000
-
-ADD_OPTIONS = {
-    "expand_companies": N_("Also add every person of a matched company (--expand-companies)"),
-    "related_companies": N_("Also add the company of a matched person (--related-companies)"),
-    "ignore_exclusion": N_("Include contacts excluded from segments (--ignore-exclusion)"),
-}
 
 PICKER_LABELS = {
     "industry": N_("Industry"),
@@ -97,7 +92,9 @@ def build_new_segment_modal(
                 dispatch_action=True,
                 element=CheckboxesElement(
                     action_id=VALUE_ACTION,
-                    options=[Option(value=value, text=tr._(label)) for value, label in ADD_OPTIONS.items()],
+                    options=[
+                        Option(value=value, text=tr._(label)) for value, label in ADD_OPTION_LABELS.items()
+                    ],
                 ),
             ),
             *build_count_blocks(None, criteria_text="", tr=tr),

@@ -18,6 +18,7 @@ from slack_sdk.models.blocks import (
 from commands.blocks.contacts import build_contact_blocks, build_pager
 from commands.blocks.limits import MAX_MESSAGE_BLOCKS, clip, clip_header, clip_section, escape_mrkdwn
 from commands.i18n import ENGLISH, N_, Translator
+from commands.options import FLAG_FIELDS, option_flags
 from storage.service.types import ActionOptions, ActionResult, Page, Preview
 
 CONFIRM_ACTION = "segbot:confirm"
@@ -38,12 +39,6 @@ _VERB_LABELS = {
     "refresh": N_("Refresh"),
     "undo": N_("Undo"),
 }
-_OPTION_LABELS = {
-    "expand_companies": "--expand-companies",
-    "related_companies": "--related-companies",
-    "ignore_exclusion": "--ignore-exclusion",
-    "entire_companies": "--entire-companies",
-}
 _CRITERIA_ECHO_CHARS = 1000
 
 
@@ -51,10 +46,6 @@ def kind_label(kind: str, *, tr: Translator = ENGLISH) -> str:
     """The action's name as the reader's Business Central calls it."""
     label = _VERB_LABELS.get(kind)
     return tr._(label) if label else kind.capitalize()
-
-
-def option_flags(options: ActionOptions) -> list[str]:
-    return [flag for name, flag in _OPTION_LABELS.items() if getattr(options, name)]
 
 
 def contacts_count(n: int, *, tr: Translator = ENGLISH) -> str:
@@ -217,7 +208,7 @@ def _pending_target(preview: Preview, criteria: str | None) -> dict[str, Any]:
 def preview_from_target(target: dict[str, Any], page: Page) -> Preview:
     """Rebuild the preview a paging button was drawn from (see ``_pending_target``)."""
     flags = {str(f) for f in target.get("o") or []}
-    options = ActionOptions(**{name: True for name, flag in _OPTION_LABELS.items() if flag in flags})
+    options = ActionOptions(**{field: True for flag, field in FLAG_FIELDS.items() if flag in flags})
     criteria = target.get("t")
     return Preview(
         pending_id=str(target["id"]),

@@ -22,8 +22,9 @@ from commands.blocks.limits import (
     escape_mrkdwn,
     note,
 )
-from commands.blocks.preview import contacts_count, kind_label, option_flags, segment_title
+from commands.blocks.preview import contacts_count, kind_label, segment_title
 from commands.i18n import ENGLISH, Translator
+from commands.options import option_flags
 from storage.service.types import Comparison, JournalEntry, Page, SegmentInfo
 
 DELETE_ACTION = "segbot:delete"

@@ -68,6 +68,11 @@ def supported_locale(value: str | None) -> str | None:
     return language if language in SUPPORTED_LOCALES else None
 
 
+def reply_locale(user_locale: str | None, workspace_locale: str | None) -> str:
+    """The language of a reply: the user's own when segbot has its catalog, else the workspace's default."""
+    return supported_locale(user_locale) or supported_locale(workspace_locale) or DEFAULT_LOCALE
+
+
 @dataclass(frozen=True)
 class Translator:
     """The texts, numbers and dates of one locale; immutable, so one instance serves every thread."""
@@ -108,6 +113,11 @@ class Translator:
             return str(exc)
         # Storage names users by their Slack id; in a reply they are mentions.
         params = {k: f"<@{v}>" if k in _USER_PARAMS else v for k, v in exc.params.items()}
+        if "options" in params:
+            # Storage names options by their field; a user knows them as the flags they type.
+            from commands.options import flags_of_fields  # here: commands.options imports N_ from this module
+
+            params["options"] = flags_of_fields(str(params["options"]))
         return self._(exc.message, **params)
 
     def _fill(self, text: str, original: str, params: dict[str, object]) -> str:

@@ -21,7 +21,7 @@ from commands.i18n import N_, Translator, translator
 from commands.registry import Registry, Verb
 from commands.reply import FileUpload, Reply
 from storage.errors import ValidationError
-from storage.service import actions
+from storage.service import changes
 from storage.service.breakdown import BREAKDOWN_FIELDS, Breakdown, breakdown_segment, largest_shares
 from storage.service.types import ADD, Preview
 
@@ -77,7 +77,7 @@ def preview_shares(session: Session, workspace_id: int, preview: Preview, *, tr:
     """The largest country and industry shares of what an Add preview adds, as one line ("" for none)."""
     if preview.kind != ADD or not preview.added:
         return ""
-    members = actions.pending_additions(session, workspace_id, preview.pending_id)
+    members = changes.pending_additions(session, workspace_id, preview.pending_id)
     if members is None:
         return ""
     shares = [largest_shares(session, *members, field) for field in _PREVIEW_FIELDS]

@@ -31,16 +31,14 @@ from commands.common import (
 )
 from commands.context import CommandContext
 from commands.i18n import N_, translator
+from commands.options import ADD_FLAGS, NARROW_FLAGS
 from commands.registry import Registry, Verb
 from commands.reply import Reply
 from commands.verbs.breakdown import preview_shares
 from storage.criteria.ast import Expr
 from storage.errors import StalePreviewError, ValidationError
-from storage.service import actions, segments
+from storage.service import changes, segments
 from storage.service.types import ActionOptions, Preview
-
-_ADD_OPTIONS = ("--expand-companies", "--related-companies", "--ignore-exclusion")
-_NARROW_OPTIONS = ("--entire-companies",)
 
 
 def preview_reply(
@@ -71,7 +69,7 @@ def preview(
     """Preview ``kind`` on segment ``no`` in one unit of work and answer with the preview message."""
     with workspace_session(ctx) as (session, workspace_id):
         info = segments.get_segment(session, workspace_id, no)
-        result = actions.preview_action(
+        result = changes.preview_action(
             session,
             workspace_id,
             no,
@@ -170,7 +168,7 @@ def confirm(pending_id: str, ctx: CommandContext) -> Reply:
     """Apply a previewed change once; the outcome replaces the preview and is announced in the channel."""
     try:
         with workspace_session(ctx) as (session, workspace_id):
-            result = actions.confirm_pending(
+            result = changes.confirm_pending(
                 session, workspace_id, pending_id, user_id=ctx.user_id, is_admin=ctx.is_admin
             )
             info = segments.get_segment(session, workspace_id, result.segment_no)
@@ -189,7 +187,7 @@ def confirm(pending_id: str, ctx: CommandContext) -> Reply:
 def _preview_again(pending_id: str, ctx: CommandContext) -> Reply:
     """Replace a stale preview by a new one on today's data, saying why nothing was applied."""
     with workspace_session(ctx) as (session, workspace_id):
-        renewed = actions.renew_preview(
+        renewed = changes.renew_preview(
             session,
             workspace_id,
             pending_id,
@@ -214,14 +212,14 @@ def _preview_again(pending_id: str, ctx: CommandContext) -> Reply:
 def cancel(pending_id: str, ctx: CommandContext) -> Reply:
     """Drop a preview; nothing changes."""
     with workspace_session(ctx) as (session, workspace_id):
-        actions.cancel_pending(session, workspace_id, pending_id, user_id=ctx.user_id, is_admin=ctx.is_admin)
+        changes.cancel_pending(session, workspace_id, pending_id, user_id=ctx.user_id, is_admin=ctx.is_admin)
     return Reply(text=translator(ctx.locale)._("Canceled: nothing was changed."), replace_original=True)
 
 
 def register(registry: Registry) -> None:
-    registry.add(_criteria_verb("add", _ADD_OPTIONS))
-    registry.add(_criteria_verb("reduce", _NARROW_OPTIONS))
-    registry.add(_criteria_verb("refine", _NARROW_OPTIONS))
+    registry.add(_criteria_verb("add", ADD_FLAGS))
+    registry.add(_criteria_verb("reduce", NARROW_FLAGS))
+    registry.add(_criteria_verb("refine", NARROW_FLAGS))
     registry.add(_contacts_verb("include"))
     registry.add(_contacts_verb("remove"))
     registry.add(

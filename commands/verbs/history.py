@@ -36,7 +36,7 @@ from storage.models.schedules import (
     TRIGGER_SCHEDULE,
     TRIGGER_SLACK,
 )
-from storage.service import actions, history, live, schedules, segments
+from storage.service import changes, history, live, schedules, segments
 from storage.service.history import RunInfo, SizePoint
 from storage.service.types import Page
 
@@ -290,7 +290,7 @@ def _changes(session: Session, run: RunInfo, change: int, page: int, size: int) 
     total = run.entered if change == ENTERED else run.left
     if run.action_seq is None or total == 0:
         return Page(rows=(), total=0, page=1, page_size=size)
-    return actions.action_changes_page(
+    return changes.action_changes_page(
         session, run.workspace_id, run.segment_no, run.action_seq, change=change, page=page, page_size=size
     )
 

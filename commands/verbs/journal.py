@@ -27,7 +27,7 @@ from commands.i18n import ENGLISH, N_, Translator, translator
 from commands.registry import Registry, Verb
 from commands.reply import Reply
 from storage.errors import ConflictError, ValidationError
-from storage.service import actions, journal, saved, segments
+from storage.service import changes, journal, saved, segments
 from storage.service.types import TWO_WAY_KINDS, ActionResult, JournalEntry, Page
 
 UNDO_ACTION = "segbot:undo"
@@ -110,10 +110,10 @@ def undo_preview_reply(
         if last.kind in TWO_WAY_KINDS:
             # Back come whom the action removed (-1), out go whom it added (+1).
             lists = (
-                actions.action_changes_page(
+                changes.action_changes_page(
                     session, workspace_id, no, last.seq, change=-1, page=entering_page, page_size=size
                 ),
-                actions.action_changes_page(
+                changes.action_changes_page(
                     session, workspace_id, no, last.seq, change=1, page=leaving_page, page_size=size
                 ),
             )
@@ -121,7 +121,7 @@ def undo_preview_reply(
         else:
             # The contacts undo takes out are the ones the action added; show those first, if any.
             change = 1 if last.added else -1
-            rows = actions.action_changes_page(
+            rows = changes.action_changes_page(
                 session, workspace_id, no, last.seq, change=change, page=page, page_size=size
             )
     tr = translator(ctx.locale)
@@ -162,7 +162,7 @@ def confirm_undo(value: str, ctx: CommandContext) -> Reply:
         raise ValidationError("This Undo button is broken; run `/segment undo SEG` again.")
     with workspace_session(ctx) as (session, workspace_id):
         _last_action(journal.list_journal(session, workspace_id, no), no, seq=int(seq_text))
-        result = actions.undo_last(session, workspace_id, no, user_id=ctx.user_id, is_admin=ctx.is_admin)
+        result = changes.undo_last(session, workspace_id, no, user_id=ctx.user_id, is_admin=ctx.is_admin)
         info = segments.get_segment(session, workspace_id, no)
     text = undo_text(result, description=info.description, user_id=ctx.user_id, tr=translator(ctx.locale))
     return Reply(

@@ -35,7 +35,7 @@ from commands.registry import Registry, Verb
 from commands.reply import Reply
 from commands.verbs.header import parse_day
 from storage.errors import ValidationError
-from storage.service import logging as logged_segments
+from storage.service import logged_segments
 
 LOG_USAGE = 'log SEG [template:CODE] [date:YYYY-MM-DD] [campaign:NO] [subject:"TEXT"] [--follow-up]'
 CANCEL_USAGE = "cancel LOGGED [--undo]"

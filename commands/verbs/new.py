@@ -17,7 +17,6 @@ from slack_sdk.models.views import View
 from commands.arguments import split_new_arguments, unescape_slack
 from commands.blocks.limits import escape_mrkdwn
 from commands.blocks.modal import (
-    ADD_OPTIONS,
     CRITERIA_BLOCK,
     DESCRIPTION_BLOCK,
     MAX_STATIC_OPTIONS,
@@ -39,6 +38,7 @@ from commands.common import (
 )
 from commands.context import CommandContext
 from commands.i18n import N_, translator
+from commands.options import ADD_FLAGS, ADD_OPTION_LABELS
 from commands.registry import Registry, Verb
 from commands.reply import Reply
 from commands.verbs.breakdown import preview_shares
@@ -46,11 +46,10 @@ from commands.verbs.changes import preview_reply
 from storage.criteria.ast import Expr
 from storage.criteria.names import UnknownNameError
 from storage.errors import SegbotError, ValidationError
-from storage.service import actions, matches, segments
+from storage.service import changes, matches, segments
 from storage.service.types import ActionOptions
 
 USAGE = "new <description> [<criteria> [options]]"
-_OPTIONS = ("--expand-companies", "--related-companies", "--ignore-exclusion")
 _MAX_DESCRIPTION = 200
 
 
@@ -60,7 +59,7 @@ def new(text: str, ctx: CommandContext) -> Reply:
         tr = translator(ctx.locale)
         modal = build_new_segment_modal(channel_id=ctx.channel_id, pickers=_pickers(ctx), tr=tr)
         return Reply(text=tr._("Opening the new segment form…"), modal=modal)
-    rest, options = extract_action_options(text, _OPTIONS)
+    rest, options = extract_action_options(text, ADD_FLAGS)
     description, criteria_text = split_new_arguments(rest)
     description = unescape_slack(description).strip()
     criteria = parse_criteria_text(criteria_text) if criteria_text.strip() else None
@@ -91,7 +90,7 @@ def create(ctx: CommandContext, description: str, criteria: Expr | None, options
                 description=escape_mrkdwn(info.description),
             )
             return Reply(text=text)
-        preview = actions.preview_action(
+        preview = changes.preview_action(
             session,
             workspace_id,
             info.no,
@@ -204,7 +203,7 @@ def _builder_criteria(values: dict[str, Any]) -> tuple[str, Expr | None]:
 
 def _builder_options(values: dict[str, Any]) -> ActionOptions:
     selected = _selected(values, OPTIONS_BLOCK)
-    return ActionOptions(**{name: True for name in ADD_OPTIONS if name in selected})
+    return ActionOptions(**{name: True for name in ADD_OPTION_LABELS if name in selected})
 
 
 _HAS_OR = re.compile(r"\bor\b", re.IGNORECASE)

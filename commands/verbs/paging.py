@@ -33,7 +33,7 @@ from commands.verbs.journal import undo_preview_reply
 from commands.verbs.logged import show_logged_reply
 from commands.verbs.segments import show_reply
 from storage.errors import ValidationError
-from storage.service import actions, segments
+from storage.service import changes, segments
 
 
 def change_set_target(no: str, seq: int, change: int) -> dict[str, Any]:
@@ -75,14 +75,14 @@ def _pending_page(target: dict[str, Any], page: int, ctx: CommandContext) -> Rep
         pending_id = str(target["id"])
         if both is not None:
             entering, leaving = (
-                actions.pending_page(
+                changes.pending_page(
                     session, workspace_id, pending_id, page=wanted, page_size=page_size(ctx), change=change
                 )
                 for wanted, change in ((both[0], 1), (both[1], -1))
             )
             rows = entering
         else:
-            rows = actions.pending_page(
+            rows = changes.pending_page(
                 session, workspace_id, pending_id, page=page, page_size=page_size(ctx)
             )
         info = segments.get_segment(session, workspace_id, str(target["s"]))
@@ -98,7 +98,7 @@ def _pending_page(target: dict[str, Any], page: int, ctx: CommandContext) -> Rep
 def _change_page(no: str, seq: int, change: int, page: int, ctx: CommandContext) -> Reply:
     with workspace_session(ctx) as (session, workspace_id):
         info = segments.get_segment(session, workspace_id, no)
-        rows = actions.action_changes_page(
+        rows = changes.action_changes_page(
             session, workspace_id, no, seq, change=change, page=page, page_size=page_size(ctx)
         )
     tr = translator(ctx.locale)

@@ -17,6 +17,7 @@ from commands.blocks.segments import slack_time
 from commands.common import split_first, workspace_session
 from commands.context import CommandContext
 from commands.i18n import ENGLISH, N_, Translator, translator
+from commands.options import option_flags
 from commands.registry import Registry, Verb
 from commands.reply import Reply
 from storage.criteria.ast import to_text
@@ -29,12 +30,6 @@ _NONE_YET = N_("No saved criteria yet. Save a segment's with `/segment save SEG 
 _LINES_PER_SECTION = 10
 _CRITERIA_CHARS = 400
 _DESCRIPTION_CHARS = 100
-_OPTION_FLAGS = {
-    "expand_companies": "--expand-companies",
-    "related_companies": "--related-companies",
-    "ignore_exclusion": "--ignore-exclusion",
-    "entire_companies": "--entire-companies",
-}
 
 
 def saved_verb(text: str, ctx: CommandContext) -> Reply:
@@ -107,7 +102,7 @@ def step_line(n: int, step: Step, *, tr: Translator = ENGLISH) -> str:
     if step.contact_nos:
         nos = ", ".join(step.contact_nos[:10]) + (" …" if len(step.contact_nos) > 10 else "")
         parts.append(escape_mrkdwn(nos))
-    parts.extend(f"`{flag}`" for name, flag in _OPTION_FLAGS.items() if step.options.get(name))
+    parts.extend(f"`{flag}`" for flag in option_flags(step.options))
     return " ".join(parts)
 
 

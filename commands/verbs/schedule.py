@@ -38,7 +38,7 @@ def register(registry: Registry) -> None:
             aliases=(),
             usage=SCHEDULE_USAGE,
             summary=N_("refresh the segment on a schedule and post who entered and left to a channel"),
-            run=run_schedule,
+            run=schedule_segment,
             examples=(
                 "schedule SEG00001 weekdays 08:30 #sales",
                 "schedule SEG00001 mondays 10:00",
@@ -68,7 +68,7 @@ def register(registry: Registry) -> None:
     )
 
 
-def run_schedule(text: str, ctx: CommandContext) -> Reply:
+def schedule_segment(text: str, ctx: CommandContext) -> Reply:
     """Schedule the segment's refresh; the reply says when the first run will be."""
     token, rest = split_first(text)
     number = segment_no(token, usage=SCHEDULE_USAGE)

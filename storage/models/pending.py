@@ -36,7 +36,7 @@ CANCELED = "canceled"
 class PendingAction(Base):
     __tablename__ = "pending_actions"
     __table_args__ = (
-        # Every preview looks for expired ones to purge (actions._purge_expired); the rows stay
+        # Every preview looks for expired ones to purge (changes._purge.purge_expired); the rows stay
         # forever, one per preview, so without this that look read them all, each time. Only
         # previews still waiting and not yet purged are indexed: a day's worth at most.
         Index(

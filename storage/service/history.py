@@ -26,7 +26,7 @@ from storage.models.schedules import (
     NOTIFY_SKIPPED,
     TRIGGER_SCHEDULE,
 )
-from storage.service import actions
+from storage.service import changes
 from storage.service._common import as_utc, find_segment, segment_size, utc_now
 from storage.service.authorization import SYSTEM
 
@@ -139,7 +139,7 @@ def record_refresh_run(
         # A savepoint, so a failed refresh leaves nothing half-done behind the failed run.
         with session.begin_nested():
             # The schedule was allowed when it was made; its runs act on that authority.
-            result = actions.refresh_segment(
+            result = changes.refresh_segment(
                 session, workspace_id, segment.no, user_id=user_id, is_admin=SYSTEM, today=today, trigger=None
             )
     except (NotFoundError, ValidationError) as exc:

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import cast
+
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
-from storage.models import SegmentAction
+from storage.errors import NotFoundError
+from storage.models import SegmentAction, SegmentLineHistory
 from storage.service._algebra import Step, options_from_dict
-from storage.service._common import as_utc, find_segment
-from storage.service.types import REFRESH, REUSE, JournalEntry
+from storage.service._common import as_utc, contact_page, find_segment
+from storage.service.types import REFRESH, REUSE, JournalEntry, Page
+
+# Which contacts each journalled action added (+1) and removed (-1): what undo reverts.
+line_history = cast(Table, SegmentLineHistory.__table__)
 
 
 def list_journal(session: Session, workspace_id: int, segment_no: str) -> list[JournalEntry]:
@@ -67,4 +73,30 @@ def _active_actions(session: Session, workspace_id: int, segment_id: int) -> lis
             )
             .order_by(SegmentAction.seq)
         )
+    )
+
+
+def action_changes_page(
+    session: Session, workspace_id: int, segment_no: str, seq: int, *, change: int, page: int, page_size: int
+) -> Page:
+    """A page of the contacts journalled action ``seq`` added (``change`` = +1) or removed (-1)."""
+    segment = find_segment(session, workspace_id, segment_no)
+    action = session.scalars(
+        select(SegmentAction).where(
+            SegmentAction.workspace_id == workspace_id,
+            SegmentAction.segment_id == segment.id,
+            SegmentAction.seq == seq,
+        )
+    ).one_or_none()
+    if action is None:
+        raise NotFoundError("{segment_no} has no action {seq}", segment_no=segment.no, seq=seq)
+    sign = 1 if change > 0 else -1
+    return contact_page(
+        session,
+        workspace_id,
+        line_history,
+        [line_history.c.action_id == action.id, line_history.c.change == sign],
+        total=action.added if sign > 0 else action.removed,
+        page=page,
+        page_size=page_size,
     )

@@ -19,12 +19,20 @@ TWO_WAY_KINDS = (REUSE, REFRESH)
 
 @dataclass(frozen=True)
 class ActionOptions:
-    """Business Central's action options; each applies to the verbs the contract names."""
+    """Business Central's action options; ``OPTIONS_OF`` says which change takes which."""
 
     expand_companies: bool = False
     related_companies: bool = False
     ignore_exclusion: bool = False
     entire_companies: bool = False
+
+
+# Add Contacts widens by companies (report 5198); Reduce and Refine can act on whole companies.
+OPTIONS_OF: dict[str, tuple[str, ...]] = {
+    ADD: ("expand_companies", "related_companies", "ignore_exclusion"),
+    REDUCE: ("entire_companies",),
+    REFINE: ("entire_companies",),
+}
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,11 @@ def ensure_workspace(session: Session, team_id: str, *, name: str = "") -> int:
         return existing
 
 
+def workspace_of_team(session: Session, team_id: str) -> int | None:
+    """The id of the workspace of Slack team ``team_id``; None when the team never showed up."""
+    return session.scalar(select(Workspace.id).where(Workspace.team_id == team_id))
+
+
 def default_locale(session: Session, workspace_id: int) -> str:
     """The language the workspace's replies fall back to when a user's own is unknown."""
     locale = session.scalar(select(Workspace.default_locale).where(Workspace.id == workspace_id))

@@ -18,9 +18,9 @@ from bot.app import create_app
 from bot.http import make_wsgi_app
 from bot.settings import Settings, load_settings
 from commands.registry import Registry, load_registry
+from segbot_testing.slack_api import FakeSlackApi
+from segbot_testing.slack_harness import SIGNING_SECRET, SlackSimulator
 from tests.bot.http_server import serve_in_background
-from tests.bot.slack_harness import SIGNING_SECRET, SlackSimulator
-from tests.fakes.slack_api import FakeSlackApi
 
 
 @dataclass

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import create_app
 from commands.registry import load_registry
+from segbot_testing.slack_api import FakeSlackApi
 from tests.bot.conftest import bot_settings
-from tests.fakes.slack_api import FakeSlackApi
 
 
 def test_starting_with_the_bot_token_in_the_environment_logs_no_token_warning(

@@ -19,12 +19,12 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import func, select
 
 from bot.delivery import GENERIC_FAILURE
+from segbot_testing.slack_api import message_text
+from segbot_testing.slack_harness import SIGNING_SECRET, TEAM_ID
 from storage.models import PendingAction, Segment, SegmentAction, SegmentLine
 from storage.models.pending import PENDING
 from tests.bot.conftest import RunningBot
-from tests.bot.slack_harness import SIGNING_SECRET, TEAM_ID
 from tests.factories import add_contact
-from tests.fakes.slack_api import message_text
 
 OWNER = "U0OWNER"
 STRANGER = "U0001"
@@ -121,14 +121,14 @@ def _snapshot(bot: RunningBot) -> tuple[int, ...]:
 
 def test_malformed_signed_requests_never_fail_the_server_nor_change_anything(slack: RunningBot) -> None:
     with slack.session_factory.begin() as s:
-        from storage.service import actions, segments
+        from storage.service import changes, segments
         from storage.service.workspaces import ensure_workspace
         from tests.storage.service.conftest import crit
 
         ws = ensure_workspace(s, TEAM_ID)
         add_contact(s, ws, "CT0001", name="Acme", city="Berlin")
         seg = segments.create_segment(s, ws, description="Owned", owner_user_id=OWNER).no
-        actions.apply_action(s, ws, seg, "add", criteria=crit("city", "berlin"), user_id=OWNER)
+        changes.apply_action(s, ws, seg, "add", criteria=crit("city", "berlin"), user_id=OWNER)
     before = _snapshot(slack)
     url = slack.sim.events_url
     counter = iter(range(10**6))

@@ -18,13 +18,13 @@ from bot.cli import app
 from commands.context import CommandContext
 from commands.registry import load_registry
 from commands.schedule_phrases import parse_when
+from segbot_testing.slack_api import FakeSlackApi, message_text
 from storage.criteria.ast import Match, Text
 from storage.db import make_engine, make_session_factory, unit_of_work
 from storage.migrate import upgrade
 from storage.models import Contact, Workspace
-from storage.service import actions, history, journal, schedules, segments
+from storage.service import changes, history, journal, schedules, segments
 from tests.factories import add_contact
-from tests.fakes.slack_api import FakeSlackApi, message_text
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         add_contact(session, ws, "CT010", name="Ana", company=acme, country="DK", email="ana@acme.dk")
         add_contact(session, ws, "CT020", name="Di", person=True, country="US")
         seg = segments.create_segment(session, ws, description="Danes", owner_user_id="U1").no
-        actions.apply_action(session, ws, seg, "add", criteria=Match("country", (Text("DK"),)), user_id="U1")
+        changes.apply_action(session, ws, seg, "add", criteria=Match("country", (Text("DK"),)), user_id="U1")
         segments.create_segment(session, ws, description="Empty one", owner_user_id="U1")
     engine.dispose()
     yield url
@@ -104,7 +104,7 @@ def test_the_cli_and_the_slack_export_write_the_same_file_with_profile_columns(d
             country="DK",
             profile={"rating": "A"},
         )
-        actions.apply_action(session, ws, "SEG00001", "include", contact_nos=["CT011"], user_id="U1")
+        changes.apply_action(session, ws, "SEG00001", "include", contact_nos=["CT011"], user_id="U1")
     target = tmp_path / "danes.csv"
     _run("segments", "export", "SEG00001", "-o", str(target))
     ctx = CommandContext(session_factory=factory, team_id="T0001", user_id="U1", channel_id="C1")

@@ -21,12 +21,12 @@ from bot.app import create_app
 from bot.clients import make_web_client
 from bot.http import make_wsgi_app
 from commands.registry import load_registry
+from segbot_testing.slack_api import FakeSlackApi, message_text
+from segbot_testing.slack_harness import SIGNING_SECRET, new_segment_form
 from storage.db import make_engine, make_session_factory
 from storage.models import Segment
 from tests.bot.conftest import RunningBot, bot_settings
 from tests.bot.http_server import serve_in_background
-from tests.bot.slack_harness import SIGNING_SECRET, new_segment_form
-from tests.fakes.slack_api import FakeSlackApi, message_text
 
 
 def _post(events_url: str, body: str, *, retry: int | None = None) -> int:
@@ -137,7 +137,7 @@ def test_with_the_database_down_users_are_told_to_try_again_and_the_bot_recovers
     base_url, stop = server.url, server.stop
     events_url = f"{base_url}/slack/events"
     try:
-        from tests.bot.slack_harness import SlackSimulator
+        from segbot_testing.slack_harness import SlackSimulator
 
         sim = SlackSimulator(events_url=events_url, fake=fake_slack)
         assert _health(base_url) == 200

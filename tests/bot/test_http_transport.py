@@ -14,12 +14,12 @@ from sqlalchemy import func, select
 from commands.context import CommandContext
 from commands.registry import Registry, Verb
 from commands.reply import Reply
+from segbot_testing.slack_api import message_text
+from segbot_testing.slack_harness import CHANNEL_ID, USER_ID
 from storage.db import make_engine
 from storage.errors import NotFoundError
 from storage.models import Segment
 from tests.bot.conftest import RunningBot
-from tests.bot.slack_harness import CHANNEL_ID, USER_ID
-from tests.fakes.slack_api import message_text
 
 
 def _get(url: str) -> tuple[int, bytes]:

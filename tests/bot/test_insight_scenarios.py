@@ -7,12 +7,12 @@ import json
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from segbot_testing.slack_harness import CHANNEL_ID, USER_ID
 from storage.db import unit_of_work
 from storage.demo import generate_demo
 from storage.models import Workspace
 from storage.service import segments
 from tests.bot.conftest import RunningBot
-from tests.bot.slack_harness import CHANNEL_ID, USER_ID
 from tests.commands.conftest import TODAY
 from tests.commands.test_breakdown import assert_retina_png
 

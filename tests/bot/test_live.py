@@ -20,19 +20,19 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clients import make_web_client
 from bot.scheduler import RefreshScheduler, SchedulerRuntime, install_runtime
-from bot.scheduler.runs import run_live_pass, run_schedule
+from bot.scheduler.runs import refresh_due_schedule, run_live_pass
 from bot.settings import load_settings
 from commands.context import CommandContext
 from commands.registry import load_registry
+from segbot_testing.slack_api import FakeSlackApi
 from storage.criteria.ast import Match, Text
 from storage.data_version import bump_data_version
 from storage.errors import SegbotError
 from storage.models import Contact, Segment, SegmentRun, Workspace
-from storage.service import actions, live, segments
+from storage.service import changes, live, segments
 from storage.service.types import ADD, REFINE
 from tests.bot.test_scheduler import posted_text
 from tests.factories import add_contact
-from tests.fakes.slack_api import FakeSlackApi
 
 OWNER = "U0OWNER"
 # SEG00001 Berlin, SEG00002 its persons: built on SEG00001, so refreshed after it.
@@ -73,14 +73,14 @@ def berlin(session_factory: sessionmaker[Session], workspace: Workspace) -> None
         sud = add_contact(s, workspace.id, "CT0003", name="Banque Sud", city="Paris")
         add_contact(s, workspace.id, "CT0004", name="Jean Roux", company=sud, city="Paris")
         base = segments.create_segment(s, workspace.id, description="Berlin", owner_user_id=OWNER)
-        actions.apply_action(
+        changes.apply_action(
             s, workspace.id, base.no, ADD, criteria=Match("city", (Text("Berlin"),)), user_id=OWNER
         )
         persons = segments.create_segment(s, workspace.id, description="Berlin people", owner_user_id=OWNER)
-        actions.apply_action(
+        changes.apply_action(
             s, workspace.id, persons.no, ADD, criteria=Match("segment", (Text(BERLIN),)), user_id=OWNER
         )
-        actions.apply_action(
+        changes.apply_action(
             s, workspace.id, persons.no, REFINE, criteria=Match("type", (Text("person"),)), user_id=OWNER
         )
     # Made live in the dependent's order first: the pass must still refresh SEG00001 first.
@@ -312,7 +312,7 @@ def test_a_scheduled_refresh_built_on_a_deleted_segment_posts_the_error_instead_
     with session_factory.begin() as s:
         live.unset_live(s, workspace.id, BERLIN, user_id=OWNER)
         s.execute(Segment.__table__.delete().where(Segment.no == BERLIN))
-    run = run_schedule(runtime, workspace.id, PERSONS, at=datetime.now(UTC))
+    run = refresh_due_schedule(runtime, workspace.id, PERSONS, at=datetime.now(UTC))
     assert run is not None and run.is_failed
     [call] = fake_slack.calls_to("chat.postMessage")
     assert call.params["channel"] == "C0SCHED"

@@ -6,11 +6,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from segbot_testing.slack_api import RecordedCall, message_text
+from segbot_testing.slack_harness import button_labels
 from storage.models import Campaign, InteractionLogEntry, InteractionTemplate, Workspace
 from tests.bot.conftest import RunningBot
-from tests.bot.slack_harness import button_labels
 from tests.factories import add_contact
-from tests.fakes.slack_api import RecordedCall, message_text
 
 STRANGER = "U0STRANGER"
 

@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from bot.http import EVENTS_PATH
+from segbot_testing.slack_harness import USER_ID
 from tests.bot.conftest import RunningBot
-from tests.bot.slack_harness import USER_ID
 
 MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
 

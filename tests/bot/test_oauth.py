@@ -13,19 +13,19 @@ from cryptography.fernet import Fernet
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.scheduler import SchedulerRuntime, run_schedule
+from bot.scheduler import SchedulerRuntime, refresh_due_schedule
 from bot.scheduler.runs import retry_notifications
 from bot.settings import SettingsError
 from bot.team_clients import team_client_factory
 from commands.schedule_phrases import parse_when
+from segbot_testing.slack_api import message_text
+from segbot_testing.slack_harness import TEAM_ID
 from storage.criteria.ast import Match, Text
-from storage.service import actions, history, schedules, segments
+from storage.service import changes, history, schedules, segments
 from storage.service.types import ADD
 from storage.service.workspaces import ensure_workspace
 from tests.bot.conftest import RunningBot
-from tests.bot.slack_harness import TEAM_ID
 from tests.factories import add_contact
-from tests.fakes.slack_api import message_text
 
 KEY = Fernet.generate_key().decode()
 OWNER = "U0OWNER"
@@ -98,7 +98,7 @@ def _scheduled_segment(session_factory: sessionmaker[Session], team_id: str) -> 
     with session_factory.begin() as s:
         workspace_id = ensure_workspace(s, team_id)
         no = segments.create_segment(s, workspace_id, description="Berlin", owner_user_id=OWNER).no
-        actions.apply_action(
+        changes.apply_action(
             s, workspace_id, no, ADD, criteria=Match("city", (Text("Berlin"),)), user_id=OWNER
         )
         schedules.schedule_segment(
@@ -127,8 +127,8 @@ def test_scheduled_notifications_post_with_each_installed_workspaces_own_token(
     )
     at = datetime.now(UTC)
 
-    posted = run_schedule(runtime, installed, segment, at=at)
-    never_installed = run_schedule(runtime, stranger, other_segment, at=at)
+    posted = refresh_due_schedule(runtime, installed, segment, at=at)
+    never_installed = refresh_due_schedule(runtime, stranger, other_segment, at=at)
 
     assert posted is not None and posted.entered == 1
     [call] = bot.fake.calls_to("chat.postMessage")

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.bot.slack_harness import SIGNING_SECRET, SlackSimulator
-from tests.fakes.slack_api import FakeSlackApi, message_text
+from segbot_testing.slack_api import FakeSlackApi, message_text
+from segbot_testing.slack_harness import SIGNING_SECRET, SlackSimulator
 
 SEGBOT = [sys.executable, "-c", "from bot.cli import main; main()"]
 
@@ -157,7 +157,7 @@ def test_run_in_socket_mode_answers_over_the_socket_logs_its_connection_and_clos
 ) -> None:
     from urllib.parse import parse_qsl
 
-    from tests.fakes.socket_mode import FakeSocketModeServer
+    from segbot_testing.socket_mode import FakeSocketModeServer
 
     with FakeSocketModeServer() as server:
         fake.socket_mode = server
@@ -187,7 +187,7 @@ def test_run_in_socket_mode_answers_over_the_socket_logs_its_connection_and_clos
 def test_run_check_reports_the_database_and_the_socket_mode_connection(
     tmp_path: Path, fake: FakeSlackApi
 ) -> None:
-    from tests.fakes.socket_mode import FakeSocketModeServer
+    from segbot_testing.socket_mode import FakeSocketModeServer
 
     with FakeSocketModeServer() as server:
         fake.socket_mode = server

@@ -28,18 +28,18 @@ from bot.scheduler import (
     SchedulerRuntime,
     install_runtime,
     refresh_and_notify,
-    run_schedule,
+    refresh_due_schedule,
 )
 from bot.scheduler.runs import retry_notifications, run_scheduled_refresh
 from bot.settings import load_settings
 from commands.context import CommandContext
 from commands.registry import load_registry
+from segbot_testing.slack_api import FakeSlackApi, RecordedCall
 from storage.criteria.ast import Match, Text
 from storage.models import Contact, SegmentRun, Workspace
-from storage.service import actions, journal, segments
+from storage.service import changes, journal, segments
 from storage.service.types import ADD
 from tests.factories import add_contact
-from tests.fakes.slack_api import FakeSlackApi, RecordedCall
 
 OWNER = "U0OWNER"
 SEG = "SEG00001"
@@ -64,7 +64,7 @@ def berlin(session_factory: sessionmaker[Session], workspace: Workspace) -> str:
         add_contact(s, workspace.id, "CT0002", name="Ana Berg", company=acme, city="Berlin")
         add_contact(s, workspace.id, "CT0003", name="Banque Sud", city="Paris")
         info = segments.create_segment(s, workspace.id, description="Berlin", owner_user_id=OWNER)
-        actions.apply_action(
+        changes.apply_action(
             s, workspace.id, info.no, ADD, criteria=Match("city", (Text("Berlin"),)), user_id=OWNER
         )
     schedule(session_factory, workspace, "hourly <#C0NEWS|news>")
@@ -143,16 +143,16 @@ def test_a_run_key_done_twice_refreshes_and_posts_once(
 ) -> None:
     move(session_factory, "CT0003", "Berlin")
     at = datetime(2026, 11, 28, 9, 0, 30, tzinfo=UTC)
-    first = run_schedule(runtime, workspace.id, berlin, at=at)
+    first = refresh_due_schedule(runtime, workspace.id, berlin, at=at)
     move(session_factory, "CT0001", "Paris")
     # Another process, a retry, or APScheduler firing again for the same hour.
-    again = run_schedule(runtime, workspace.id, berlin, at=at + timedelta(minutes=5))
+    again = refresh_due_schedule(runtime, workspace.id, berlin, at=at + timedelta(minutes=5))
     assert first is not None and again is not None
     assert first.is_new and not again.is_new and again.id == first.id
     assert len(fake_slack.calls_to("chat.postMessage")) == 1
     assert refresh_count(session_factory, workspace) == 1
     # The next hour is a new run, which sees CT0001 leave.
-    later = run_schedule(runtime, workspace.id, berlin, at=at + timedelta(hours=1))
+    later = refresh_due_schedule(runtime, workspace.id, berlin, at=at + timedelta(hours=1))
     assert later is not None and later.is_new and later.left == 1
     assert len(fake_slack.calls_to("chat.postMessage")) == 2
 
@@ -165,11 +165,11 @@ def test_nothing_changed_posts_nothing_unless_the_schedule_asks(
     session_factory: sessionmaker[Session],
 ) -> None:
     at = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
-    quiet = run_schedule(runtime, workspace.id, berlin, at=at)
+    quiet = refresh_due_schedule(runtime, workspace.id, berlin, at=at)
     assert quiet is not None and quiet.is_new
     assert fake_slack.calls_to("chat.postMessage") == []
     schedule(session_factory, workspace, "hourly <#C0NEWS|news> --notify-empty")
-    run_schedule(runtime, workspace.id, berlin, at=at + timedelta(hours=1))
+    refresh_due_schedule(runtime, workspace.id, berlin, at=at + timedelta(hours=1))
     [call] = fake_slack.calls_to("chat.postMessage")
     assert "nobody entered or left (2 contacts)" in posted_text(call)
 
@@ -198,7 +198,7 @@ def test_a_post_lost_after_the_refresh_is_retried_without_refreshing_again(
     move(session_factory, "CT0003", "Berlin")
     # Slack keeps refusing beyond the client's retries: the refresh stands, the post waits.
     fake_slack.rate_limit("chat.postMessage", 10, retry_after=0)
-    run = run_schedule(runtime, workspace.id, berlin, at=datetime.now(UTC))
+    run = refresh_due_schedule(runtime, workspace.id, berlin, at=datetime.now(UTC))
     assert run is not None and run.entered == 1
     assert fake_slack.calls_to("chat.postMessage") == []
     fake_slack.rate_limit("chat.postMessage", 0)
@@ -370,7 +370,7 @@ def test_a_channel_that_refuses_the_bot_is_not_retried_forever(
             session_factory=session_factory, client_for_team=lambda _t: make_web_client(settings)
         )
         move(session_factory, "CT0003", "Berlin")
-        run = run_schedule(refused, workspace.id, berlin, at=datetime.now(UTC))
+        run = refresh_due_schedule(refused, workspace.id, berlin, at=datetime.now(UTC))
         assert run is not None and run.entered == 1
         assert retry_notifications(refused) == 0
         assert _RefusingSlack.calls == 1

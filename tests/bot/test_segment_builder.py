@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from segbot_testing.slack_api import message_text
+from segbot_testing.slack_harness import CHANNEL_ID, button_labels
 from storage.demo import generate_demo
 from storage.models import Workspace
 from tests.bot.conftest import RunningBot
-from tests.bot.slack_harness import CHANNEL_ID, button_labels
 from tests.factories import add_contact
-from tests.fakes.slack_api import message_text
 
 
 @pytest.fixture

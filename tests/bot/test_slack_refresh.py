@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
+from segbot_testing.slack_api import RecordedCall, message_text
+from segbot_testing.slack_harness import USER_ID, button_labels
 from storage.models import Contact, Workspace
 from tests.bot.conftest import RunningBot
-from tests.bot.slack_harness import USER_ID, button_labels
 from tests.factories import add_contact
-from tests.fakes.slack_api import RecordedCall, message_text
 
 
 @pytest.fixture

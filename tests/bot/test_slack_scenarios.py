@@ -13,13 +13,13 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from segbot_testing.slack_api import RecordedCall, message_text
+from segbot_testing.slack_harness import CHANNEL_ID, USER_ID, button_labels, new_segment_form
 from storage.contacts_import import import_contacts
 from storage.db import unit_of_work
 from storage.models import InteractionTemplate, SegmentLine, Workspace
 from tests.bot.conftest import RunningBot
-from tests.bot.slack_harness import CHANNEL_ID, USER_ID, button_labels, new_segment_form
 from tests.factories import add_contact
-from tests.fakes.slack_api import RecordedCall, message_text
 
 RETAILERS = 12
 

@@ -1,4 +1,4 @@
-"""Socket Mode against a local stand-in that speaks Slack's protocol (tests/fakes/socket_mode.py).
+"""Socket Mode against a local stand-in that speaks Slack's protocol (segbot_testing/socket_mode.py).
 
 The bot connects out as it does in production (``apps.connections.open``, then a WebSocket); the
 stand-in delivers envelopes, closes sockets and asks for new connections the way Slack does, and
@@ -21,12 +21,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.app import create_app
 from bot.socket_mode import SocketModeConnector, connect_app
 from commands.registry import load_registry
+from segbot_testing.slack_api import FakeSlackApi, RecordedCall, message_text
+from segbot_testing.slack_harness import CHANNEL_ID, TEAM_ID, USER_ID, SlackSimulator, find_button
+from segbot_testing.socket_mode import FakeSocketModeServer
 from storage.demo import generate_demo
 from storage.models import Segment, Workspace
 from tests.bot.conftest import bot_settings
-from tests.bot.slack_harness import CHANNEL_ID, TEAM_ID, USER_ID, SlackSimulator, find_button
-from tests.fakes.slack_api import FakeSlackApi, RecordedCall, message_text
-from tests.fakes.socket_mode import FakeSocketModeServer
 
 # Slack's limit for an acknowledgement is 3 s; these are what segbot promises on top of it.
 RECONNECT_WITHIN = 1.0

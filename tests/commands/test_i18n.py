@@ -14,13 +14,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from commands.context import CommandContext
-from commands.i18n import Translator, catalogs, supported_locale, translator
+from commands.i18n import Translator, catalogs, reply_locale, supported_locale, translator
 from commands.registry import Registry
 from commands.reply import error_reply
 from commands.verbs.history import run_notification
-from storage.errors import NotFoundError, SegbotError
+from storage.errors import NotFoundError, SegbotError, ValidationError
 from storage.models import Contact, ContactIndustryGroup, Workspace
 from storage.service import history, schedules
+from storage.service.changes._pending import check_options
+from storage.service.types import ActionOptions
 from tests.commands.conftest import buttons, press, rendered
 
 _PLACEHOLDER = re.compile(r"\{(\w*)\}")
@@ -97,6 +99,22 @@ def test_slack_locales_map_to_a_supported_language(slack_locale: str | None, exp
     assert supported_locale(slack_locale) == expected
 
 
+@pytest.mark.parametrize(
+    ("user", "workspace", "expected"),
+    [
+        ("it-IT", "en", "it"),
+        ("de-DE", "it", "it"),
+        (None, "it", "it"),
+        ("fr", None, "en"),
+        (None, None, "en"),
+    ],
+)
+def test_a_reply_speaks_the_user_s_language_else_the_workspace_s_else_english(
+    user: str | None, workspace: str | None, expected: str
+) -> None:
+    assert reply_locale(user, workspace) == expected
+
+
 def test_an_unsupported_locale_gets_english() -> None:
     tr = translator("ja-JP")
     assert isinstance(tr, Translator)
@@ -110,6 +128,15 @@ def test_a_storage_error_is_told_in_the_reader_s_language_with_its_parameters() 
     assert str(error) == "no segment SEG00042 in this workspace"
     assert "nessun segmento SEG00042 in quest'area di lavoro" in error_reply(error, locale="it").text
     assert error_reply(error).text == "no segment SEG00042 in this workspace"
+
+
+def test_an_option_storage_refuses_is_named_by_the_flag_the_user_types() -> None:
+    with pytest.raises(ValidationError) as refused:
+        check_options("add", ActionOptions(entire_companies=True, ignore_exclusion=True))
+
+    assert "--" not in str(refused.value)
+    assert translator().error(refused.value) == "--entire-companies cannot be used with add"
+    assert translator("it").error(refused.value) == "--entire-companies non si può usare con add"
 
 
 def test_an_error_without_a_known_message_stays_as_raised() -> None:

@@ -16,7 +16,7 @@ from commands.reply import Reply
 from commands.verbs.paging import change_set_target
 from storage.errors import ConflictError, NotFoundError
 from storage.models import Workspace
-from storage.service import actions
+from storage.service import changes
 from tests.commands.conftest import OWNER, as_user, assert_within_block_kit_limits, buttons, press, rendered
 from tests.factories import add_contact
 
@@ -121,7 +121,7 @@ def test_who_entered_and_who_left_a_refresh_page_with_next(
     with session_factory.begin() as s:
         for i in range(12):
             add_contact(s, workspace.id, f"CT1{i:03d}", name=f"Newcomer {i}", industries=("RETAIL",))
-        result = actions.refresh_segment(s, workspace.id, "SEG00001", user_id=OWNER, today=ctx.today)
+        result = changes.refresh_segment(s, workspace.id, "SEG00001", user_id=OWNER, today=ctx.today)
     assert result.seq is not None
     notification = Reply(
         text="refreshed",

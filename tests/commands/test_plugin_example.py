@@ -10,7 +10,7 @@ from commands.context import CommandContext
 from commands.registry import ENTRY_POINT_GROUP, load_registry
 from storage.errors import ValidationError
 from storage.models import Workspace
-from storage.service import actions, segments
+from storage.service import changes, segments
 from tests.commands.conftest import OWNER, rendered
 
 
@@ -25,7 +25,7 @@ def test_the_example_plugins_verb_lists_the_largest_segments_and_shows_in_help(
     registry = load_registry()
     empty = segments.create_segment(session, workspace.id, description="Empty", owner_user_id=OWNER)
     small = segments.create_segment(session, workspace.id, description="Small", owner_user_id=OWNER)
-    actions.apply_action(session, workspace.id, small.no, "include", contact_nos=["CT0001"], user_id=OWNER)
+    changes.apply_action(session, workspace.id, small.no, "include", contact_nos=["CT0001"], user_id=OWNER)
     session.commit()
 
     assert "/segment largest [N]" in rendered(registry.dispatch("help", ctx))

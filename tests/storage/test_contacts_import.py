@@ -19,7 +19,7 @@ from storage.csv_format import CsvError
 from storage.db import unit_of_work
 from storage.errors import StalePreviewError
 from storage.models import Base, Contact, ContactProfileAnswer, Workspace
-from storage.service.actions import confirm_pending, preview_action
+from storage.service.changes import confirm_pending, preview_action
 from storage.service.segments import create_segment
 
 GOOD = """\

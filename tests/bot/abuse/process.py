@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.bot.slack_harness import SIGNING_SECRET
+from segbot_testing.slack_harness import SIGNING_SECRET
 
 SEGBOT = [sys.executable, "-c", "from bot.cli import main; main()"]
 

@@ -18,9 +18,9 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import func, select
 
 from bot.http import MAX_BODY_BYTES
+from segbot_testing.slack_harness import SIGNING_SECRET, TEAM_ID
 from storage.models import PendingAction, Segment, SegmentAction, SegmentLine
 from tests.bot.conftest import RunningBot
-from tests.bot.slack_harness import SIGNING_SECRET, TEAM_ID
 from tests.factories import add_contact
 
 OWNER = "U0OWNER"
@@ -85,7 +85,7 @@ def _snapshot(bot: RunningBot) -> tuple[int, ...]:
 
 def test_unsigned_and_oversize_requests_never_fail_the_server_nor_change_anything(slack: RunningBot) -> None:
     with slack.session_factory.begin() as s:
-        from storage.service import actions, segments
+        from storage.service import changes, segments
         from storage.service.workspaces import ensure_workspace
         from tests.storage.service.conftest import crit
 
@@ -93,7 +93,7 @@ def test_unsigned_and_oversize_requests_never_fail_the_server_nor_change_anythin
         add_contact(s, ws, "CT0001", name="Acme", city="Berlin")
         add_contact(s, ws, "CT0002", name="Banque", city="Paris")
         seg = segments.create_segment(s, ws, description="Owned", owner_user_id=OWNER).no
-        actions.apply_action(s, ws, seg, "add", criteria=crit("city", "berlin"), user_id=OWNER)
+        changes.apply_action(s, ws, seg, "add", criteria=crit("city", "berlin"), user_id=OWNER)
     before = _snapshot(slack)
 
     @settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))

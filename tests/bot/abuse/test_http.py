@@ -15,10 +15,10 @@ import pytest
 from slack_sdk.signature import SignatureVerifier
 
 from bot.http import MAX_BODY_BYTES
+from segbot_testing.slack_api import FakeSlackApi
+from segbot_testing.slack_harness import SIGNING_SECRET
 from tests.bot.abuse.process import BotProcess, running_bot
 from tests.bot.conftest import RunningBot
-from tests.bot.slack_harness import SIGNING_SECRET
-from tests.fakes.slack_api import FakeSlackApi
 
 MIB = 1024 * 1024
 HALF_REQUEST = b"POST /slack/events HTTP/1.1\r\nHost: segbot\r\nContent-Length: 1000\r\n\r\npayload="

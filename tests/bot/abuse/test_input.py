@@ -25,7 +25,7 @@ from storage.demo import generate_demo
 from storage.errors import NotFoundError, StatementTimeoutError, TooLongError, ValidationError
 from storage.interactions_import import import_interactions
 from storage.models import Contact, PendingAction, SavedCriteria, Segment, SegmentAction, Workspace
-from storage.service import actions, segments
+from storage.service import changes, segments
 from tests.storage.service.conftest import crit
 
 OWNER = "U0OWNER"
@@ -42,7 +42,7 @@ def ctx(session_factory: sessionmaker[Session], workspace: Workspace) -> Command
     with session_factory.begin() as s:
         generate_demo(s, workspace.id, count=60, seed=1)
         seg = segments.create_segment(s, workspace.id, description="Berlin", owner_user_id=OWNER).no
-        actions.apply_action(s, workspace.id, seg, "add", criteria=crit("type", "company"), user_id=OWNER)
+        changes.apply_action(s, workspace.id, seg, "add", criteria=crit("type", "company"), user_id=OWNER)
     return CommandContext(
         session_factory=session_factory,
         team_id=workspace.team_id,
@@ -233,7 +233,7 @@ def test_criteria_built_without_the_parser_are_checked_for_control_characters_to
         unit_of_work(ctx.session_factory) as s,
     ):
         workspace_id = s.scalars(select(Workspace.id).where(Workspace.team_id == ctx.team_id)).one()
-        actions.preview_action(s, workspace_id, "SEG00001", "add", criteria=nul, user_id=OWNER)
+        changes.preview_action(s, workspace_id, "SEG00001", "add", criteria=nul, user_id=OWNER)
 
     assert _counts(ctx.session_factory) == before
 

@@ -22,17 +22,17 @@ from bot.scheduler.runs import run_scheduled_refresh
 from bot.settings import load_settings
 from commands.context import CommandContext
 from commands.registry import load_registry
+from segbot_testing.slack_api import FakeSlackApi
 from storage.bulk import trusted_references
 from storage.errors import ConflictError
 from storage.models import Contact, Workspace, slack_oauth_states
 from storage.models.pending import PendingAction, PendingActionContact
-from storage.service import actions, segments
+from storage.service import changes, segments
 from storage.service._common import utc_now
-from storage.service.actions import PENDING_TTL
+from storage.service.changes import PENDING_TTL
 from storage.service.types import ADD
 from tests.bot.conftest import RunningBot
 from tests.factories import add_contact
-from tests.fakes.slack_api import FakeSlackApi
 from tests.storage.service.conftest import crit
 
 OWNER = "U0OWNER"
@@ -46,7 +46,7 @@ def pinging(session_factory: sessionmaker[Session], workspace: Workspace) -> str
         add_contact(s, workspace.id, "CT0001", name="Acme", city="Berlin")
         add_contact(s, workspace.id, "CT0002", name="Banque", city="Paris")
         no = segments.create_segment(s, workspace.id, description=PING, owner_user_id=OWNER).no
-        actions.apply_action(s, workspace.id, no, ADD, criteria=crit("city", "Berlin"), user_id=OWNER)
+        changes.apply_action(s, workspace.id, no, ADD, criteria=crit("city", "Berlin"), user_id=OWNER)
     ctx = CommandContext(
         session_factory=session_factory, team_id=workspace.team_id, user_id=OWNER, channel_id="C0"
     )
@@ -170,7 +170,7 @@ def test_a_confirm_racing_the_purge_of_its_day_old_preview_applies_nothing(
     with session_factory.begin() as s:
         add_contact(s, workspace.id, "CT0001", name="Acme", city="Berlin")
         no = segments.create_segment(s, workspace.id, description="Berlin", owner_user_id=OWNER).no
-        preview = actions.preview_action(
+        preview = changes.preview_action(
             s, workspace.id, no, ADD, criteria=crit("city", "Berlin"), user_id=OWNER
         )
     assert preview.added == 1
@@ -184,7 +184,7 @@ def test_a_confirm_racing_the_purge_of_its_day_old_preview_applies_nothing(
         s.execute(delete(PendingActionContact).where(PendingActionContact.pending_id == preview.pending_id))
 
     with pytest.raises(ConflictError, match="expired"), session_factory.begin() as s:
-        actions.confirm_pending(s, workspace.id, preview.pending_id, user_id=OWNER)
+        changes.confirm_pending(s, workspace.id, preview.pending_id, user_id=OWNER)
 
     with session_factory() as s:
         assert segments.get_segment(s, workspace.id, no).size == 0

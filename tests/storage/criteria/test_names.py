@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from storage.criteria.ast import And, Compare, Expr, Interaction, Match, Not, Number, Or, Present, Text
 from storage.criteria.names import UnknownNameError, check_names
 from storage.models import ContactMailingGroup, IndustryGroup, InteractionTemplate, ProfileQuestion, Workspace
-from storage.service import actions, segments
+from storage.service import changes, segments
 from tests.factories import add_contact, add_interaction
 
 
@@ -152,13 +152,13 @@ def test_codes_of_another_workspace_do_not_count(session, ws):
 
 def test_an_add_with_a_misspelt_code_is_refused_and_changes_nothing(session, ws):
     with pytest.raises(UnknownNameError):
-        actions.preview_action(
+        changes.preview_action(
             session, ws, "SEG00001", "add", criteria=_m("industry", "RETIAL"), user_id="U1"
         )
 
 
 def test_a_refresh_replays_a_code_that_has_disappeared_since_as_matching_nothing(session, ws):
-    actions.apply_action(
+    changes.apply_action(
         session,
         ws,
         "SEG00001",
@@ -169,7 +169,7 @@ def test_a_refresh_replays_a_code_that_has_disappeared_since_as_matching_nothing
     )
     session.execute(delete(ContactMailingGroup).where(ContactMailingGroup.workspace_id == ws))
 
-    result = actions.refresh_segment(session, ws, "SEG00001", user_id="U1", today=date(2025, 2, 2))
+    result = changes.refresh_segment(session, ws, "SEG00001", user_id="U1", today=date(2025, 2, 2))
 
     assert (result.size_before, result.size_after) == (1, 0)
 

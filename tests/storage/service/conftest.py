@@ -64,7 +64,7 @@ def members(session: Session, world: World, segment_no: str) -> set[str]:
 
 
 def previews_are_deferred(session: Session) -> bool:
-    """PostgreSQL computes a preview of criteria at Confirm; SQLite captures it (see actions._deferrable)."""
+    """PostgreSQL computes a preview of criteria at Confirm; SQLite captures it (see changes._deferred)."""
     return session.get_bind().dialect.name == "postgresql"
 
 

@@ -6,13 +6,13 @@ import pytest
 from sqlalchemy.orm import Session
 
 from storage.errors import NotFoundError, ValidationError
-from storage.service import actions
+from storage.service import changes
 from storage.service.types import ActionOptions
 from tests.storage.service.conftest import TODAY, World, crit, members, new_segment
 
 
 def _apply(session: Session, world: World, seg: str, kind: str, expr=None, **options: bool) -> None:
-    actions.apply_action(
+    changes.apply_action(
         session,
         world.workspace_id,
         seg,
@@ -45,7 +45,7 @@ def test_add_with_ignore_exclusion_adds_excluded_contacts_too(session, world):
 def test_add_skips_contacts_already_in_the_segment(session, world):
     seg = new_segment(session, world)
     _apply(session, world, seg, "add", crit("no", "CT001"))
-    result = actions.apply_action(
+    result = changes.apply_action(
         session,
         world.workspace_id,
         seg,
@@ -93,7 +93,7 @@ def test_related_companies_adds_the_company_of_an_excluded_person_but_not_the_pe
 def test_expand_companies_skips_contacts_already_in_the_segment(session, world):
     seg = new_segment(session, world)
     _apply(session, world, seg, "add", crit("no", "CT010"))
-    result = actions.apply_action(
+    result = changes.apply_action(
         session,
         world.workspace_id,
         seg,
@@ -147,11 +147,11 @@ def test_refine_with_entire_companies_keeps_every_contact_of_a_matched_company(s
 
 def test_include_and_remove_named_contacts_case_insensitively(session, world):
     seg = new_segment(session, world)
-    included = actions.apply_action(
+    included = changes.apply_action(
         session, world.workspace_id, seg, "include", contact_nos=["ct011", "CT040"], user_id="U1"
     )
     assert included.added == 2  # an explicitly named contact is included even when excluded
-    removed = actions.apply_action(
+    removed = changes.apply_action(
         session, world.workspace_id, seg, "remove", contact_nos=["CT040"], user_id="U1"
     )
     assert (removed.removed, removed.size_after) == (1, 1)
@@ -161,14 +161,14 @@ def test_include_and_remove_named_contacts_case_insensitively(session, world):
 def test_include_names_every_unknown_contact_number(session, world):
     seg = new_segment(session, world)
     with pytest.raises(NotFoundError, match="CT998, CT999"):
-        actions.apply_action(
+        changes.apply_action(
             session, world.workspace_id, seg, "include", contact_nos=["CT001", "CT998", "CT999"], user_id="U1"
         )
 
 
 def test_an_option_that_does_not_belong_to_the_action_is_refused(session, world):
     seg = new_segment(session, world)
-    with pytest.raises(ValidationError, match="--entire-companies"):
+    with pytest.raises(ValidationError, match="entire_companies cannot be used with add"):
         _apply(session, world, seg, "add", crit("no", "CT001"), entire_companies=True)
 
 
@@ -187,24 +187,24 @@ def test_undo_goes_back_one_action_at_a_time_to_the_empty_segment(session, world
     _apply(session, world, seg, "reduce", crit("no", "CT010"))
     assert members(session, world, seg) == after_refine - {"CT010"}
 
-    undone = actions.undo_last(session, world.workspace_id, seg, user_id="U1")
+    undone = changes.undo_last(session, world.workspace_id, seg, user_id="U1")
     assert (undone.kind, undone.added, undone.removed) == ("reduce", 1, 0)
     assert members(session, world, seg) == after_refine
-    actions.undo_last(session, world.workspace_id, seg, user_id="U1")
+    changes.undo_last(session, world.workspace_id, seg, user_id="U1")
     assert members(session, world, seg) == {"CT001", "CT010", "CT012", "CT002", "CT020", "CT030", "CT040"}
-    actions.undo_last(session, world.workspace_id, seg, user_id="U1")
+    changes.undo_last(session, world.workspace_id, seg, user_id="U1")
     assert members(session, world, seg) == {"CT001", "CT010", "CT030", "CT040"}
-    last = actions.undo_last(session, world.workspace_id, seg, user_id="U1")
+    last = changes.undo_last(session, world.workspace_id, seg, user_id="U1")
     assert last.size_after == 0
     with pytest.raises(ValidationError, match="no action left to undo"):
-        actions.undo_last(session, world.workspace_id, seg, user_id="U1")
+        changes.undo_last(session, world.workspace_id, seg, user_id="U1")
 
 
 def test_an_action_after_an_undo_is_journalled_after_the_undone_one(session, world):
     seg = new_segment(session, world)
     _apply(session, world, seg, "add", crit("no", "CT001"))
-    actions.undo_last(session, world.workspace_id, seg, user_id="U1")
-    result = actions.apply_action(
+    changes.undo_last(session, world.workspace_id, seg, user_id="U1")
+    result = changes.apply_action(
         session, world.workspace_id, seg, "add", criteria=crit("no", "CT002"), user_id="U1", today=TODAY
     )
     assert result.seq == 2
@@ -213,11 +213,11 @@ def test_an_action_after_an_undo_is_journalled_after_the_undone_one(session, wor
 
 def test_who_an_action_added_pages_by_contact_number(session, world):
     seg = new_segment(session, world)
-    result = actions.apply_action(
+    result = changes.apply_action(
         session, world.workspace_id, seg, "add", criteria=crit("country", "DK"), user_id="U1", today=TODAY
     )
     assert result.seq is not None
-    second = actions.action_changes_page(
+    second = changes.action_changes_page(
         session, world.workspace_id, seg, result.seq, change=1, page=2, page_size=3
     )
     assert [row.no for row in second.rows] == ["CT040"]

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage.data_version import bump_data_version, data_version
 from storage.errors import ConflictError
 from storage.models import Workspace
-from storage.service import actions, journal, segments
+from storage.service import changes, journal, segments
 from storage.service.authorization import SYSTEM
 from storage.service.types import ActionResult
 from tests.factories import add_contact
@@ -71,7 +71,7 @@ def seeded(session_factory: sessionmaker[Session], workspace: Workspace) -> str:
 
 def _preview(session_factory: sessionmaker[Session], ws: int, seg: str, country: str) -> str:
     with session_factory.begin() as s:
-        return actions.preview_action(
+        return changes.preview_action(
             s, ws, seg, "add", criteria=crit("country", country), user_id=OWNER
         ).pending_id
 
@@ -89,7 +89,7 @@ def test_two_confirms_of_one_preview_at_once_apply_it_exactly_once(
     pending_id = _preview(session_factory, ws, seeded, "DK")
 
     def confirm(s: Session) -> ActionResult:
-        return actions.confirm_pending(s, ws, pending_id, user_id=OWNER)
+        return changes.confirm_pending(s, ws, pending_id, user_id=OWNER)
 
     outcomes = _race(session_factory, *[confirm] * RACERS)
 
@@ -108,8 +108,8 @@ def test_two_different_previews_of_one_segment_confirmed_at_once_serialize(
 
     outcomes = _race(
         session_factory,
-        lambda s: actions.confirm_pending(s, ws, danes, user_id=OWNER),
-        lambda s: actions.confirm_pending(s, ws, americans, user_id=OWNER),
+        lambda s: changes.confirm_pending(s, ws, danes, user_id=OWNER),
+        lambda s: changes.confirm_pending(s, ws, americans, user_id=OWNER),
     )
 
     # Each preview was taken on the same version, so the second is stale once the first applies:
@@ -123,7 +123,7 @@ def test_two_different_previews_of_one_segment_confirmed_at_once_serialize(
     # Previewing again on top of the winner applies cleanly: nothing was lost.
     loser = "US" if applied[0].added == 20 else "DK"
     with session_factory.begin() as s:
-        actions.confirm_pending(s, ws, _preview(session_factory, ws, seeded, loser), user_id=OWNER)
+        changes.confirm_pending(s, ws, _preview(session_factory, ws, seeded, loser), user_id=OWNER)
     assert _size_and_journal(session_factory, ws, seeded)[0] == 30
 
 
@@ -132,15 +132,15 @@ def test_a_confirm_racing_a_scheduled_refresh_serializes(
 ) -> None:
     ws = workspace.id
     with session_factory.begin() as s:
-        actions.apply_action(s, ws, seeded, "add", criteria=crit("country", "DK"), user_id=OWNER)
+        changes.apply_action(s, ws, seeded, "add", criteria=crit("country", "DK"), user_id=OWNER)
         # A Dane the segment's own criteria now take in on refresh.
         add_contact(s, ws, "DK999", person=True, country="DK")
     americans = _preview(session_factory, ws, seeded, "US")
 
     outcomes = _race(
         session_factory,
-        lambda s: actions.confirm_pending(s, ws, americans, user_id=OWNER),
-        lambda s: actions.refresh_segment(s, ws, seeded, user_id="scheduler", is_admin=SYSTEM),
+        lambda s: changes.confirm_pending(s, ws, americans, user_id=OWNER),
+        lambda s: changes.refresh_segment(s, ws, seeded, user_id="scheduler", is_admin=SYSTEM),
     )
 
     confirm_won = isinstance(outcomes[0], ActionResult)
@@ -164,7 +164,7 @@ def test_a_segment_created_with_its_preview_keeps_no_one_else_waiting_while_it_c
         provisional = segments.create_segment(
             slow, workspace.id, description="Counting", owner_user_id=OWNER, number_last=True
         ).no
-        actions.preview_action(
+        changes.preview_action(
             slow, workspace.id, provisional, "add", criteria=crit("country", "DK"), user_id=OWNER
         )
         other = session_factory()

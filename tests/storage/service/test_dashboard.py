@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from storage.criteria.ast import Match, Text
 from storage.models import SegmentAction, Workspace
-from storage.service import actions, dashboard, schedules
+from storage.service import changes, dashboard, schedules
 from storage.service.segments import create_segment
 from tests.factories import add_contact
 
@@ -17,7 +17,7 @@ NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
 
 def _add(session: Session, workspace_id: int, no: str, city: str) -> None:
-    actions.apply_action(
+    changes.apply_action(
         session, workspace_id, no, "add", criteria=Match("city", (Text(city),)), user_id="U1", is_admin=True
     )
 

@@ -9,13 +9,13 @@ from sqlalchemy.orm import Session
 from storage.criteria.ast import And, Match, Not, Or, Present, Text
 from storage.errors import ConflictError, NotFoundError, ValidationError
 from storage.models import Segment, SegmentAction
-from storage.service import actions, dependencies, saved, segments
+from storage.service import changes, dependencies, saved, segments
 from storage.service.types import ADD, REDUCE, REFRESH, REUSE
 from tests.storage.service.conftest import TODAY, World, crit, members, new_segment
 
 
 def _build(session: Session, world: World, no: str, kind: str, field: str, *values: str) -> None:
-    actions.apply_action(
+    changes.apply_action(
         session, world.workspace_id, no, kind, criteria=crit(field, *values), user_id="U1", today=TODAY
     )
 
@@ -58,7 +58,7 @@ def test_deleting_a_segment_saved_criteria_name_is_refused_naming_the_code(
     _build(session, world, other, ADD, "segment", base)
     saved.save_criteria(session, world.workspace_id, other, "DANES", user_id="U1")
     # Undone, the segment no longer refers to it; the saved criteria still do.
-    actions.undo_last(session, world.workspace_id, other, user_id="U1")
+    changes.undo_last(session, world.workspace_id, other, user_id="U1")
     with pytest.raises(ConflictError, match="saved criteria refer to it: DANES") as refused:
         segments.delete_segment(session, world.workspace_id, base, user_id="U1", is_admin=False)
     assert other not in str(refused.value)
@@ -68,7 +68,7 @@ def test_a_segment_whose_reference_was_undone_can_be_deleted(session: Session, w
     base = new_segment(session, world, "Denmark")
     built = new_segment(session, world, "Built")
     _build(session, world, built, ADD, "segment", base)
-    actions.undo_last(session, world.workspace_id, built, user_id="U1")
+    changes.undo_last(session, world.workspace_id, built, user_id="U1")
     segments.delete_segment(session, world.workspace_id, base, user_id="U1", is_admin=False)
     assert _segment_count(session, world) == 1
 
@@ -80,7 +80,7 @@ def test_a_reused_journal_naming_a_segment_makes_it_a_dependency(session: Sessio
     _build(session, world, template, ADD, "segment", base)
     saved.save_criteria(session, world.workspace_id, template, "DANES", user_id="U1")
     reuser = new_segment(session, world, "Reuser")
-    actions.apply_action(session, world.workspace_id, reuser, REUSE, saved_code="DANES", user_id="U1")
+    changes.apply_action(session, world.workspace_id, reuser, REUSE, saved_code="DANES", user_id="U1")
     graph = dependencies.dependency_graph(session, world.workspace_id)
     assert graph[reuser] == {base} and graph[template] == {base} and graph[base] == set()
     assert dependencies.dependents_of(session, world.workspace_id, base) == dependencies.Dependents(
@@ -97,7 +97,7 @@ def test_adding_criteria_that_close_a_cycle_is_refused_naming_the_cycle(
     _build(session, world, second, ADD, "segment", first)
     _build(session, world, third, ADD, "segment", second)
     with pytest.raises(ValidationError) as refused:
-        actions.preview_action(
+        changes.preview_action(
             session,
             world.workspace_id,
             first,
@@ -126,7 +126,7 @@ def test_reusing_saved_criteria_that_name_the_segment_itself_is_a_cycle(
     _build(session, world, second, ADD, "segment", first)
     saved.save_criteria(session, world.workspace_id, second, "FROMFIRST", user_id="U1")
     with pytest.raises(ValidationError, match="depend on itself"):
-        actions.apply_action(session, world.workspace_id, first, REUSE, saved_code="FROMFIRST", user_id="U1")
+        changes.apply_action(session, world.workspace_id, first, REUSE, saved_code="FROMFIRST", user_id="U1")
 
 
 def test_refreshing_a_segment_built_on_a_deleted_one_fails_and_keeps_its_contacts(
@@ -142,9 +142,9 @@ def test_refreshing_a_segment_built_on_a_deleted_one_fails_and_keeps_its_contact
         Segment.__table__.delete().where(Segment.no == base, Segment.workspace_id == world.workspace_id)
     )
     with pytest.raises(NotFoundError, match=f"{built} is built on {base}, which no longer exists"):
-        actions.refresh_segment(session, world.workspace_id, built, user_id="U1", today=TODAY)
+        changes.refresh_segment(session, world.workspace_id, built, user_id="U1", today=TODAY)
     with pytest.raises(NotFoundError):
-        actions.preview_action(session, world.workspace_id, built, REFRESH, user_id="U1", today=TODAY)
+        changes.preview_action(session, world.workspace_id, built, REFRESH, user_id="U1", today=TODAY)
     assert members(session, world, built) == before != set()
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from storage.criteria.ast import Expr, Match, Not, Or, Text
 from storage.errors import ValidationError
 from storage.models import Workspace
-from storage.service import actions, segments
+from storage.service import changes, segments
 from storage.service.types import ActionOptions
 from tests.factories import add_contact
 from tests.storage.reference import RefContact, evaluate
@@ -160,7 +160,7 @@ def test_random_action_sequences_agree_with_the_model(
     # A second segment that criteria can refer to with segment:SEG00001.
     other = segments.create_segment(session, ws, description="Other", owner_user_id="U1").no
     chosen = rng.sample(model.contacts, len(model.contacts) // 3)
-    actions.apply_action(session, ws, other, "include", contact_nos=[c.no for c in chosen], user_id="U1")
+    changes.apply_action(session, ws, other, "include", contact_nos=[c.no for c in chosen], user_id="U1")
     for c in chosen:
         c.segments.add(OTHER)
     seg = segments.create_segment(session, ws, description="Under test", owner_user_id="U1").no
@@ -171,14 +171,14 @@ def test_random_action_sequences_agree_with_the_model(
         kind = rng.choice(["add", "add", "reduce", "refine", "include", "remove", "undo"])
         if kind == "undo":
             if history:
-                actions.undo_last(session, ws, seg, user_id="U1")
+                changes.undo_last(session, ws, seg, user_id="U1")
                 expected = history.pop()
             else:
                 with pytest.raises(ValidationError):
-                    actions.undo_last(session, ws, seg, user_id="U1")
+                    changes.undo_last(session, ws, seg, user_id="U1")
         elif kind in ("include", "remove"):
             picked = {c.id for c in rng.sample(model.contacts, rng.randint(1, 3))}
-            result = actions.apply_action(
+            result = changes.apply_action(
                 session, ws, seg, kind, contact_nos=[no_of[i] for i in picked], user_id="U1"
             )
             history.append(expected)
@@ -194,7 +194,7 @@ def test_random_action_sequences_agree_with_the_model(
                 )
             else:
                 options = ActionOptions(entire_companies=rng.random() < 0.5)
-            preview = actions.preview_action(
+            preview = changes.preview_action(
                 session, ws, seg, kind, criteria=expr, options=options, user_id="U1", today=TODAY
             )
             new = model.apply(expected, kind, expr, options, set())
@@ -202,11 +202,11 @@ def test_random_action_sequences_agree_with_the_model(
                 step,
                 expr,
             )
-            actions.confirm_pending(session, ws, preview.pending_id, user_id="U1")
+            changes.confirm_pending(session, ws, preview.pending_id, user_id="U1")
             history.append(expected)
             expected = new
         assert _members(session, ws, seg) == {no_of[i] for i in expected}, (seed, step, kind)
 
     # Nothing changed in the data, so replaying the journal from empty lands on the same set.
-    refreshed = actions.refresh_segment(session, ws, seg, user_id="U1", today=TODAY)
+    refreshed = changes.refresh_segment(session, ws, seg, user_id="U1", today=TODAY)
     assert (refreshed.entered.total, refreshed.left.total) == (0, 0)

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from storage.errors import NotFoundError
-from storage.service import actions, export
+from storage.service import changes, export
 from tests.factories import add_contact
 from tests.storage.service.conftest import World, new_segment
 
@@ -25,7 +25,7 @@ def test_the_csv_header_names_every_profile_question_the_rows_carry(session, wor
     add_contact(session, ws, "CT090", name="Ida", person=True, profile={"rating": "A", "budget": "5000"})
     add_contact(session, ws, "CT091", name="Jo", person=True, profile={"size": "L"})
     seg = new_segment(session, world)
-    actions.apply_action(session, ws, seg, "include", contact_nos=["CT090", "CT091", "CT001"], user_id="U1")
+    changes.apply_action(session, ws, seg, "include", contact_nos=["CT090", "CT091", "CT001"], user_id="U1")
 
     written, rows, text = _csv(session, world, seg)
 
@@ -57,7 +57,7 @@ def test_csv_cells_a_spreadsheet_would_run_as_formulas_get_a_leading_apostrophe(
     ws = world.workspace_id
     add_contact(session, ws, "CT095", name=stored, person=True, phone=stored, profile={"note": stored})
     seg = new_segment(session, world)
-    actions.apply_action(session, ws, seg, "include", contact_nos=["CT095"], user_id="U1")
+    changes.apply_action(session, ws, seg, "include", contact_nos=["CT095"], user_id="U1")
 
     _, rows, _ = _csv(session, world, seg)
 
@@ -69,7 +69,7 @@ def test_json_export_keeps_values_as_they_are_with_the_profile_answers(session, 
     ws = world.workspace_id
     add_contact(session, ws, "CT096", name="=1+1", person=True, profile={"rating": "B"})
     seg = new_segment(session, world)
-    actions.apply_action(session, ws, seg, "include", contact_nos=["CT096"], user_id="U1")
+    changes.apply_action(session, ws, seg, "include", contact_nos=["CT096"], user_id="U1")
     out = io.StringIO()
 
     written = export.write_export(out, session, ws, seg, fmt="json")

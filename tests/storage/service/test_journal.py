@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from storage.criteria.ast import Compare, Today
 from storage.errors import ConflictError, NotFoundError, ValidationError
 from storage.models import Contact, SegmentAction
-from storage.service import actions, history, journal, saved
+from storage.service import changes, history, journal, saved
 from storage.service.types import ActionOptions
 from tests.factories import add_contact
 from tests.storage.service.conftest import TODAY, World, crit, members, new_segment
@@ -19,7 +19,7 @@ from tests.storage.service.conftest import TODAY, World, crit, members, new_segm
 
 def _apply(session: Session, world: World, seg: str, kind: str, expr=None, *, today: date = TODAY, **kw):
     options = ActionOptions(**{k: kw.pop(k) for k in list(kw) if k in ActionOptions.__dataclass_fields__})
-    return actions.apply_action(
+    return changes.apply_action(
         session,
         world.workspace_id,
         seg,
@@ -52,7 +52,7 @@ def test_undone_actions_leave_the_journal(session, world):
     seg = new_segment(session, world, owner="U7")
     _apply(session, world, seg, "add", crit("country", "DK"))
     _apply(session, world, seg, "refine", crit("no", "CT001"))
-    actions.undo_last(session, world.workspace_id, seg, user_id="U7")
+    changes.undo_last(session, world.workspace_id, seg, user_id="U7")
     assert [e.kind for e in journal.list_journal(session, world.workspace_id, seg)] == ["add"]
 
 
@@ -69,7 +69,7 @@ def test_relative_dates_stay_relative_in_the_journal_and_on_refresh(session, wor
 
     later = TODAY + timedelta(days=25)
     add_contact(session, ws, "CT062", person=True, created=later - timedelta(days=1))
-    result = actions.refresh_segment(session, ws, seg, user_id="U7", today=later)
+    result = changes.refresh_segment(session, ws, seg, user_id="U7", today=later)
     assert [r.no for r in result.entered.rows] == ["CT062"]
     assert [r.no for r in result.left.rows] == ["CT060"]
     assert (result.size_before, result.size_after) == (1, 1)
@@ -85,7 +85,7 @@ def test_refresh_replays_the_journal_from_empty_against_todays_data(session, wor
     session.execute(update(Contact).where(Contact.no == "CT040").values(country="SE"))
     add_contact(session, ws, "CT050", name="New", person=True, country="DK")
 
-    result = actions.refresh_segment(session, ws, seg, user_id="U7", today=TODAY)
+    result = changes.refresh_segment(session, ws, seg, user_id="U7", today=TODAY)
     assert (result.entered.total, result.left.total) == (1, 1)
     assert [r.no for r in result.entered.rows] == ["CT050"]
     assert [r.no for r in result.left.rows] == ["CT040"]
@@ -93,11 +93,11 @@ def test_refresh_replays_the_journal_from_empty_against_todays_data(session, wor
     assert journal.list_journal(session, ws, seg)[-1].kind == "refresh"
 
     # A refresh is journalled like any action, so it can be undone.
-    actions.undo_last(session, ws, seg, user_id="U7")
+    changes.undo_last(session, ws, seg, user_id="U7")
     assert members(session, world, seg) == before
     # And refreshing again with nothing changed changes nothing.
-    again = actions.refresh_segment(session, ws, seg, user_id="U7", today=TODAY)
-    quiet = actions.refresh_segment(session, ws, seg, user_id="U7", today=TODAY)
+    again = changes.refresh_segment(session, ws, seg, user_id="U7", today=TODAY)
+    quiet = changes.refresh_segment(session, ws, seg, user_id="U7", today=TODAY)
     assert again.entered.total == 1
     assert (quiet.entered.total, quiet.left.total) == (0, 0)
 
@@ -121,7 +121,7 @@ def test_saved_criteria_replay_on_another_segment_as_one_undoable_action(session
     assert entries[-1].criteria_text == (
         "DK-RETAIL: add industry:RETAIL --expand-companies; add no:CT040; refine country:DK"
     )
-    actions.undo_last(session, ws, target, user_id="U7")
+    changes.undo_last(session, ws, target, user_id="U7")
     assert members(session, world, target) == {"CT002"}
 
 
@@ -133,7 +133,7 @@ def test_a_refresh_replays_a_reuse_step_by_step(session, world):
     target = new_segment(session, world, owner="U7")
     _apply(session, world, target, "reuse", saved_code="US")
     add_contact(session, ws, "CT070", person=True, country="US")
-    result = actions.refresh_segment(session, ws, target, user_id="U7", today=TODAY)
+    result = changes.refresh_segment(session, ws, target, user_id="U7", today=TODAY)
     assert [r.no for r in result.entered.rows] == ["CT070"]
 
 
@@ -154,7 +154,7 @@ def test_a_refresh_that_changes_nothing_adds_no_journal_action_but_a_run(session
     ws = world.workspace_id
     seg = new_segment(session, world, owner="U7")
     _apply(session, world, seg, "add", crit("country", "DK"))
-    quiet = actions.refresh_segment(session, ws, seg, user_id="U7", today=TODAY)
+    quiet = changes.refresh_segment(session, ws, seg, user_id="U7", today=TODAY)
     assert (quiet.entered.total, quiet.left.total, quiet.seq) == (0, 0, None)
     assert [e.kind for e in journal.list_journal(session, ws, seg)] == ["add"]
     runs = history.list_runs(session, ws, seg)
@@ -162,7 +162,7 @@ def test_a_refresh_that_changes_nothing_adds_no_journal_action_but_a_run(session
         ("cli", 4, 4, 0, 0)
     ]
     # Undo still reverts the Add: the no-op refresh left nothing to go back over.
-    actions.undo_last(session, ws, seg, user_id="U7")
+    changes.undo_last(session, ws, seg, user_id="U7")
     assert members(session, world, seg) == set()
 
 
@@ -171,13 +171,13 @@ def test_a_confirmed_refresh_preview_is_recorded_in_the_history_with_who_started
     seg = new_segment(session, world, owner="U7")
     _apply(session, world, seg, "add", crit("country", "DK"))
     add_contact(session, ws, "CT050", name="New", person=True, country="DK")
-    preview = actions.preview_action(session, ws, seg, "refresh", user_id="U7", today=TODAY)
-    actions.confirm_pending(session, ws, preview.pending_id, user_id="U7", trigger="slack")
-    quiet = actions.preview_action(session, ws, seg, "refresh", user_id="U7", today=TODAY)
+    preview = changes.preview_action(session, ws, seg, "refresh", user_id="U7", today=TODAY)
+    changes.confirm_pending(session, ws, preview.pending_id, user_id="U7", trigger="slack")
+    quiet = changes.preview_action(session, ws, seg, "refresh", user_id="U7", today=TODAY)
     assert (quiet.added, quiet.removed) == (0, 0)
-    actions.confirm_pending(session, ws, quiet.pending_id, user_id="U7", trigger="slack")
+    changes.confirm_pending(session, ws, quiet.pending_id, user_id="U7", trigger="slack")
     with pytest.raises(ConflictError):
-        actions.confirm_pending(session, ws, quiet.pending_id, user_id="U7", trigger="slack")
+        changes.confirm_pending(session, ws, quiet.pending_id, user_id="U7", trigger="slack")
 
     runs = history.list_runs(session, ws, seg)
     assert [(r.trigger, r.user_id, r.size_before, r.size_after, r.entered, r.left) for r in runs] == [

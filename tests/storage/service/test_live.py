@@ -10,7 +10,7 @@ from storage.data_version import bump_data_version
 from storage.errors import NotAllowedError, NotFoundError, ValidationError
 from storage.models import Contact, Segment, SegmentRun
 from storage.models.schedules import TRIGGER_LIVE
-from storage.service import actions, history, live
+from storage.service import changes, history, live
 from storage.service.types import ADD, REFINE, ActionOptions
 from tests.storage.service.conftest import TODAY, World, crit, members, new_segment
 
@@ -31,14 +31,14 @@ def _move(session: Session, world: World, no: str, country: str) -> None:
 def danes(session: Session, world: World) -> tuple[str, str]:
     """SEG00001: contacts in DK, live. SEG00002: its persons with a job, built on it, live."""
     base = new_segment(session, world, "Denmark")
-    actions.apply_action(
+    changes.apply_action(
         session, world.workspace_id, base, ADD, criteria=crit("country", "DK"), user_id="U1", today=TODAY
     )
     buyers = new_segment(session, world, "Danish buyers")
-    actions.apply_action(
+    changes.apply_action(
         session, world.workspace_id, buyers, ADD, criteria=crit("segment", base), user_id="U1", today=TODAY
     )
-    actions.apply_action(
+    changes.apply_action(
         session, world.workspace_id, buyers, REFINE, criteria=crit("job", "BUYER"), user_id="U1", today=TODAY
     )
     _live(session, world, buyers)
@@ -139,7 +139,7 @@ def test_refreshing_a_one_add_journal_lands_where_a_new_add_would(
 ) -> None:
     ws = world.workspace_id
     refreshed = new_segment(session, world, "Refreshed")
-    actions.apply_action(
+    changes.apply_action(
         session,
         ws,
         refreshed,
@@ -153,9 +153,9 @@ def test_refreshing_a_one_add_journal_lands_where_a_new_add_would(
     _move(session, world, "CT020", "DK")
     _move(session, world, "CT010", "SE")
     _move(session, world, "CT001", "SE")
-    result = actions.refresh_segment(session, ws, refreshed, user_id="U1", today=TODAY)
+    result = changes.refresh_segment(session, ws, refreshed, user_id="U1", today=TODAY)
     fresh = new_segment(session, world, "Fresh")
-    actions.apply_action(
+    changes.apply_action(
         session, ws, fresh, ADD, criteria=crit("country", "DK"), options=options, user_id="U1", today=TODAY
     )
     after = members(session, world, refreshed)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage.data_version import bump_data_version
 from storage.errors import ConflictError, NotFoundError, StalePreviewError
 from storage.models import PendingAction
-from storage.service import actions, journal, segments
+from storage.service import changes, journal, segments
 from storage.service._common import utc_now
 from tests.factories import add_contact
 from tests.storage.service.conftest import (
@@ -26,7 +26,7 @@ from tests.storage.service.conftest import (
 
 
 def _preview_add(session: Session, world: World, seg: str, *values: str, page_size: int = 10):
-    return actions.preview_action(
+    return changes.preview_action(
         session,
         world.workspace_id,
         seg,
@@ -46,7 +46,7 @@ def test_a_preview_counts_and_shows_the_first_page_without_changing_the_segment(
     assert preview.first_page.pages == 2
     assert preview.criteria_text == "country:DK"
     assert members(session, world, seg) == set()
-    second = actions.pending_page(session, world.workspace_id, preview.pending_id, page=2, page_size=3)
+    second = changes.pending_page(session, world.workspace_id, preview.pending_id, page=2, page_size=3)
     assert [row.no for row in second.rows] == ["CT040"]
 
 
@@ -61,7 +61,7 @@ def test_a_page_shows_a_persons_company_name(session, world):
 def test_confirm_applies_exactly_what_was_previewed_when_nothing_changed_since(session, world):
     seg = new_segment(session, world)
     preview = _preview_add(session, world, seg, "DK")
-    result = actions.confirm_pending(session, world.workspace_id, preview.pending_id, user_id="U1")
+    result = changes.confirm_pending(session, world.workspace_id, preview.pending_id, user_id="U1")
     assert (result.added, result.size_after) == (4, 4)
     assert members(session, world, seg) == {"CT001", "CT010", "CT030", "CT040"}
 
@@ -74,12 +74,12 @@ def test_confirm_after_an_import_applies_the_previewed_set_or_nothing_never_anot
     bump_data_version(session, world.workspace_id)
     if previews_are_deferred(session):
         with pytest.raises(StalePreviewError, match="changed since this preview"), session.begin_nested():
-            actions.confirm_pending(session, world.workspace_id, preview.pending_id, user_id="U1")
+            changes.confirm_pending(session, world.workspace_id, preview.pending_id, user_id="U1")
         assert members(session, world, seg) == set()
         assert journal.list_journal(session, world.workspace_id, seg) == []
     else:
         # A captured preview holds its own copy of the set.
-        result = actions.confirm_pending(session, world.workspace_id, preview.pending_id, user_id="U1")
+        result = changes.confirm_pending(session, world.workspace_id, preview.pending_id, user_id="U1")
         assert (result.added, result.size_after) == (4, 4)
         assert "CT050" not in members(session, world, seg)
 
@@ -91,7 +91,7 @@ def test_confirm_refuses_a_change_the_data_version_missed_rather_than_apply_anot
     # A write that forgot to move the data version: the recount at Confirm still catches it.
     add_contact(session, world.workspace_id, "CT050", name="Late", person=True, country="DK")
     with pytest.raises(StalePreviewError), session.begin_nested():
-        actions.confirm_pending(session, world.workspace_id, preview.pending_id, user_id="U1")
+        changes.confirm_pending(session, world.workspace_id, preview.pending_id, user_id="U1")
     assert members(session, world, seg) == set()
 
 
@@ -101,12 +101,12 @@ def test_a_stale_preview_is_shown_again_on_todays_data_and_the_old_one_is_cancel
     stale = _preview_add(session, world, seg, "DK")
     add_contact(session, world.workspace_id, "CT050", name="Late", person=True, country="DK")
     bump_data_version(session, world.workspace_id)
-    renewed = actions.renew_preview(session, world.workspace_id, stale.pending_id, user_id="U1")
+    renewed = changes.renew_preview(session, world.workspace_id, stale.pending_id, user_id="U1")
     assert (renewed.added, renewed.criteria_text) == (5, "country:DK")
     assert "CT050" in {row.no for row in renewed.first_page.rows}
     with pytest.raises(ConflictError, match="canceled"):
-        actions.confirm_pending(session, world.workspace_id, stale.pending_id, user_id="U1")
-    result = actions.confirm_pending(session, world.workspace_id, renewed.pending_id, user_id="U1")
+        changes.confirm_pending(session, world.workspace_id, stale.pending_id, user_id="U1")
+    result = changes.confirm_pending(session, world.workspace_id, renewed.pending_id, user_id="U1")
     assert result.size_after == 5
 
 
@@ -116,33 +116,33 @@ def test_paging_a_stale_preview_says_the_contacts_changed(session, world):
     preview = _preview_add(session, world, seg, "DK", page_size=3)
     bump_data_version(session, world.workspace_id)
     with pytest.raises(StalePreviewError):
-        actions.pending_page(session, world.workspace_id, preview.pending_id, page=2, page_size=3)
+        changes.pending_page(session, world.workspace_id, preview.pending_id, page=2, page_size=3)
 
 
 def test_a_preview_naming_another_segment_is_captured_and_survives_data_changes(session, world):
     other = new_segment(session, world)
-    actions.apply_action(
+    changes.apply_action(
         session, world.workspace_id, other, "add", criteria=crit("country", "DK"), user_id="U1"
     )
     seg = new_segment(session, world)
-    preview = actions.preview_action(
+    preview = changes.preview_action(
         session, world.workspace_id, seg, "add", criteria=crit("segment", other), user_id="U1", today=TODAY
     )
     bump_data_version(session, world.workspace_id)
     # Its lines move without a data version, so this kind of preview holds its own copy.
-    actions.apply_action(
+    changes.apply_action(
         session, world.workspace_id, other, "add", criteria=crit("country", "US"), user_id="U1"
     )
-    result = actions.confirm_pending(session, world.workspace_id, preview.pending_id, user_id="U1")
+    result = changes.confirm_pending(session, world.workspace_id, preview.pending_id, user_id="U1")
     assert (result.added, result.size_after) == (4, 4)
 
 
 def test_confirming_twice_applies_once_and_then_says_it_was_already_applied(session, world):
     seg = new_segment(session, world)
     preview = _preview_add(session, world, seg, "DK")
-    actions.confirm_pending(session, world.workspace_id, preview.pending_id, user_id="U1")
+    changes.confirm_pending(session, world.workspace_id, preview.pending_id, user_id="U1")
     with pytest.raises(ConflictError, match="already applied"):
-        actions.confirm_pending(session, world.workspace_id, preview.pending_id, user_id="U1")
+        changes.confirm_pending(session, world.workspace_id, preview.pending_id, user_id="U1")
     assert len(journal.list_journal(session, world.workspace_id, seg)) == 1
     assert segments.get_segment(session, world.workspace_id, seg).size == 4
 
@@ -153,18 +153,18 @@ def test_two_processes_confirming_the_same_preview_apply_it_once(
     with session_factory.begin() as s:
         add_contact(s, workspace.id, "CT001", country="DK")
         seg = segments.create_segment(s, workspace.id, description="Race", owner_user_id="U1").no
-        pending_id = actions.preview_action(
+        pending_id = changes.preview_action(
             s, workspace.id, seg, "add", criteria=crit("country", "DK"), user_id="U1"
         ).pending_id
     first, second = session_factory(), session_factory()
     try:
         # Both read the preview before either writes, as two clicks handled by two processes would.
-        actions.pending_page(first, workspace.id, pending_id, page=1)
-        actions.pending_page(second, workspace.id, pending_id, page=1)
-        actions.confirm_pending(first, workspace.id, pending_id, user_id="U1")
+        changes.pending_page(first, workspace.id, pending_id, page=1)
+        changes.pending_page(second, workspace.id, pending_id, page=1)
+        changes.confirm_pending(first, workspace.id, pending_id, user_id="U1")
         first.commit()
         with pytest.raises(ConflictError):
-            actions.confirm_pending(second, workspace.id, pending_id, user_id="U1")
+            changes.confirm_pending(second, workspace.id, pending_id, user_id="U1")
         second.rollback()
     finally:
         first.close()
@@ -177,9 +177,9 @@ def test_two_processes_confirming_the_same_preview_apply_it_once(
 def test_confirm_after_cancel_says_the_preview_was_canceled(session, world):
     seg = new_segment(session, world)
     preview = _preview_add(session, world, seg, "DK")
-    actions.cancel_pending(session, world.workspace_id, preview.pending_id, user_id="U1")
+    changes.cancel_pending(session, world.workspace_id, preview.pending_id, user_id="U1")
     with pytest.raises(ConflictError, match="canceled"):
-        actions.confirm_pending(session, world.workspace_id, preview.pending_id, user_id="U1")
+        changes.confirm_pending(session, world.workspace_id, preview.pending_id, user_id="U1")
     assert members(session, world, seg) == set()
 
 
@@ -193,15 +193,15 @@ def test_a_preview_older_than_a_day_has_expired(session, world):
     )
     session.expire_all()
     with pytest.raises(ConflictError, match="expired"):
-        actions.confirm_pending(session, world.workspace_id, preview.pending_id, user_id="U1")
+        changes.confirm_pending(session, world.workspace_id, preview.pending_id, user_id="U1")
 
 
 def test_a_preview_taken_before_another_change_to_the_segment_is_refused(session, world):
     seg = new_segment(session, world)
     stale = _preview_add(session, world, seg, "DK")
-    actions.apply_action(session, world.workspace_id, seg, "include", contact_nos=["CT002"], user_id="U1")
+    changes.apply_action(session, world.workspace_id, seg, "include", contact_nos=["CT002"], user_id="U1")
     with pytest.raises(ConflictError, match="changed since this preview"):
-        actions.confirm_pending(session, world.workspace_id, stale.pending_id, user_id="U1")
+        changes.confirm_pending(session, world.workspace_id, stale.pending_id, user_id="U1")
     assert members(session, world, seg) == {"CT002"}
 
 
@@ -209,20 +209,20 @@ def test_a_preview_of_another_workspace_cannot_be_confirmed(session, world):
     seg = new_segment(session, world)
     preview = _preview_add(session, world, seg, "DK")
     with pytest.raises(NotFoundError):
-        actions.confirm_pending(session, world.workspace_id + 1, preview.pending_id, user_id="U1")
+        changes.confirm_pending(session, world.workspace_id + 1, preview.pending_id, user_id="U1")
 
 
 def test_a_refresh_preview_shows_who_would_enter_and_leave(session, world):
     seg = new_segment(session, world)
-    actions.apply_action(
+    changes.apply_action(
         session, world.workspace_id, seg, "add", criteria=crit("country", "DK"), user_id="U1"
     )
-    actions.apply_action(session, world.workspace_id, seg, "include", contact_nos=["CT002"], user_id="U1")
-    actions.apply_action(session, world.workspace_id, seg, "remove", contact_nos=["CT040"], user_id="U1")
+    changes.apply_action(session, world.workspace_id, seg, "include", contact_nos=["CT002"], user_id="U1")
+    changes.apply_action(session, world.workspace_id, seg, "remove", contact_nos=["CT040"], user_id="U1")
     add_contact(session, world.workspace_id, "CT050", name="New", person=True, country="DK")
-    preview = actions.preview_action(session, world.workspace_id, seg, "refresh", user_id="U1")
+    preview = changes.preview_action(session, world.workspace_id, seg, "refresh", user_id="U1")
     assert (preview.added, preview.removed) == (1, 0)
-    entered = actions.pending_page(session, world.workspace_id, preview.pending_id, page=1, change=1)
+    entered = changes.pending_page(session, world.workspace_id, preview.pending_id, page=1, change=1)
     assert [row.no for row in entered.rows] == ["CT050"]
     assert members(session, world, seg) == {"CT001", "CT010", "CT030", "CT002"}
 
@@ -231,16 +231,16 @@ def test_large_sets_refresh_table_statistics_without_changing_the_outcome(sessio
     # Every set counts as large here, so PostgreSQL runs ANALYZE inside the transaction each time.
     monkeypatch.setattr("storage.service._common.ANALYZE_AFTER_ROWS", 1)
     seg = new_segment(session, world)
-    actions.apply_action(
+    changes.apply_action(
         session, world.workspace_id, seg, "add", criteria=crit("country", "DK"), user_id="U1"
     )
-    actions.apply_action(
+    changes.apply_action(
         session, world.workspace_id, seg, "reduce", criteria=crit("no", "CT040"), user_id="U1"
     )
     add_contact(session, world.workspace_id, "CT050", name="New", person=True, country="DK")
-    result = actions.refresh_segment(session, world.workspace_id, seg, user_id="U1")
+    result = changes.refresh_segment(session, world.workspace_id, seg, user_id="U1")
     assert [r.no for r in result.entered.rows] == ["CT050"]
-    actions.undo_last(session, world.workspace_id, seg, user_id="U1")
+    changes.undo_last(session, world.workspace_id, seg, user_id="U1")
     assert members(session, world, seg) == {"CT001", "CT010", "CT030"}
 
 
@@ -256,7 +256,7 @@ def test_pages_of_a_preview_too_large_to_sort_whole_list_its_contacts_in_number_
     # Above ANALYZE_AFTER_ROWS a page is found by walking contacts in number order, not by sorting.
     generate_demo(session, workspace.id, count=ANALYZE_AFTER_ROWS + 1500, seed=7)
     seg = segments.create_segment(session, workspace.id, description="All", owner_user_id="U1").no
-    preview = actions.preview_action(
+    preview = changes.preview_action(
         session, workspace.id, seg, "add", criteria=crit("no", "*"), user_id="U1", page_size=25, today=TODAY
     )
     ordered = list(
@@ -268,37 +268,37 @@ def test_pages_of_a_preview_too_large_to_sort_whole_list_its_contacts_in_number_
     )
     assert preview.added == len(ordered) > ANALYZE_AFTER_ROWS
     assert [row.no for row in preview.first_page.rows] == ordered[:25]
-    later = actions.pending_page(session, workspace.id, preview.pending_id, page=100, page_size=25)
+    later = changes.pending_page(session, workspace.id, preview.pending_id, page=100, page_size=25)
     assert [row.no for row in later.rows] == ordered[99 * 25 : 100 * 25]
-    last = actions.pending_page(session, workspace.id, preview.pending_id, page=10**6, page_size=25)
+    last = changes.pending_page(session, workspace.id, preview.pending_id, page=10**6, page_size=25)
     assert [row.no for row in last.rows] == ordered[(len(ordered) - 1) // 25 * 25 :]
 
 
 def test_a_reduce_preview_pages_the_contacts_it_removes_and_none_it_adds(session, world):
     seg = new_segment(session, world)
-    actions.apply_action(
+    changes.apply_action(
         session, world.workspace_id, seg, "add", criteria=crit("country", "DK"), user_id="U1"
     )
-    preview = actions.preview_action(
+    preview = changes.preview_action(
         session, world.workspace_id, seg, "reduce", criteria=crit("country", "DK"), user_id="U1", page_size=3
     )
     assert (preview.added, preview.removed) == (0, 4)
     assert [row.no for row in preview.first_page.rows] == ["CT001", "CT010", "CT030"]
-    second = actions.pending_page(session, world.workspace_id, preview.pending_id, page=2, page_size=3)
+    second = changes.pending_page(session, world.workspace_id, preview.pending_id, page=2, page_size=3)
     assert [row.no for row in second.rows] == ["CT040"]
-    entering = actions.pending_page(session, world.workspace_id, preview.pending_id, page=1, change=1)
+    entering = changes.pending_page(session, world.workspace_id, preview.pending_id, page=1, change=1)
     assert (entering.total, entering.rows) == (0, ())
-    leaving = actions.pending_page(session, world.workspace_id, preview.pending_id, page=1, change=-1)
+    leaving = changes.pending_page(session, world.workspace_id, preview.pending_id, page=1, change=-1)
     assert leaving.total == 4
     assert (
-        actions.confirm_pending(session, world.workspace_id, preview.pending_id, user_id="U1").size_after == 0
+        changes.confirm_pending(session, world.workspace_id, preview.pending_id, user_id="U1").size_after == 0
     )
 
 
 def test_an_expired_preview_of_new_takes_its_empty_segment_with_it(session, world):
     made = segments.create_segment(session, world.workspace_id, description="Draft", owner_user_id="U1")
     kept = segments.create_segment(session, world.workspace_id, description="Kept", owner_user_id="U1")
-    old = actions.preview_action(
+    old = changes.preview_action(
         session,
         world.workspace_id,
         made.no,
@@ -307,13 +307,13 @@ def test_an_expired_preview_of_new_takes_its_empty_segment_with_it(session, worl
         user_id="U1",
         creates_segment=True,
     )
-    other = actions.preview_action(
+    other = changes.preview_action(
         session, world.workspace_id, kept.no, "add", criteria=crit("country", "DK"), user_id="U1"
     )
     session.query(PendingAction).filter(PendingAction.id.in_([old.pending_id, other.pending_id])).update(
         {"created_at": utc_now() - timedelta(days=2)}, synchronize_session=False
     )
-    actions.preview_action(
+    changes.preview_action(
         session, world.workspace_id, kept.no, "add", criteria=crit("no", "CT001"), user_id="U1"
     )
     assert [s.description for s in segments.list_segments(session, world.workspace_id)] == ["Kept"]

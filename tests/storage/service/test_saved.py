@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from storage.criteria.ast import to_text
 from storage.errors import ConflictError, NotAllowedError, NotFoundError
-from storage.service import actions, saved, schedules
+from storage.service import changes, saved, schedules
 from tests.storage.service.conftest import World, crit, new_segment
 from tests.storage.service.test_journal import _apply
 
@@ -84,7 +84,7 @@ def test_delete_is_refused_while_a_scheduled_segment_reuses_them_naming_it(sessi
         saved.delete_saved_criteria(session, world.workspace_id, "DK", user_id="U7", is_admin=False)
     assert [i.code for i in saved.saved_criteria_list(session, world.workspace_id)] == ["DK"]
     # Once the reuse is undone the schedule no longer depends on them.
-    actions.undo_last(session, world.workspace_id, target, user_id="U7")
+    changes.undo_last(session, world.workspace_id, target, user_id="U7")
     assert (
         saved.delete_saved_criteria(session, world.workspace_id, "DK", user_id="U7", is_admin=False) == "DK"
     )

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage.criteria.ast import Match, Text
 from storage.errors import NotFoundError, ValidationError
 from storage.models import Contact, Workspace
-from storage.service import actions, history, schedules, segments
+from storage.service import changes, history, schedules, segments
 from storage.service.types import ADD
 from tests.factories import add_contact
 
@@ -27,7 +27,7 @@ def segment_no(session_factory: sessionmaker[Session], workspace: Workspace) -> 
         add_contact(s, workspace.id, "CT0002", name="Ana Berg", company=acme, city="Berlin")
         add_contact(s, workspace.id, "CT0003", name="Banque Sud", city="Paris")
         info = segments.create_segment(s, workspace.id, description="Berlin", owner_user_id=OWNER)
-        actions.apply_action(
+        changes.apply_action(
             s, workspace.id, info.no, ADD, criteria=Match("city", (Text("Berlin"),)), user_id=OWNER
         )
     return info.no
@@ -169,10 +169,10 @@ def test_a_run_records_sizes_and_who_entered_and_left(
     assert run.is_new
     assert (run.size_before, run.size_after, run.entered, run.left) == (2, 2, 1, 1)
     with session_factory() as s:
-        entered = actions.action_changes_page(
+        entered = changes.action_changes_page(
             s, workspace.id, segment_no, run.action_seq or 0, change=1, page=1, page_size=10
         )
-        left = actions.action_changes_page(
+        left = changes.action_changes_page(
             s, workspace.id, segment_no, run.action_seq or 0, change=-1, page=1, page_size=10
         )
         listed = history.list_runs(s, workspace.id, segment_no)

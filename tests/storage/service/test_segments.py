@@ -17,14 +17,14 @@ from storage.models import (
     SegmentLineHistory,
     Workspace,
 )
-from storage.service import actions, compare, export, segments, workspaces
+from storage.service import changes, compare, export, segments, workspaces
 from tests.factories import add_contact
 from tests.storage.service.conftest import TODAY, World, crit, members, new_segment
 
 
 def _add(session: Session, world: World, seg: str, *values: str) -> None:
     owner = segments.get_segment(session, world.workspace_id, seg).owner_user_id
-    actions.apply_action(
+    changes.apply_action(
         session, world.workspace_id, seg, "add", criteria=crit("country", *values), user_id=owner, today=TODAY
     )
 
@@ -79,7 +79,7 @@ def test_compare_counts_overlap_and_both_differences(session, world):
     dk = new_segment(session, world)
     acme = new_segment(session, world)
     _add(session, world, dk, "DK")
-    actions.apply_action(
+    changes.apply_action(
         session,
         world.workspace_id,
         acme,
@@ -108,7 +108,7 @@ def test_export_has_the_contact_columns_with_no_first_and_codes_joined(session, 
         profile={"rating": "A"},
     )
     seg = new_segment(session, world)
-    actions.apply_action(session, ws, seg, "include", contact_nos=["CT080", "CT001"], user_id="U1")
+    changes.apply_action(session, ws, seg, "include", contact_nos=["CT080", "CT001"], user_id="U1")
     columns = export.export_columns(session, ws)
     assert columns[0] == "no"
     assert columns[-1] == "profile.rating"
@@ -138,25 +138,25 @@ def test_a_team_never_sees_or_changes_another_teams_data(session, world):
     other = workspaces.ensure_workspace(session, "T0002")
     theirs_contact = add_contact(session, other, "CT001", name="Their Acme", country="DK")
     theirs = segments.create_segment(session, other, description="Theirs", owner_user_id="U9").no
-    actions.apply_action(session, other, theirs, "include", contact_nos=["CT001"], user_id="U9")
+    changes.apply_action(session, other, theirs, "include", contact_nos=["CT001"], user_id="U9")
 
     mine = new_segment(session, world)
     assert mine == theirs == "SEG00001"
     _add(session, world, mine, "DK")
-    actions.apply_action(session, world.workspace_id, mine, "include", contact_nos=["CT001"], user_id="U1")
+    changes.apply_action(session, world.workspace_id, mine, "include", contact_nos=["CT001"], user_id="U1")
     assert len(members(session, world, mine)) == 4
     assert segments.get_segment(session, other, theirs).size == 1
     rows = list(export.export_rows(session, other, theirs))
     assert [(r["no"], r["name"]) for r in rows] == [("CT001", "Their Acme")]
     with pytest.raises(NotFoundError):
-        actions.apply_action(session, other, theirs, "include", contact_nos=["CT040"], user_id="U9")
+        changes.apply_action(session, other, theirs, "include", contact_nos=["CT040"], user_id="U9")
     assert theirs_contact.workspace_id == other
 
 
 def test_deleting_a_segment_leaves_no_lines_history_or_captured_previews_behind(session, world):
     seg = new_segment(session, world)
     _add(session, world, seg, "DK")
-    actions.preview_action(
+    changes.preview_action(
         session, world.workspace_id, seg, "add", criteria=crit("country", "US"), user_id="U1"
     )
     segments.delete_segment(session, world.workspace_id, seg, user_id="U1", is_admin=False)
@@ -167,7 +167,7 @@ def test_deleting_a_segment_leaves_no_lines_history_or_captured_previews_behind(
 def test_a_contact_deleted_after_the_preview_is_skipped_on_confirm_and_on_undo(session, world):
     seg = new_segment(session, world)
     # A captured preview (named contacts); a preview of criteria recounts at Confirm and refuses.
-    preview = actions.preview_action(
+    preview = changes.preview_action(
         session,
         world.workspace_id,
         seg,
@@ -176,11 +176,11 @@ def test_a_contact_deleted_after_the_preview_is_skipped_on_confirm_and_on_undo(s
         user_id="U1",
     )
     session.execute(delete(Contact).where(Contact.no == "CT040"))
-    actions.confirm_pending(session, world.workspace_id, preview.pending_id, user_id="U1")
+    changes.confirm_pending(session, world.workspace_id, preview.pending_id, user_id="U1")
     assert members(session, world, seg) == {"CT001", "CT010", "CT030"}
-    actions.apply_action(session, world.workspace_id, seg, "remove", contact_nos=["CT010"], user_id="U1")
+    changes.apply_action(session, world.workspace_id, seg, "remove", contact_nos=["CT010"], user_id="U1")
     session.execute(delete(Contact).where(Contact.no == "CT010"))
-    actions.undo_last(session, world.workspace_id, seg, user_id="U1")
+    changes.undo_last(session, world.workspace_id, seg, user_id="U1")
     assert members(session, world, seg) == {"CT001", "CT030"}
 
 
@@ -190,7 +190,7 @@ def test_a_segment_numbered_last_gets_the_next_number_and_its_preview_says_so(se
         session, world.workspace_id, description="Late number", owner_user_id="U1", number_last=True
     ).no
     assert provisional != first
-    actions.preview_action(
+    changes.preview_action(
         session, world.workspace_id, provisional, "add", criteria=crit("country", "DK"), user_id="U1"
     )
     numbered = segments.number_segment(session, world.workspace_id, provisional)

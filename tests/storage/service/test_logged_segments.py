@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from storage.errors import ConflictError, NotAllowedError, NotFoundError, StalePreviewError, ValidationError
 from storage.models import Campaign, InteractionLogEntry, InteractionTemplate
-from storage.service import actions, header, journal, logging, segments
+from storage.service import changes, header, journal, logged_segments, segments
 from storage.service.types import LoggedSegmentInfo
 from tests.factories import add_contact
 from tests.storage.service.conftest import TODAY, World, crit, members, new_segment, require_deferred_previews
@@ -24,7 +24,7 @@ def _templates(session: Session, world: World, *codes: str) -> None:
 def _dk_segment(session: Session, world: World) -> str:
     _templates(session, world, "CALL", "MAIL", "MEETING")
     seg = new_segment(session, world, "Danes")
-    actions.apply_action(
+    changes.apply_action(
         session, world.workspace_id, seg, "add", criteria=crit("country", "DK"), user_id="U1", today=TODAY
     )
     return seg
@@ -36,7 +36,7 @@ def _entries(session: Session) -> list[InteractionLogEntry]:
 
 def test_logging_writes_one_interaction_per_contact_under_a_logged_segment(session, world):
     seg = _dk_segment(session, world)
-    info = logging.log_segment(
+    info = logged_segments.log_segment(
         session, world.workspace_id, seg, template_code="call", user_id="U1", today=TODAY
     )
     assert (info.no, info.segment_no, info.template_code, info.interactions) == ("LSEG00001", seg, "CALL", 4)
@@ -45,15 +45,17 @@ def test_logging_writes_one_interaction_per_contact_under_a_logged_segment(sessi
     assert {(e.template_code, e.segment_no, e.date, e.canceled) for e in entries} == {
         ("CALL", seg, TODAY, False)
     }
-    second = logging.log_segment(session, world.workspace_id, seg, template_code="MAIL", user_id="U1")
+    second = logged_segments.log_segment(session, world.workspace_id, seg, template_code="MAIL", user_id="U1")
     assert second.no == "LSEG00002"
 
 
 def test_logged_interactions_are_found_by_interaction_criteria(session, world):
     seg = _dk_segment(session, world)
-    logging.log_segment(session, world.workspace_id, seg, template_code="CALL", user_id="U1", today=TODAY)
+    logged_segments.log_segment(
+        session, world.workspace_id, seg, template_code="CALL", user_id="U1", today=TODAY
+    )
     called = new_segment(session, world)
-    actions.apply_action(
+    changes.apply_action(
         session,
         world.workspace_id,
         called,
@@ -68,15 +70,15 @@ def test_logged_interactions_are_found_by_interaction_criteria(session, world):
 def test_logging_needs_a_template_and_contacts(session, world):
     seg = _dk_segment(session, world)
     with pytest.raises(ValidationError, match="no interaction template; name one of: CALL, MAIL, MEETING"):
-        logging.log_segment(session, world.workspace_id, seg, template_code=None, user_id="U1")
+        logged_segments.log_segment(session, world.workspace_id, seg, template_code=None, user_id="U1")
     empty = new_segment(session, world)
     with pytest.raises(ValidationError, match="no contacts"):
-        logging.log_segment(session, world.workspace_id, empty, template_code="CALL", user_id="U1")
+        logged_segments.log_segment(session, world.workspace_id, empty, template_code="CALL", user_id="U1")
 
 
 def test_a_follow_up_segment_holds_the_same_contacts_and_journals_where_they_came_from(session, world):
     seg = _dk_segment(session, world)
-    info = logging.log_segment(
+    info = logged_segments.log_segment(
         session,
         world.workspace_id,
         seg,
@@ -94,27 +96,29 @@ def test_a_follow_up_segment_holds_the_same_contacts_and_journals_where_they_cam
     [entry] = journal.list_journal(session, world.workspace_id, "SEG00002")
     assert (entry.kind, entry.criteria_text, entry.added) == ("include", "contacts of LSEG00001", 4)
     # Its journal replays: a refresh finds the same contacts.
-    refreshed = actions.refresh_segment(session, world.workspace_id, "SEG00002", user_id="U2", today=TODAY)
+    refreshed = changes.refresh_segment(session, world.workspace_id, "SEG00002", user_id="U2", today=TODAY)
     assert (refreshed.entered.total, refreshed.left.total) == (0, 0)
 
 
 def test_canceling_a_logged_segment_cancels_its_interactions_and_undo_restores_them(session, world):
     seg = _dk_segment(session, world)
-    logging.log_segment(session, world.workspace_id, seg, template_code="CALL", user_id="U1", today=TODAY)
-    canceled = logging.cancel_logged_segment(session, world.workspace_id, "lseg00001", user_id="U1")
+    logged_segments.log_segment(
+        session, world.workspace_id, seg, template_code="CALL", user_id="U1", today=TODAY
+    )
+    canceled = logged_segments.cancel_logged_segment(session, world.workspace_id, "lseg00001", user_id="U1")
     assert canceled.canceled
     session.expire_all()
     assert all(e.canceled for e in _entries(session))
     with pytest.raises(ConflictError, match="already canceled"):
-        logging.cancel_logged_segment(session, world.workspace_id, "LSEG00001", user_id="U1")
-    restored = logging.cancel_logged_segment(
+        logged_segments.cancel_logged_segment(session, world.workspace_id, "LSEG00001", user_id="U1")
+    restored = logged_segments.cancel_logged_segment(
         session, world.workspace_id, "LSEG00001", undo=True, user_id="U1"
     )
     assert not restored.canceled
     session.expire_all()
     assert not any(e.canceled for e in _entries(session))
     with pytest.raises(NotFoundError, match="LSEG00009"):
-        logging.cancel_logged_segment(session, world.workspace_id, "LSEG00009", user_id="U1")
+        logged_segments.cancel_logged_segment(session, world.workspace_id, "LSEG00009", user_id="U1")
 
 
 def test_a_preview_of_interactions_taken_before_logging_is_refused_at_confirm(session, world):
@@ -123,19 +127,21 @@ def test_a_preview_of_interactions_taken_before_logging_is_refused_at_confirm(se
     called = new_segment(session, world)
 
     def preview_called():
-        return actions.preview_action(
+        return changes.preview_action(
             session, world.workspace_id, called, "add", criteria=crit("interaction", "CALL"), user_id="U1"
         )
 
     before = preview_called()
     assert before.added == 0
-    logging.log_segment(session, world.workspace_id, seg, template_code="CALL", user_id="U1", today=TODAY)
+    logged_segments.log_segment(
+        session, world.workspace_id, seg, template_code="CALL", user_id="U1", today=TODAY
+    )
     with pytest.raises(StalePreviewError), session.begin_nested():
-        actions.confirm_pending(session, world.workspace_id, before.pending_id, user_id="U1")
+        changes.confirm_pending(session, world.workspace_id, before.pending_id, user_id="U1")
     after = preview_called()
-    logging.cancel_logged_segment(session, world.workspace_id, "LSEG00001", user_id="U1")
+    logged_segments.cancel_logged_segment(session, world.workspace_id, "LSEG00001", user_id="U1")
     with pytest.raises(StalePreviewError), session.begin_nested():
-        actions.confirm_pending(session, world.workspace_id, after.pending_id, user_id="U1")
+        changes.confirm_pending(session, world.workspace_id, after.pending_id, user_id="U1")
     assert members(session, world, called) == set()
 
 
@@ -156,7 +162,7 @@ def test_logging_takes_the_headers_template_date_campaign_and_subject(session, w
         ("salesperson", "AH"),
     ):
         header.set_header_field(session, world.workspace_id, seg, field, value, user_id="U1")
-    info = logging.log_segment(session, world.workspace_id, seg, user_id="U1", today=TODAY)
+    info = logged_segments.log_segment(session, world.workspace_id, seg, user_id="U1", today=TODAY)
     assert (info.template_code, info.interaction_date, info.campaign_no) == ("MEETING", on, "CP01")
     assert (info.interactions, info.campaign_entries) == (4, 4)
     assert {
@@ -177,8 +183,10 @@ def test_what_the_log_command_names_wins_over_the_header(session, world):
     seg = _dk_segment(session, world)
     _campaign(session, world)
     header.set_header_field(session, world.workspace_id, seg, "template", "MEETING", user_id="U1")
-    choices = logging.LogChoices(template_code="CALL", interaction_date=TODAY, campaign_no="CP01")
-    plan = logging.plan_log(session, world.workspace_id, seg, choices=choices, user_id="U1", today=TODAY)
+    choices = logged_segments.LogChoices(template_code="CALL", interaction_date=TODAY, campaign_no="CP01")
+    plan = logged_segments.plan_log(
+        session, world.workspace_id, seg, choices=choices, user_id="U1", today=TODAY
+    )
     assert (plan.template_code, plan.campaign_no, plan.interactions, plan.logged_before) == (
         "CALL",
         "CP01",
@@ -186,7 +194,7 @@ def test_what_the_log_command_names_wins_over_the_header(session, world):
         (),
     )
     # Without a campaign, no campaign entries are counted.
-    plain = logging.log_segment(session, world.workspace_id, seg, template_code="CALL", user_id="U1")
+    plain = logged_segments.log_segment(session, world.workspace_id, seg, template_code="CALL", user_id="U1")
     assert (plain.campaign_no, plain.campaign_entries) == (None, 0)
 
 
@@ -194,15 +202,19 @@ def test_an_unknown_template_or_campaign_is_an_error_naming_the_known_ones(sessi
     seg = _dk_segment(session, world)
     _campaign(session, world)
     with pytest.raises(NotFoundError, match=r"no interaction template MEETNG .*known ones: MEETING, "):
-        logging.plan_log(
-            session, world.workspace_id, seg, choices=logging.LogChoices(template_code="meetng"), user_id="U1"
-        )
-    with pytest.raises(NotFoundError, match="no campaign CP2 in this workspace; the known ones: CP01"):
-        logging.plan_log(
+        logged_segments.plan_log(
             session,
             world.workspace_id,
             seg,
-            choices=logging.LogChoices(template_code="CALL", campaign_no="cp2"),
+            choices=logged_segments.LogChoices(template_code="meetng"),
+            user_id="U1",
+        )
+    with pytest.raises(NotFoundError, match="no campaign CP2 in this workspace; the known ones: CP01"):
+        logged_segments.plan_log(
+            session,
+            world.workspace_id,
+            seg,
+            choices=logged_segments.LogChoices(template_code="CALL", campaign_no="cp2"),
             user_id="U1",
         )
     assert _entries(session) == []
@@ -210,23 +222,35 @@ def test_an_unknown_template_or_campaign_is_an_error_naming_the_known_ones(sessi
 
 def test_the_plan_names_the_earlier_logged_segments_that_still_count(session, world):
     seg = _dk_segment(session, world)
-    logging.log_segment(session, world.workspace_id, seg, template_code="CALL", user_id="U1", today=TODAY)
-    logging.log_segment(session, world.workspace_id, seg, template_code="MAIL", user_id="U1", today=TODAY)
-    logging.cancel_logged_segment(session, world.workspace_id, "LSEG00002", user_id="U1")
-    plan = logging.plan_log(
-        session, world.workspace_id, seg, choices=logging.LogChoices(template_code="CALL"), user_id="U1"
+    logged_segments.log_segment(
+        session, world.workspace_id, seg, template_code="CALL", user_id="U1", today=TODAY
+    )
+    logged_segments.log_segment(
+        session, world.workspace_id, seg, template_code="MAIL", user_id="U1", today=TODAY
+    )
+    logged_segments.cancel_logged_segment(session, world.workspace_id, "LSEG00002", user_id="U1")
+    plan = logged_segments.plan_log(
+        session,
+        world.workspace_id,
+        seg,
+        choices=logged_segments.LogChoices(template_code="CALL"),
+        user_id="U1",
     )
     assert [(b.no, b.interaction_date) for b in plan.logged_before] == [("LSEG00001", TODAY)]
 
 
 def test_confirming_one_preview_twice_logs_once(session, world):
     seg = _dk_segment(session, world)
-    plan = logging.plan_log(
-        session, world.workspace_id, seg, choices=logging.LogChoices(template_code="CALL"), user_id="U1"
+    plan = logged_segments.plan_log(
+        session,
+        world.workspace_id,
+        seg,
+        choices=logged_segments.LogChoices(template_code="CALL"),
+        user_id="U1",
     )
 
     def confirm():
-        return logging.log_segment(
+        return logged_segments.log_segment(
             session,
             world.workspace_id,
             seg,
@@ -244,14 +268,18 @@ def test_confirming_one_preview_twice_logs_once(session, world):
 
 def test_a_segment_changed_since_the_preview_is_not_logged(session, world):
     seg = _dk_segment(session, world)
-    plan = logging.plan_log(
-        session, world.workspace_id, seg, choices=logging.LogChoices(template_code="CALL"), user_id="U1"
+    plan = logged_segments.plan_log(
+        session,
+        world.workspace_id,
+        seg,
+        choices=logged_segments.LogChoices(template_code="CALL"),
+        user_id="U1",
     )
-    actions.apply_action(
+    changes.apply_action(
         session, world.workspace_id, seg, "add", criteria=crit("country", "US"), user_id="U1", today=TODAY
     )
     with pytest.raises(ConflictError, match="changed since the preview"):
-        logging.log_segment(
+        logged_segments.log_segment(
             session,
             world.workspace_id,
             seg,
@@ -266,40 +294,44 @@ def test_a_segment_changed_since_the_preview_is_not_logged(session, world):
 def test_the_logged_segments_page_lists_shows_and_deletes_only_canceled_ones(session, world):
     seg = _dk_segment(session, world)
     _campaign(session, world)
-    logging.log_segment(
+    logged_segments.log_segment(
         session,
         world.workspace_id,
         seg,
-        choices=logging.LogChoices(template_code="CALL", campaign_no="CP01"),
+        choices=logged_segments.LogChoices(template_code="CALL", campaign_no="CP01"),
         user_id="U1",
         today=TODAY,
     )
-    logging.log_segment(session, world.workspace_id, seg, template_code="MAIL", user_id="U2", is_admin=True)
-    listed = logging.list_logged_segments(session, world.workspace_id)
+    logged_segments.log_segment(
+        session, world.workspace_id, seg, template_code="MAIL", user_id="U2", is_admin=True
+    )
+    listed = logged_segments.list_logged_segments(session, world.workspace_id)
     assert [
         (i.no, i.segment_no, i.description, i.user_id, i.interactions, i.campaign_entries) for i in listed
     ] == [
         ("LSEG00002", seg, "Danes", "U2", 4, 0),
         ("LSEG00001", seg, "Danes", "U1", 4, 4),
     ]
-    page = logging.logged_interactions_page(session, world.workspace_id, "lseg00001", page=2, page_size=3)
+    page = logged_segments.logged_interactions_page(
+        session, world.workspace_id, "lseg00001", page=2, page_size=3
+    )
     assert (page.total, page.page, page.pages, len(page.rows)) == (4, 2, 2, 1)
-    first = logging.logged_interactions_page(session, world.workspace_id, "LSEG00001", page_size=3)
+    first = logged_segments.logged_interactions_page(session, world.workspace_id, "LSEG00001", page_size=3)
     assert [r.contact_no for r in first.rows] == ["CT001", "CT010", "CT030"]
     assert {(r.template_code, r.campaign_no, r.canceled) for r in first.rows} == {("CALL", "CP01", False)}
 
     with pytest.raises(ConflictError, match="LSEG00001 is not canceled, so its 4 interactions still count"):
-        logging.delete_logged_segment(session, world.workspace_id, "LSEG00001", user_id="U1")
-    logging.cancel_logged_segment(session, world.workspace_id, "LSEG00001", user_id="U1")
+        logged_segments.delete_logged_segment(session, world.workspace_id, "LSEG00001", user_id="U1")
+    logged_segments.cancel_logged_segment(session, world.workspace_id, "LSEG00001", user_id="U1")
     with pytest.raises(NotAllowedError, match="can delete it"):
-        logging.delete_logged_segment(session, world.workspace_id, "LSEG00001", user_id="U9")
-    deleted = logging.delete_logged_segment(session, world.workspace_id, "LSEG00001", user_id="U1")
+        logged_segments.delete_logged_segment(session, world.workspace_id, "LSEG00001", user_id="U9")
+    deleted = logged_segments.delete_logged_segment(session, world.workspace_id, "LSEG00001", user_id="U1")
     assert deleted.no == "LSEG00001"
-    assert [i.no for i in logging.list_logged_segments(session, world.workspace_id)] == ["LSEG00002"]
+    assert [i.no for i in logged_segments.list_logged_segments(session, world.workspace_id)] == ["LSEG00002"]
     session.expire_all()
     assert {e.template_code for e in _entries(session)} == {"MAIL"}
     with pytest.raises(NotFoundError):
-        logging.get_logged_segment(session, world.workspace_id, "LSEG00001")
+        logged_segments.get_logged_segment(session, world.workspace_id, "LSEG00001")
 
 
 def test_two_presses_of_one_log_confirm_racing_on_postgresql_log_once(session_factory, workspace) -> None:
@@ -310,7 +342,7 @@ def test_two_presses_of_one_log_confirm_racing_on_postgresql_log_once(session_fa
         for i in range(20):
             add_contact(s, workspace.id, f"DK{i:03d}", person=True, country="DK")
         seg = segments.create_segment(s, workspace.id, description="Race", owner_user_id="U1").no
-        actions.apply_action(s, workspace.id, seg, "add", criteria=crit("country", "DK"), user_id="U1")
+        changes.apply_action(s, workspace.id, seg, "add", criteria=crit("country", "DK"), user_id="U1")
     barrier = threading.Barrier(2)
     outcomes: list[object] = [None, None]
 
@@ -318,7 +350,7 @@ def test_two_presses_of_one_log_confirm_racing_on_postgresql_log_once(session_fa
         with session_factory() as s:
             barrier.wait()
             try:
-                outcomes[index] = logging.log_segment(
+                outcomes[index] = logged_segments.log_segment(
                     s,
                     workspace.id,
                     seg,

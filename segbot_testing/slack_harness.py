@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 from slack_sdk.signature import SignatureVerifier
 
-from tests.fakes.slack_api import FakeSlackApi, RecordedCall, message_text
+from segbot_testing.slack_api import FakeSlackApi, RecordedCall, message_text
 
 SIGNING_SECRET = "test-signing-secret"
 TEAM_ID = "T0001"

@@ -19,8 +19,8 @@ from storage.data_version import bump_data_version
 from storage.errors import ConflictError, NotFoundError, ValidationError
 from storage.models import Contact, InteractionLogEntry, LoggedSegment, Segment, SegmentLine
 from storage.service._common import as_utc, find_segment, next_number, segment_size, utc_today
-from storage.service.actions import include_logged_segment
 from storage.service.authorization import check_may_cancel_logged, check_may_change
+from storage.service.changes import include_logged_segment
 from storage.service.codes import check_campaign, check_template, default_template, template_codes
 from storage.service.segments import create_segment
 from storage.service.types import InteractionPage, InteractionRow, LoggedSegmentInfo, LogPlan

@@ -44,7 +44,7 @@ class FakeSlackApi:
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     # The bot token oauth.v2.access hands out when segbot is installed through OAuth.
     installed_token: str = "xoxb-installed-by-oauth"
-    # Hands out Socket Mode URLs (tests/fakes/socket_mode.py); without one, a URL nobody listens on.
+    # Hands out Socket Mode URLs (segbot_testing/socket_mode.py); without one, a URL nobody listens on.
     socket_mode: Any = None
     calls: list[RecordedCall] = field(default_factory=list)
     # Modals as Slack holds them: views.open / views.update change the view and its hash, and an
@@ -207,7 +207,8 @@ class FakeSlackApi:
         if method in ("views.open", "views.update", "views.push"):
             return self._store_view(method, params)
         if method == "views.publish":
-            view = params.get("view") if isinstance(params.get("view"), dict) else {}
+            view = params.get("view")
+            view = view if isinstance(view, dict) else {}
             return {"ok": True, "view": {"id": f"V{next(self._ids):05d}", **view}}
         if method == "users.info":
             user_id = str(params.get("user", ""))
@@ -237,7 +238,8 @@ class FakeSlackApi:
             file_id = f"F{next(self._ids):05d}"
             return {"ok": True, "upload_url": f"{self.base_url}/upload/{file_id}", "file_id": file_id}
         if method == "files.completeUploadExternal":
-            files = params.get("files") if isinstance(params.get("files"), list) else []
+            files = params.get("files")
+            files = files if isinstance(files, list) else []
             return {"ok": True, "files": [{"id": f.get("id"), "title": f.get("title")} for f in files]}
         if method in ("response_url", "upload"):
             return {"ok": True}
