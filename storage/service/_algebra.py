@@ -269,12 +269,21 @@ def _require_criteria(step: Step) -> Expr:
 
 
 def _add(
-    expr: Expr, options: ActionOptions, members: MemberSet, workspace_id: int, today: date
+    expr: Expr,
+    options: ActionOptions,
+    members: MemberSet,
+    workspace_id: int,
+    today: date,
+    *,
+    carry: Sequence[str] = (),
 ) -> Select[Any]:
+    """The contact ids the Add brings into ``members``, with the contacts' ``carry`` columns."""
     # Report 5198's order: collect the matches, widen them, and only then drop the excluded ones,
     # so an excluded company still brings its persons and an excluded person its company.
     if not (options.expand_companies or options.related_companies):
-        plain = select(contacts.c.id.label("contact_id")).where(_matches(expr, workspace_id, today))
+        plain = select(contacts.c.id.label("contact_id"), *_carried(contacts, carry)).where(
+            _matches(expr, workspace_id, today)
+        )
         if not options.ignore_exclusion:
             plain = plain.where(contacts.c.exclude_from_segment == false())
         return plain.where(not_(members.has(contacts.c.id)))
@@ -292,10 +301,12 @@ def _add(
         # the matches without a company come in as they are. The two parts are disjoint (company_id
         # set or not), so they are appended without sorting away duplicates.
         colleague = contacts.alias("colleague")
-        widened = select(colleague.c.id.label("contact_id")).where(
+        widened = select(colleague.c.id.label("contact_id"), *_carried(colleague, carry)).where(
             colleague.c.workspace_id == workspace_id, colleague.c.company_id.in_(companies)
         )
-        alone = select(contacts.c.id.label("contact_id")).where(matched, contacts.c.company_id.is_(None))
+        alone = select(contacts.c.id.label("contact_id"), *_carried(contacts, carry)).where(
+            matched, contacts.c.company_id.is_(None)
+        )
         if not options.ignore_exclusion:
             # Each part selects the contact rows themselves, so dropping the excluded ones here is
             # dropping them after the widening; the flag is in the company index, no table read.
@@ -306,8 +317,8 @@ def _add(
         # The company of each match by primary key. A matched company is its own company, already
         # among the matches, so the persons need not be told apart (type is not in the index).
         company = contacts.alias("company")
-        found = select(contacts.c.id.label("contact_id")).where(matched)
-        brought = select(company.c.id).where(
+        found = select(contacts.c.id.label("contact_id"), *_carried(contacts, carry)).where(matched)
+        brought = select(company.c.id, *_carried(company, carry)).where(
             company.c.workspace_id == workspace_id,
             company.c.type == COMPANY,
             company.c.id.in_(companies),
@@ -316,7 +327,13 @@ def _add(
             found = found.where(contacts.c.exclude_from_segment == false())
             brought = brought.where(company.c.exclude_from_segment == false())
         candidates = union(found, brought).subquery()
-    return select(candidates.c.contact_id).where(not_(members.has(candidates.c.contact_id)))
+    return select(candidates.c.contact_id, *(candidates.c[name] for name in carry)).where(
+        not_(members.has(candidates.c.contact_id))
+    )
+
+
+def _carried(table: Any, carry: Sequence[str]) -> list[Any]:
+    return [table.c[name].label(name) for name in carry]
 
 
 def _logged_segment_contacts(logged_no: str, members: MemberSet, workspace_id: int) -> Select[Any]:

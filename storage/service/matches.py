@@ -77,6 +77,15 @@ def count_matches(
 ) -> MatchCount:
     """Count what ``add`` would bring into a new segment (same rules as the Add) and name the first
     ``sample`` by contact number; a count over the contact indexes, no contact row is materialised."""
+    if options.expand_companies or options.related_companies:
+        # A widened set is not a filter on contacts that a walk in number order could test row by
+        # row: its parts carry each contact's number and name, and one pass counts and names.
+        widened = _add(criteria, options, _NOTHING, workspace_id, today, carry=("no", "name")).subquery()
+        rows = session.execute(
+            select(widened.c.name, func.count().over()).order_by(widened.c.no).limit(max(sample, 1))
+        ).all()
+        total = int(rows[0][1]) if rows else 0
+        return MatchCount(total=total, first_names=tuple(str(name) for name, _ in rows[:sample]))
     added = _add(criteria, options, _NOTHING, workspace_id, today).subquery()
     total = session.scalar(select(func.count()).select_from(added)) or 0
     if total == 0 or sample <= 0:
