@@ -15,12 +15,14 @@ from storage.criteria.ast import Expr
 from storage.errors import ValidationError
 from storage.models import (
     BusinessRelation,
+    Campaign,
     Contact,
     ContactBusinessRelation,
     ContactIndustryGroup,
     ContactJobResponsibility,
     ContactMailingGroup,
     IndustryGroup,
+    InteractionTemplate,
     JobResponsibility,
     MailingGroup,
 )
@@ -133,6 +135,21 @@ def field_values(
         raise ValidationError("the builder has no picker for {field}", field=field)
     rows = session.execute(statement.limit(limit)).all()
     return [FieldValue(value=str(value), description=str(description or "")) for value, description in rows]
+
+
+def header_values(session: Session, workspace_id: int, field: str, *, limit: int = 100) -> list[FieldValue]:
+    """The workspace's campaigns (``field`` "campaign") or interaction templates ("template") a
+    segment's header may name, at most ``limit``, by number or code, with their descriptions."""
+    code: Any
+    if field == "campaign":
+        code, description, owner = Campaign.no, Campaign.description, Campaign.workspace_id
+    elif field == "template":
+        code, description = InteractionTemplate.code, InteractionTemplate.description
+        owner = InteractionTemplate.workspace_id
+    else:
+        raise ValidationError("the builder has no picker for {field}", field=field)
+    rows = session.execute(select(code, description).where(owner == workspace_id).order_by(code).limit(limit))
+    return [FieldValue(value=str(value), description=str(text or "")) for value, text in rows]
 
 
 def _prefix_pattern(prefix: str) -> str:
