@@ -65,8 +65,8 @@ PICKER_LABELS = {
     "territory": N_("Territory"),
 }
 
-# The header fields the builder sets, in the order of Business Central's segment header, with the
-# longest text each takes. Campaign and template are pickers when the workspace has few enough.
+# The header fields the builder sets, in the order of Business Central's segment header. Campaign
+# and template are pickers when the workspace has few enough; the others are typed.
 HEADER_LABELS = {
     "salesperson": N_("Salesperson code"),
     "date": N_("Date"),
@@ -76,7 +76,8 @@ HEADER_LABELS = {
     "subject": N_("Subject"),
 }
 HEADER_PICKERS = ("campaign", "template")
-_HEADER_MAX_LENGTH = {"salesperson": 40, "campaign": 40, "template": 40, "language": 10, "subject": 200}
+# The longest value each typed field takes (the segment's columns).
+_HEADER_MAX_LENGTH = {"salesperson": 40, "campaign": 20, "template": 40, "language": 10, "subject": 200}
 
 _CRITERIA_HINT = N_("e.g. industry:retail city:berlin -email:*  (leave empty for an empty segment)")
 
