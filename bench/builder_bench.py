@@ -58,6 +58,7 @@ def main() -> None:
         (f"industry:{industry} country:{','.join(countries)}", ActionOptions()),
         (f'relation:{relation} city:"{city}"', ActionOptions()),
         (f"industry:{industry}", ActionOptions(expand_companies=True)),
+        (f"industry:{industry}", ActionOptions(related_companies=True)),
         ("name:a* -email:*", ActionOptions()),
     ]
 
@@ -92,7 +93,11 @@ def main() -> None:
                 return matches.count_matches(session, workspace_id, criteria, options, today=day).total
 
         seconds, total = _median(count, args.runs)
-        flags = " --expand-companies" if options.expand_companies else ""
+        flags = "".join(
+            f" --{name.replace('_', '-')}"
+            for name in ("expand_companies", "related_companies")
+            if getattr(options, name)
+        )
         print(f"  count {text}{flags}: {total:,} contacts in {seconds * 1000:.0f} ms")
 
 

@@ -1,10 +1,10 @@
 """The segment builder `/segment new` opens: description, pickers filled from the workspace's own
-values, free criteria, the Add options, and a live count under them.
+values, free criteria, the Add options, a live count under them, and the optional segment header.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +12,8 @@ from slack_sdk.models.blocks import (
     Block,
     CheckboxesElement,
     ContextBlock,
+    DatePickerElement,
+    DividerBlock,
     ExternalDataMultiSelectElement,
     InputBlock,
     MarkdownTextObject,
@@ -19,6 +21,7 @@ from slack_sdk.models.blocks import (
     PlainTextInputElement,
     SectionBlock,
     StaticMultiSelectElement,
+    StaticSelectElement,
 )
 from slack_sdk.models.blocks.basic_components import DispatchActionConfig
 from slack_sdk.models.views import View
@@ -37,6 +40,9 @@ COUNT_CRITERIA_BLOCK = "count_criteria"
 VALUE_ACTION = "value"
 # Picker blocks are named after the criteria field they fill: `pick:industry` -> industry:A,B.
 PICKER_PREFIX = "pick:"
+# Header inputs are named after the header field they set: `header:campaign`.
+HEADER_PREFIX = "header:"
+HEADER_INTRO_BLOCK = "header_intro"
 
 # Slack's limit for the options of a static select; longer lists are searched as the user types.
 MAX_STATIC_OPTIONS = 100
@@ -54,6 +60,20 @@ PICKER_LABELS = {
     "territory": N_("Territory"),
 }
 
+# The header fields the builder sets, in the order of Business Central's segment header. Campaign
+# and template are pickers when the workspace has few enough; the others are typed.
+HEADER_LABELS = {
+    "salesperson": N_("Salesperson code"),
+    "date": N_("Date"),
+    "campaign": N_("Campaign"),
+    "template": N_("Interaction template"),
+    "language": N_("Language code"),
+    "subject": N_("Subject"),
+}
+HEADER_PICKERS = ("campaign", "template")
+# The longest value each typed field takes (the segment's columns).
+_HEADER_MAX_LENGTH = {"salesperson": 40, "campaign": 20, "template": 40, "language": 10, "subject": 200}
+
 _CRITERIA_HINT = N_("e.g. industry:retail city:berlin -email:*  (leave empty for an empty segment)")
 
 
@@ -66,11 +86,17 @@ class Picker:
 
 
 def build_new_segment_modal(
-    *, channel_id: str | None, pickers: Sequence[Picker] = (), tr: Translator = ENGLISH
+    *,
+    channel_id: str | None,
+    pickers: Sequence[Picker] = (),
+    header_choices: Mapping[str, tuple[FieldValue, ...] | None] | None = None,
+    tr: Translator = ENGLISH,
 ) -> View:
     """The builder; ``private_metadata`` carries the channel the command came from, for the preview.
 
-    Every input but the description dispatches its changes, so the count under them follows.
+    Every input but the description and the header dispatches its changes, so the count under them
+    follows. ``header_choices`` gives the campaigns and templates to pick from (None: too many, typed
+    instead; empty or left out: the workspace has none, so the input is left out).
     """
     blocks: list[Block] = [
         InputBlock(
@@ -100,6 +126,7 @@ def build_new_segment_modal(
             *build_count_blocks(None, criteria_text="", tr=tr),
         ]
     )
+    blocks.extend(_header_blocks(header_choices or {}, tr))
     return View(
         type="modal",
         callback_id=NEW_SEGMENT_CALLBACK,
@@ -123,15 +150,18 @@ def build_builder_update(
 
     The inputs keep their block and action ids, so Slack keeps what the user entered in them.
     """
+    counted = build_count_blocks(count, criteria_text=criteria_text, failed=criteria_error is not None, tr=tr)
     blocks: list[Block | dict[str, Any]] = []
     for block in view.get("blocks") or []:
         block_id = block.get("block_id")
         if block_id in (COUNT_BLOCK, COUNT_CRITERIA_BLOCK):
             continue
         blocks.append(_criteria_block(tr, error=criteria_error) if block_id == CRITERIA_BLOCK else block)
-    blocks.extend(
-        build_count_blocks(count, criteria_text=criteria_text, failed=criteria_error is not None, tr=tr)
-    )
+        if block_id == OPTIONS_BLOCK:
+            # Under the options, above the header: the count is about the criteria.
+            blocks.extend(counted)
+            counted = []
+    blocks.extend(counted)
     return View(
         type="modal",
         callback_id=str(view.get("callback_id") or NEW_SEGMENT_CALLBACK),
@@ -188,6 +218,40 @@ def _picker_block(picker: Picker, tr: Translator) -> InputBlock:
         dispatch_action=True,
         element=element,
     )
+
+
+def _header_blocks(choices: Mapping[str, tuple[FieldValue, ...] | None], tr: Translator) -> list[Block]:
+    blocks: list[Block] = [
+        DividerBlock(block_id="header_divider"),
+        ContextBlock(
+            block_id=HEADER_INTRO_BLOCK,
+            elements=[
+                MarkdownTextObject(
+                    text=tr._("*Header* (optional): defaults for the interactions logged from the segment.")
+                )
+            ],
+        ),
+    ]
+    for field, label in HEADER_LABELS.items():
+        element: DatePickerElement | StaticSelectElement | PlainTextInputElement
+        if field == "date":
+            element = DatePickerElement(action_id=VALUE_ACTION)
+        elif field in HEADER_PICKERS and choices.get(field) is not None:
+            listed = choices[field] or ()
+            if not listed:
+                # Nothing to name: any value would be refused.
+                continue
+            element = StaticSelectElement(
+                action_id=VALUE_ACTION, placeholder=tr._("None"), options=build_field_options(listed)
+            )
+        elif field in HEADER_PICKERS and field not in choices:
+            continue
+        else:
+            element = PlainTextInputElement(action_id=VALUE_ACTION, max_length=_HEADER_MAX_LENGTH[field])
+        blocks.append(
+            InputBlock(block_id=HEADER_PREFIX + field, label=tr._(label), optional=True, element=element)
+        )
+    return blocks
 
 
 def _criteria_block(tr: Translator, *, error: str | None) -> InputBlock:

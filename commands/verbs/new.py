@@ -1,14 +1,17 @@
 """`new <description> [<criteria> [options]]`: creates a segment and, with criteria, previews the Add.
 
 Without arguments it opens the segment builder: pickers filled from the workspace's own values,
-free criteria and the Add options, with a count under them that follows every change. Its
-submission creates the segment and previews the Add the same way, or shows field errors.
+free criteria and the Add options, with a count under them that follows every change, and the
+segment header's optional fields. Its submission creates the segment, sets the header and previews
+the Add the same way, or shows field errors and creates nothing.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import replace
+from datetime import date
 from typing import Any
 
 from slack_sdk.models.blocks import Option
@@ -19,6 +22,9 @@ from commands.blocks.limits import escape_mrkdwn
 from commands.blocks.modal import (
     CRITERIA_BLOCK,
     DESCRIPTION_BLOCK,
+    HEADER_LABELS,
+    HEADER_PICKERS,
+    HEADER_PREFIX,
     MAX_STATIC_OPTIONS,
     NEW_SEGMENT_CALLBACK,
     OPTIONS_BLOCK,
@@ -37,7 +43,7 @@ from commands.common import (
     workspace_session,
 )
 from commands.context import CommandContext
-from commands.i18n import N_, translator
+from commands.i18n import N_, Translator, translator
 from commands.options import ADD_FLAGS, ADD_OPTION_LABELS
 from commands.registry import Registry, Verb
 from commands.reply import Reply
@@ -46,7 +52,8 @@ from commands.verbs.changes import preview_reply
 from storage.criteria.ast import Expr
 from storage.criteria.names import UnknownNameError
 from storage.errors import SegbotError, ValidationError
-from storage.service import changes, matches, segments
+from storage.service import changes, header, matches, segments
+from storage.service.matches import FieldValue
 from storage.service.types import ActionOptions
 
 USAGE = "new <description> [<criteria> [options]]"
@@ -57,7 +64,10 @@ def new(text: str, ctx: CommandContext) -> Reply:
     """Create a segment owned by the caller; with criteria, preview adding the contacts that match."""
     if not text.strip():
         tr = translator(ctx.locale)
-        modal = build_new_segment_modal(channel_id=ctx.channel_id, pickers=_pickers(ctx), tr=tr)
+        pickers, choices = _choices(ctx)
+        modal = build_new_segment_modal(
+            channel_id=ctx.channel_id, pickers=pickers, header_choices=choices, tr=tr
+        )
         return Reply(text=tr._("Opening the new segment form…"), modal=modal)
     rest, options = extract_action_options(text, ADD_FLAGS)
     description, criteria_text = split_new_arguments(rest)
@@ -69,8 +79,24 @@ def new(text: str, ctx: CommandContext) -> Reply:
         return create(ctx, description, criteria, options)
 
 
-def create(ctx: CommandContext, description: str, criteria: Expr | None, options: ActionOptions) -> Reply:
-    """Create the segment and, with criteria, its Add preview, in one unit of work."""
+class HeaderFieldError(Exception):
+    """A header field the builder was given is refused; nothing was created."""
+
+    def __init__(self, field: str, error: SegbotError) -> None:
+        super().__init__(field)
+        self.field = field
+        self.error = error
+
+
+def create(
+    ctx: CommandContext,
+    description: str,
+    criteria: Expr | None,
+    options: ActionOptions,
+    header_fields: Mapping[str, str | date] | None = None,
+) -> Reply:
+    """Create the segment, set ``header_fields`` on it and, with criteria, preview its Add, in one
+    unit of work; a refused header field raises HeaderFieldError and rolls it all back."""
     _check_description(description)
     with workspace_session(ctx) as (session, workspace_id):
         info = segments.create_segment(
@@ -82,6 +108,13 @@ def create(ctx: CommandContext, description: str, criteria: Expr | None, options
             # Numbered after the preview: other users' `new` need not wait for this one's count.
             number_last=criteria is not None,
         )
+        for field, value in (header_fields or {}).items():
+            try:
+                info = header.set_header_field(
+                    session, workspace_id, info.no, field, value, user_id=ctx.user_id
+                )
+            except SegbotError as exc:
+                raise HeaderFieldError(field, exc) from exc
         if criteria is None:
             text = translator(ctx.locale)._(
                 "Created {segment_no} {description}. "
@@ -128,13 +161,16 @@ def submit_new_segment(values: dict[str, Any], ctx: CommandContext) -> Reply | d
         criteria = _builder_criteria(values)[1]
     except SegbotError as exc:
         errors[CRITERIA_BLOCK] = tr.error(exc)[:150]
+    header_fields = _builder_header(values, errors, tr)
     if errors:
         return errors
     try:
-        return create(ctx, description, criteria, _builder_options(values))
+        return create(ctx, description, criteria, _builder_options(values), header_fields)
     except UnknownNameError as exc:
         # Nothing was created (the unit of work rolled back): the form stays open with the reason.
         return {CRITERIA_BLOCK: tr.error(exc)[:150]}
+    except HeaderFieldError as exc:
+        return {HEADER_PREFIX + exc.field: tr.error(exc.error)[:150]}
 
 
 def update_builder(view: dict[str, Any], ctx: CommandContext) -> View:
@@ -165,9 +201,15 @@ def builder_options(block_id: str, query: str, ctx: CommandContext) -> list[Opti
     return build_field_options(values)
 
 
-def _pickers(ctx: CommandContext) -> list[Picker]:
+def _choices(ctx: CommandContext) -> tuple[list[Picker], dict[str, tuple[FieldValue, ...] | None]]:
+    """The criteria pickers and the header's campaign and template choices, in one unit of work."""
     pickers = []
+    header_choices: dict[str, tuple[FieldValue, ...] | None] = {}
     with workspace_session(ctx) as (session, workspace_id):
+        for field in HEADER_PICKERS:
+            listed = matches.header_values(session, workspace_id, field, limit=MAX_STATIC_OPTIONS + 1)
+            # Past Slack's 100 options the number is typed, and checked on submission.
+            header_choices[field] = None if len(listed) > MAX_STATIC_OPTIONS else tuple(listed)
         for field in matches.PICKER_FIELDS:
             if field not in matches.CODE_FIELDS:
                 # Listing them means reading every contact; Slack's 3 s to open the modal are not for that.
@@ -177,7 +219,7 @@ def _pickers(ctx: CommandContext) -> list[Picker]:
             # Past Slack's 100 options, the picker searches as the user types instead.
             choices = None if len(values) > MAX_STATIC_OPTIONS else tuple(values)
             pickers.append(Picker(field=field, choices=choices))
-    return pickers
+    return pickers, header_choices
 
 
 def _builder_criteria(values: dict[str, Any]) -> tuple[str, Expr | None]:
@@ -199,6 +241,26 @@ def _builder_criteria(values: dict[str, Any]) -> tuple[str, Expr | None]:
         terms.append(f"({free})" if terms and _HAS_OR.search(free) else free)
     text = " ".join(terms)
     return text, (parse_criteria_text(text) if text else None)
+
+
+def _builder_header(values: dict[str, Any], errors: dict[str, str], tr: Translator) -> dict[str, str | date]:
+    """The header fields the user filled in (an empty one keeps the segment's default); a date
+    that is not one goes into ``errors``."""
+    fields: dict[str, str | date] = {}
+    for field in HEADER_LABELS:
+        state = values.get(HEADER_PREFIX + field, {}).get(VALUE_ACTION, {})
+        if field == "date":
+            # Slack's date picker sends YYYY-MM-DD, or nothing.
+            if state.get("selected_date"):
+                try:
+                    fields[field] = date.fromisoformat(str(state["selected_date"]))
+                except ValueError:
+                    errors[HEADER_PREFIX + field] = tr._("Pick a date from the calendar.")
+            continue
+        chosen = (state.get("selected_option") or {}).get("value") or state.get("value")
+        if chosen and str(chosen).strip():
+            fields[field] = str(chosen).strip()
+    return fields
 
 
 def _builder_options(values: dict[str, Any]) -> ActionOptions:

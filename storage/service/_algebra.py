@@ -42,6 +42,7 @@ from sqlalchemy import (
     or_,
     select,
     union,
+    union_all,
 )
 from sqlalchemy.orm import Session
 
@@ -49,7 +50,6 @@ from storage.criteria.ast import Expr, from_json, to_json
 from storage.errors import NotFoundError, ValidationError
 from storage.models import (
     COMPANY,
-    PERSON,
     Contact,
     InteractionLogEntry,
     LoggedSegment,
@@ -269,52 +269,71 @@ def _require_criteria(step: Step) -> Expr:
 
 
 def _add(
-    expr: Expr, options: ActionOptions, members: MemberSet, workspace_id: int, today: date
+    expr: Expr,
+    options: ActionOptions,
+    members: MemberSet,
+    workspace_id: int,
+    today: date,
+    *,
+    carry: Sequence[str] = (),
 ) -> Select[Any]:
+    """The contact ids the Add brings into ``members``, with the contacts' ``carry`` columns."""
     # Report 5198's order: collect the matches, widen them, and only then drop the excluded ones,
     # so an excluded company still brings its persons and an excluded person its company.
     if not (options.expand_companies or options.related_companies):
-        matched = select(contacts.c.id.label("contact_id")).where(_matches(expr, workspace_id, today))
+        plain = select(contacts.c.id.label("contact_id"), *_carried(contacts, carry)).where(
+            _matches(expr, workspace_id, today)
+        )
         if not options.ignore_exclusion:
-            matched = matched.where(contacts.c.exclude_from_segment == false())
-        return matched.where(not_(members.has(contacts.c.id)))
-    parts = [select(contacts.c.id.label("contact_id")).where(_matches(expr, workspace_id, today))]
+            plain = plain.where(contacts.c.exclude_from_segment == false())
+        return plain.where(not_(members.has(contacts.c.id)))
+    matched = _matches(expr, workspace_id, today)
+    # The distinct companies of the matches (a company's own id, a person's company): one row per
+    # company, not one per matching person, read from the (workspace_id, company_id) index.
+    companies = (
+        select(contacts.c.company_id).where(matched, contacts.c.company_id.is_not(None)).distinct()
+    ).correlate(None)
+    candidates: Any
     if options.expand_companies:
-        # A company's company_id is its own id, so this is the company and all of its persons.
+        # Each matched company's contacts by index probes, instead of reading every contact of the
+        # workspace to find them. A company's company_id is its own id, so this is the company and
+        # all of its persons (and every person's company, so related_companies adds nothing more);
+        # the matches without a company come in as they are. The two parts are disjoint (company_id
+        # set or not), so they are appended without sorting away duplicates.
         colleague = contacts.alias("colleague")
-        parts.append(
-            select(colleague.c.id).where(
-                colleague.c.workspace_id == workspace_id,
-                colleague.c.company_id.in_(_matched_companies(expr, workspace_id, today)),
-            )
+        widened = select(colleague.c.id.label("contact_id"), *_carried(colleague, carry)).where(
+            colleague.c.workspace_id == workspace_id, colleague.c.company_id.in_(companies)
         )
-    elif options.related_companies:
-        # With expand_companies every person's company is already in; without, add them.
+        alone = select(contacts.c.id.label("contact_id"), *_carried(contacts, carry)).where(
+            matched, contacts.c.company_id.is_(None)
+        )
+        if not options.ignore_exclusion:
+            # Each part selects the contact rows themselves, so dropping the excluded ones here is
+            # dropping them after the widening; the flag is in the company index, no table read.
+            widened = widened.where(colleague.c.exclude_from_segment == false())
+            alone = alone.where(contacts.c.exclude_from_segment == false())
+        candidates = union_all(widened, alone).subquery()
+    else:
+        # The company of each match by primary key. A matched company is its own company, already
+        # among the matches, so the persons need not be told apart (type is not in the index).
         company = contacts.alias("company")
-        their_companies = (
-            select(contacts.c.company_id)
-            .where(
-                _matches(expr, workspace_id, today),
-                contacts.c.type == PERSON,
-                contacts.c.company_id.is_not(None),
-            )
-            .correlate(None)
+        found = select(contacts.c.id.label("contact_id"), *_carried(contacts, carry)).where(matched)
+        brought = select(company.c.id, *_carried(company, carry)).where(
+            company.c.workspace_id == workspace_id,
+            company.c.type == COMPANY,
+            company.c.id.in_(companies),
         )
-        parts.append(
-            select(company.c.id).where(
-                company.c.workspace_id == workspace_id,
-                company.c.type == COMPANY,
-                company.c.id.in_(their_companies),
-            )
-        )
-    candidates = union(*parts).subquery()
-    kept = contacts.alias("kept")
-    found = select(candidates.c.contact_id).where(not_(members.has(candidates.c.contact_id)))
-    if options.ignore_exclusion:
-        return found
-    return found.join_from(candidates, kept, kept.c.id == candidates.c.contact_id).where(
-        kept.c.exclude_from_segment == false()
+        if not options.ignore_exclusion:
+            found = found.where(contacts.c.exclude_from_segment == false())
+            brought = brought.where(company.c.exclude_from_segment == false())
+        candidates = union(found, brought).subquery()
+    return select(candidates.c.contact_id, *(candidates.c[name] for name in carry)).where(
+        not_(members.has(candidates.c.contact_id))
     )
+
+
+def _carried(table: Any, carry: Sequence[str]) -> list[Any]:
+    return [table.c[name].label(name) for name in carry]
 
 
 def _logged_segment_contacts(logged_no: str, members: MemberSet, workspace_id: int) -> Select[Any]:

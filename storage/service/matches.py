@@ -15,12 +15,14 @@ from storage.criteria.ast import Expr
 from storage.errors import ValidationError
 from storage.models import (
     BusinessRelation,
+    Campaign,
     Contact,
     ContactBusinessRelation,
     ContactIndustryGroup,
     ContactJobResponsibility,
     ContactMailingGroup,
     IndustryGroup,
+    InteractionTemplate,
     JobResponsibility,
     MailingGroup,
 )
@@ -77,6 +79,15 @@ def count_matches(
 ) -> MatchCount:
     """Count what ``add`` would bring into a new segment (same rules as the Add) and name the first
     ``sample`` by contact number; a count over the contact indexes, no contact row is materialised."""
+    if options.expand_companies or options.related_companies:
+        # A widened set is not a filter on contacts that a walk in number order could test row by
+        # row: its parts carry each contact's number and name, and one pass counts and names.
+        widened = _add(criteria, options, _NOTHING, workspace_id, today, carry=("no", "name")).subquery()
+        rows = session.execute(
+            select(widened.c.name, func.count().over()).order_by(widened.c.no).limit(max(sample, 1))
+        ).all()
+        total = int(rows[0][1]) if rows else 0
+        return MatchCount(total=total, first_names=tuple(str(name) for name, _ in rows[:sample]))
     added = _add(criteria, options, _NOTHING, workspace_id, today).subquery()
     total = session.scalar(select(func.count()).select_from(added)) or 0
     if total == 0 or sample <= 0:
@@ -124,6 +135,21 @@ def field_values(
         raise ValidationError("the builder has no picker for {field}", field=field)
     rows = session.execute(statement.limit(limit)).all()
     return [FieldValue(value=str(value), description=str(description or "")) for value, description in rows]
+
+
+def header_values(session: Session, workspace_id: int, field: str, *, limit: int = 100) -> list[FieldValue]:
+    """The workspace's campaigns (``field`` "campaign") or interaction templates ("template") a
+    segment's header may name, at most ``limit``, by number or code, with their descriptions."""
+    code: Any
+    if field == "campaign":
+        code, description, owner = Campaign.no, Campaign.description, Campaign.workspace_id
+    elif field == "template":
+        code, description = InteractionTemplate.code, InteractionTemplate.description
+        owner = InteractionTemplate.workspace_id
+    else:
+        raise ValidationError("the builder has no picker for {field}", field=field)
+    rows = session.execute(select(code, description).where(owner == workspace_id).order_by(code).limit(limit))
+    return [FieldValue(value=str(value), description=str(text or "")) for value, text in rows]
 
 
 def _prefix_pattern(prefix: str) -> str:

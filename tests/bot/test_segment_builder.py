@@ -11,12 +11,13 @@ import time
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from segbot_testing.slack_api import message_text
 from segbot_testing.slack_harness import CHANNEL_ID, button_labels
-from storage.demo import generate_demo
-from storage.models import Workspace
+from storage.demo import DEMO_DEFAULT_TEMPLATE, generate_demo
+from storage.models import Segment, Workspace
 from tests.bot.conftest import RunningBot
 from tests.factories import add_contact
 
@@ -165,3 +166,33 @@ def test_a_long_picker_loads_its_options_as_the_user_types(
     assert answer.status == 200
     options = json.loads(answer.body)["options"]
     assert [o["value"] for o in options] == [f"Town {n}" for n in range(140, 150)]
+
+
+def test_the_builder_sets_the_header_picked_in_it_and_refuses_an_unknown_campaign_on_its_input(
+    slack: RunningBot, demo: Workspace, session_factory: sessionmaker[Session]
+) -> None:
+    view = open_builder(slack)
+    # Not the template new segments start with, so the test sees the pick.
+    offered = [o["value"] for o in block(view, "header:template")["element"]["options"]]
+    template = next(code for code in offered if code != DEMO_DEFAULT_TEMPLATE)
+    picked = {"value": {"type": "static_select", "selected_option": {"value": template}}}
+    unknown = {"value": {"type": "static_select", "selected_option": {"value": "CP9999"}}}
+
+    refused = slack.sim.submit_view(
+        view, {**values(description="Oops", country=["DE"]), "header:campaign": unknown}
+    )
+    answer = slack.sim.submit_view(
+        view, {**values(description="Customers in DE", country=["DE"]), "header:template": picked}
+    )
+
+    assert json.loads(refused.body)["response_action"] == "errors"
+    assert "no campaign CP9999" in json.loads(refused.body)["errors"]["header:campaign"]
+    assert answer.status == 200
+    assert "Add will add" in message_text(slack.fake.wait_for("chat.postEphemeral")[0])
+    with session_factory() as session:
+        made = session.execute(
+            select(Segment.description, Segment.interaction_template_code).where(
+                Segment.workspace_id == demo.id
+            )
+        ).all()
+    assert [tuple(row) for row in made] == [("Customers in DE", template)]

@@ -3,6 +3,7 @@ every input under the Add's own rules, the criteria it makes shown as text, and 
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -14,7 +15,15 @@ from commands.context import CommandContext
 from commands.registry import Registry
 from commands.reply import Reply
 from storage.demo import generate_demo
-from storage.models import Contact, ContactIndustryGroup, IndustryGroup, Workspace
+from storage.models import (
+    Campaign,
+    Contact,
+    ContactIndustryGroup,
+    IndustryGroup,
+    InteractionTemplate,
+    Segment,
+    Workspace,
+)
 from tests.commands.conftest import rendered
 from tests.factories import add_contact
 
@@ -85,6 +94,14 @@ def test_the_builder_offers_pickers_filled_with_the_codes_the_workspaces_contact
         "criteria",
         "options",
         "count",
+        "header_divider",
+        "header_intro",
+        "header:salesperson",
+        "header:date",
+        "header:campaign",
+        "header:template",
+        "header:language",
+        "header:subject",
     ]
     with session_factory() as session:
         carried = set(
@@ -95,7 +112,11 @@ def test_the_builder_offers_pickers_filled_with_the_codes_the_workspaces_contact
     industry = block(view, "pick:industry")
     assert industry["element"]["type"] == "multi_static_select"
     assert {o["value"] for o in industry["element"]["options"]} == carried
-    assert all(b["dispatch_action"] for b in view["blocks"] if b["block_id"] not in ("description", "count"))
+    assert all(
+        b["dispatch_action"]
+        for b in view["blocks"]
+        if b["type"] == "input" and b["block_id"] != "description" and not b["block_id"].startswith("header:")
+    )
 
 
 def test_a_code_no_contact_carries_is_not_offered(
@@ -256,3 +277,134 @@ def test_the_builder_speaks_italian_to_italian_users(
 
     assert "contatti corrispondono" in count_text(view)
     assert block(view, "pick:industry")["label"]["text"] == "Settore"
+    assert block(view, "header:campaign")["label"]["text"] == "Campagna"
+
+
+def header(**fields: Any) -> dict[str, Any]:
+    """The header inputs' state as Slack sends it: text, a picked option, or a picked date."""
+    values: dict[str, Any] = {}
+    for field, value in fields.items():
+        if field == "date":
+            state = {"type": "datepicker", "selected_date": value}
+        elif isinstance(value, dict):
+            state = {"type": "static_select", "selected_option": value}
+        else:
+            state = {"type": "plain_text_input", "value": value}
+        values[f"header:{field}"] = {"value": state}
+    return values
+
+
+def segments_of(session_factory: sessionmaker[Session], workspace: Workspace) -> list[Segment]:
+    with session_factory() as session:
+        return list(session.scalars(select(Segment).where(Segment.workspace_id == workspace.id)))
+
+
+def test_the_builder_offers_the_workspaces_campaigns_and_templates_as_header_pickers(
+    registry: Registry, ctx: CommandContext, demo: Workspace, session_factory: sessionmaker[Session]
+) -> None:
+    with session_factory() as session:
+        campaigns = list(session.scalars(select(Campaign.no).where(Campaign.workspace_id == demo.id)))
+        templates = list(
+            session.scalars(
+                select(InteractionTemplate.code).where(InteractionTemplate.workspace_id == demo.id)
+            )
+        )
+
+    view = opened(registry, ctx)
+
+    campaign = block(view, "header:campaign")["element"]
+    assert campaign["type"] == "static_select"
+    assert [o["value"] for o in campaign["options"]] == sorted(campaigns)
+    assert [o["value"] for o in block(view, "header:template")["element"]["options"]] == sorted(templates)
+    assert block(view, "header:date")["element"]["type"] == "datepicker"
+    assert block(view, "header:subject")["element"]["type"] == "plain_text_input"
+    assert all(block(view, f"header:{f}")["optional"] for f in ("salesperson", "date", "language", "subject"))
+
+
+def test_with_more_than_a_hundred_campaigns_the_campaign_is_typed_and_without_templates_none_is_asked(
+    registry: Registry, ctx: CommandContext, session_factory: sessionmaker[Session], workspace: Workspace
+) -> None:
+    with session_factory.begin() as session:
+        session.add_all(Campaign(workspace_id=workspace.id, no=f"CP{n:04d}") for n in range(101))
+
+    view = opened(registry, ctx)
+
+    assert block(view, "header:campaign")["element"]["type"] == "plain_text_input"
+    assert "header:template" not in [b.get("block_id") for b in view["blocks"]]
+
+
+def test_the_count_stays_under_the_options_above_the_header_after_a_change(
+    registry: Registry, ctx: CommandContext, demo: Workspace
+) -> None:
+    view = changed(registry, ctx, form(country=["DE"]))
+
+    ids = [b.get("block_id") for b in view["blocks"]]
+    assert ids.index("options") + 1 == ids.index("count") < ids.index("header:campaign")
+    assert ids[-1] == "header:subject"
+
+
+def test_submitting_the_builder_with_header_fields_sets_them_on_the_new_segment(
+    registry: Registry, ctx: CommandContext, demo: Workspace, session_factory: sessionmaker[Session]
+) -> None:
+    with session_factory() as session:
+        campaign = session.scalars(select(Campaign.no).where(Campaign.workspace_id == demo.id)).first()
+        salesperson = session.scalars(
+            select(Contact.salesperson).where(
+                Contact.workspace_id == demo.id, Contact.salesperson.is_not(None)
+            )
+        ).first()
+    assert campaign and salesperson
+    values = {
+        **form(description="German retail", country=["DE"]),
+        **header(
+            campaign={"value": campaign},
+            salesperson=salesperson.lower(),
+            date="2026-12-01",
+            subject="  Winter   offer ",
+        ),
+    }
+
+    reply = registry.handle_view_submission(NEW_SEGMENT_CALLBACK, values, ctx)
+
+    assert isinstance(reply, Reply) and "Add will add" in reply.text
+    (segment,) = segments_of(session_factory, demo)
+    assert (segment.campaign_no, segment.salesperson, segment.segment_date, segment.subject) == (
+        campaign,
+        salesperson,
+        date(2026, 12, 1),
+        "Winter offer",
+    )
+
+
+def test_an_unknown_campaign_is_an_error_on_the_campaign_input_and_creates_nothing(
+    registry: Registry, ctx: CommandContext, demo: Workspace, session_factory: sessionmaker[Session]
+) -> None:
+    values = {**form(description="Oops", country=["DE"]), **header(campaign="CP9999", subject="Kept")}
+
+    errors = registry.handle_view_submission(NEW_SEGMENT_CALLBACK, values, ctx)
+
+    assert isinstance(errors, dict) and list(errors) == ["header:campaign"]
+    assert "no campaign CP9999" in errors["header:campaign"]
+    assert segments_of(session_factory, demo) == []
+
+
+def test_an_unknown_template_without_criteria_is_an_error_on_the_template_input_and_creates_nothing(
+    registry: Registry, ctx: CommandContext, demo: Workspace, session_factory: sessionmaker[Session]
+) -> None:
+    values = {**form(description="Empty"), **header(template={"value": "NOSUCH"})}
+
+    errors = registry.handle_view_submission(NEW_SEGMENT_CALLBACK, values, ctx)
+
+    assert isinstance(errors, dict) and "no interaction template NOSUCH" in errors["header:template"]
+    assert segments_of(session_factory, demo) == []
+
+
+def test_a_date_that_is_not_one_is_an_error_on_the_date_input(
+    registry: Registry, ctx: CommandContext, demo: Workspace, session_factory: sessionmaker[Session]
+) -> None:
+    values = {**form(description="Dated"), **header(date="2026-02-30")}
+
+    errors = registry.handle_view_submission(NEW_SEGMENT_CALLBACK, values, ctx)
+
+    assert errors == {"header:date": "Pick a date from the calendar."}
+    assert segments_of(session_factory, demo) == []
