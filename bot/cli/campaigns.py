@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import typer
 
-from bot.cli.common import open_database, resolve_workspace
-from bot.cli.contacts import TEAM_HELP, require_file
-from bot.cli.progress import file_progress
+from bot.cli.common import TEAM_HELP
+from bot.cli.imports import run_import
 from storage.campaigns_import import import_campaigns
-from storage.db import unit_of_work
 
 app = typer.Typer(no_args_is_help=True, help="Campaigns: import campaigns from CSV.")
 
@@ -24,14 +21,14 @@ def import_command(
     team: str | None = typer.Option(None, "--team", help=TEAM_HELP),
 ) -> None:
     """Insert or update campaigns by `no`; one bad row rejects the whole file and nothing is imported."""
-    require_file(file)
-    factory = open_database()
-    started = time.perf_counter()
-    with file_progress(file.name) as progress, unit_of_work(factory) as session:
-        workspace = resolve_workspace(session, team, create=True)
-        summary = import_campaigns(session, workspace.id, file, progress=progress)
-    elapsed = time.perf_counter() - started
+    run = run_import(
+        file,
+        team,
+        import_campaigns,
+        create_workspace=True,
+    )
+    summary = run.result
     typer.echo(
-        f"imported {summary.inserted + summary.updated} campaigns into {workspace.team_id} "
-        f"({summary.inserted} new, {summary.updated} updated) in {elapsed:.1f} s"
+        f"imported {summary.inserted + summary.updated} campaigns into {run.team_id} "
+        f"({summary.inserted} new, {summary.updated} updated) in {run.seconds:.1f} s"
     )

@@ -15,6 +15,7 @@ from storage.service import workspaces
 # The workspace of a database used offline before any Slack team was named: `segbot run` without
 # credentials, `segbot console` and `segbot contacts demo|import` all pick it on a fresh database.
 DEMO_TEAM = "TDEMO"
+TEAM_HELP = "Slack team id of the workspace; optional when the database holds exactly one."
 
 
 def open_database(settings: Settings | None = None, *, migrate: bool = True) -> sessionmaker[Session]:

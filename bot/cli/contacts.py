@@ -7,24 +7,13 @@ from pathlib import Path
 
 import typer
 
-from bot.cli.common import open_database, resolve_workspace
-from bot.cli.progress import file_progress
+from bot.cli.common import TEAM_HELP, open_database, resolve_workspace
+from bot.cli.imports import run_import
 from storage.contacts_import import import_contacts
 from storage.db import unit_of_work
 from storage.demo import generate_demo
-from storage.errors import ValidationError
 
 app = typer.Typer(no_args_is_help=True, help="Contacts: import a CSV file or generate demo data.")
-
-TEAM_HELP = "Slack team id of the workspace; optional when the database holds exactly one."
-
-
-def require_file(path: Path) -> None:
-    """Refuse a path that is not a readable file, in one line rather than a usage screen."""
-    if not path.is_file():
-        # Command-line only, so English and not in the Slack catalogs.
-        message = f"no such file: {path}"
-        raise ValidationError(message)
 
 
 @app.command("import")
@@ -33,13 +22,13 @@ def import_command(
     team: str | None = typer.Option(None, "--team", help=TEAM_HELP),
 ) -> None:
     """Insert or update contacts by `no`; one bad row rejects the whole file and nothing is imported."""
-    require_file(file)
-    factory = open_database()
-    started = time.perf_counter()
-    with file_progress(file.name) as progress, unit_of_work(factory) as session:
-        workspace = resolve_workspace(session, team, create=True)
-        summary = import_contacts(session, workspace.id, file, progress=progress)
-    typer.echo(f"{summary} into {workspace.team_id} in {time.perf_counter() - started:.1f} s")
+    run = run_import(
+        file,
+        team,
+        import_contacts,
+        create_workspace=True,
+    )
+    typer.echo(f"{run.result} into {run.team_id} in {run.seconds:.1f} s")
 
 
 @app.command("demo")

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import typer
 
-from bot.cli.common import open_database, resolve_workspace
-from bot.cli.contacts import TEAM_HELP, require_file
-from bot.cli.progress import file_progress
-from storage.db import unit_of_work
+from bot.cli.common import TEAM_HELP
+from bot.cli.imports import run_import
 from storage.interactions_import import import_interactions
 
 app = typer.Typer(no_args_is_help=True, help="Interactions: import the interaction log from CSV.")
@@ -22,11 +19,11 @@ def import_command(
     team: str | None = typer.Option(None, "--team", help=TEAM_HELP),
 ) -> None:
     """Add interaction log entries for existing contacts; one bad row rejects the whole file."""
-    require_file(file)
-    factory = open_database()
-    started = time.perf_counter()
-    with file_progress(file.name) as progress, unit_of_work(factory) as session:
-        workspace = resolve_workspace(session, team)
-        added = import_interactions(session, workspace.id, file, progress=progress)
-    elapsed = time.perf_counter() - started
-    typer.echo(f"imported {added} interactions into {workspace.team_id} in {elapsed:.1f} s")
+    run = run_import(
+        file,
+        team,
+        import_interactions,
+        # Interactions name existing contacts, so their workspace must exist already.
+        create_workspace=False,
+    )
+    typer.echo(f"imported {run.result} interactions into {run.team_id} in {run.seconds:.1f} s")

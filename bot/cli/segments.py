@@ -11,7 +11,7 @@ from typing import TextIO
 import typer
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.cli.common import open_database, resolve_workspace
+from bot.cli.common import TEAM_HELP, open_database, resolve_workspace
 from bot.settings import load_settings
 from storage.db import unit_of_work
 from storage.errors import ValidationError
@@ -22,7 +22,6 @@ from storage.service.types import Page
 
 app = typer.Typer(no_args_is_help=True, help="Segments: list, export, refresh.")
 
-TEAM_HELP = "Slack team id of the workspace; optional when the database holds exactly one."
 # Rows fetched per query when printing who entered or left; the whole list is printed.
 _PRINT_PAGE = 500
 
