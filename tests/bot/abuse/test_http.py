@@ -50,6 +50,24 @@ def _post(url: str, body: bytes, *, signed: bool = False, content_type: str = "a
         return exc.code
 
 
+def _status_of_headers(base_url: str, *, content_length: int) -> int:
+    """The status the server answers a signed-looking POST with from its headers, before any body."""
+    port = int(base_url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(
+            f"POST /slack/events HTTP/1.1\r\nHost: segbot\r\nContent-Length: {content_length}\r\n"
+            f"Content-Type: application/json\r\nX-Slack-Request-Timestamp: {int(time.time())}\r\n"
+            "X-Slack-Signature: v0=00\r\n\r\n".encode()
+        )
+        answer = b""
+        while b"\r\n" not in answer:
+            more = sock.recv(4096)
+            if not more:
+                break
+            answer += more
+    return _status_line(answer)
+
+
 def _send_large_body(port: int, size: int, *, chunked: bool = False) -> int:
     """POST ``size`` bytes of ``payload=...`` unsigned, streamed; the status the server answered with."""
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
@@ -157,4 +175,6 @@ def test_a_body_of_exactly_1_mib_is_read_and_one_byte_more_is_413(bare: RunningB
 
     assert _post(bare.sim.events_url, fits, signed=True) < 500
     assert _post(bare.sim.events_url, fits, signed=True) != 413
-    assert _post(bare.sim.events_url, fits + b" ", signed=True) == 413
+    # The refusal comes from the headers alone; sending the body too races the server's close
+    # (a reset can swallow its answer), so only the headers are sent.
+    assert _status_of_headers(bare.base_url, content_length=len(fits) + 1) == 413
