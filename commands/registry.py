@@ -1,9 +1,9 @@
 """The verbs of ``/segment`` as plugins: built-ins plus third-party ``segbot.commands`` entry points.
 
-Each plugin module exposes ``register(registry)``; the registry routes a slash command's text to a
-verb, a button press to an action handler by ``action_id`` prefix, and a modal submission to a view
-handler by ``callback_id``. ``help`` is generated from what is registered, so a plugin's verbs show up
-there without anyone editing a list.
+Each plugin module exposes ``register(registry)``, most often a ``VerbGroup``'s; the registry routes a
+slash command's text to a verb, a button press to an action handler by ``action_id`` prefix, and a
+modal submission to a view handler by ``callback_id``. ``help`` is generated from what is registered,
+so a plugin's verbs show up there without anyone editing a list.
 """
 
 from __future__ import annotations
@@ -81,28 +81,20 @@ class Registry:
 
     def register_action(self, prefix: str, handler: ActionHandler) -> None:
         """Route button presses whose ``action_id`` starts with ``prefix`` (e.g. ``segbot:confirm``)."""
-        if prefix in self._actions:
-            raise ValueError(f"action prefix {prefix!r} is already registered")
-        self._actions[prefix] = handler
+        _add_once(self._actions, prefix, handler, what="action prefix")
 
     def register_view(self, callback_id: str, handler: ViewHandler) -> None:
         """Route modal submissions with ``callback_id`` to ``handler(state_values, ctx)``."""
-        if callback_id in self._views:
-            raise ValueError(f"view callback {callback_id!r} is already registered")
-        self._views[callback_id] = handler
+        _add_once(self._views, callback_id, handler, what="view callback")
 
     def register_view_change(self, callback_id: str, handler: ViewChangeHandler) -> None:
         """Route changes to a modal's inputs (``dispatch_action``) to ``handler(view, ctx)``, which
         answers with the modal as it should look now."""
-        if callback_id in self._view_changes:
-            raise ValueError(f"view change callback {callback_id!r} is already registered")
-        self._view_changes[callback_id] = handler
+        _add_once(self._view_changes, callback_id, handler, what="view change callback")
 
     def register_options(self, callback_id: str, handler: OptionsHandler) -> None:
         """Route a modal's external selects to ``handler(block_id, typed_text, ctx)``."""
-        if callback_id in self._options:
-            raise ValueError(f"options callback {callback_id!r} is already registered")
-        self._options[callback_id] = handler
+        _add_once(self._options, callback_id, handler, what="options callback")
 
     def dispatch(self, text: str, ctx: CommandContext) -> Reply:
         """Answer the text of ``/segment``; SegbotError propagates to the one place that reports it.
@@ -193,6 +185,55 @@ class Registry:
                 close=close[0],
             )
         return ValidationError("unknown command '{name}'. Type `/segment help` for the list.", name=name)
+
+
+def _add_once(routes: dict[str, Any], key: str, handler: Any, *, what: str) -> None:
+    if key in routes:
+        raise ValueError(f"{what} {key!r} is already registered")
+    routes[key] = handler
+
+
+class VerbGroup:
+    """A module's verbs and button handlers, declared by decorators where they are defined.
+
+    ``verbs = VerbGroup()``, then ``@verbs.verb(usage, summary)`` on a verb's function and
+    ``@verbs.action(prefix)`` on a button handler; the module's ``register = verbs.register`` adds
+    them all to a registry, verbs in the order they were declared (the order of ``help``).
+    """
+
+    def __init__(self) -> None:
+        self._steps: list[Callable[[Registry], None]] = []
+
+    def verb(
+        self,
+        usage: str,
+        summary: str,
+        *,
+        aliases: tuple[str, ...] = (),
+        examples: tuple[str, ...] = (),
+    ) -> Callable[[VerbRunner], VerbRunner]:
+        """Declare the decorated function as the verb named by the first word of ``usage``."""
+
+        def declare(run: VerbRunner) -> VerbRunner:
+            verb = Verb(usage.split()[0], aliases, usage, summary, run, examples)
+            self._steps.append(lambda registry: registry.add(verb))
+            return run
+
+        return declare
+
+    def action(self, prefix: str) -> Callable[[ActionHandler], ActionHandler]:
+        """Declare the decorated function as what answers buttons whose ``action_id`` starts ``prefix``."""
+
+        def declare(handler: ActionHandler) -> ActionHandler:
+            self._steps.append(lambda registry: registry.register_action(prefix, handler))
+            return handler
+
+        return declare
+
+    def register(self, registry: Registry) -> None:
+        """Add everything declared to ``registry``."""
+        for step in self._steps:
+            step(registry)
 
 
 def load_registry() -> Registry:

@@ -15,10 +15,10 @@ from commands.blocks.breakdown import (
     shares_line,
 )
 from commands.blocks.home import HOME_BREAKDOWN_ACTION
-from commands.common import segment_no, split_first, workspace_session
+from commands.common import reject_extra, segment_no, split_first, workspace_session
 from commands.context import CommandContext
 from commands.i18n import N_, Translator, translator
-from commands.registry import Registry, Verb
+from commands.registry import VerbGroup
 from commands.reply import FileUpload, Reply
 from storage.errors import ValidationError
 from storage.service import changes
@@ -28,27 +28,19 @@ from storage.service.types import ADD, Preview
 USAGE = "breakdown SEG [by] FIELD [chart]"
 _PREVIEW_FIELDS = ("country", "industry")
 
-
-def register(registry: Registry) -> None:
-    registry.add(
-        Verb(
-            name="breakdown",
-            aliases=(),
-            usage=USAGE,
-            summary=N_("the segment's top 10 values of a field with count, share and a bar; Chart for a PNG"),
-            run=breakdown,
-            examples=(
-                "breakdown SEG00001 country",
-                "breakdown SEG00001 by industry",
-                "breakdown SEG00001 profile.revenue",
-            ),
-        )
-    )
-    registry.register_action(BREAKDOWN_CHART_ACTION, chart_button)
-    # The App Home's Breakdown button: by country, the field a sales team looks at first.
-    registry.register_action(HOME_BREAKDOWN_ACTION, lambda value, ctx: breakdown(f"{value} country", ctx))
+verbs = VerbGroup()
+register = verbs.register
 
 
+@verbs.verb(
+    USAGE,
+    N_("the segment's top 10 values of a field with count, share and a bar; Chart for a PNG"),
+    examples=(
+        "breakdown SEG00001 country",
+        "breakdown SEG00001 by industry",
+        "breakdown SEG00001 profile.revenue",
+    ),
+)
 def breakdown(text: str, ctx: CommandContext) -> Reply:
     """Count the segment's contacts by one field: top ten values, other and none."""
     token, rest = split_first(text)
@@ -64,13 +56,19 @@ def breakdown(text: str, ctx: CommandContext) -> Reply:
                 fields=", ".join((*BREAKDOWN_FIELDS, "profile.<question>")),
                 usage=USAGE,
             )
-        raise ValidationError("unexpected '{extra}'. Usage: /segment {usage}", extra=rest, usage=USAGE)
+        reject_extra(rest, usage=USAGE)
     with workspace_session(ctx) as (session, workspace_id):
         result = breakdown_segment(session, workspace_id, number, words[0])
     if wants_chart:
         return chart_reply(result, ctx)
     tr = translator(ctx.locale)
     return Reply(text=breakdown_text(result, tr=tr), blocks=tuple(build_breakdown_blocks(result, tr=tr)))
+
+
+@verbs.action(HOME_BREAKDOWN_ACTION)
+def home_breakdown(value: str, ctx: CommandContext) -> Reply:
+    """The App Home's Breakdown button: by country, the field a sales team looks at first."""
+    return breakdown(f"{value} country", ctx)
 
 
 def preview_shares(session: Session, workspace_id: int, preview: Preview, *, tr: Translator) -> str:
@@ -84,6 +82,7 @@ def preview_shares(session: Session, workspace_id: int, preview: Preview, *, tr:
     return shares_line(preview.added, shares, tr=tr)
 
 
+@verbs.action(BREAKDOWN_CHART_ACTION)
 def chart_button(value: str, ctx: CommandContext) -> Reply:
     """The Chart button: the same breakdown, recounted now, uploaded to the channel as a PNG."""
     try:

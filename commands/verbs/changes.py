@@ -22,6 +22,7 @@ from commands.blocks.preview import (
 )
 from commands.common import (
     extract_action_options,
+    only_segment_no,
     page_size,
     parse_criteria_text,
     pointing_into,
@@ -32,13 +33,16 @@ from commands.common import (
 from commands.context import CommandContext
 from commands.i18n import N_, translator
 from commands.options import ADD_FLAGS, NARROW_FLAGS
-from commands.registry import Registry, Verb
+from commands.registry import VerbGroup
 from commands.reply import Reply
 from commands.verbs.breakdown import preview_shares
 from storage.criteria.ast import Expr
 from storage.errors import StalePreviewError, ValidationError
 from storage.service import changes, segments
 from storage.service.types import ActionOptions, Preview
+
+verbs = VerbGroup()
+register = verbs.register
 
 
 def preview_reply(
@@ -87,10 +91,12 @@ def preview(
     return preview_reply(result, description=info.description, locale=ctx.locale, shares=shares)
 
 
-def _criteria_verb(kind: str, allowed: tuple[str, ...]) -> Verb:
-    options_usage = " ".join(f"[{o}]" for o in allowed)
-    usage = f"{kind} SEG <criteria> {options_usage}"
+def _declare_criteria_verb(
+    kind: str, allowed: tuple[str, ...], summary: str, examples: tuple[str, ...]
+) -> None:
+    usage = f"{kind} SEG <criteria> " + " ".join(f"[{o}]" for o in allowed)
 
+    @verbs.verb(usage, summary, examples=examples)
     def run(text: str, ctx: CommandContext) -> Reply:
         rest, options = extract_action_options(text, allowed)
         token, criteria_text = split_first(rest)
@@ -101,29 +107,11 @@ def _criteria_verb(kind: str, allowed: tuple[str, ...]) -> Verb:
         with pointing_into(criteria_text):
             return preview(ctx, no, kind, criteria=criteria, options=options)
 
-    summaries = {
-        "add": N_("adds the contacts that match (union)"),
-        "reduce": N_("removes the segment's contacts that match"),
-        "refine": N_("keeps only the segment's contacts that match"),
-    }
-    examples = {
-        "add": (
-            "add SEG00001 industry:retail city:berlin --expand-companies",
-            "add SEG00001 interaction:(template:meeting date:>=today-30d)",
-            "add SEG00001 no:CT000100..CT000200",
-        ),
-        "reduce": ("reduce SEG00001 -email:*", "reduce SEG00001 profile.revenue:..1000000"),
-        "refine": (
-            "refine SEG00001 created:>=today-1y --entire-companies",
-            "refine SEG00001 interaction:(template:meeting evaluation:positive)",
-        ),
-    }
-    return Verb(name=kind, aliases=(), usage=usage, summary=summaries[kind], run=run, examples=examples[kind])
 
-
-def _contacts_verb(kind: str) -> Verb:
+def _declare_contacts_verb(kind: str, summary: str) -> None:
     usage = f"{kind} SEG CONTACT..."
 
+    @verbs.verb(usage, summary, examples=(f"{kind} SEG00001 CT000001 CT000002",))
     def run(text: str, ctx: CommandContext) -> Reply:
         token, rest = split_first(text)
         no = segment_no(token, usage=usage)
@@ -132,11 +120,37 @@ def _contacts_verb(kind: str) -> Verb:
             raise ValidationError("contact numbers are missing. Usage: /segment {usage}", usage=usage)
         return preview(ctx, no, kind, contact_nos=tuple(dict.fromkeys(nos)))
 
-    summary = N_("adds the named contacts") if kind == "include" else N_("removes the named contacts")
-    example = f"{kind} SEG00001 CT000001 CT000002"
-    return Verb(name=kind, aliases=(), usage=usage, summary=summary, run=run, examples=(example,))
+
+_declare_criteria_verb(
+    "add",
+    ADD_FLAGS,
+    N_("adds the contacts that match (union)"),
+    (
+        "add SEG00001 industry:retail city:berlin --expand-companies",
+        "add SEG00001 interaction:(template:meeting date:>=today-30d)",
+        "add SEG00001 no:CT000100..CT000200",
+    ),
+)
+_declare_criteria_verb(
+    "reduce",
+    NARROW_FLAGS,
+    N_("removes the segment's contacts that match"),
+    ("reduce SEG00001 -email:*", "reduce SEG00001 profile.revenue:..1000000"),
+)
+_declare_criteria_verb(
+    "refine",
+    NARROW_FLAGS,
+    N_("keeps only the segment's contacts that match"),
+    (
+        "refine SEG00001 created:>=today-1y --entire-companies",
+        "refine SEG00001 interaction:(template:meeting evaluation:positive)",
+    ),
+)
+_declare_contacts_verb("include", N_("adds the named contacts"))
+_declare_contacts_verb("remove", N_("removes the named contacts"))
 
 
+@verbs.verb("reuse CODE SEG", N_("replays saved criteria on a segment"), examples=("reuse RETAIL SEG00002",))
 def reuse(text: str, ctx: CommandContext) -> Reply:
     """Replay saved criteria on a segment (previewed)."""
     code, rest = split_first(text)
@@ -144,26 +158,20 @@ def reuse(text: str, ctx: CommandContext) -> Reply:
         raise ValidationError(
             "a saved criteria code is missing. Usage: /segment {usage}", usage="reuse CODE SEG"
         )
-    token, extra = split_first(rest)
-    no = segment_no(token, usage="reuse CODE SEG")
-    if extra:
-        raise ValidationError(
-            "unexpected '{extra}'. Usage: /segment {usage}", extra=extra, usage="reuse CODE SEG"
-        )
-    return preview(ctx, no, "reuse", saved_code=code.upper())
+    return preview(ctx, only_segment_no(rest, usage="reuse CODE SEG"), "reuse", saved_code=code.upper())
 
 
+@verbs.verb(
+    "refresh SEG",
+    N_("re-evaluates the segment's criteria against today's data"),
+    examples=("refresh SEG00001",),
+)
 def refresh(text: str, ctx: CommandContext) -> Reply:
     """Replay the segment's own journal from empty against today's data (previewed)."""
-    token, extra = split_first(text)
-    no = segment_no(token, usage="refresh SEG")
-    if extra:
-        raise ValidationError(
-            "unexpected '{extra}'. Usage: /segment {usage}", extra=extra, usage="refresh SEG"
-        )
-    return preview(ctx, no, "refresh")
+    return preview(ctx, only_segment_no(text, usage="refresh SEG"), "refresh")
 
 
+@verbs.action(CONFIRM_ACTION)
 def confirm(pending_id: str, ctx: CommandContext) -> Reply:
     """Apply a previewed change once; the outcome replaces the preview and is announced in the channel."""
     try:
@@ -209,38 +217,9 @@ def _preview_again(pending_id: str, ctx: CommandContext) -> Reply:
     )
 
 
+@verbs.action(CANCEL_ACTION)
 def cancel(pending_id: str, ctx: CommandContext) -> Reply:
     """Drop a preview; nothing changes."""
     with workspace_session(ctx) as (session, workspace_id):
         changes.cancel_pending(session, workspace_id, pending_id, user_id=ctx.user_id, is_admin=ctx.is_admin)
     return Reply(text=translator(ctx.locale)._("Canceled: nothing was changed."), replace_original=True)
-
-
-def register(registry: Registry) -> None:
-    registry.add(_criteria_verb("add", ADD_FLAGS))
-    registry.add(_criteria_verb("reduce", NARROW_FLAGS))
-    registry.add(_criteria_verb("refine", NARROW_FLAGS))
-    registry.add(_contacts_verb("include"))
-    registry.add(_contacts_verb("remove"))
-    registry.add(
-        Verb(
-            name="reuse",
-            aliases=(),
-            usage="reuse CODE SEG",
-            summary=N_("replays saved criteria on a segment"),
-            run=reuse,
-            examples=("reuse RETAIL SEG00002",),
-        )
-    )
-    registry.add(
-        Verb(
-            name="refresh",
-            aliases=(),
-            usage="refresh SEG",
-            summary=N_("re-evaluates the segment's criteria against today's data"),
-            run=refresh,
-            examples=("refresh SEG00001",),
-        )
-    )
-    registry.register_action(CONFIRM_ACTION, confirm)
-    registry.register_action(CANCEL_ACTION, cancel)

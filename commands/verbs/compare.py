@@ -21,7 +21,7 @@ from commands.blocks.segments import build_compare_blocks, comparison_text
 from commands.common import page_size, parse_criteria_text, segment_no, workspace_session
 from commands.context import CommandContext
 from commands.i18n import N_, translator
-from commands.registry import Registry, Verb
+from commands.registry import VerbGroup
 from commands.reply import Reply
 from storage.errors import ValidationError
 from storage.service import compare as comparing
@@ -29,7 +29,15 @@ from storage.service.types import ActionOptions
 
 USAGE = "compare SEG SEG"
 
+verbs = VerbGroup()
+register = verbs.register
 
+
+@verbs.verb(
+    USAGE,
+    N_("sizes of both, of the overlap, and of each difference; buttons list each part"),
+    examples=("compare SEG00001 SEG00002",),
+)
 def compare(text: str, ctx: CommandContext) -> Reply:
     """Compare two segments."""
     words = text.split()
@@ -44,6 +52,7 @@ def compare(text: str, ctx: CommandContext) -> Reply:
     return Reply(text=text, blocks=tuple(blocks))
 
 
+@verbs.action(COMPARE_LIST_ACTION)
 def list_part(value: str, ctx: CommandContext) -> Reply:
     """A part's button (or its Previous/Next): a page of the contacts in it."""
     a, b, side, target = _target(value)
@@ -65,6 +74,7 @@ def list_part(value: str, ctx: CommandContext) -> Reply:
     )
 
 
+@verbs.action(COMPARE_NEW_ACTION)
 def new_from_part(value: str, ctx: CommandContext) -> Reply:
     """``New segment from this``: create a segment and preview adding the part by its criteria."""
     from commands.verbs.new import create
@@ -85,18 +95,3 @@ def _target(value: str) -> tuple[str, str, str, dict[str, Any]]:
     if side not in comparing.SIDES:
         raise ValidationError("This button is broken; run the command again.")
     return segment_no(a, usage=USAGE), segment_no(b, usage=USAGE), side, target
-
-
-def register(registry: Registry) -> None:
-    registry.add(
-        Verb(
-            name="compare",
-            aliases=(),
-            usage=USAGE,
-            summary=N_("sizes of both, of the overlap, and of each difference; buttons list each part"),
-            run=compare,
-            examples=("compare SEG00001 SEG00002",),
-        )
-    )
-    registry.register_action(COMPARE_LIST_ACTION, list_part)
-    registry.register_action(COMPARE_NEW_ACTION, new_from_part)

@@ -10,10 +10,10 @@ from slack_sdk.models.blocks import Block, ButtonElement, DividerBlock, HeaderBl
 
 from commands.blocks.home import SHOW_ACTION
 from commands.blocks.limits import MAX_SECTION_TEXT, clip, clip_header, clip_section, escape_mrkdwn, note
-from commands.common import split_first, workspace_session
+from commands.common import reject_extra, split_first, workspace_session
 from commands.context import CommandContext
 from commands.i18n import ENGLISH, N_, Translator, translator
-from commands.registry import Registry, Verb
+from commands.registry import VerbGroup
 from commands.reply import Reply
 from storage.errors import ValidationError
 from storage.service import contact_card
@@ -26,14 +26,21 @@ _LINE_CHARS = 300
 # Profile answers listed on a card; a contact may answer any number of questions.
 _MAX_ANSWERS = 30
 
+verbs = VerbGroup()
+register = verbs.register
 
+
+@verbs.verb(
+    USAGE,
+    N_("the contact card: fields, company or persons, profile answers, segments, last interactions"),
+    examples=("contact CT000001", "contact CT000002"),
+)
 def contact(text: str, ctx: CommandContext) -> Reply:
     """The card of one contact, by its number."""
     token, extra = split_first(text)
     if not token:
         raise ValidationError("a contact number is missing. Usage: /segment {usage}", usage=USAGE)
-    if extra:
-        raise ValidationError("unexpected '{extra}'. Usage: /segment {usage}", extra=extra, usage=USAGE)
+    reject_extra(extra, usage=USAGE)
     with workspace_session(ctx) as (session, workspace_id):
         card = contact_card.contact_card(session, workspace_id, token)
     tr = translator(ctx.locale)
@@ -118,18 +125,3 @@ def build_contact_card_blocks(card: ContactCard, *, tr: Translator = ENGLISH) ->
     else:
         blocks.extend(_sections([tr._("No interactions logged.")]))
     return blocks
-
-
-def register(registry: Registry) -> None:
-    registry.add(
-        Verb(
-            name="contact",
-            aliases=(),
-            usage=USAGE,
-            summary=N_(
-                "the contact card: fields, company or persons, profile answers, segments, last interactions"
-            ),
-            run=contact,
-            examples=("contact CT000001", "contact CT000002"),
-        )
-    )

@@ -4,24 +4,31 @@ from __future__ import annotations
 
 from commands.blocks.limits import escape_mrkdwn
 from commands.blocks.segments import DELETE_ACTION, KEEP_ACTION, build_delete_question_blocks
-from commands.common import logged_segment_no, segment_no, split_first, workspace_session
+from commands.common import logged_segment_no, reject_extra, segment_no, split_first, workspace_session
 from commands.context import CommandContext
 from commands.i18n import N_, translator
-from commands.registry import Registry, Verb
+from commands.registry import VerbGroup
 from commands.reply import Reply
 from commands.verbs.logged import confirm_delete_logged, delete_logged_question
-from storage.errors import NotAllowedError, ValidationError
+from storage.errors import NotAllowedError
 from storage.service import dependencies, segments
 
 USAGE = "delete SEG"
 LOGGED_USAGE = "delete LSEG"
 
+verbs = VerbGroup()
+register = verbs.register
 
+
+@verbs.verb(
+    USAGE,
+    N_("deletes a segment (owner or workspace admin only) or a canceled logged segment, after asking"),
+    examples=("delete SEG00001",),
+)
 def delete(text: str, ctx: CommandContext) -> Reply:
     """Ask whether to delete the segment; refuse at once when the caller may not."""
     token, extra = split_first(text)
-    if extra:
-        raise ValidationError("unexpected '{extra}'. Usage: /segment {usage}", extra=extra, usage=USAGE)
+    reject_extra(extra, usage=USAGE)
     if token.upper().startswith("LSEG"):
         return delete_logged_question(logged_segment_no(token, usage=LOGGED_USAGE), ctx)
     no = segment_no(token, usage=USAGE)
@@ -40,6 +47,7 @@ def delete(text: str, ctx: CommandContext) -> Reply:
     return Reply(text=question, blocks=tuple(build_delete_question_blocks(info, tr=tr)))
 
 
+@verbs.action(DELETE_ACTION)
 def confirm_delete(value: str, ctx: CommandContext) -> Reply:
     """The Confirm button of the question: delete, and tell the channel."""
     if value.upper().startswith("LSEG"):
@@ -57,24 +65,8 @@ def confirm_delete(value: str, ctx: CommandContext) -> Reply:
     return Reply(text=text[:3000], visibility="channel", replace_original=True, announce=True)
 
 
+@verbs.action(KEEP_ACTION)
 def keep(value: str, ctx: CommandContext) -> Reply:
     """The Cancel button of the question."""
     text = translator(ctx.locale)._("Canceled: {segment_no} was not deleted.", segment_no=value[:20])
     return Reply(text=text, replace_original=True)
-
-
-def register(registry: Registry) -> None:
-    registry.add(
-        Verb(
-            name="delete",
-            aliases=(),
-            usage=USAGE,
-            summary=N_(
-                "deletes a segment (owner or workspace admin only) or a canceled logged segment, after asking"
-            ),
-            run=delete,
-            examples=("delete SEG00001",),
-        )
-    )
-    registry.register_action(DELETE_ACTION, confirm_delete)
-    registry.register_action(KEEP_ACTION, keep)

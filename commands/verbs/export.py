@@ -5,24 +5,22 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from commands.common import segment_no, split_first, workspace_session
+from commands.common import only_segment_no, workspace_session
 from commands.context import CommandContext
 from commands.i18n import N_, translator
-from commands.registry import Registry, Verb
+from commands.registry import VerbGroup
 from commands.reply import FileUpload, Reply
-from storage.errors import ValidationError
 from storage.service import export as exporting
 from storage.service import segments
 
+verbs = VerbGroup()
+register = verbs.register
 
+
+@verbs.verb("export SEG", N_("uploads the segment's contacts as CSV"), examples=("export SEG00001",))
 def export(text: str, ctx: CommandContext) -> Reply:
     """Upload the segment as CSV, with the contact columns of the import format, `no` first."""
-    token, extra = split_first(text)
-    no = segment_no(token, usage="export SEG")
-    if extra:
-        raise ValidationError(
-            "unexpected '{extra}'. Usage: /segment {usage}", extra=extra, usage="export SEG"
-        )
+    no = only_segment_no(text, usage="export SEG")
     # A temporary file, not memory: a segment of a million contacts is a few hundred megabytes.
     with tempfile.NamedTemporaryFile(
         "w", encoding="utf-8", newline="", prefix="segbot-export-", suffix=".csv", delete=False
@@ -46,17 +44,4 @@ def export(text: str, ctx: CommandContext) -> Reply:
         ),
         visibility="channel",
         upload=FileUpload(filename=f"{info.no}.csv", title=title, path=path),
-    )
-
-
-def register(registry: Registry) -> None:
-    registry.add(
-        Verb(
-            name="export",
-            aliases=(),
-            usage="export SEG",
-            summary=N_("uploads the segment's contacts as CSV"),
-            run=export,
-            examples=("export SEG00001",),
-        )
     )

@@ -11,7 +11,7 @@ from commands.blocks.limits import escape_mrkdwn
 from commands.common import segment_no, workspace_session
 from commands.context import CommandContext
 from commands.i18n import ENGLISH, N_, Translator, translator
-from commands.registry import Registry, Verb
+from commands.registry import VerbGroup
 from commands.reply import Reply
 from storage.criteria.ast import Today
 from storage.criteria.dates import resolve_date
@@ -23,6 +23,9 @@ USAGE = "set SEG FIELD VALUE"
 _DAY = re.compile(r"^today(?:([+-]\d{1,4})([dwmy]))?$", re.IGNORECASE)
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _CLEAR = "-"
+
+verbs = VerbGroup()
+register = verbs.register
 
 
 def parse_day(text: str, *, today: date) -> date:
@@ -40,6 +43,19 @@ def parse_day(text: str, *, today: date) -> date:
     raise ValidationError("'{value}' is not a date; expected YYYY-MM-DD or today", value=value)
 
 
+@verbs.verb(
+    USAGE,
+    N_(
+        "sets the segment header: description, salesperson, date, campaign, template, language "
+        "or subject (- clears)"
+    ),
+    examples=(
+        "set SEG00001 campaign CP0004",
+        "set SEG00001 template MEETING",
+        'set SEG00001 subject "Year-end offer"',
+        "set SEG00001 date today",
+    ),
+)
 def set_field(text: str, ctx: CommandContext) -> Reply:
     """Set one field of the segment's header."""
     words = tokenize(unescape_slack(text))
@@ -81,24 +97,3 @@ def header_value(info: SegmentInfo, field: str, *, tr: Translator = ENGLISH) -> 
     }
     value = values.get(field)
     return f"*{escape_mrkdwn(str(value))}*" if value else ""
-
-
-def register(registry: Registry) -> None:
-    registry.add(
-        Verb(
-            name="set",
-            aliases=(),
-            usage=USAGE,
-            summary=N_(
-                "sets the segment header: description, salesperson, date, campaign, template, language "
-                "or subject (- clears)"
-            ),
-            run=set_field,
-            examples=(
-                "set SEG00001 campaign CP0004",
-                "set SEG00001 template MEETING",
-                'set SEG00001 subject "Year-end offer"',
-                "set SEG00001 date today",
-            ),
-        )
-    )

@@ -23,10 +23,10 @@ from sqlalchemy.orm import Session
 from commands.blocks.contacts import build_contact_blocks, page_value
 from commands.blocks.home import HOME_HISTORY_ACTION
 from commands.blocks.limits import MAX_MESSAGE_BLOCKS, clip, clip_header, clip_section, escape_mrkdwn
-from commands.common import page_size, segment_no, split_first, workspace_session
+from commands.common import page_size, reject_extra, segment_no, split_first, workspace_session
 from commands.context import CommandContext
 from commands.i18n import ENGLISH, N_, Translator, translator
-from commands.registry import Registry, Verb
+from commands.registry import VerbGroup
 from commands.reply import FileUpload, Reply
 from storage.errors import NotFoundError, ValidationError
 from storage.models.schedules import (
@@ -49,25 +49,19 @@ LEFT = -1
 _HISTORY_RUNS = 10
 
 
-def register(registry: Registry) -> None:
-    registry.add(
-        Verb(
-            name="history",
-            aliases=(),
-            usage=USAGE,
-            summary=N_(
-                "the segment's latest refresh runs, whoever started them: sizes, entered and left; "
-                "chart: size over time"
-            ),
-            run=run_history,
-            examples=("history SEG00001", "history SEG00001 chart"),
-        )
-    )
-    registry.register_action(RUN_PAGE_ACTION, turn_run_page)
-    registry.register_action(HISTORY_CHART_ACTION, _chart_button)
-    registry.register_action(HOME_HISTORY_ACTION, run_history)
+verbs = VerbGroup()
+register = verbs.register
 
 
+@verbs.action(HOME_HISTORY_ACTION)
+@verbs.verb(
+    USAGE,
+    N_(
+        "the segment's latest refresh runs, whoever started them: sizes, entered and left; "
+        "chart: size over time"
+    ),
+    examples=("history SEG00001", "history SEG00001 chart"),
+)
 def run_history(text: str, ctx: CommandContext) -> Reply:
     """``history SEG``: the last runs, newest first, with sizes and how many entered and left.
 
@@ -77,8 +71,7 @@ def run_history(text: str, ctx: CommandContext) -> Reply:
     number = segment_no(token, usage=USAGE)
     if rest.lower() == "chart":
         return history_chart_reply(number, ctx)
-    if rest:
-        raise ValidationError("unexpected '{extra}'. Usage: /segment {usage}", extra=rest, usage=USAGE)
+    reject_extra(rest, usage=USAGE)
     with workspace_session(ctx) as (session, workspace_id):
         info = segments.get_segment(session, workspace_id, number)
         runs = history.list_runs(session, workspace_id, number, limit=_HISTORY_RUNS)
@@ -145,6 +138,7 @@ def history_chart_png(number: str, description: str, points: list[SizePoint], *,
     )
 
 
+@verbs.action(HISTORY_CHART_ACTION)
 def _chart_button(value: str, ctx: CommandContext) -> Reply:
     return history_chart_reply(segment_no(value, usage=USAGE), ctx)
 
@@ -266,6 +260,7 @@ def build_run_notification(run: RunInfo, entered: Page, left: Page, *, tr: Trans
     return Reply(text=clip(text, 3000), blocks=(*head, *body), visibility="channel")
 
 
+@verbs.action(RUN_PAGE_ACTION)
 def turn_run_page(value: str, ctx: CommandContext) -> Reply:
     """A Next/Previous press on a run notification: the same message, one list on another page."""
     try:

@@ -21,10 +21,10 @@ from commands.blocks.preview import (
     segment_title,
 )
 from commands.blocks.segments import build_journal_blocks, journal_line
-from commands.common import page_size, segment_no, split_first, workspace_session
+from commands.common import only_segment_no, page_size, segment_no, workspace_session
 from commands.context import CommandContext
 from commands.i18n import ENGLISH, N_, Translator, translator
-from commands.registry import Registry, Verb
+from commands.registry import VerbGroup
 from commands.reply import Reply
 from storage.errors import ConflictError, ValidationError
 from storage.service import changes, journal, saved, segments
@@ -33,15 +33,19 @@ from storage.service.types import TWO_WAY_KINDS, ActionResult, JournalEntry, Pag
 UNDO_ACTION = "segbot:undo"
 UNDO_CANCEL_ACTION = "segbot:undo-cancel"
 
+verbs = VerbGroup()
+register = verbs.register
 
+
+@verbs.verb(
+    "criteria SEG",
+    N_("the journal of actions with their criteria and options"),
+    aliases=("journal",),
+    examples=("criteria SEG00001",),
+)
 def criteria(text: str, ctx: CommandContext) -> Reply:
     """Every journalled action with its criteria, options and effect."""
-    token, extra = split_first(text)
-    no = segment_no(token, usage="criteria SEG")
-    if extra:
-        raise ValidationError(
-            "unexpected '{extra}'. Usage: /segment {usage}", extra=extra, usage="criteria SEG"
-        )
+    no = only_segment_no(text, usage="criteria SEG")
     with workspace_session(ctx) as (session, workspace_id):
         info = segments.get_segment(session, workspace_id, no)
         entries = journal.list_journal(session, workspace_id, no)
@@ -51,6 +55,11 @@ def criteria(text: str, ctx: CommandContext) -> Reply:
     return Reply(text=f"{info.no}\n{fallback}"[:3000], blocks=tuple(blocks))
 
 
+@verbs.verb(
+    "save SEG CODE [description]",
+    N_("saves the segment's journal as named criteria"),
+    examples=('save SEG00002 CUSTOMERS "All customers"',),
+)
 def save(text: str, ctx: CommandContext) -> Reply:
     """Save the segment's journal as named criteria that `reuse` can replay on any segment."""
     usage = "save SEG CODE [description]"
@@ -78,13 +87,15 @@ def save(text: str, ctx: CommandContext) -> Reply:
     return Reply(text=text)
 
 
+@verbs.verb(
+    "undo SEG",
+    N_("reverts the last action (repeatable, like Business Central's Go Back)"),
+    aliases=("goback",),
+    examples=("undo SEG00001",),
+)
 def undo(text: str, ctx: CommandContext) -> Reply:
     """Preview reverting the last journalled action of the segment, with Confirm/Cancel."""
-    token, extra = split_first(text)
-    no = segment_no(token, usage="undo SEG")
-    if extra:
-        raise ValidationError("unexpected '{extra}'. Usage: /segment {usage}", extra=extra, usage="undo SEG")
-    return undo_preview_reply(ctx, no)
+    return undo_preview_reply(ctx, only_segment_no(text, usage="undo SEG"))
 
 
 def undo_preview_reply(
@@ -154,6 +165,7 @@ def _last_action(entries: list[JournalEntry], no: str, *, seq: int | None) -> Jo
     return entries[-1]
 
 
+@verbs.action(UNDO_ACTION)
 def confirm_undo(value: str, ctx: CommandContext) -> Reply:
     """Undo the previewed action, once: a second press finds it is no longer the last action."""
     token, _, seq_text = value.partition(":")
@@ -190,42 +202,8 @@ def undo_text(result: ActionResult, *, description: str, user_id: str, tr: Trans
     )
 
 
+@verbs.action(UNDO_CANCEL_ACTION)
 def cancel_undo(value: str, ctx: CommandContext) -> Reply:
     """The Cancel button of an undo preview."""
     text = translator(ctx.locale)._("Canceled: nothing was undone in {segment_no}.", segment_no=value[:20])
     return Reply(text=text, replace_original=True)
-
-
-def register(registry: Registry) -> None:
-    registry.add(
-        Verb(
-            name="criteria",
-            aliases=("journal",),
-            usage="criteria SEG",
-            summary=N_("the journal of actions with their criteria and options"),
-            run=criteria,
-            examples=("criteria SEG00001",),
-        )
-    )
-    registry.add(
-        Verb(
-            name="save",
-            aliases=(),
-            usage="save SEG CODE [description]",
-            summary=N_("saves the segment's journal as named criteria"),
-            run=save,
-            examples=('save SEG00002 CUSTOMERS "All customers"',),
-        )
-    )
-    registry.register_action(UNDO_ACTION, confirm_undo)
-    registry.register_action(UNDO_CANCEL_ACTION, cancel_undo)
-    registry.add(
-        Verb(
-            name="undo",
-            aliases=("goback",),
-            usage="undo SEG",
-            summary=N_("reverts the last action (repeatable, like Business Central's Go Back)"),
-            run=undo,
-            examples=("undo SEG00001",),
-        )
-    )

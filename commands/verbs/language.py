@@ -9,14 +9,23 @@ from __future__ import annotations
 from commands.common import workspace_session
 from commands.context import CommandContext
 from commands.i18n import LANGUAGE_NAMES, N_, SUPPORTED_LOCALES, supported_locale, translator
-from commands.registry import Registry, Verb
+from commands.registry import VerbGroup
 from commands.reply import Reply
 from storage.errors import NotAllowedError, ValidationError
 from storage.service import workspaces
 
 USAGE = "language [en|it]"
 
+verbs = VerbGroup()
+register = verbs.register
 
+
+@verbs.verb(
+    USAGE,
+    N_("the language of segbot's replies; admins set the workspace's default"),
+    aliases=("lingua",),
+    examples=("language", "language it"),
+)
 def language(text: str, ctx: CommandContext) -> Reply:
     """Show the caller's language and the workspace default; with a code, set the default (admins)."""
     word = text.strip()
@@ -54,16 +63,3 @@ def _show(ctx: CommandContext) -> Reply:
         usage=USAGE,
     )
     return Reply(text=text)
-
-
-def register(registry: Registry) -> None:
-    registry.add(
-        Verb(
-            name="language",
-            aliases=("lingua",),
-            usage=USAGE,
-            summary=N_("the language of segbot's replies; admins set the workspace's default"),
-            run=language,
-            examples=("language", "language it"),
-        )
-    )

@@ -11,10 +11,10 @@ from slack_sdk.models.blocks import SectionBlock
 
 from commands.arguments import parse_channel, unescape_slack
 from commands.blocks.limits import clip_section, escape_mrkdwn
-from commands.common import segment_no, split_first, workspace_session
+from commands.common import reject_extra, segment_no, split_first, workspace_session
 from commands.context import CommandContext
 from commands.i18n import N_, translator
-from commands.registry import Registry, Verb
+from commands.registry import VerbGroup
 from commands.reply import Reply
 from storage.errors import ValidationError
 from storage.service import live
@@ -23,20 +23,15 @@ from storage.service.live import LiveInfo
 USAGE = "live [SEG [#channel | off]]"
 OFF = "off"
 
-
-def register(registry: Registry) -> None:
-    registry.add(
-        Verb(
-            name="live",
-            aliases=(),
-            usage=USAGE,
-            summary=N_("refresh the segment after every data change and post who entered and left"),
-            run=run_live,
-            examples=("live SEG00001 #sales", "live", "live SEG00001 off"),
-        )
-    )
+verbs = VerbGroup()
+register = verbs.register
 
 
+@verbs.verb(
+    USAGE,
+    N_("refresh the segment after every data change and post who entered and left"),
+    examples=("live SEG00001 #sales", "live", "live SEG00001 off"),
+)
 def run_live(text: str, ctx: CommandContext) -> Reply:
     """Make a segment live, stop it, or list the live segments (no arguments)."""
     token, rest = split_first(unescape_slack(text))
@@ -45,7 +40,7 @@ def run_live(text: str, ctx: CommandContext) -> Reply:
     number = segment_no(token, usage=USAGE)
     words = rest.split()
     if len(words) > 1:
-        raise ValidationError("unexpected '{extra}'. Usage: /segment {usage}", extra=rest, usage=USAGE)
+        reject_extra(rest, usage=USAGE)
     tr = translator(ctx.locale)
     if words and words[0].lower() == OFF:
         with workspace_session(ctx) as (session, workspace_id):

@@ -28,10 +28,17 @@ from commands.blocks.logged import (
     logged_text,
 )
 from commands.blocks.segments import DELETE_ACTION, KEEP_ACTION
-from commands.common import logged_segment_no, page_size, segment_no, split_first, workspace_session
+from commands.common import (
+    logged_segment_no,
+    page_size,
+    reject_extra,
+    segment_no,
+    split_first,
+    workspace_session,
+)
 from commands.context import CommandContext
 from commands.i18n import N_, translator
-from commands.registry import Registry, Verb
+from commands.registry import VerbGroup
 from commands.reply import Reply
 from commands.verbs.header import parse_day
 from storage.errors import ValidationError
@@ -42,7 +49,18 @@ CANCEL_USAGE = "cancel LOGGED [--undo]"
 LOGGED_USAGE = "logged"
 _LOG_KEYS = ("template", "date", "campaign", "subject")
 
+verbs = VerbGroup()
+register = verbs.register
 
+
+@verbs.verb(
+    LOG_USAGE,
+    N_(
+        "previews logging one interaction per contact (the header's template, date, campaign "
+        "and subject unless named), then records a logged segment"
+    ),
+    examples=("log SEG00001", "log SEG00001 template:MEETING campaign:CP0004 --follow-up"),
+)
 def log(text: str, ctx: CommandContext) -> Reply:
     """Preview logging one interaction per contact of the segment, with Confirm and Cancel."""
     rest, flags = extract_options(unescape_slack(text), ("--follow-up",))
@@ -53,9 +71,7 @@ def log(text: str, ctx: CommandContext) -> Reply:
         key, sep, value = word.partition(":")
         key = key.lower()
         if key not in _LOG_KEYS or not sep or not value.strip():
-            raise ValidationError(
-                "unexpected '{extra}'. Usage: /segment {usage}", extra=word, usage=LOG_USAGE
-            )
+            reject_extra(word, usage=LOG_USAGE)
         named[key] = value.strip()
     choices = logged_segments.LogChoices(
         template_code=named.get("template"),
@@ -85,6 +101,7 @@ def log(text: str, ctx: CommandContext) -> Reply:
     return Reply(text=fallback, blocks=tuple(blocks))
 
 
+@verbs.action(LOG_CONFIRM_ACTION)
 def confirm_log(value: str, ctx: CommandContext) -> Reply:
     """The Confirm button of a log preview: log exactly what it showed, once, and tell the channel."""
     target = _log_target(value)
@@ -113,6 +130,7 @@ def confirm_log(value: str, ctx: CommandContext) -> Reply:
     return Reply(text=text[:3000], visibility="channel", replace_original=True, announce=True)
 
 
+@verbs.action(LOG_CANCEL_ACTION)
 def cancel_log(value: str, ctx: CommandContext) -> Reply:
     """The Cancel button of a log preview."""
     text = translator(ctx.locale)._("Canceled: nothing was logged for {segment_no}.", segment_no=value[:20])
@@ -131,15 +149,17 @@ def _log_target(value: str) -> dict[str, Any]:
     return target
 
 
+@verbs.verb(
+    CANCEL_USAGE,
+    N_("cancels a logged segment and its interactions (--undo takes the cancellation back)"),
+    examples=("cancel LSEG00001", "cancel LSEG00001 --undo"),
+)
 def cancel(text: str, ctx: CommandContext) -> Reply:
     """Cancel a logged segment's interactions (and with `--undo` take the cancellation back)."""
     rest, flags = extract_options(text, ("--undo",))
     token, extra = split_first(rest)
     no = logged_segment_no(token, usage=CANCEL_USAGE)
-    if extra:
-        raise ValidationError(
-            "unexpected '{extra}'. Usage: /segment {usage}", extra=extra, usage=CANCEL_USAGE
-        )
+    reject_extra(extra, usage=CANCEL_USAGE)
     undo = bool(flags)
     with workspace_session(ctx) as (session, workspace_id):
         info = logged_segments.cancel_logged_segment(
@@ -148,12 +168,17 @@ def cancel(text: str, ctx: CommandContext) -> Reply:
     return Reply(text=logged_text(info, restored=undo, tr=translator(ctx.locale)), visibility="channel")
 
 
+@verbs.verb(
+    LOGGED_USAGE,
+    N_(
+        "logged segments: number, segment, date, user, interactions, campaign entries, canceled; "
+        "`show LSEG00001` shows one, `delete LSEG00001` deletes a canceled one"
+    ),
+    examples=("logged",),
+)
 def list_logged(text: str, ctx: CommandContext) -> Reply:
     """The Logged Segments page: every logged segment, the latest first."""
-    if text.strip():
-        raise ValidationError(
-            "unexpected '{extra}'. Usage: /segment {usage}", extra=text.strip(), usage=LOGGED_USAGE
-        )
+    reject_extra(text.strip(), usage=LOGGED_USAGE)
     with workspace_session(ctx) as (session, workspace_id):
         found = logged_segments.list_logged_segments(session, workspace_id)
     tr = translator(ctx.locale)
@@ -218,44 +243,3 @@ def confirm_delete_logged(no: str, ctx: CommandContext) -> Reply:
         segment_no=info.segment_no,
     )
     return Reply(text=text, visibility="channel", replace_original=True, announce=True)
-
-
-def register(registry: Registry) -> None:
-    registry.add(
-        Verb(
-            name="log",
-            aliases=(),
-            usage=LOG_USAGE,
-            summary=N_(
-                "previews logging one interaction per contact (the header's template, date, campaign "
-                "and subject unless named), then records a logged segment"
-            ),
-            run=log,
-            examples=("log SEG00001", "log SEG00001 template:MEETING campaign:CP0004 --follow-up"),
-        )
-    )
-    registry.add(
-        Verb(
-            name="cancel",
-            aliases=(),
-            usage=CANCEL_USAGE,
-            summary=N_("cancels a logged segment and its interactions (--undo takes the cancellation back)"),
-            run=cancel,
-            examples=("cancel LSEG00001", "cancel LSEG00001 --undo"),
-        )
-    )
-    registry.add(
-        Verb(
-            name="logged",
-            aliases=(),
-            usage=LOGGED_USAGE,
-            summary=N_(
-                "logged segments: number, segment, date, user, interactions, campaign entries, canceled; "
-                "`show LSEG00001` shows one, `delete LSEG00001` deletes a canceled one"
-            ),
-            run=list_logged,
-            examples=("logged",),
-        )
-    )
-    registry.register_action(LOG_CONFIRM_ACTION, confirm_log)
-    registry.register_action(LOG_CANCEL_ACTION, cancel_log)

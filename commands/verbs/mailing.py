@@ -13,10 +13,10 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, HeaderBl
 from commands.arguments import extract_options
 from commands.blocks.limits import clip_header, clip_section, escape_mrkdwn
 from commands.blocks.preview import contacts_count
-from commands.common import segment_no, split_first, workspace_session
+from commands.common import reject_extra, segment_no, split_first, workspace_session
 from commands.context import CommandContext
 from commands.i18n import ENGLISH, N_, Translator, translator
-from commands.registry import Registry, Verb
+from commands.registry import VerbGroup
 from commands.reply import Reply
 from storage.errors import ValidationError
 from storage.service import mailing, segments
@@ -27,7 +27,18 @@ TAG_ACTION = "segbot:tag"
 TAG_CANCEL_ACTION = "segbot:tag-cancel"
 _REPLACE = "--replace"
 
+verbs = VerbGroup()
+register = verbs.register
 
+
+@verbs.verb(
+    USAGE,
+    N_(
+        "gives every contact of the segment a mailing group (Apply Mailing Group); "
+        "--replace first takes it from everyone else"
+    ),
+    examples=("tag SEG00001 NEWSLETTER", "tag SEG00001 NEWSLETTER --replace"),
+)
 def tag(text: str, ctx: CommandContext) -> Reply:
     """Preview giving the segment's contacts a mailing group, with Confirm/Cancel."""
     rest, flags = extract_options(text, (_REPLACE,))
@@ -36,8 +47,7 @@ def tag(text: str, ctx: CommandContext) -> Reply:
     code, extra = split_first(extra)
     if not code:
         raise ValidationError("a mailing group code is missing. Usage: /segment {usage}", usage=USAGE)
-    if extra:
-        raise ValidationError("unexpected '{extra}'. Usage: /segment {usage}", extra=extra, usage=USAGE)
+    reject_extra(extra, usage=USAGE)
     with workspace_session(ctx) as (session, workspace_id):
         change = mailing.preview_mailing_group(
             session,
@@ -91,6 +101,7 @@ def build_tag_preview_blocks(change: MailingChange, *, title: str, tr: Translato
     ]
 
 
+@verbs.action(TAG_ACTION)
 def confirm_tag(value: str, ctx: CommandContext) -> Reply:
     """Apply the previewed mailing group, once: a second press finds the data version moved on."""
     parts = value.split(":")
@@ -127,27 +138,10 @@ def confirm_tag(value: str, ctx: CommandContext) -> Reply:
     )
 
 
+@verbs.action(TAG_CANCEL_ACTION)
 def cancel_tag(value: str, ctx: CommandContext) -> Reply:
     """The Cancel button of the preview."""
     text = translator(ctx.locale)._(
         "Canceled: no mailing group was applied to {segment_no}.", segment_no=value[:20]
     )
     return Reply(text=text, replace_original=True)
-
-
-def register(registry: Registry) -> None:
-    registry.add(
-        Verb(
-            name="tag",
-            aliases=(),
-            usage=USAGE,
-            summary=N_(
-                "gives every contact of the segment a mailing group (Apply Mailing Group); "
-                "--replace first takes it from everyone else"
-            ),
-            run=tag,
-            examples=("tag SEG00001 NEWSLETTER", "tag SEG00001 NEWSLETTER --replace"),
-        )
-    )
-    registry.register_action(TAG_ACTION, confirm_tag)
-    registry.register_action(TAG_CANCEL_ACTION, cancel_tag)

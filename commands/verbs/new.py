@@ -45,7 +45,7 @@ from commands.common import (
 from commands.context import CommandContext
 from commands.i18n import N_, Translator, translator
 from commands.options import ADD_FLAGS, ADD_OPTION_LABELS
-from commands.registry import Registry, Verb
+from commands.registry import Registry, VerbGroup
 from commands.reply import Reply
 from commands.verbs.breakdown import preview_shares
 from commands.verbs.changes import preview_reply
@@ -59,7 +59,19 @@ from storage.service.types import ActionOptions
 USAGE = "new <description> [<criteria> [options]]"
 _MAX_DESCRIPTION = 200
 
+verbs = VerbGroup()
 
+
+@verbs.verb(
+    USAGE,
+    N_("creates a segment you own; with criteria, previews adding the contacts that match"),
+    aliases=("create",),
+    examples=(
+        'new "Berlin retail" industry:retail city:berlin',
+        'new "Met this month" interaction:(template:meeting date:>=today-30d)',
+        "new",
+    ),
+)
 def new(text: str, ctx: CommandContext) -> Reply:
     """Create a segment owned by the caller; with criteria, preview adding the contacts that match."""
     if not text.strip():
@@ -295,20 +307,7 @@ def _selected_in_order(values: dict[str, Any], block_id: str) -> list[str]:
 
 
 def register(registry: Registry) -> None:
-    registry.add(
-        Verb(
-            name="new",
-            aliases=("create",),
-            usage=USAGE,
-            summary=N_("creates a segment you own; with criteria, previews adding the contacts that match"),
-            run=new,
-            examples=(
-                'new "Berlin retail" industry:retail city:berlin',
-                'new "Met this month" interaction:(template:meeting date:>=today-30d)',
-                "new",
-            ),
-        )
-    )
+    verbs.register(registry)
     registry.register_view(NEW_SEGMENT_CALLBACK, submit_new_segment)
     registry.register_view_change(NEW_SEGMENT_CALLBACK, update_builder)
     registry.register_options(NEW_SEGMENT_CALLBACK, builder_options)

@@ -27,7 +27,7 @@ from commands.blocks.preview import (
 from commands.common import page_size, segment_no, workspace_session
 from commands.context import CommandContext
 from commands.i18n import translator
-from commands.registry import Registry
+from commands.registry import VerbGroup
 from commands.reply import Reply
 from commands.verbs.journal import undo_preview_reply
 from commands.verbs.logged import show_logged_reply
@@ -35,12 +35,16 @@ from commands.verbs.segments import show_reply
 from storage.errors import ValidationError
 from storage.service import changes, segments
 
+verbs = VerbGroup()
+register = verbs.register
+
 
 def change_set_target(no: str, seq: int, change: int) -> dict[str, Any]:
     """What a pager for "who entered / who left" in action ``seq`` carries (``change`` +1 or -1)."""
     return {"s": no, "q": seq, "c": change}
 
 
+@verbs.action(PAGE_ACTION)
 def turn_page(value: str, ctx: CommandContext) -> Reply:
     """Redraw the message around the page the button names."""
     try:
@@ -112,7 +116,3 @@ def _change_page(no: str, seq: int, change: int, page: int, ctx: CommandContext)
     blocks.extend(build_pager(change_set_target(no, seq, change), rows, block_id=f"pager-{change}", tr=tr))
     text = f"{title}: {contacts_count(rows.total, tr=tr)}"
     return Reply(text=text, blocks=tuple(blocks), replace_original=True)
-
-
-def register(registry: Registry) -> None:
-    registry.register_action(PAGE_ACTION, turn_page)

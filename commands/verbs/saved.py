@@ -14,11 +14,11 @@ from slack_sdk.models.blocks import Block, HeaderBlock, SectionBlock
 from commands.blocks.limits import MAX_MESSAGE_BLOCKS, clip, clip_header, clip_section, escape_mrkdwn, note
 from commands.blocks.preview import kind_label
 from commands.blocks.segments import slack_time
-from commands.common import split_first, workspace_session
+from commands.common import reject_extra, split_first, workspace_session
 from commands.context import CommandContext
 from commands.i18n import ENGLISH, N_, Translator, translator
 from commands.options import option_flags
-from commands.registry import Registry, Verb
+from commands.registry import VerbGroup
 from commands.reply import Reply
 from storage.criteria.ast import to_text
 from storage.errors import ValidationError
@@ -31,16 +31,22 @@ _LINES_PER_SECTION = 10
 _CRITERIA_CHARS = 400
 _DESCRIPTION_CHARS = 100
 
+verbs = VerbGroup()
+register = verbs.register
 
+
+@verbs.verb(
+    USAGE,
+    N_("lists saved criteria; shows one with its steps, or deletes one"),
+    examples=("saved", "saved show RETAIL", "saved delete RETAIL"),
+)
 def saved_verb(text: str, ctx: CommandContext) -> Reply:
     """List saved criteria, or show or delete one."""
     sub, rest = split_first(text)
     if not sub:
         return _list(ctx)
     code, extra = split_first(rest)
-    if sub.lower() not in ("show", "delete") or extra:
-        unexpected = sub if sub.lower() not in ("show", "delete") else extra
-        raise ValidationError("unexpected '{extra}'. Usage: /segment {usage}", extra=unexpected, usage=USAGE)
+    reject_extra(sub if sub.lower() not in ("show", "delete") else extra, usage=USAGE)
     if not code:
         raise ValidationError("a saved criteria code is missing. Usage: /segment {usage}", usage=USAGE)
     if sub.lower() == "show":
@@ -133,16 +139,3 @@ def _delete(code: str, ctx: CommandContext) -> Reply:
         )
     text = translator(ctx.locale)._("Deleted the saved criteria {code}.", code=escape_mrkdwn(deleted))
     return Reply(text=text)
-
-
-def register(registry: Registry) -> None:
-    registry.add(
-        Verb(
-            name="saved",
-            aliases=(),
-            usage=USAGE,
-            summary=N_("lists saved criteria; shows one with its steps, or deletes one"),
-            run=saved_verb,
-            examples=("saved", "saved show RETAIL", "saved delete RETAIL"),
-        )
-    )

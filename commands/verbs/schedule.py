@@ -14,10 +14,10 @@ from slack_sdk.models.blocks import Block, SectionBlock
 
 from commands.arguments import extract_options, parse_channel, unescape_slack
 from commands.blocks.limits import clip_section, escape_mrkdwn, note
-from commands.common import segment_no, split_first, workspace_session
+from commands.common import only_segment_no, reject_extra, segment_no, split_first, workspace_session
 from commands.context import CommandContext
 from commands.i18n import ENGLISH, N_, Translator, translator
-from commands.registry import Registry, Verb
+from commands.registry import VerbGroup
 from commands.reply import Reply
 from commands.schedule_phrases import parse_when
 from storage.errors import ValidationError
@@ -30,44 +30,20 @@ SCHEDULES_USAGE = "schedules"
 NOTIFY_EMPTY = "--notify-empty"
 WITH_CHART = "--chart"
 
-
-def register(registry: Registry) -> None:
-    registry.add(
-        Verb(
-            name="schedule",
-            aliases=(),
-            usage=SCHEDULE_USAGE,
-            summary=N_("refresh the segment on a schedule and post who entered and left to a channel"),
-            run=schedule_segment,
-            examples=(
-                "schedule SEG00001 weekdays 08:30 #sales",
-                "schedule SEG00001 mondays 10:00",
-                'schedule SEG00001 "0 9 * * 1-5" #sales --notify-empty',
-                "schedule SEG00001 mondays 09:00 --chart",
-            ),
-        )
-    )
-    registry.add(
-        Verb(
-            name="unschedule",
-            aliases=(),
-            usage=UNSCHEDULE_USAGE,
-            summary=N_("stop the segment's scheduled refresh"),
-            run=run_unschedule,
-            examples=("unschedule SEG00001",),
-        )
-    )
-    registry.add(
-        Verb(
-            name="schedules",
-            aliases=(),
-            usage=SCHEDULES_USAGE,
-            summary=N_("the workspace's scheduled refreshes and when each runs next"),
-            run=run_schedules,
-        )
-    )
+verbs = VerbGroup()
+register = verbs.register
 
 
+@verbs.verb(
+    SCHEDULE_USAGE,
+    N_("refresh the segment on a schedule and post who entered and left to a channel"),
+    examples=(
+        "schedule SEG00001 weekdays 08:30 #sales",
+        "schedule SEG00001 mondays 10:00",
+        'schedule SEG00001 "0 9 * * 1-5" #sales --notify-empty',
+        "schedule SEG00001 mondays 09:00 --chart",
+    ),
+)
 def schedule_segment(text: str, ctx: CommandContext) -> Reply:
     """Schedule the segment's refresh; the reply says when the first run will be."""
     token, rest = split_first(text)
@@ -125,14 +101,10 @@ def schedule_segment(text: str, ctx: CommandContext) -> Reply:
     )
 
 
+@verbs.verb(UNSCHEDULE_USAGE, N_("stop the segment's scheduled refresh"), examples=("unschedule SEG00001",))
 def run_unschedule(text: str, ctx: CommandContext) -> Reply:
     """Remove the segment's schedule."""
-    token, rest = split_first(text)
-    number = segment_no(token, usage=UNSCHEDULE_USAGE)
-    if rest:
-        raise ValidationError(
-            "unexpected '{extra}'. Usage: /segment {usage}", extra=rest, usage=UNSCHEDULE_USAGE
-        )
+    number = only_segment_no(text, usage=UNSCHEDULE_USAGE)
     with workspace_session(ctx) as (session, workspace_id):
         info = schedules.unschedule_segment(
             session, workspace_id, number, user_id=ctx.user_id, is_admin=ctx.is_admin
@@ -146,12 +118,10 @@ def run_unschedule(text: str, ctx: CommandContext) -> Reply:
     return Reply(text=message, visibility="channel")
 
 
+@verbs.verb(SCHEDULES_USAGE, N_("the workspace's scheduled refreshes and when each runs next"))
 def run_schedules(text: str, ctx: CommandContext) -> Reply:
     """The workspace's schedules, soonest first."""
-    if text.strip():
-        raise ValidationError(
-            "unexpected '{extra}'. Usage: /segment {usage}", extra=text.strip(), usage=SCHEDULES_USAGE
-        )
+    reject_extra(text.strip(), usage=SCHEDULES_USAGE)
     with workspace_session(ctx) as (session, workspace_id):
         listed = schedules.list_schedules(session, workspace_id)
     tr = translator(ctx.locale)

@@ -6,26 +6,36 @@ from commands.blocks.home import SHOW_ACTION
 from commands.blocks.limits import escape_mrkdwn
 from commands.blocks.preview import contacts_count
 from commands.blocks.segments import build_list_blocks, build_show_blocks, segment_line
-from commands.common import logged_segment_no, page_size, segment_no, split_first, workspace_session
+from commands.common import (
+    logged_segment_no,
+    page_size,
+    reject_extra,
+    segment_no,
+    split_first,
+    workspace_session,
+)
 from commands.context import CommandContext
 from commands.i18n import N_, translator
-from commands.registry import Registry, Verb
+from commands.registry import VerbGroup
 from commands.reply import Reply
 from commands.verbs.logged import show_logged_reply
-from storage.errors import ValidationError
 from storage.service import journal, segments
 
 LIST_USAGE = "list [mine]"
 SHOW_USAGE = "show SEG [page N]"
 
+verbs = VerbGroup()
+register = verbs.register
 
+
+@verbs.verb(
+    LIST_USAGE, N_("the workspace's segments (or only yours)"), aliases=("ls",), examples=("list mine",)
+)
 def list_segments(text: str, ctx: CommandContext) -> Reply:
     """The workspace's segments, or with `mine` only the caller's."""
     word = text.strip().lower()
     if word not in ("", "mine"):
-        raise ValidationError(
-            "unexpected '{extra}'. Usage: /segment {usage}", extra=text.strip(), usage=LIST_USAGE
-        )
+        reject_extra(text.strip(), usage=LIST_USAGE)
     mine = word == "mine"
     with workspace_session(ctx) as (session, workspace_id):
         found = segments.list_segments(session, workspace_id, owner_user_id=ctx.user_id if mine else None)
@@ -34,6 +44,11 @@ def list_segments(text: str, ctx: CommandContext) -> Reply:
     return Reply(text=fallback[:3000], blocks=tuple(build_list_blocks(found, mine=mine, tr=tr)))
 
 
+@verbs.verb(
+    SHOW_USAGE,
+    N_("a segment's header, size, journal and contacts; or a logged segment's interactions"),
+    examples=("show SEG00001", "show SEG00001 page 3"),
+)
 def show(text: str, ctx: CommandContext) -> Reply:
     """Header, size, journal summary and a page of the segment's contacts."""
     token, rest = split_first(text)
@@ -61,37 +76,13 @@ def show_reply(ctx: CommandContext, no: str, *, page: int = 1, replace_original:
 
 def _page_argument(rest: str) -> int:
     words = rest.split()
-    if not words:
-        return 1
     if len(words) == 2 and words[0].lower() == "page" and words[1].isdigit() and int(words[1]) >= 1:
         return int(words[1])
-    raise ValidationError("unexpected '{extra}'. Usage: /segment {usage}", extra=rest, usage=SHOW_USAGE)
+    reject_extra(rest, usage=SHOW_USAGE)
+    return 1
 
 
+@verbs.action(SHOW_ACTION)
 def _show_button(value: str, ctx: CommandContext) -> Reply:
     """App Home's Show button: the segment's first page."""
     return show_reply(ctx, segment_no(value, usage=SHOW_USAGE))
-
-
-def register(registry: Registry) -> None:
-    registry.add(
-        Verb(
-            name="list",
-            aliases=("ls",),
-            usage=LIST_USAGE,
-            summary=N_("the workspace's segments (or only yours)"),
-            run=list_segments,
-            examples=("list mine",),
-        )
-    )
-    registry.add(
-        Verb(
-            name="show",
-            aliases=(),
-            usage=SHOW_USAGE,
-            summary=N_("a segment's header, size, journal and contacts; or a logged segment's interactions"),
-            run=show,
-            examples=("show SEG00001", "show SEG00001 page 3"),
-        )
-    )
-    registry.register_action(SHOW_ACTION, _show_button)
