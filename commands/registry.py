@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import inspect
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -187,6 +188,13 @@ class Registry:
         return ValidationError("unknown command '{name}'. Type `/segment help` for the list.", name=name)
 
 
+def help_summary(run: VerbRunner) -> str:
+    """The first paragraph of ``run``'s docstring on one line: a verb's summary in ``help``."""
+    if not run.__doc__:
+        raise ValueError(f"verb {run.__qualname__} needs a docstring: its first paragraph is its help")
+    return " ".join(inspect.cleandoc(run.__doc__).split("\n\n")[0].split())
+
+
 def _add_once(routes: dict[str, Any], key: str, handler: Any, *, what: str) -> None:
     if key in routes:
         raise ValueError(f"{what} {key!r} is already registered")
@@ -196,7 +204,7 @@ def _add_once(routes: dict[str, Any], key: str, handler: Any, *, what: str) -> N
 class VerbGroup:
     """A module's verbs and button handlers, declared by decorators where they are defined.
 
-    ``verbs = VerbGroup()``, then ``@verbs.verb(usage, summary)`` on a verb's function and
+    ``verbs = VerbGroup()``, then ``@verbs.verb(usage)`` on a verb's function and
     ``@verbs.action(prefix)`` on a button handler; the module's ``register = verbs.register`` adds
     them all to a registry, verbs in the order they were declared (the order of ``help``).
     """
@@ -205,17 +213,16 @@ class VerbGroup:
         self._steps: list[Callable[[Registry], None]] = []
 
     def verb(
-        self,
-        usage: str,
-        summary: str,
-        *,
-        aliases: tuple[str, ...] = (),
-        examples: tuple[str, ...] = (),
+        self, usage: str, *, aliases: tuple[str, ...] = (), examples: tuple[str, ...] = ()
     ) -> Callable[[VerbRunner], VerbRunner]:
-        """Declare the decorated function as the verb named by the first word of ``usage``."""
+        """Declare the decorated function as the verb named by the first word of ``usage``.
+
+        The first paragraph of its docstring is the summary ``help`` shows, as click does: user text,
+        translated like every message (``commands.i18n.catalogs`` extracts it).
+        """
 
         def declare(run: VerbRunner) -> VerbRunner:
-            verb = Verb(usage.split()[0], aliases, usage, summary, run, examples)
+            verb = Verb(usage.split()[0], aliases, usage, help_summary(run), run, examples)
             self._steps.append(lambda registry: registry.add(verb))
             return run
 

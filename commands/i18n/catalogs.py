@@ -10,8 +10,11 @@ a ``.mo`` is older than its ``.po`` content (the tests run the same checks).
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import io
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from babel.messages.catalog import Catalog, Message
@@ -63,7 +66,22 @@ def extract_template() -> Catalog:
         str(ROOT), method_map, options_map, keywords=KEYWORDS
     ):
         template.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
+    for filename, lineno, summary in _verb_summaries():
+        template.add(summary, None, [(filename, lineno)])
     return template
+
+
+def _verb_summaries() -> Iterator[tuple[str, int, str]]:
+    """The built-in verbs' ``help`` summaries, which are docstrings (``VerbGroup.verb``), not calls."""
+    from commands.registry import Registry, help_summary
+    from commands.verbs import BUILTIN_MODULES
+
+    registry = Registry()
+    for module_name in BUILTIN_MODULES:
+        importlib.import_module(module_name).register(registry)
+    for verb in registry.verbs:
+        source = Path(inspect.getsourcefile(verb.run) or "").relative_to(ROOT)
+        yield str(source), verb.run.__code__.co_firstlineno, help_summary(verb.run)
 
 
 def read_catalog(path: Path, locale: str) -> Catalog:

@@ -17,7 +17,7 @@ from commands.blocks.breakdown import (
 from commands.blocks.home import HOME_BREAKDOWN_ACTION
 from commands.common import reject_extra, segment_no, split_first, workspace_session
 from commands.context import CommandContext
-from commands.i18n import N_, Translator, translator
+from commands.i18n import Translator, translator
 from commands.registry import VerbGroup
 from commands.reply import FileUpload, Reply
 from storage.errors import ValidationError
@@ -34,7 +34,6 @@ register = verbs.register
 
 @verbs.verb(
     USAGE,
-    N_("the segment's top 10 values of a field with count, share and a bar; Chart for a PNG"),
     examples=(
         "breakdown SEG00001 country",
         "breakdown SEG00001 by industry",
@@ -42,7 +41,10 @@ register = verbs.register
     ),
 )
 def breakdown(text: str, ctx: CommandContext) -> Reply:
-    """Count the segment's contacts by one field: top ten values, other and none."""
+    """the segment's top 10 values of a field with count, share and a bar; Chart for a PNG
+
+    Count the segment's contacts by one field: top ten values, other and none.
+    """
     token, rest = split_first(text)
     number = segment_no(token, usage=USAGE)
     words = rest.split()

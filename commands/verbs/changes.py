@@ -96,7 +96,6 @@ def _declare_criteria_verb(
 ) -> None:
     usage = f"{kind} SEG <criteria> " + " ".join(f"[{o}]" for o in allowed)
 
-    @verbs.verb(usage, summary, examples=examples)
     def run(text: str, ctx: CommandContext) -> Reply:
         rest, options = extract_action_options(text, allowed)
         token, criteria_text = split_first(rest)
@@ -107,11 +106,13 @@ def _declare_criteria_verb(
         with pointing_into(criteria_text):
             return preview(ctx, no, kind, criteria=criteria, options=options)
 
+    run.__doc__ = summary
+    verbs.verb(usage, examples=examples)(run)
+
 
 def _declare_contacts_verb(kind: str, summary: str) -> None:
     usage = f"{kind} SEG CONTACT..."
 
-    @verbs.verb(usage, summary, examples=(f"{kind} SEG00001 CT000001 CT000002",))
     def run(text: str, ctx: CommandContext) -> Reply:
         token, rest = split_first(text)
         no = segment_no(token, usage=usage)
@@ -119,6 +120,9 @@ def _declare_contacts_verb(kind: str, summary: str) -> None:
         if not nos:
             raise ValidationError("contact numbers are missing. Usage: /segment {usage}", usage=usage)
         return preview(ctx, no, kind, contact_nos=tuple(dict.fromkeys(nos)))
+
+    run.__doc__ = summary
+    verbs.verb(usage, examples=(f"{kind} SEG00001 CT000001 CT000002",))(run)
 
 
 _declare_criteria_verb(
@@ -150,9 +154,9 @@ _declare_contacts_verb("include", N_("adds the named contacts"))
 _declare_contacts_verb("remove", N_("removes the named contacts"))
 
 
-@verbs.verb("reuse CODE SEG", N_("replays saved criteria on a segment"), examples=("reuse RETAIL SEG00002",))
+@verbs.verb("reuse CODE SEG", examples=("reuse RETAIL SEG00002",))
 def reuse(text: str, ctx: CommandContext) -> Reply:
-    """Replay saved criteria on a segment (previewed)."""
+    """replays saved criteria on a segment"""
     code, rest = split_first(text)
     if not code:
         raise ValidationError(
@@ -161,13 +165,12 @@ def reuse(text: str, ctx: CommandContext) -> Reply:
     return preview(ctx, only_segment_no(rest, usage="reuse CODE SEG"), "reuse", saved_code=code.upper())
 
 
-@verbs.verb(
-    "refresh SEG",
-    N_("re-evaluates the segment's criteria against today's data"),
-    examples=("refresh SEG00001",),
-)
+@verbs.verb("refresh SEG", examples=("refresh SEG00001",))
 def refresh(text: str, ctx: CommandContext) -> Reply:
-    """Replay the segment's own journal from empty against today's data (previewed)."""
+    """re-evaluates the segment's criteria against today's data
+
+    Replay the segment's own journal from empty against today's data (previewed).
+    """
     return preview(ctx, only_segment_no(text, usage="refresh SEG"), "refresh")
 
 

@@ -20,7 +20,7 @@ from commands.blocks.compare import (
 from commands.blocks.segments import build_compare_blocks, comparison_text
 from commands.common import page_size, parse_criteria_text, segment_no, workspace_session
 from commands.context import CommandContext
-from commands.i18n import N_, translator
+from commands.i18n import translator
 from commands.registry import VerbGroup
 from commands.reply import Reply
 from storage.errors import ValidationError
@@ -33,13 +33,9 @@ verbs = VerbGroup()
 register = verbs.register
 
 
-@verbs.verb(
-    USAGE,
-    N_("sizes of both, of the overlap, and of each difference; buttons list each part"),
-    examples=("compare SEG00001 SEG00002",),
-)
+@verbs.verb(USAGE, examples=("compare SEG00001 SEG00002",))
 def compare(text: str, ctx: CommandContext) -> Reply:
-    """Compare two segments."""
+    """sizes of both, of the overlap, and of each difference; buttons list each part"""
     words = text.split()
     if len(words) != 2:
         raise ValidationError("two segment numbers are needed. Usage: /segment {usage}", usage=USAGE)

@@ -12,7 +12,7 @@ from commands.blocks.home import SHOW_ACTION
 from commands.blocks.limits import MAX_SECTION_TEXT, clip, clip_header, clip_section, escape_mrkdwn, note
 from commands.common import reject_extra, split_first, workspace_session
 from commands.context import CommandContext
-from commands.i18n import ENGLISH, N_, Translator, translator
+from commands.i18n import ENGLISH, Translator, translator
 from commands.registry import VerbGroup
 from commands.reply import Reply
 from storage.errors import ValidationError
@@ -30,13 +30,9 @@ verbs = VerbGroup()
 register = verbs.register
 
 
-@verbs.verb(
-    USAGE,
-    N_("the contact card: fields, company or persons, profile answers, segments, last interactions"),
-    examples=("contact CT000001", "contact CT000002"),
-)
+@verbs.verb(USAGE, examples=("contact CT000001", "contact CT000002"))
 def contact(text: str, ctx: CommandContext) -> Reply:
-    """The card of one contact, by its number."""
+    """the contact card: fields, company or persons, profile answers, segments, last interactions"""
     token, extra = split_first(text)
     if not token:
         raise ValidationError("a contact number is missing. Usage: /segment {usage}", usage=USAGE)

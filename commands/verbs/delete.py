@@ -6,7 +6,7 @@ from commands.blocks.limits import escape_mrkdwn
 from commands.blocks.segments import DELETE_ACTION, KEEP_ACTION, build_delete_question_blocks
 from commands.common import logged_segment_no, reject_extra, segment_no, split_first, workspace_session
 from commands.context import CommandContext
-from commands.i18n import N_, translator
+from commands.i18n import translator
 from commands.registry import VerbGroup
 from commands.reply import Reply
 from commands.verbs.logged import confirm_delete_logged, delete_logged_question
@@ -20,13 +20,12 @@ verbs = VerbGroup()
 register = verbs.register
 
 
-@verbs.verb(
-    USAGE,
-    N_("deletes a segment (owner or workspace admin only) or a canceled logged segment, after asking"),
-    examples=("delete SEG00001",),
-)
+@verbs.verb(USAGE, examples=("delete SEG00001",))
 def delete(text: str, ctx: CommandContext) -> Reply:
-    """Ask whether to delete the segment; refuse at once when the caller may not."""
+    """deletes a segment (owner or workspace admin only) or a canceled logged segment, after asking
+
+    Ask whether to delete the segment; refuse at once when the caller may not.
+    """
     token, extra = split_first(text)
     reject_extra(extra, usage=USAGE)
     if token.upper().startswith("LSEG"):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from commands.common import only_segment_no, workspace_session
 from commands.context import CommandContext
-from commands.i18n import N_, translator
+from commands.i18n import translator
 from commands.registry import VerbGroup
 from commands.reply import FileUpload, Reply
 from storage.service import export as exporting
@@ -17,9 +17,12 @@ verbs = VerbGroup()
 register = verbs.register
 
 
-@verbs.verb("export SEG", N_("uploads the segment's contacts as CSV"), examples=("export SEG00001",))
+@verbs.verb("export SEG", examples=("export SEG00001",))
 def export(text: str, ctx: CommandContext) -> Reply:
-    """Upload the segment as CSV, with the contact columns of the import format, `no` first."""
+    """uploads the segment's contacts as CSV
+
+    Upload the segment as CSV, with the contact columns of the import format, `no` first.
+    """
     no = only_segment_no(text, usage="export SEG")
     # A temporary file, not memory: a segment of a million contacts is a few hundred megabytes.
     with tempfile.NamedTemporaryFile(

@@ -10,7 +10,7 @@ from commands.arguments import tokenize, unescape_slack
 from commands.blocks.limits import escape_mrkdwn
 from commands.common import segment_no, workspace_session
 from commands.context import CommandContext
-from commands.i18n import ENGLISH, N_, Translator, translator
+from commands.i18n import ENGLISH, Translator, translator
 from commands.registry import VerbGroup
 from commands.reply import Reply
 from storage.criteria.ast import Today
@@ -45,10 +45,6 @@ def parse_day(text: str, *, today: date) -> date:
 
 @verbs.verb(
     USAGE,
-    N_(
-        "sets the segment header: description, salesperson, date, campaign, template, language "
-        "or subject (- clears)"
-    ),
     examples=(
         "set SEG00001 campaign CP0004",
         "set SEG00001 template MEETING",
@@ -57,7 +53,11 @@ def parse_day(text: str, *, today: date) -> date:
     ),
 )
 def set_field(text: str, ctx: CommandContext) -> Reply:
-    """Set one field of the segment's header."""
+    """sets the segment header: description, salesperson, date, campaign, template, language
+    or subject (- clears)
+
+    Set one field of the segment's header.
+    """
     words = tokenize(unescape_slack(text))
     if len(words) < 3:
         raise ValidationError(

@@ -25,7 +25,7 @@ from commands.blocks.home import HOME_HISTORY_ACTION
 from commands.blocks.limits import MAX_MESSAGE_BLOCKS, clip, clip_header, clip_section, escape_mrkdwn
 from commands.common import page_size, reject_extra, segment_no, split_first, workspace_session
 from commands.context import CommandContext
-from commands.i18n import ENGLISH, N_, Translator, translator
+from commands.i18n import ENGLISH, Translator, translator
 from commands.registry import VerbGroup
 from commands.reply import FileUpload, Reply
 from storage.errors import NotFoundError, ValidationError
@@ -54,16 +54,11 @@ register = verbs.register
 
 
 @verbs.action(HOME_HISTORY_ACTION)
-@verbs.verb(
-    USAGE,
-    N_(
-        "the segment's latest refresh runs, whoever started them: sizes, entered and left; "
-        "chart: size over time"
-    ),
-    examples=("history SEG00001", "history SEG00001 chart"),
-)
+@verbs.verb(USAGE, examples=("history SEG00001", "history SEG00001 chart"))
 def run_history(text: str, ctx: CommandContext) -> Reply:
-    """``history SEG``: the last runs, newest first, with sizes and how many entered and left.
+    """the segment's latest refresh runs, whoever started them: sizes, entered and left; chart: size over time
+
+    ``history SEG``: the last runs, newest first, with sizes and how many entered and left.
 
     ``history SEG chart`` uploads the segment's size over time as a PNG instead.
     """

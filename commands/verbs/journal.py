@@ -23,7 +23,7 @@ from commands.blocks.preview import (
 from commands.blocks.segments import build_journal_blocks, journal_line
 from commands.common import only_segment_no, page_size, segment_no, workspace_session
 from commands.context import CommandContext
-from commands.i18n import ENGLISH, N_, Translator, translator
+from commands.i18n import ENGLISH, Translator, translator
 from commands.registry import VerbGroup
 from commands.reply import Reply
 from storage.errors import ConflictError, ValidationError
@@ -37,14 +37,9 @@ verbs = VerbGroup()
 register = verbs.register
 
 
-@verbs.verb(
-    "criteria SEG",
-    N_("the journal of actions with their criteria and options"),
-    aliases=("journal",),
-    examples=("criteria SEG00001",),
-)
+@verbs.verb("criteria SEG", aliases=("journal",), examples=("criteria SEG00001",))
 def criteria(text: str, ctx: CommandContext) -> Reply:
-    """Every journalled action with its criteria, options and effect."""
+    """the journal of actions with their criteria and options"""
     no = only_segment_no(text, usage="criteria SEG")
     with workspace_session(ctx) as (session, workspace_id):
         info = segments.get_segment(session, workspace_id, no)
@@ -55,13 +50,12 @@ def criteria(text: str, ctx: CommandContext) -> Reply:
     return Reply(text=f"{info.no}\n{fallback}"[:3000], blocks=tuple(blocks))
 
 
-@verbs.verb(
-    "save SEG CODE [description]",
-    N_("saves the segment's journal as named criteria"),
-    examples=('save SEG00002 CUSTOMERS "All customers"',),
-)
+@verbs.verb("save SEG CODE [description]", examples=('save SEG00002 CUSTOMERS "All customers"',))
 def save(text: str, ctx: CommandContext) -> Reply:
-    """Save the segment's journal as named criteria that `reuse` can replay on any segment."""
+    """saves the segment's journal as named criteria
+
+    Save the segment's journal as named criteria that `reuse` can replay on any segment.
+    """
     usage = "save SEG CODE [description]"
     words = tokenize(unescape_slack(text))
     no = segment_no(words[0] if words else None, usage=usage)
@@ -87,14 +81,12 @@ def save(text: str, ctx: CommandContext) -> Reply:
     return Reply(text=text)
 
 
-@verbs.verb(
-    "undo SEG",
-    N_("reverts the last action (repeatable, like Business Central's Go Back)"),
-    aliases=("goback",),
-    examples=("undo SEG00001",),
-)
+@verbs.verb("undo SEG", aliases=("goback",), examples=("undo SEG00001",))
 def undo(text: str, ctx: CommandContext) -> Reply:
-    """Preview reverting the last journalled action of the segment, with Confirm/Cancel."""
+    """reverts the last action (repeatable, like Business Central's Go Back)
+
+    Preview reverting the last journalled action of the segment, with Confirm/Cancel.
+    """
     return undo_preview_reply(ctx, only_segment_no(text, usage="undo SEG"))
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from commands.common import workspace_session
 from commands.context import CommandContext
-from commands.i18n import LANGUAGE_NAMES, N_, SUPPORTED_LOCALES, supported_locale, translator
+from commands.i18n import LANGUAGE_NAMES, SUPPORTED_LOCALES, supported_locale, translator
 from commands.registry import VerbGroup
 from commands.reply import Reply
 from storage.errors import NotAllowedError, ValidationError
@@ -20,14 +20,12 @@ verbs = VerbGroup()
 register = verbs.register
 
 
-@verbs.verb(
-    USAGE,
-    N_("the language of segbot's replies; admins set the workspace's default"),
-    aliases=("lingua",),
-    examples=("language", "language it"),
-)
+@verbs.verb(USAGE, aliases=("lingua",), examples=("language", "language it"))
 def language(text: str, ctx: CommandContext) -> Reply:
-    """Show the caller's language and the workspace default; with a code, set the default (admins)."""
+    """the language of segbot's replies; admins set the workspace's default
+
+    Show the caller's language and the workspace default; with a code, set the default (admins).
+    """
     word = text.strip()
     if not word:
         return _show(ctx)

@@ -13,7 +13,7 @@ from commands.arguments import parse_channel, unescape_slack
 from commands.blocks.limits import clip_section, escape_mrkdwn
 from commands.common import reject_extra, segment_no, split_first, workspace_session
 from commands.context import CommandContext
-from commands.i18n import N_, translator
+from commands.i18n import translator
 from commands.registry import VerbGroup
 from commands.reply import Reply
 from storage.errors import ValidationError
@@ -27,13 +27,12 @@ verbs = VerbGroup()
 register = verbs.register
 
 
-@verbs.verb(
-    USAGE,
-    N_("refresh the segment after every data change and post who entered and left"),
-    examples=("live SEG00001 #sales", "live", "live SEG00001 off"),
-)
+@verbs.verb(USAGE, examples=("live SEG00001 #sales", "live", "live SEG00001 off"))
 def run_live(text: str, ctx: CommandContext) -> Reply:
-    """Make a segment live, stop it, or list the live segments (no arguments)."""
+    """refresh the segment after every data change and post who entered and left
+
+    Make a segment live, stop it, or list the live segments (no arguments).
+    """
     token, rest = split_first(unescape_slack(text))
     if not token:
         return _list_live(ctx)

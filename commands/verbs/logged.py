@@ -37,7 +37,7 @@ from commands.common import (
     workspace_session,
 )
 from commands.context import CommandContext
-from commands.i18n import N_, translator
+from commands.i18n import translator
 from commands.registry import VerbGroup
 from commands.reply import Reply
 from commands.verbs.header import parse_day
@@ -53,16 +53,13 @@ verbs = VerbGroup()
 register = verbs.register
 
 
-@verbs.verb(
-    LOG_USAGE,
-    N_(
-        "previews logging one interaction per contact (the header's template, date, campaign "
-        "and subject unless named), then records a logged segment"
-    ),
-    examples=("log SEG00001", "log SEG00001 template:MEETING campaign:CP0004 --follow-up"),
-)
+@verbs.verb(LOG_USAGE, examples=("log SEG00001", "log SEG00001 template:MEETING campaign:CP0004 --follow-up"))
 def log(text: str, ctx: CommandContext) -> Reply:
-    """Preview logging one interaction per contact of the segment, with Confirm and Cancel."""
+    """previews logging one interaction per contact (the header's template, date, campaign and subject unless
+    named), then records a logged segment
+
+    Preview logging one interaction per contact of the segment, with Confirm and Cancel.
+    """
     rest, flags = extract_options(unescape_slack(text), ("--follow-up",))
     token, extra = split_first(rest)
     no = segment_no(token, usage=LOG_USAGE)
@@ -149,13 +146,9 @@ def _log_target(value: str) -> dict[str, Any]:
     return target
 
 
-@verbs.verb(
-    CANCEL_USAGE,
-    N_("cancels a logged segment and its interactions (--undo takes the cancellation back)"),
-    examples=("cancel LSEG00001", "cancel LSEG00001 --undo"),
-)
+@verbs.verb(CANCEL_USAGE, examples=("cancel LSEG00001", "cancel LSEG00001 --undo"))
 def cancel(text: str, ctx: CommandContext) -> Reply:
-    """Cancel a logged segment's interactions (and with `--undo` take the cancellation back)."""
+    """cancels a logged segment and its interactions (--undo takes the cancellation back)"""
     rest, flags = extract_options(text, ("--undo",))
     token, extra = split_first(rest)
     no = logged_segment_no(token, usage=CANCEL_USAGE)
@@ -168,16 +161,13 @@ def cancel(text: str, ctx: CommandContext) -> Reply:
     return Reply(text=logged_text(info, restored=undo, tr=translator(ctx.locale)), visibility="channel")
 
 
-@verbs.verb(
-    LOGGED_USAGE,
-    N_(
-        "logged segments: number, segment, date, user, interactions, campaign entries, canceled; "
-        "`show LSEG00001` shows one, `delete LSEG00001` deletes a canceled one"
-    ),
-    examples=("logged",),
-)
+@verbs.verb(LOGGED_USAGE, examples=("logged",))
 def list_logged(text: str, ctx: CommandContext) -> Reply:
-    """The Logged Segments page: every logged segment, the latest first."""
+    """logged segments: number, segment, date, user, interactions, campaign entries, canceled; `show
+    LSEG00001` shows one, `delete LSEG00001` deletes a canceled one
+
+    The Logged Segments page: every logged segment, the latest first.
+    """
     reject_extra(text.strip(), usage=LOGGED_USAGE)
     with workspace_session(ctx) as (session, workspace_id):
         found = logged_segments.list_logged_segments(session, workspace_id)

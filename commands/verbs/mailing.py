@@ -15,7 +15,7 @@ from commands.blocks.limits import clip_header, clip_section, escape_mrkdwn
 from commands.blocks.preview import contacts_count
 from commands.common import reject_extra, segment_no, split_first, workspace_session
 from commands.context import CommandContext
-from commands.i18n import ENGLISH, N_, Translator, translator
+from commands.i18n import ENGLISH, Translator, translator
 from commands.registry import VerbGroup
 from commands.reply import Reply
 from storage.errors import ValidationError
@@ -31,16 +31,13 @@ verbs = VerbGroup()
 register = verbs.register
 
 
-@verbs.verb(
-    USAGE,
-    N_(
-        "gives every contact of the segment a mailing group (Apply Mailing Group); "
-        "--replace first takes it from everyone else"
-    ),
-    examples=("tag SEG00001 NEWSLETTER", "tag SEG00001 NEWSLETTER --replace"),
-)
+@verbs.verb(USAGE, examples=("tag SEG00001 NEWSLETTER", "tag SEG00001 NEWSLETTER --replace"))
 def tag(text: str, ctx: CommandContext) -> Reply:
-    """Preview giving the segment's contacts a mailing group, with Confirm/Cancel."""
+    """gives every contact of the segment a mailing group (Apply Mailing Group); --replace first takes it from
+    everyone else
+
+    Preview giving the segment's contacts a mailing group, with Confirm/Cancel.
+    """
     rest, flags = extract_options(text, (_REPLACE,))
     token, extra = split_first(rest)
     no = segment_no(token, usage=USAGE)

@@ -43,7 +43,7 @@ from commands.common import (
     workspace_session,
 )
 from commands.context import CommandContext
-from commands.i18n import N_, Translator, translator
+from commands.i18n import Translator, translator
 from commands.options import ADD_FLAGS, ADD_OPTION_LABELS
 from commands.registry import Registry, VerbGroup
 from commands.reply import Reply
@@ -64,7 +64,6 @@ verbs = VerbGroup()
 
 @verbs.verb(
     USAGE,
-    N_("creates a segment you own; with criteria, previews adding the contacts that match"),
     aliases=("create",),
     examples=(
         'new "Berlin retail" industry:retail city:berlin',
@@ -73,7 +72,10 @@ verbs = VerbGroup()
     ),
 )
 def new(text: str, ctx: CommandContext) -> Reply:
-    """Create a segment owned by the caller; with criteria, preview adding the contacts that match."""
+    """creates a segment you own; with criteria, previews adding the contacts that match
+
+    Create a segment owned by the caller; with criteria, preview adding the contacts that match.
+    """
     if not text.strip():
         tr = translator(ctx.locale)
         pickers, choices = _choices(ctx)

@@ -35,13 +35,9 @@ verbs = VerbGroup()
 register = verbs.register
 
 
-@verbs.verb(
-    USAGE,
-    N_("lists saved criteria; shows one with its steps, or deletes one"),
-    examples=("saved", "saved show RETAIL", "saved delete RETAIL"),
-)
+@verbs.verb(USAGE, examples=("saved", "saved show RETAIL", "saved delete RETAIL"))
 def saved_verb(text: str, ctx: CommandContext) -> Reply:
-    """List saved criteria, or show or delete one."""
+    """lists saved criteria; shows one with its steps, or deletes one"""
     sub, rest = split_first(text)
     if not sub:
         return _list(ctx)

@@ -16,7 +16,7 @@ from commands.arguments import extract_options, parse_channel, unescape_slack
 from commands.blocks.limits import clip_section, escape_mrkdwn, note
 from commands.common import only_segment_no, reject_extra, segment_no, split_first, workspace_session
 from commands.context import CommandContext
-from commands.i18n import ENGLISH, N_, Translator, translator
+from commands.i18n import ENGLISH, Translator, translator
 from commands.registry import VerbGroup
 from commands.reply import Reply
 from commands.schedule_phrases import parse_when
@@ -36,7 +36,6 @@ register = verbs.register
 
 @verbs.verb(
     SCHEDULE_USAGE,
-    N_("refresh the segment on a schedule and post who entered and left to a channel"),
     examples=(
         "schedule SEG00001 weekdays 08:30 #sales",
         "schedule SEG00001 mondays 10:00",
@@ -45,7 +44,10 @@ register = verbs.register
     ),
 )
 def schedule_segment(text: str, ctx: CommandContext) -> Reply:
-    """Schedule the segment's refresh; the reply says when the first run will be."""
+    """refresh the segment on a schedule and post who entered and left to a channel
+
+    Schedule the segment's refresh; the reply says when the first run will be.
+    """
     token, rest = split_first(text)
     number = segment_no(token, usage=SCHEDULE_USAGE)
     rest, flags = extract_options(unescape_slack(rest), (NOTIFY_EMPTY, WITH_CHART))
@@ -101,9 +103,9 @@ def schedule_segment(text: str, ctx: CommandContext) -> Reply:
     )
 
 
-@verbs.verb(UNSCHEDULE_USAGE, N_("stop the segment's scheduled refresh"), examples=("unschedule SEG00001",))
+@verbs.verb(UNSCHEDULE_USAGE, examples=("unschedule SEG00001",))
 def run_unschedule(text: str, ctx: CommandContext) -> Reply:
-    """Remove the segment's schedule."""
+    """stop the segment's scheduled refresh"""
     number = only_segment_no(text, usage=UNSCHEDULE_USAGE)
     with workspace_session(ctx) as (session, workspace_id):
         info = schedules.unschedule_segment(
@@ -118,9 +120,9 @@ def run_unschedule(text: str, ctx: CommandContext) -> Reply:
     return Reply(text=message, visibility="channel")
 
 
-@verbs.verb(SCHEDULES_USAGE, N_("the workspace's scheduled refreshes and when each runs next"))
+@verbs.verb(SCHEDULES_USAGE)
 def run_schedules(text: str, ctx: CommandContext) -> Reply:
-    """The workspace's schedules, soonest first."""
+    """the workspace's scheduled refreshes and when each runs next"""
     reject_extra(text.strip(), usage=SCHEDULES_USAGE)
     with workspace_session(ctx) as (session, workspace_id):
         listed = schedules.list_schedules(session, workspace_id)

@@ -15,7 +15,7 @@ from commands.common import (
     workspace_session,
 )
 from commands.context import CommandContext
-from commands.i18n import N_, translator
+from commands.i18n import translator
 from commands.registry import VerbGroup
 from commands.reply import Reply
 from commands.verbs.logged import show_logged_reply
@@ -28,11 +28,9 @@ verbs = VerbGroup()
 register = verbs.register
 
 
-@verbs.verb(
-    LIST_USAGE, N_("the workspace's segments (or only yours)"), aliases=("ls",), examples=("list mine",)
-)
+@verbs.verb(LIST_USAGE, aliases=("ls",), examples=("list mine",))
 def list_segments(text: str, ctx: CommandContext) -> Reply:
-    """The workspace's segments, or with `mine` only the caller's."""
+    """the workspace's segments (or only yours)"""
     word = text.strip().lower()
     if word not in ("", "mine"):
         reject_extra(text.strip(), usage=LIST_USAGE)
@@ -44,13 +42,12 @@ def list_segments(text: str, ctx: CommandContext) -> Reply:
     return Reply(text=fallback[:3000], blocks=tuple(build_list_blocks(found, mine=mine, tr=tr)))
 
 
-@verbs.verb(
-    SHOW_USAGE,
-    N_("a segment's header, size, journal and contacts; or a logged segment's interactions"),
-    examples=("show SEG00001", "show SEG00001 page 3"),
-)
+@verbs.verb(SHOW_USAGE, examples=("show SEG00001", "show SEG00001 page 3"))
 def show(text: str, ctx: CommandContext) -> Reply:
-    """Header, size, journal summary and a page of the segment's contacts."""
+    """a segment's header, size, journal and contacts; or a logged segment's interactions
+
+    Header, size, journal summary and a page of the segment's contacts.
+    """
     token, rest = split_first(text)
     page = _page_argument(rest)
     if token.upper().startswith("LSEG"):

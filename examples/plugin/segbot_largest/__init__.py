@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from commands.common import workspace_session
 from commands.context import CommandContext
-from commands.registry import Registry, Verb
+from commands.registry import VerbGroup
 from commands.reply import Reply
 from storage.errors import ValidationError
 from storage.service import segments
@@ -13,9 +13,17 @@ USAGE = "largest [N]"
 DEFAULT_COUNT = 5
 MAX_COUNT = 50
 
+verbs = VerbGroup()
+# Entry point of the ``segbot.commands`` group: segbot calls it with its registry at start-up.
+register = verbs.register
 
+
+@verbs.verb(USAGE, examples=("largest", "largest 3"))
 def largest(text: str, ctx: CommandContext) -> Reply:
-    """List the ``N`` largest segments of the caller's workspace, biggest first."""
+    """the workspace's largest segments, biggest first
+
+    The first paragraph is the summary ``/segment help`` shows; the rest is for readers of the code.
+    """
     count = _count(text.strip())
     with workspace_session(ctx) as (session, workspace_id):
         found = segments.list_segments(session, workspace_id)
@@ -37,17 +45,3 @@ def _count(text: str) -> int:
             usage=USAGE,
         )
     return int(text)
-
-
-def register(registry: Registry) -> None:
-    """Entry point of the ``segbot.commands`` group: add the verb to segbot's registry."""
-    registry.add(
-        Verb(
-            name="largest",
-            aliases=(),
-            usage=USAGE,
-            summary="the workspace's largest segments, biggest first",
-            run=largest,
-            examples=("largest", "largest 3"),
-        )
-    )
