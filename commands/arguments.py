@@ -2,17 +2,19 @@
 
 Slack sends ``& < >`` typed by the user as ``&amp; &lt; &gt;``, wraps channel and user mentions as
 ``<#C123|sales>`` and ``<@U123|ana>``, and its clients replace straight quotes with ``“ ” ‘ ’`` and
-``--`` with an em dash. These helpers undo all of that so the verbs can read plain words.
+``--`` with an em dash. These helpers undo all of that so the verbs can read plain words, and check the
+words a verb takes (a segment number, nothing more) with errors that show the verb's usage.
 """
 
 from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
-from commands.slack_text import QUOTES, decode_entities, quote_family
+from commands.i18n import N_
+from commands.slack_text import QUOTES, decode_entities, is_logged_segment_no, is_segment_no, quote_family
 from storage.errors import ValidationError
 
 _TYPOGRAPHY = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "—": "--"})
@@ -186,3 +188,57 @@ def split_new_arguments(text: str) -> tuple[str, str]:
 def _is_negation(word: str) -> bool:
     """``-email:*`` or ``-(...)``; a lone dash or a long one is punctuation in a description."""
     return len(word) > 1 and word[0] == "-" and word[1] not in "-—–"
+
+
+def segment_no(token: str | None, *, usage: str) -> str:
+    """``token`` as a segment number (``seg00001`` is ``SEG00001``), or a ValidationError with the usage."""
+    return _checked_no(token, usage, is_segment_no, _SEGMENT_NO_ERRORS)
+
+
+def logged_segment_no(token: str | None, *, usage: str) -> str:
+    """``token`` as a logged segment number (``LSEG00001``), or a ValidationError with the usage."""
+    return _checked_no(token, usage, is_logged_segment_no, _LOGGED_SEGMENT_NO_ERRORS)
+
+
+# What is said when the number is missing, and when the word is not one.
+_SEGMENT_NO_ERRORS = (
+    N_("a segment number is missing. Usage: /segment {usage}"),
+    N_("'{token}' is not a segment number (like SEG00001). Usage: /segment {usage}"),
+)
+_LOGGED_SEGMENT_NO_ERRORS = (
+    N_("a logged segment number is missing. Usage: /segment {usage}"),
+    N_("'{token}' is not a logged segment number (like LSEG00001). Usage: /segment {usage}"),
+)
+
+
+def _checked_no(
+    token: str | None, usage: str, is_valid: Callable[[str], bool], errors: tuple[str, str]
+) -> str:
+    missing, malformed = errors
+    if not token:
+        raise ValidationError(missing, usage=usage)
+    if not is_valid(token):
+        raise ValidationError(malformed, token=token, usage=usage)
+    return token.upper()
+
+
+def split_first(text: str) -> tuple[str, str]:
+    """The first whitespace-separated word of ``text`` and the rest, stripped."""
+    parts = text.strip().split(None, 1)
+    if not parts:
+        return "", ""
+    return parts[0], parts[1].strip() if len(parts) > 1 else ""
+
+
+def reject_extra(extra: str, *, usage: str) -> None:
+    """A ValidationError naming ``extra``, the words a verb does not take, when there are any."""
+    if extra:
+        raise ValidationError("unexpected '{extra}'. Usage: /segment {usage}", extra=extra, usage=usage)
+
+
+def only_segment_no(text: str, *, usage: str) -> str:
+    """The segment number that is all of ``text``, for verbs that take nothing else."""
+    token, extra = split_first(text)
+    no = segment_no(token, usage=usage)
+    reject_extra(extra, usage=usage)
+    return no

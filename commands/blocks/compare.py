@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, HeaderBlock
 
-from commands.blocks.contacts import build_contact_blocks, page_value
+from commands.blocks.contacts import build_contact_blocks, pager_buttons
 from commands.blocks.limits import clip, clip_header
 from commands.i18n import ENGLISH, Translator
 from storage.service.compare import BOTH, ONLY_A
@@ -57,24 +57,8 @@ def build_part_blocks(a: str, b: str, side: str, page: Page, *, tr: Translator =
     """The part's title, a page of its contacts, Previous/Next, and ``New segment from this``."""
     blocks: list[Block] = [HeaderBlock(text=clip_header(part_title(a, b, side, tr=tr)))]
     blocks += build_contact_blocks(page, tr=tr)
-    buttons: list[ButtonElement] = []
     target = {"a": a, "b": b, "w": side, "n": 1}
-    if page.page > 1:
-        buttons.append(
-            ButtonElement(
-                text=tr._("Previous"),
-                action_id=f"{COMPARE_LIST_ACTION}:previous",
-                value=page_value(target, page.page - 1),
-            )
-        )
-    if page.page < page.pages:
-        buttons.append(
-            ButtonElement(
-                text=tr._("Next"),
-                action_id=f"{COMPARE_LIST_ACTION}:next",
-                value=page_value(target, page.page + 1),
-            )
-        )
+    buttons = pager_buttons(target, page, action=COMPARE_LIST_ACTION, tr=tr)
     if page.total:
         buttons.append(
             ButtonElement(

@@ -5,14 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    Block,
-    ButtonElement,
-    SectionBlock,
-)
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, SectionBlock
 
-from commands.blocks.limits import MAX_BUTTON_VALUE, MAX_SECTION_TEXT, clip, escape_mrkdwn, note
+from commands.blocks.limits import MAX_BUTTON_VALUE, clip, escape_mrkdwn, note, pack_sections
 from commands.i18n import ENGLISH, Translator
 from storage.service.types import ContactRow, InteractionPage, Page
 
@@ -44,15 +39,7 @@ def build_contact_blocks(
     """The rows of ``page`` packed into as few sections as fit, then "contacts 11-20 of 1,234"."""
     if not page.rows:
         return [SectionBlock(text=empty_text or tr._("No contacts."))]
-    blocks: list[Block] = []
-    chunk = ""
-    for row in page.rows:
-        line = format_contact(row)
-        if chunk and len(chunk) + 1 + len(line) > MAX_SECTION_TEXT:
-            blocks.append(SectionBlock(text=chunk))
-            chunk = ""
-        chunk = f"{chunk}\n{line}" if chunk else line
-    blocks.append(SectionBlock(text=chunk))
+    blocks = pack_sections(format_contact(row) for row in page.rows)
     first = (page.page - 1) * page.page_size + 1
     last = first + len(page.rows) - 1
     blocks.append(
@@ -89,21 +76,24 @@ def build_pager(
     tr: Translator = ENGLISH,
 ) -> list[Block]:
     """``Previous``/``Next`` buttons for ``page``, or nothing when everything fits one page."""
-    buttons: list[ButtonElement] = []
-    if page.page > 1:
-        buttons.append(
-            ButtonElement(
-                text=tr._("Previous"),
-                action_id=f"{PAGE_ACTION}:previous",
-                value=page_value(target, page.page - 1),
-            )
-        )
-    if page.page < page.pages:
-        buttons.append(
-            ButtonElement(
-                text=tr._("Next"), action_id=f"{PAGE_ACTION}:next", value=page_value(target, page.page + 1)
-            )
-        )
+    buttons = pager_buttons(target, page, action=PAGE_ACTION, tr=tr)
     if not buttons:
         return []
     return [ActionsBlock(elements=buttons, block_id=block_id)]
+
+
+def pager_buttons(
+    target: dict[str, Any], page: Page | InteractionPage, *, action: str, tr: Translator = ENGLISH
+) -> list[ButtonElement]:
+    """``Previous`` and ``Next`` for ``page``, as far as there is a page to go to.
+
+    Their ``action_id`` is ``action`` and ``:previous`` or ``:next``; their value ``target`` and the page.
+    """
+    buttons: list[ButtonElement] = []
+    if page.page > 1:
+        value = page_value(target, page.page - 1)
+        buttons.append(ButtonElement(text=tr._("Previous"), action_id=f"{action}:previous", value=value))
+    if page.page < page.pages:
+        value = page_value(target, page.page + 1)
+        buttons.append(ButtonElement(text=tr._("Next"), action_id=f"{action}:next", value=value))
+    return buttons

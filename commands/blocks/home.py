@@ -3,15 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    Block,
-    ButtonElement,
-    DividerBlock,
-    HeaderBlock,
-    SectionBlock,
-)
+from slack_sdk.models.blocks import ActionsBlock, ButtonElement, DividerBlock, HeaderBlock, SectionBlock
 from slack_sdk.models.views import View
 
 from commands.blocks.limits import MAX_VIEW_BLOCKS, clip, clip_section, escape_mrkdwn, note
@@ -19,6 +13,10 @@ from commands.blocks.preview import contacts_count
 from commands.blocks.segments import slack_time
 from commands.i18n import ENGLISH, Translator
 from storage.service.dashboard import SegmentMoves, SegmentTrend
+
+if TYPE_CHECKING:
+    # Named in annotations only.
+    from slack_sdk.models.blocks import Block
 
 SHOW_ACTION = "segbot:show"
 HOME_BREAKDOWN_ACTION = "segbot:home:breakdown"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject
+from collections.abc import Iterable
+
+from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
 
 MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100
@@ -38,3 +40,17 @@ def escape_mrkdwn(text: str) -> str:
 def note(text: str) -> ContextBlock:
     """A small grey line of mrkdwn under a message."""
     return ContextBlock(elements=[MarkdownTextObject(text=clip(text, MAX_SECTION_TEXT))])
+
+
+def pack_sections(lines: Iterable[str]) -> list[Block]:
+    """``lines`` (each clipped to a section) packed into as few sections as hold them, in order."""
+    sections: list[Block] = []
+    chunk = ""
+    for line in map(clip_section, lines):
+        if chunk and len(chunk) + 1 + len(line) > MAX_SECTION_TEXT:
+            sections.append(SectionBlock(text=chunk))
+            chunk = ""
+        chunk = f"{chunk}\n{line}" if chunk else line
+    if chunk:
+        sections.append(SectionBlock(text=chunk))
+    return sections

@@ -4,29 +4,26 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    Block,
-    ButtonElement,
-    DividerBlock,
-    HeaderBlock,
-    SectionBlock,
-)
+from slack_sdk.models.blocks import ActionsBlock, ButtonElement, DividerBlock, HeaderBlock, SectionBlock
 
 from commands.blocks.contacts import build_pager
 from commands.blocks.limits import (
     MAX_MESSAGE_BLOCKS,
-    MAX_SECTION_TEXT,
     clip,
     clip_header,
     clip_section,
     escape_mrkdwn,
     note,
+    pack_sections,
 )
 from commands.i18n import ENGLISH, Translator
 from storage.service.types import InteractionPage, InteractionRow, LoggedSegmentInfo, LogPlan
+
+if TYPE_CHECKING:
+    # Named in annotations only.
+    from slack_sdk.models.blocks import Block
 
 LOG_CONFIRM_ACTION = "segbot:log-confirm"
 LOG_CANCEL_ACTION = "segbot:log-cancel"
@@ -114,38 +111,30 @@ def build_log_preview_blocks(plan: LogPlan, key: str, *, tr: Translator = ENGLIS
 
 def logged_text(info: LoggedSegmentInfo, *, restored: bool = False, tr: Translator = ENGLISH) -> str:
     """What logging, canceling, or undoing a cancellation did, in a sentence."""
-    interactions = interactions_count(info.interactions, tr=tr)
-    template = escape_mrkdwn(info.template_code)
+    params = {
+        "logged_no": info.no,
+        "segment_no": info.segment_no,
+        "interactions": interactions_count(info.interactions, tr=tr),
+        "template": escape_mrkdwn(info.template_code),
+    }
     if restored:
         text = tr._(
             "Cancellation undone: logged segment *{logged_no}* of {segment_no} counts again, "
             "{interactions} ({template}).",
-            logged_no=info.no,
-            segment_no=info.segment_no,
-            interactions=interactions,
-            template=template,
+            **params,
         )
     elif info.canceled:
         text = tr._(
-            "Canceled logged segment *{logged_no}* of {segment_no}: {interactions} ({template}).",
-            logged_no=info.no,
-            segment_no=info.segment_no,
-            interactions=interactions,
-            template=template,
+            "Canceled logged segment *{logged_no}* of {segment_no}: {interactions} ({template}).", **params
         )
     elif info.already_logged:
         text = tr._(
             "{segment_no} was already logged from this preview as *{logged_no}*; nothing was logged again.",
-            segment_no=info.segment_no,
-            logged_no=info.no,
+            **params,
         )
     else:
         text = tr._(
-            "Logged *{segment_no}* as *{logged_no}*: {interactions} with template *{template}*.",
-            segment_no=info.segment_no,
-            logged_no=info.no,
-            interactions=interactions,
-            template=template,
+            "Logged *{segment_no}* as *{logged_no}*: {interactions} with template *{template}*.", **params
         )
         if info.campaign_no:
             text += " " + tr.ngettext(
@@ -182,25 +171,10 @@ def build_logged_list_blocks(found: Sequence[LoggedSegmentInfo], *, tr: Translat
     if not found:
         return [SectionBlock(text=tr._("No logged segments yet. `/segment log SEG00001` logs one."))]
     blocks: list[Block] = [HeaderBlock(text=tr._("Logged segments ({count})", count=len(found)))]
-    blocks.extend(_sections([logged_line(info, tr=tr) for info in found[:_LIST_LINES]]))
+    blocks.extend(pack_sections([logged_line(info, tr=tr) for info in found[:_LIST_LINES]]))
     if len(found) > _LIST_LINES:
         blocks.append(note(tr._("{count} older ones not shown.", count=len(found) - _LIST_LINES)))
     return blocks[:MAX_MESSAGE_BLOCKS]
-
-
-def _sections(lines: Sequence[str]) -> list[Block]:
-    """Lines packed into as few sections as Block Kit's 3,000 characters per section allow."""
-    blocks: list[Block] = []
-    chunk = ""
-    for line in lines:
-        line = clip_section(line)
-        if chunk and len(chunk) + 1 + len(line) > MAX_SECTION_TEXT:
-            blocks.append(SectionBlock(text=chunk))
-            chunk = ""
-        chunk = f"{chunk}\n{line}" if chunk else line
-    if chunk:
-        blocks.append(SectionBlock(text=chunk))
-    return blocks
 
 
 def interaction_line(row: InteractionRow, *, tr: Translator = ENGLISH) -> str:
@@ -230,7 +204,7 @@ def build_logged_show_blocks(
         SectionBlock(text=clip_section(logged_line(info, tr=tr))),
     ]
     if page.rows:
-        blocks.extend(_sections([interaction_line(row, tr=tr) for row in page.rows]))
+        blocks.extend(pack_sections([interaction_line(row, tr=tr) for row in page.rows]))
         first = (page.page - 1) * page.page_size + 1
         blocks.append(
             note(

@@ -5,23 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    Block,
-    ButtonElement,
-    HeaderBlock,
-    SectionBlock,
-)
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, HeaderBlock, SectionBlock
 
 from commands.blocks.contacts import build_contact_blocks, build_pager
-from commands.blocks.limits import (
-    MAX_MESSAGE_BLOCKS,
-    MAX_SECTION_TEXT,
-    clip,
-    clip_section,
-    escape_mrkdwn,
-    note,
-)
+from commands.blocks.limits import MAX_MESSAGE_BLOCKS, clip, clip_section, escape_mrkdwn, note, pack_sections
 from commands.blocks.preview import contacts_count, kind_label, segment_title
 from commands.i18n import ENGLISH, Translator
 from commands.options import option_flags
@@ -45,21 +32,6 @@ def segment_line(info: SegmentInfo, *, tr: Translator = ENGLISH) -> str:
     return f"*{info.no}* {description} · {contacts_count(info.size, tr=tr)} · <@{info.owner_user_id}>"
 
 
-def _pack_lines(lines: Sequence[str], *, limit_blocks: int) -> list[Block]:
-    """Lines packed into sections of at most 3000 characters, at most ``limit_blocks`` of them."""
-    blocks: list[Block] = []
-    chunk = ""
-    for line in lines:
-        line = clip_section(line)
-        if chunk and len(chunk) + 1 + len(line) > MAX_SECTION_TEXT:
-            blocks.append(SectionBlock(text=chunk))
-            chunk = ""
-        chunk = f"{chunk}\n{line}" if chunk else line
-    if chunk:
-        blocks.append(SectionBlock(text=chunk))
-    return blocks[:limit_blocks]
-
-
 def build_list_blocks(
     segments: Sequence[SegmentInfo], *, mine: bool, tr: Translator = ENGLISH
 ) -> list[Block]:
@@ -73,7 +45,7 @@ def build_list_blocks(
     else:
         title = tr._("Segments ({count})", count=len(segments))
     blocks: list[Block] = [HeaderBlock(text=title)]
-    body = _pack_lines([segment_line(s, tr=tr) for s in segments], limit_blocks=MAX_MESSAGE_BLOCKS - 2)
+    body = pack_sections(segment_line(s, tr=tr) for s in segments)[: MAX_MESSAGE_BLOCKS - 2]
     blocks.extend(body)
     shown = sum(str(b.text.text).count("\n") + 1 for b in body if isinstance(b, SectionBlock) and b.text)
     if shown < len(segments):
@@ -154,7 +126,7 @@ def build_journal_blocks(
         blocks.append(SectionBlock(text=tr._("No actions yet.")))
         return blocks
     lines = [journal_line(e, tr=tr) for e in journal]
-    body = _pack_lines(lines, limit_blocks=MAX_MESSAGE_BLOCKS - 2)
+    body = pack_sections(lines)[: MAX_MESSAGE_BLOCKS - 2]
     blocks.extend(body)
     shown = sum(str(b.text.text).count("\n") + 1 for b in body if isinstance(b, SectionBlock) and b.text)
     if shown < len(lines):

@@ -6,6 +6,7 @@ import json
 
 from sqlalchemy.orm import Session
 
+from commands.arguments import reject_extra, segment_no, split_first
 from commands.blocks.breakdown import (
     BREAKDOWN_CHART_ACTION,
     breakdown_figures,
@@ -15,7 +16,7 @@ from commands.blocks.breakdown import (
     shares_line,
 )
 from commands.blocks.home import HOME_BREAKDOWN_ACTION
-from commands.common import reject_extra, segment_no, split_first, workspace_session
+from commands.common import workspace_session
 from commands.context import CommandContext
 from commands.i18n import Translator, translator
 from commands.registry import VerbGroup

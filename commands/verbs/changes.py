@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 
+from commands.arguments import only_segment_no, segment_no, split_first
 from commands.blocks.limits import note
 from commands.blocks.preview import (
     CANCEL_ACTION,
@@ -22,12 +23,9 @@ from commands.blocks.preview import (
 )
 from commands.common import (
     extract_action_options,
-    only_segment_no,
     page_size,
     parse_criteria_text,
     pointing_into,
-    segment_no,
-    split_first,
     workspace_session,
 )
 from commands.context import CommandContext

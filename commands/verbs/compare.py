@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from commands.arguments import segment_no
 from commands.blocks.compare import (
     COMPARE_LIST_ACTION,
     COMPARE_NEW_ACTION,
@@ -18,7 +19,7 @@ from commands.blocks.compare import (
     part_title,
 )
 from commands.blocks.segments import build_compare_blocks, comparison_text
-from commands.common import page_size, parse_criteria_text, segment_no, workspace_session
+from commands.common import page_size, parse_criteria_text, workspace_session
 from commands.context import CommandContext
 from commands.i18n import translator
 from commands.registry import VerbGroup

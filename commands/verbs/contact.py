@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import Block, ButtonElement, DividerBlock, HeaderBlock, SectionBlock
 
+from commands.arguments import reject_extra, split_first
 from commands.blocks.home import SHOW_ACTION
-from commands.blocks.limits import MAX_SECTION_TEXT, clip, clip_header, clip_section, escape_mrkdwn, note
-from commands.common import reject_extra, split_first, workspace_session
+from commands.blocks.limits import clip, clip_header, clip_section, escape_mrkdwn, note, pack_sections
+from commands.common import workspace_session
 from commands.context import CommandContext
 from commands.i18n import ENGLISH, Translator, translator
 from commands.registry import VerbGroup
@@ -49,17 +50,8 @@ def _value(text: str) -> str:
 
 
 def _sections(lines: list[str]) -> list[Block]:
-    """``lines`` packed into as few sections as hold them, each line clipped."""
-    sections: list[Block] = []
-    chunk = ""
-    for line in (clip(line, _LINE_CHARS) for line in lines):
-        if chunk and len(chunk) + 1 + len(line) > MAX_SECTION_TEXT:
-            sections.append(SectionBlock(text=chunk))
-            chunk = ""
-        chunk = f"{chunk}\n{line}" if chunk else line
-    if chunk:
-        sections.append(SectionBlock(text=clip_section(chunk)))
-    return sections
+    """``lines``, each clipped, packed into as few sections as hold them."""
+    return pack_sections(clip(line, _LINE_CHARS) for line in lines)
 
 
 def interaction_line(entry: CardInteraction, *, tr: Translator = ENGLISH) -> str:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from commands.arguments import logged_segment_no, reject_extra, segment_no, split_first
 from commands.blocks.limits import escape_mrkdwn
 from commands.blocks.segments import DELETE_ACTION, KEEP_ACTION, build_delete_question_blocks
-from commands.common import logged_segment_no, reject_extra, segment_no, split_first, workspace_session
+from commands.common import workspace_session
 from commands.context import CommandContext
 from commands.i18n import translator
 from commands.registry import VerbGroup

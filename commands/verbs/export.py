@@ -5,7 +5,8 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from commands.common import only_segment_no, workspace_session
+from commands.arguments import only_segment_no
+from commands.common import workspace_session
 from commands.context import CommandContext
 from commands.i18n import translator
 from commands.registry import VerbGroup

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from commands.arguments import tokenize, unescape_slack
+from commands.arguments import segment_no, tokenize, unescape_slack
 from commands.blocks.limits import escape_mrkdwn
-from commands.common import segment_no, workspace_session
+from commands.common import workspace_session
 from commands.context import CommandContext
 from commands.i18n import ENGLISH, Translator, translator
 from commands.registry import VerbGroup

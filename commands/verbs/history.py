@@ -8,22 +8,16 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    Block,
-    ButtonElement,
-    DividerBlock,
-    HeaderBlock,
-    SectionBlock,
-)
+from slack_sdk.models.blocks import ActionsBlock, ButtonElement, DividerBlock, HeaderBlock, SectionBlock
 from sqlalchemy.orm import Session
 
-from commands.blocks.contacts import build_contact_blocks, page_value
+from commands.arguments import reject_extra, segment_no, split_first
+from commands.blocks.contacts import build_contact_blocks, pager_buttons
 from commands.blocks.home import HOME_HISTORY_ACTION
 from commands.blocks.limits import MAX_MESSAGE_BLOCKS, clip, clip_header, clip_section, escape_mrkdwn
-from commands.common import page_size, reject_extra, segment_no, split_first, workspace_session
+from commands.common import page_size, workspace_session
 from commands.context import CommandContext
 from commands.i18n import ENGLISH, Translator, translator
 from commands.registry import VerbGroup
@@ -39,6 +33,10 @@ from storage.models.schedules import (
 from storage.service import changes, history, live, schedules, segments
 from storage.service.history import RunInfo, SizePoint
 from storage.service.types import Page
+
+if TYPE_CHECKING:
+    # Named in annotations only.
+    from slack_sdk.models.blocks import Block
 
 USAGE = "history SEG [chart]"
 HISTORY_CHART_ACTION = "segbot:history:chart"
@@ -288,21 +286,5 @@ def _changes(session: Session, run: RunInfo, change: int, page: int, size: int) 
 def _pager(run: RunInfo, change: int, page: Page, *, other_page: int, tr: Translator) -> list[Block]:
     target = {"r": run.id, "c": change, "o": other_page}
     suffix = "entered" if change == ENTERED else "left"
-    buttons = []
-    if page.page > 1:
-        buttons.append(
-            ButtonElement(
-                text=tr._("Previous"),
-                action_id=f"{RUN_PAGE_ACTION}:{suffix}:previous",
-                value=page_value(target, page.page - 1),
-            )
-        )
-    if page.page < page.pages:
-        buttons.append(
-            ButtonElement(
-                text=tr._("Next"),
-                action_id=f"{RUN_PAGE_ACTION}:{suffix}:next",
-                value=page_value(target, page.page + 1),
-            )
-        )
+    buttons = pager_buttons(target, page, action=f"{RUN_PAGE_ACTION}:{suffix}", tr=tr)
     return [ActionsBlock(block_id=f"pager-{suffix}", elements=buttons)] if buttons else []

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import SectionBlock
 
-from commands.arguments import tokenize, unescape_slack
+from commands.arguments import only_segment_no, segment_no, tokenize, unescape_slack
 from commands.blocks.limits import clip, clip_section, escape_mrkdwn
 from commands.blocks.preview import (
     build_decision_blocks,
@@ -21,7 +21,7 @@ from commands.blocks.preview import (
     segment_title,
 )
 from commands.blocks.segments import build_journal_blocks, journal_line
-from commands.common import only_segment_no, page_size, segment_no, workspace_session
+from commands.common import page_size, workspace_session
 from commands.context import CommandContext
 from commands.i18n import ENGLISH, Translator, translator
 from commands.registry import VerbGroup

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import SectionBlock
 
-from commands.arguments import parse_channel, unescape_slack
+from commands.arguments import parse_channel, reject_extra, segment_no, split_first, unescape_slack
 from commands.blocks.limits import clip_section, escape_mrkdwn
-from commands.common import reject_extra, segment_no, split_first, workspace_session
+from commands.common import workspace_session
 from commands.context import CommandContext
 from commands.i18n import translator
 from commands.registry import VerbGroup

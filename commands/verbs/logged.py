@@ -15,7 +15,15 @@ from typing import Any
 
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement, SectionBlock
 
-from commands.arguments import extract_options, tokenize, unescape_slack
+from commands.arguments import (
+    extract_options,
+    logged_segment_no,
+    reject_extra,
+    segment_no,
+    split_first,
+    tokenize,
+    unescape_slack,
+)
 from commands.blocks.limits import escape_mrkdwn
 from commands.blocks.logged import (
     LOG_CANCEL_ACTION,
@@ -28,14 +36,7 @@ from commands.blocks.logged import (
     logged_text,
 )
 from commands.blocks.segments import DELETE_ACTION, KEEP_ACTION
-from commands.common import (
-    logged_segment_no,
-    page_size,
-    reject_extra,
-    segment_no,
-    split_first,
-    workspace_session,
-)
+from commands.common import page_size, workspace_session
 from commands.context import CommandContext
 from commands.i18n import translator
 from commands.registry import VerbGroup

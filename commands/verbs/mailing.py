@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, HeaderBlock, SectionBlock
 
-from commands.arguments import extract_options
+from commands.arguments import extract_options, reject_extra, segment_no, split_first
 from commands.blocks.limits import clip_header, clip_section, escape_mrkdwn
 from commands.blocks.preview import contacts_count
-from commands.common import reject_extra, segment_no, split_first, workspace_session
+from commands.common import workspace_session
 from commands.context import CommandContext
 from commands.i18n import ENGLISH, Translator, translator
 from commands.registry import VerbGroup

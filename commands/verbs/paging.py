@@ -15,6 +15,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import Block, HeaderBlock
 
+from commands.arguments import segment_no
 from commands.blocks.contacts import PAGE_ACTION, build_contact_blocks, build_pager
 from commands.blocks.limits import clip_header
 from commands.blocks.preview import (
@@ -24,7 +25,7 @@ from commands.blocks.preview import (
     preview_from_target,
     two_way_pages,
 )
-from commands.common import page_size, segment_no, workspace_session
+from commands.common import page_size, workspace_session
 from commands.context import CommandContext
 from commands.i18n import translator
 from commands.registry import VerbGroup

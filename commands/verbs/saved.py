@@ -11,10 +11,11 @@ from collections.abc import Sequence
 
 from slack_sdk.models.blocks import Block, HeaderBlock, SectionBlock
 
+from commands.arguments import reject_extra, split_first
 from commands.blocks.limits import MAX_MESSAGE_BLOCKS, clip, clip_header, clip_section, escape_mrkdwn, note
 from commands.blocks.preview import kind_label
 from commands.blocks.segments import slack_time
-from commands.common import reject_extra, split_first, workspace_session
+from commands.common import workspace_session
 from commands.context import CommandContext
 from commands.i18n import ENGLISH, N_, Translator, translator
 from commands.options import option_flags

@@ -12,9 +12,17 @@ from datetime import datetime
 
 from slack_sdk.models.blocks import Block, SectionBlock
 
-from commands.arguments import extract_options, parse_channel, unescape_slack
+from commands.arguments import (
+    extract_options,
+    only_segment_no,
+    parse_channel,
+    reject_extra,
+    segment_no,
+    split_first,
+    unescape_slack,
+)
 from commands.blocks.limits import clip_section, escape_mrkdwn, note
-from commands.common import only_segment_no, reject_extra, segment_no, split_first, workspace_session
+from commands.common import workspace_session
 from commands.context import CommandContext
 from commands.i18n import ENGLISH, Translator, translator
 from commands.registry import VerbGroup

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
+from commands.arguments import logged_segment_no, reject_extra, segment_no, split_first
 from commands.blocks.home import SHOW_ACTION
 from commands.blocks.limits import escape_mrkdwn
 from commands.blocks.preview import contacts_count
 from commands.blocks.segments import build_list_blocks, build_show_blocks, segment_line
-from commands.common import (
-    logged_segment_no,
-    page_size,
-    reject_extra,
-    segment_no,
-    split_first,
-    workspace_session,
-)
+from commands.common import page_size, workspace_session
 from commands.context import CommandContext
 from commands.i18n import translator
 from commands.registry import VerbGroup
