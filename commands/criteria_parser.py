@@ -32,25 +32,7 @@ from typing import cast
 
 from commands.i18n import N_
 from commands.slack_text import QUOTES, decode_entities_keeping_positions, is_segment_no, quote_family
-from storage.criteria.ast import (
-    And,
-    Bound,
-    Compare,
-    Day,
-    Expr,
-    Interaction,
-    Match,
-    Not,
-    Number,
-    Op,
-    Or,
-    Present,
-    Range,
-    Text,
-    Today,
-    Unit,
-    Value,
-)
+from storage.criteria import ast
 from storage.criteria.fields import (
     FIELDS,
     INTERACTION_FIELDS,
@@ -74,7 +56,7 @@ MAX_CRITERIA_TERMS = 200
 
 # Slack clients turn a typed "--" into an em dash (some into an en dash).
 _LONG_DASHES = "—–"
-_OPERATORS: tuple[Op, ...] = (">=", "<=", ">", "<")
+_OPERATORS: tuple[ast.Op, ...] = (">=", "<=", ">", "<")
 
 _NUMBER = re.compile(r"[+-]?(?:[0-9]{1,30}(?:\.[0-9]{0,30})?|\.[0-9]{1,30})")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -104,7 +86,7 @@ class CriteriaError(ValidationError):
         super().__init__(f"at {position}: {self.detail.format(**self.detail_params)}")
 
 
-def parse_criteria(text: str) -> Expr:
+def parse_criteria(text: str) -> ast.Expr:
     """The AST of criteria ``text``; a :class:`CriteriaError` saying where and what when it is wrong.
 
     Texts longer than :data:`MAX_CRITERIA_CHARS`, with more than :data:`MAX_CRITERIA_TERMS` terms, or
@@ -198,7 +180,7 @@ class _Parser:
 
     # --- expressions ----------------------------------------------------------------------------
 
-    def parse(self) -> Expr:
+    def parse(self) -> ast.Expr:
         self.skip_space()
         if self.at_end():
             raise self.error(self.i, "a criterion", "expected a criterion, e.g. industry:retail city:berlin")
@@ -208,7 +190,7 @@ class _Parser:
             raise self.error(self.i, "a criterion", "unexpected ')' without a matching '('")
         return expr
 
-    def any_of(self, depth: int) -> Expr:
+    def any_of(self, depth: int) -> ast.Expr:
         items = [self.all_of(depth)]
         while True:
             self.skip_space()
@@ -222,9 +204,9 @@ class _Parser:
                     self.i, "a criterion", "expected a criterion after '{word}'", word=self.s[at : at + 2]
                 )
             items.append(self.all_of(depth))
-        return items[0] if len(items) == 1 else Or(tuple(items))
+        return items[0] if len(items) == 1 else ast.Or(tuple(items))
 
-    def all_of(self, depth: int) -> Expr:
+    def all_of(self, depth: int) -> ast.Expr:
         items = [self.unary(depth)]
         while True:
             self.skip_space()
@@ -239,9 +221,9 @@ class _Parser:
                         self.i, "a criterion", "expected a criterion after '{word}'", word=self.s[at : at + 3]
                     )
             items.append(self.unary(depth))
-        return items[0] if len(items) == 1 else And(tuple(items))
+        return items[0] if len(items) == 1 else ast.And(tuple(items))
 
-    def unary(self, depth: int) -> Expr:
+    def unary(self, depth: int) -> ast.Expr:
         self.skip_space()
         if depth >= MAX_DEPTH:
             raise self.error(
@@ -261,7 +243,7 @@ class _Parser:
             self.skip_space()
             if self.at_group_end():
                 raise self.error(self.i, "a criterion", "expected a criterion to negate")
-            return Not(self.unary(depth + 1))
+            return ast.Not(self.unary(depth + 1))
         for keyword in ("or", "and"):
             if self.at_keyword(keyword):
                 found = self.s[self.i : self.i + len(keyword)]
@@ -294,7 +276,7 @@ class _Parser:
 
     # --- terms ----------------------------------------------------------------------------------
 
-    def term(self, depth: int) -> Expr:
+    def term(self, depth: int) -> ast.Expr:
         start = self.i
         self.count_term(start)
         if self.peek() in QUOTES:
@@ -319,7 +301,7 @@ class _Parser:
     def kind_of(self, name: str) -> FieldKind | None:
         return interaction_field_kind(name) if self.in_interaction else field_kind(name)
 
-    def interaction_group(self, depth: int) -> Interaction:
+    def interaction_group(self, depth: int) -> ast.Interaction:
         """``interaction:(...)``: the conditions inside hold for one and the same interaction."""
         opened = self.i
         self.i += 1
@@ -344,7 +326,7 @@ class _Parser:
         self.i += 1
         if self.peek() and not _ends_bare_word(self.peek()):
             raise self.error(self.i, "a space", "expected a space after ')'")
-        return Interaction(expr)
+        return ast.Interaction(expr)
 
     def field(self, name: str, at: int) -> FieldKind:
         if self.in_interaction:
@@ -378,7 +360,7 @@ class _Parser:
         message = N_("unknown field '{name}' of an interaction - known: {known}")
         raise self.error(at, "an interaction field", message, name=name, known=known)
 
-    def condition(self, name: str, kind: FieldKind) -> Expr:
+    def condition(self, name: str, kind: FieldKind) -> ast.Expr:
         value_at = self.i
         ch = self.peek()
         if not ch or ch.isspace() or ch in "()":
@@ -393,7 +375,7 @@ class _Parser:
             if not text:
                 raise self.error(at, "a value", "expected a value after '{op}'", op=op)
             self.finish_term()
-            return Compare(name, op, self.ordered(kind, text, at))
+            return ast.Compare(name, op, self.ordered(kind, text, at))
         values = [self.scalar()]
         while self.peek() == ",":
             self.i += 1
@@ -403,13 +385,13 @@ class _Parser:
             values.append(self.scalar())
         self.finish_term()
         if len(values) == 1 and values[0] == ("*", value_at, False):
-            return Present(name)
+            return ast.Present(name)
         for text, at, quoted in values:
             if not quoted and ".." in text:
                 if len(values) > 1:
                     raise self.error(at, "a value", "a range cannot be part of a list of values")
                 return self.range(name, kind, text, at)
-        return Match(name, tuple(self.typed(name, kind, text, at, quoted) for text, at, quoted in values))
+        return ast.Match(name, tuple(self.typed(name, kind, text, at, quoted) for text, at, quoted in values))
 
     def finish_term(self) -> None:
         if self.peek() == "(":
@@ -456,7 +438,7 @@ class _Parser:
             )
             raise self.error(at, "a value", message, op=op, dates=dates, name=name)
 
-    def range(self, name: str, kind: FieldKind, text: str, at: int) -> Range:
+    def range(self, name: str, kind: FieldKind, text: str, at: int) -> ast.Range:
         low_text, _, high_text = text.partition("..")
         high_at = at + len(low_text) + 2
         if not low_text and not high_text:
@@ -477,19 +459,19 @@ class _Parser:
                 low=low_text,
                 high=high_text,
             )
-        return Range(name, low, high)
+        return ast.Range(name, low, high)
 
-    def bound(self, name: str, kind: FieldKind, text: str, at: int, *, numeric: bool) -> Bound:
+    def bound(self, name: str, kind: FieldKind, text: str, at: int, *, numeric: bool) -> ast.Bound:
         """One end of a range: a date, a number, or text compared case-insensitively."""
         if kind is FieldKind.DATE or numeric:
             return self.ordered(kind, text, at)
         if "*" in text:
             raise self.error(at, "a value", "a range cannot hold the wildcard '*'")
         if kind is FieldKind.CODE or kind is FieldKind.SEGMENT:
-            return Text(text.upper())
-        return Text(text.lower() if name == "type" else text)
+            return ast.Text(text.upper())
+        return ast.Text(text.lower() if name == "type" else text)
 
-    def ordered(self, kind: FieldKind, text: str, at: int) -> Number | Day | Today:
+    def ordered(self, kind: FieldKind, text: str, at: int) -> ast.Number | ast.Day | ast.Today:
         """A comparison operand or range end: a date for date fields, a number for profile answers."""
         if kind is FieldKind.DATE:
             return self.date_value(text, at)
@@ -498,34 +480,34 @@ class _Parser:
             raise self.error(at, "a number", "expected a number, found '{found}'", found=text)
         return number
 
-    def typed(self, name: str, kind: FieldKind, text: str, at: int, quoted: bool) -> Value:
+    def typed(self, name: str, kind: FieldKind, text: str, at: int, quoted: bool) -> ast.Value:
         self.named.append((name, text, self.origin[at]))
         if not text.strip():
             raise self.error(at, "a value", "expected a value after '{name}:', not an empty one", name=name)
         if kind is FieldKind.DATE:
             return self.date_value(text, at)
         if kind is FieldKind.CODE:
-            return Text(text.upper())
+            return ast.Text(text.upper())
         if kind is FieldKind.PROFILE:
             number = None if quoted else _number(text)
-            return number if number is not None else Text(text)
+            return number if number is not None else ast.Text(text)
         if kind is FieldKind.SEGMENT:
             if not is_segment_no(text):
                 message = N_("expected a segment number like SEG00001, found '{found}'")
                 raise self.error(at, "a segment number", message, found=text)
-            return Text(text.upper())
+            return ast.Text(text.upper())
         if name == "type":
             if text.lower() not in _TYPES:
                 raise self.error(
                     at, "company or person", "type is company or person, not '{found}'", found=text
                 )
-            return Text(text.lower())
-        return Text(text)
+            return ast.Text(text.lower())
+        return ast.Text(text)
 
-    def date_value(self, text: str, at: int) -> Day | Today:
+    def date_value(self, text: str, at: int) -> ast.Day | ast.Today:
         if _DATE.fullmatch(text):
             try:
-                return Day(date.fromisoformat(text))
+                return ast.Day(date.fromisoformat(text))
             except ValueError:
                 raise self.error(at, "a valid date", "{found} is not a valid date", found=text) from None
         relative = _TODAY.fullmatch(text)
@@ -537,27 +519,27 @@ class _Parser:
             raise self.error(at, "a date", message, found=text)
         sign, amount, unit = relative.groups()
         if amount is None:
-            return Today()
+            return ast.Today()
         offset = int(amount) * (-1 if sign == "-" else 1)
-        unit_key = cast(Unit, unit.lower())
+        unit_key = cast(ast.Unit, unit.lower())
         if abs(offset) > _MAX_OFFSET[unit_key]:
             raise self.error(at, "a smaller offset", "'{found}' is too far from today", found=text)
-        return Today(offset, unit_key)
+        return ast.Today(offset, unit_key)
 
 
-def _number(text: str) -> Number | None:
+def _number(text: str) -> ast.Number | None:
     # The pattern rather than Decimal() decides: Decimal also reads "1e5", "NaN" and "Infinity".
-    return Number(Decimal(text)) if _NUMBER.fullmatch(text) else None
+    return ast.Number(Decimal(text)) if _NUMBER.fullmatch(text) else None
 
 
-def _is_empty_range(low: Bound, high: Bound) -> bool:
-    if isinstance(low, Text) and isinstance(high, Text):
+def _is_empty_range(low: ast.Bound, high: ast.Bound) -> bool:
+    if isinstance(low, ast.Text) and isinstance(high, ast.Text):
         return low.value.lower() > high.value.lower()
-    if isinstance(low, Number) and isinstance(high, Number):
+    if isinstance(low, ast.Number) and isinstance(high, ast.Number):
         return low.value > high.value
-    if isinstance(low, Day) and isinstance(high, Day):
+    if isinstance(low, ast.Day) and isinstance(high, ast.Day):
         return low.value > high.value
-    if isinstance(low, Today) and isinstance(high, Today) and low.unit == high.unit:
+    if isinstance(low, ast.Today) and isinstance(high, ast.Today) and low.unit == high.unit:
         return low.offset > high.offset
     return False
 

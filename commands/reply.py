@@ -59,6 +59,11 @@ class Reply:
     announce: bool = False
 
 
+def announced(text: str, *, blocks: tuple[Block, ...] = ()) -> Reply:
+    """A confirmed change's outcome: it replaces the preview, and the channel is told of it."""
+    return Reply(text=text, blocks=blocks, visibility="channel", replace_original=True, announce=True)
+
+
 def error_reply(exc: SegbotError, *, locale: str | None = None) -> Reply:
     """The ephemeral message saying what went wrong, in ``locale``; criteria errors point at the spot."""
     tr = translator(locale or locale_of(exc))

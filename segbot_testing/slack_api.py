@@ -12,7 +12,7 @@ import itertools
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -309,18 +309,23 @@ def _parse_params(content_type: str, body: bytes, query: str) -> dict[str, Any]:
 
 def message_text(call: RecordedCall) -> str:
     """Everything a user would read in a posted message: its text and every text inside its blocks."""
-    parts = [str(call.params.get("text") or "")]
-    parts.extend(_texts(call.params.get("blocks") or []))
+    texts = find_elements(call.params.get("blocks") or [], _is_text)
+    parts = [str(call.params.get("text") or ""), *(text["text"] for text in texts)]
     return "\n".join(p for p in parts if p)
 
 
-def _texts(node: Any) -> Iterator[str]:
+def find_elements(node: Any, wanted: Callable[[dict[str, Any]], bool]) -> Iterator[dict[str, Any]]:
+    """Every object in Block Kit JSON that is ``wanted``, in reading order, without looking inside it."""
     if isinstance(node, dict):
-        if node.get("type") in ("mrkdwn", "plain_text") and isinstance(node.get("text"), str):
-            yield node["text"]
+        if wanted(node):
+            yield node
             return
         for value in node.values():
-            yield from _texts(value)
+            yield from find_elements(value, wanted)
     elif isinstance(node, list):
         for item in node:
-            yield from _texts(item)
+            yield from find_elements(item, wanted)
+
+
+def _is_text(element: dict[str, Any]) -> bool:
+    return element.get("type") in ("mrkdwn", "plain_text") and isinstance(element.get("text"), str)

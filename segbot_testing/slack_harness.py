@@ -13,13 +13,14 @@ import secrets
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
 from slack_sdk.signature import SignatureVerifier
 
-from segbot_testing.slack_api import FakeSlackApi, RecordedCall, message_text
+from segbot_testing.slack_api import FakeSlackApi, RecordedCall, find_elements, message_text
 
 SIGNING_SECRET = "test-signing-secret"
 TEAM_ID = "T0001"
@@ -96,7 +97,7 @@ class SlackSimulator:
                 "api_app_id": "A0001",
                 "is_enterprise_install": "false",
                 "response_url": response_url,
-                "trigger_id": f"trigger.{self._run}.{next(self._ids)}",
+                "trigger_id": self._trigger_id(),
             }
         )
         return body, response_url
@@ -125,33 +126,16 @@ class SlackSimulator:
         blocks = message.params.get("blocks") if isinstance(message, RecordedCall) else message.get("blocks")
         button = find_button(blocks or [], label)
         response_url = self.fake.response_url(f"act{next(self._ids)}") if with_response_url else None
-        payload: dict[str, Any] = {
-            "type": "block_actions",
-            "team": {"id": TEAM_ID, "domain": "acme"},
-            "user": {"id": user, "username": "ana", "team_id": TEAM_ID},
-            "api_app_id": "A0001",
-            "token": "legacy-verification-token",
-            "trigger_id": f"trigger.{self._run}.{next(self._ids)}",
-            "actions": [
-                {
-                    "type": "button",
-                    "action_id": button["action_id"],
-                    "block_id": "b",
-                    "text": button["text"],
-                    "value": button.get("value", ""),
-                    "action_ts": f"{time.time():.6f}",
-                }
-            ],
-        }
+        fields: dict[str, Any] = {"trigger_id": self._trigger_id(), "actions": [button_action(button)]}
         if channel is not None:
-            payload["channel"] = {"id": channel, "name": "sales"}
-            payload["container"] = {"type": "message", "channel_id": channel, "is_ephemeral": True}
+            fields["channel"] = {"id": channel, "name": "sales"}
+            fields["container"] = {"type": "message", "channel_id": channel, "is_ephemeral": True}
         else:
-            payload["container"] = {"type": "view", "view_id": "V0001"}
-            payload["view"] = {"id": "V0001", "type": "home", "team_id": TEAM_ID}
+            fields["container"] = {"type": "view", "view_id": "V0001"}
+            fields["view"] = {"id": "V0001", "type": "home", "team_id": TEAM_ID}
         if response_url:
-            payload["response_url"] = response_url
-        answer = self.post(urlencode({"payload": json.dumps(payload)}))
+            fields["response_url"] = response_url
+        answer = self._interact("block_actions", user=user, **fields)
         assert answer.status == 200, answer
         return response_url
 
@@ -172,31 +156,23 @@ class SlackSimulator:
 
         Passing the ``trigger_id`` of an earlier submission delivers that submission again.
         """
-        payload = {
-            "type": "view_submission",
-            "team": {"id": TEAM_ID, "domain": "acme"},
-            "user": {"id": user, "username": "ana", "team_id": TEAM_ID},
-            "api_app_id": "A0001",
-            "token": "legacy-verification-token",
-            "trigger_id": trigger_id or f"trigger.{self._run}.{next(self._ids)}",
-            "view": {**view, "id": "V0002", "team_id": TEAM_ID, "state": {"values": values}},
-            "response_urls": [],
-        }
-        return self.post(urlencode({"payload": json.dumps(payload)}))
+        return self._interact(
+            "view_submission",
+            user=user,
+            trigger_id=trigger_id or self._trigger_id(),
+            view={**view, "id": "V0002", "team_id": TEAM_ID, "state": {"values": values}},
+            response_urls=[],
+        )
 
     def shortcut(self, callback_id: str, *, user: str = USER_ID) -> HttpAnswer:
         """Use the global shortcut ``callback_id`` (from the search bar or the + menu)."""
-        payload = {
-            "type": "shortcut",
-            "team": {"id": TEAM_ID, "domain": "acme"},
-            "user": {"id": user, "username": "ana", "team_id": TEAM_ID},
-            "api_app_id": "A0001",
-            "token": "legacy-verification-token",
-            "callback_id": callback_id,
-            "trigger_id": f"trigger.{self._run}.{next(self._ids)}",
-            "action_ts": f"{time.time():.6f}",
-        }
-        return self.post(urlencode({"payload": json.dumps(payload)}))
+        return self._interact(
+            "shortcut",
+            user=user,
+            callback_id=callback_id,
+            trigger_id=self._trigger_id(),
+            action_ts=f"{time.time():.6f}",
+        )
 
     def change_input(
         self,
@@ -215,46 +191,43 @@ class SlackSimulator:
         the view's hash at the time of the change: pass an older one to play a late request.
         """
         element = values[block_id]["value"]
-        payload = {
-            "type": "block_actions",
-            "team": {"id": TEAM_ID, "domain": "acme"},
-            "user": {"id": user, "username": "ana", "team_id": TEAM_ID},
-            "api_app_id": "A0001",
-            "token": "legacy-verification-token",
-            "trigger_id": f"trigger.{self._run}.{next(self._ids)}",
-            "container": {"type": "view", "view_id": view["id"]},
-            "view": {
-                **view,
-                "hash": view_hash or view["hash"],
-                "team_id": TEAM_ID,
-                "state": {"values": values},
-            },
-            "actions": [
-                {
-                    **element,
-                    "action_id": "value",
-                    "block_id": block_id,
-                    "action_ts": f"{time.time() if action_ts is None else action_ts:.6f}",
-                }
-            ],
-        }
-        return self.post(urlencode({"payload": json.dumps(payload)}))
+        moment = time.time() if action_ts is None else action_ts
+        return self._interact(
+            "block_actions",
+            user=user,
+            trigger_id=self._trigger_id(),
+            container={"type": "view", "view_id": view["id"]},
+            view={**view, "hash": view_hash or view["hash"], "team_id": TEAM_ID, "state": {"values": values}},
+            actions=[{**element, "action_id": "value", "block_id": block_id, "action_ts": f"{moment:.6f}"}],
+        )
 
     def suggest(self, view: dict[str, Any], block_id: str, typed: str, *, user: str = USER_ID) -> HttpAnswer:
         """Type ``typed`` into an external select of an open modal; the answer holds its options."""
+        return self._interact(
+            "block_suggestion",
+            user=user,
+            container={"type": "view", "view_id": view["id"]},
+            view={**view, "team_id": TEAM_ID},
+            action_id="value",
+            block_id=block_id,
+            value=typed,
+        )
+
+    def _interact(self, kind: str, *, user: str, **fields: Any) -> HttpAnswer:
+        """POST an interaction payload of ``kind``: the envelope every one carries, then ``fields``."""
         payload = {
-            "type": "block_suggestion",
+            "type": kind,
             "team": {"id": TEAM_ID, "domain": "acme"},
             "user": {"id": user, "username": "ana", "team_id": TEAM_ID},
             "api_app_id": "A0001",
             "token": "legacy-verification-token",
-            "container": {"type": "view", "view_id": view["id"]},
-            "view": {**view, "team_id": TEAM_ID},
-            "action_id": "value",
-            "block_id": block_id,
-            "value": typed,
+            **fields,
         }
         return self.post(urlencode({"payload": json.dumps(payload)}))
+
+    def _trigger_id(self) -> str:
+        # Unique for good, like Slack's: a database kept between runs remembers the ones it saw.
+        return f"trigger.{self._run}.{next(self._ids)}"
 
     def event(self, event: dict[str, Any]) -> HttpAnswer:
         """Deliver an Events API callback."""
@@ -270,6 +243,18 @@ class SlackSimulator:
             }
         )
         return self.post(body, content_type="application/json")
+
+
+def button_action(button: dict[str, Any]) -> dict[str, Any]:
+    """The ``actions`` entry Slack sends when ``button``, as a message holds it, is pressed."""
+    return {
+        "type": "button",
+        "action_id": button["action_id"],
+        "block_id": "b",
+        "text": button["text"],
+        "value": button.get("value", ""),
+        "action_ts": f"{time.time():.6f}",
+    }
 
 
 def find_button(blocks: list[dict[str, Any]], label: str) -> dict[str, Any]:
@@ -294,16 +279,8 @@ def button_labels(call: RecordedCall) -> list[str]:
     return [b["text"]["text"] for b in _buttons(call.params.get("blocks") or [])]
 
 
-def _buttons(node: Any) -> Any:
-    if isinstance(node, dict):
-        if node.get("type") == "button":
-            yield node
-            return
-        for value in node.values():
-            yield from _buttons(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _buttons(item)
+def _buttons(node: Any) -> Iterator[dict[str, Any]]:
+    return find_elements(node, lambda element: element.get("type") == "button")
 
 
-__all__ = ["SlackSimulator", "button_labels", "find_button", "message_text"]
+__all__ = ["SlackSimulator", "button_action", "button_labels", "find_button", "message_text"]

@@ -32,7 +32,7 @@ from commands.context import CommandContext
 from commands.i18n import N_, translator
 from commands.options import ADD_FLAGS, NARROW_FLAGS
 from commands.registry import VerbGroup
-from commands.reply import Reply
+from commands.reply import Reply, announced
 from commands.verbs.breakdown import preview_shares
 from storage.criteria.ast import Expr
 from storage.errors import StalePreviewError, ValidationError
@@ -184,12 +184,9 @@ def confirm(pending_id: str, ctx: CommandContext) -> Reply:
     except StalePreviewError:
         return _preview_again(pending_id, ctx)
     tr = translator(ctx.locale)
-    return Reply(
-        text=outcome_text(result, description=info.description, user_id=ctx.user_id, tr=tr),
+    return announced(
+        outcome_text(result, description=info.description, user_id=ctx.user_id, tr=tr),
         blocks=tuple(build_outcome_blocks(result, description=info.description, user_id=ctx.user_id, tr=tr)),
-        visibility="channel",
-        replace_original=True,
-        announce=True,
     )
 
 

@@ -9,7 +9,7 @@ from commands.common import workspace_session
 from commands.context import CommandContext
 from commands.i18n import translator
 from commands.registry import VerbGroup
-from commands.reply import Reply
+from commands.reply import Reply, announced
 from commands.verbs.logged import confirm_delete_logged, delete_logged_question
 from storage.errors import NotAllowedError
 from storage.service import dependencies, segments
@@ -62,7 +62,7 @@ def confirm_delete(value: str, ctx: CommandContext) -> Reply:
         segment_no=info.no,
         description=escape_mrkdwn(info.description),
     )
-    return Reply(text=text[:3000], visibility="channel", replace_original=True, announce=True)
+    return announced(text[:3000])
 
 
 @verbs.action(KEEP_ACTION)

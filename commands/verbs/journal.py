@@ -25,7 +25,7 @@ from commands.common import page_size, workspace_session
 from commands.context import CommandContext
 from commands.i18n import ENGLISH, Translator, translator
 from commands.registry import VerbGroup
-from commands.reply import Reply
+from commands.reply import Reply, announced
 from storage.errors import ConflictError, ValidationError
 from storage.service import changes, journal, saved, segments
 from storage.service.types import TWO_WAY_KINDS, ActionResult, JournalEntry, Page
@@ -169,13 +169,7 @@ def confirm_undo(value: str, ctx: CommandContext) -> Reply:
         result = changes.undo_last(session, workspace_id, no, user_id=ctx.user_id, is_admin=ctx.is_admin)
         info = segments.get_segment(session, workspace_id, no)
     text = undo_text(result, description=info.description, user_id=ctx.user_id, tr=translator(ctx.locale))
-    return Reply(
-        text=text,
-        blocks=(SectionBlock(text=clip_section(text)),),
-        visibility="channel",
-        replace_original=True,
-        announce=True,
-    )
+    return announced(text, blocks=(SectionBlock(text=clip_section(text)),))
 
 
 def undo_text(result: ActionResult, *, description: str, user_id: str, tr: Translator = ENGLISH) -> str:

@@ -40,7 +40,7 @@ from commands.common import page_size, workspace_session
 from commands.context import CommandContext
 from commands.i18n import translator
 from commands.registry import VerbGroup
-from commands.reply import Reply
+from commands.reply import Reply, announced
 from commands.verbs.header import parse_day
 from storage.errors import ValidationError
 from storage.service import logged_segments
@@ -125,7 +125,7 @@ def confirm_log(value: str, ctx: CommandContext) -> Reply:
     text = logged_text(info, tr=translator(ctx.locale))
     if info.already_logged:
         return Reply(text=text, replace_original=True)
-    return Reply(text=text[:3000], visibility="channel", replace_original=True, announce=True)
+    return announced(text[:3000])
 
 
 @verbs.action(LOG_CANCEL_ACTION)
@@ -233,4 +233,4 @@ def confirm_delete_logged(no: str, ctx: CommandContext) -> Reply:
         logged_no=info.no,
         segment_no=info.segment_no,
     )
-    return Reply(text=text, visibility="channel", replace_original=True, announce=True)
+    return announced(text)

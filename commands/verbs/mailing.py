@@ -17,7 +17,7 @@ from commands.common import workspace_session
 from commands.context import CommandContext
 from commands.i18n import ENGLISH, Translator, translator
 from commands.registry import VerbGroup
-from commands.reply import Reply
+from commands.reply import Reply, announced
 from storage.errors import ValidationError
 from storage.service import mailing, segments
 from storage.service.mailing import MailingChange
@@ -126,13 +126,7 @@ def confirm_tag(value: str, ctx: CommandContext) -> Reply:
     )
     if change.replace:
         text += " " + tr._("{lose} outside the segment lost it.", lose=contacts_count(change.lose, tr=tr))
-    return Reply(
-        text=text,
-        blocks=(SectionBlock(text=clip_section(text)),),
-        visibility="channel",
-        replace_original=True,
-        announce=True,
-    )
+    return announced(text, blocks=(SectionBlock(text=clip_section(text)),))
 
 
 @verbs.action(TAG_CANCEL_ACTION)
