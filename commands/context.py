@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import TypedDict
 
 from sqlalchemy.orm import Session, sessionmaker
 
 
 def _utc_today() -> date:
     return datetime.now(UTC).date()
+
+
+class Caller(TypedDict):
+    """Who asks, as every service function that checks permission takes it: ``f(..., **ctx.caller)``."""
+
+    user_id: str
+    is_admin: bool
 
 
 @dataclass(frozen=True)
@@ -25,3 +33,8 @@ class CommandContext:
     today: date = field(default_factory=_utc_today)
     timezone: str = "UTC"
     locale: str = "en"
+
+    @property
+    def caller(self) -> Caller:
+        """The caller's user id and admin flag, to pass on to the service."""
+        return {"user_id": self.user_id, "is_admin": self.is_admin}

@@ -80,10 +80,9 @@ def preview(
             options=options,
             contact_nos=contact_nos,
             saved_code=saved_code,
-            user_id=ctx.user_id,
-            is_admin=ctx.is_admin,
             page_size=page_size(ctx),
             today=ctx.today,
+            **ctx.caller,
         )
         shares = preview_shares(session, workspace_id, result, tr=translator(ctx.locale))
     return preview_reply(result, description=info.description, locale=ctx.locale, shares=shares)
@@ -177,9 +176,7 @@ def confirm(pending_id: str, ctx: CommandContext) -> Reply:
     """Apply a previewed change once; the outcome replaces the preview and is announced in the channel."""
     try:
         with workspace_session(ctx) as (session, workspace_id):
-            result = changes.confirm_pending(
-                session, workspace_id, pending_id, user_id=ctx.user_id, is_admin=ctx.is_admin
-            )
+            result = changes.confirm_pending(session, workspace_id, pending_id, **ctx.caller)
             info = segments.get_segment(session, workspace_id, result.segment_no)
     except StalePreviewError:
         return _preview_again(pending_id, ctx)
@@ -194,12 +191,7 @@ def _preview_again(pending_id: str, ctx: CommandContext) -> Reply:
     """Replace a stale preview by a new one on today's data, saying why nothing was applied."""
     with workspace_session(ctx) as (session, workspace_id):
         renewed = changes.renew_preview(
-            session,
-            workspace_id,
-            pending_id,
-            user_id=ctx.user_id,
-            is_admin=ctx.is_admin,
-            page_size=page_size(ctx),
+            session, workspace_id, pending_id, page_size=page_size(ctx), **ctx.caller
         )
         info = segments.get_segment(session, workspace_id, renewed.segment_no)
     tr = translator(ctx.locale)
@@ -219,5 +211,5 @@ def _preview_again(pending_id: str, ctx: CommandContext) -> Reply:
 def cancel(pending_id: str, ctx: CommandContext) -> Reply:
     """Drop a preview; nothing changes."""
     with workspace_session(ctx) as (session, workspace_id):
-        changes.cancel_pending(session, workspace_id, pending_id, user_id=ctx.user_id, is_admin=ctx.is_admin)
+        changes.cancel_pending(session, workspace_id, pending_id, **ctx.caller)
     return Reply(text=translator(ctx.locale)._("Canceled: nothing was changed."), replace_original=True)

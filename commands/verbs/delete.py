@@ -55,7 +55,7 @@ def confirm_delete(value: str, ctx: CommandContext) -> Reply:
     no = segment_no(value, usage=USAGE)
     with workspace_session(ctx) as (session, workspace_id):
         info = segments.get_segment(session, workspace_id, no)
-        segments.delete_segment(session, workspace_id, no, user_id=ctx.user_id, is_admin=ctx.is_admin)
+        segments.delete_segment(session, workspace_id, no, **ctx.caller)
     text = translator(ctx.locale)._(
         "<@{user}> deleted *{segment_no}* {description}.",
         user=ctx.user_id,

@@ -72,9 +72,7 @@ def set_field(text: str, ctx: CommandContext) -> Reply:
     if field == "date" and isinstance(value, str):
         value = parse_day(value, today=ctx.today)
     with workspace_session(ctx) as (session, workspace_id):
-        info = header.set_header_field(
-            session, workspace_id, no, field, value, user_id=ctx.user_id, is_admin=ctx.is_admin
-        )
+        info = header.set_header_field(session, workspace_id, no, field, value, **ctx.caller)
     tr = translator(ctx.locale)
     shown = header_value(info, field, tr=tr)
     if shown:

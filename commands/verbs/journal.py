@@ -166,7 +166,7 @@ def confirm_undo(value: str, ctx: CommandContext) -> Reply:
         raise ValidationError("This Undo button is broken; run `/segment undo SEG` again.")
     with workspace_session(ctx) as (session, workspace_id):
         _last_action(journal.list_journal(session, workspace_id, no), no, seq=int(seq_text))
-        result = changes.undo_last(session, workspace_id, no, user_id=ctx.user_id, is_admin=ctx.is_admin)
+        result = changes.undo_last(session, workspace_id, no, **ctx.caller)
         info = segments.get_segment(session, workspace_id, no)
     text = undo_text(result, description=info.description, user_id=ctx.user_id, tr=translator(ctx.locale))
     return announced(text, blocks=(SectionBlock(text=clip_section(text)),))

@@ -43,7 +43,7 @@ def run_live(text: str, ctx: CommandContext) -> Reply:
     tr = translator(ctx.locale)
     if words and words[0].lower() == OFF:
         with workspace_session(ctx) as (session, workspace_id):
-            info = live.unset_live(session, workspace_id, number, user_id=ctx.user_id, is_admin=ctx.is_admin)
+            info = live.unset_live(session, workspace_id, number, **ctx.caller)
         message = tr._("{segment_no} is no longer live.", segment_no=info.segment_no)
         return Reply(text=message, visibility="channel")
     if words:
@@ -62,10 +62,9 @@ def run_live(text: str, ctx: CommandContext) -> Reply:
             number,
             channel_id=channel_id,
             channel_name=channel_name,
-            user_id=ctx.user_id,
-            is_admin=ctx.is_admin,
             # The channel's posts are written in the language of whoever made the segment live.
             locale=tr.locale,
+            **ctx.caller,
         )
     message = tr._(
         "*{segment_no}* {description} is live: after every change to the contacts or interactions "

@@ -79,14 +79,7 @@ def log(text: str, ctx: CommandContext) -> Reply:
     )
     with workspace_session(ctx) as (session, workspace_id):
         plan = logged_segments.plan_log(
-            session,
-            workspace_id,
-            no,
-            choices=choices,
-            follow_up=bool(flags),
-            user_id=ctx.user_id,
-            is_admin=ctx.is_admin,
-            today=ctx.today,
+            session, workspace_id, no, choices=choices, follow_up=bool(flags), today=ctx.today, **ctx.caller
         )
     tr = translator(ctx.locale)
     blocks = build_log_preview_blocks(plan, secrets.token_hex(16), tr=tr)
@@ -116,11 +109,10 @@ def confirm_log(value: str, ctx: CommandContext) -> Reply:
             segment_no(str(target["s"]), usage=LOG_USAGE),
             choices=choices,
             follow_up=bool(target.get("f")),
-            user_id=ctx.user_id,
-            is_admin=ctx.is_admin,
             today=ctx.today,
             preview_key=str(target["k"]),
             segment_version=int(target["v"]),
+            **ctx.caller,
         )
     text = logged_text(info, tr=translator(ctx.locale))
     if info.already_logged:
@@ -156,9 +148,7 @@ def cancel(text: str, ctx: CommandContext) -> Reply:
     reject_extra(extra, usage=CANCEL_USAGE)
     undo = bool(flags)
     with workspace_session(ctx) as (session, workspace_id):
-        info = logged_segments.cancel_logged_segment(
-            session, workspace_id, no, undo=undo, user_id=ctx.user_id, is_admin=ctx.is_admin
-        )
+        info = logged_segments.cancel_logged_segment(session, workspace_id, no, undo=undo, **ctx.caller)
     return Reply(text=logged_text(info, restored=undo, tr=translator(ctx.locale)), visibility="channel")
 
 
@@ -197,9 +187,7 @@ def show_logged_reply(
 def delete_logged_question(no: str, ctx: CommandContext) -> Reply:
     """`delete LSEG...`: refuse at once when it is not canceled, else ask with Confirm/Cancel."""
     with workspace_session(ctx) as (session, workspace_id):
-        info = logged_segments.check_deletable(
-            session, workspace_id, no, user_id=ctx.user_id, is_admin=ctx.is_admin
-        )
+        info = logged_segments.check_deletable(session, workspace_id, no, **ctx.caller)
     tr = translator(ctx.locale)
     question = tr._(
         "Delete canceled logged segment *{logged_no}* of {segment_no} and its {interactions}? "
@@ -224,9 +212,7 @@ def delete_logged_question(no: str, ctx: CommandContext) -> Reply:
 def confirm_delete_logged(no: str, ctx: CommandContext) -> Reply:
     """The Confirm button of `delete LSEG...`: delete, and tell the channel."""
     with workspace_session(ctx) as (session, workspace_id):
-        info = logged_segments.delete_logged_segment(
-            session, workspace_id, no, user_id=ctx.user_id, is_admin=ctx.is_admin
-        )
+        info = logged_segments.delete_logged_segment(session, workspace_id, no, **ctx.caller)
     text = translator(ctx.locale)._(
         "<@{user}> deleted canceled logged segment *{logged_no}* of {segment_no} and its interactions.",
         user=ctx.user_id,

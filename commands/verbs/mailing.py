@@ -47,13 +47,7 @@ def tag(text: str, ctx: CommandContext) -> Reply:
     reject_extra(extra, usage=USAGE)
     with workspace_session(ctx) as (session, workspace_id):
         change = mailing.preview_mailing_group(
-            session,
-            workspace_id,
-            no,
-            code,
-            replace=bool(flags),
-            user_id=ctx.user_id,
-            is_admin=ctx.is_admin,
+            session, workspace_id, no, code, replace=bool(flags), **ctx.caller
         )
         info = segments.get_segment(session, workspace_id, no)
     tr = translator(ctx.locale)
@@ -113,8 +107,7 @@ def confirm_tag(value: str, ctx: CommandContext) -> Reply:
             parts[1],
             replace=parts[2] == "1",
             expected_version=int(parts[3]),
-            user_id=ctx.user_id,
-            is_admin=ctx.is_admin,
+            **ctx.caller,
         )
     tr = translator(ctx.locale)
     text = tr._(

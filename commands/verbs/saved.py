@@ -131,8 +131,6 @@ def build_saved_blocks(item: SavedCriteriaInfo, *, tr: Translator = ENGLISH) -> 
 
 def _delete(code: str, ctx: CommandContext) -> Reply:
     with workspace_session(ctx) as (session, workspace_id):
-        deleted = saved.delete_saved_criteria(
-            session, workspace_id, code, user_id=ctx.user_id, is_admin=ctx.is_admin
-        )
+        deleted = saved.delete_saved_criteria(session, workspace_id, code, **ctx.caller)
     text = translator(ctx.locale)._("Deleted the saved criteria {code}.", code=escape_mrkdwn(deleted))
     return Reply(text=text)

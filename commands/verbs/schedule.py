@@ -75,12 +75,11 @@ def schedule_segment(text: str, ctx: CommandContext) -> Reply:
             timezone=ctx.timezone,
             channel_id=channel_id,
             channel_name=channel_name,
-            user_id=ctx.user_id,
-            is_admin=ctx.is_admin,
             notify_when_empty=NOTIFY_EMPTY in flags,
             with_chart=WITH_CHART in flags,
             # The channel's notifications are written in the language of whoever scheduled them.
             locale=translator(ctx.locale).locale,
+            **ctx.caller,
         )
     tr = translator(ctx.locale)
     params = {
@@ -116,9 +115,7 @@ def run_unschedule(text: str, ctx: CommandContext) -> Reply:
     """stop the segment's scheduled refresh"""
     number = only_segment_no(text, usage=UNSCHEDULE_USAGE)
     with workspace_session(ctx) as (session, workspace_id):
-        info = schedules.unschedule_segment(
-            session, workspace_id, number, user_id=ctx.user_id, is_admin=ctx.is_admin
-        )
+        info = schedules.unschedule_segment(session, workspace_id, number, **ctx.caller)
     message = translator(ctx.locale)._(
         "{segment_no} is no longer refreshed on a schedule (was {when}, {timezone}).",
         segment_no=info.segment_no,
