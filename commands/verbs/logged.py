@@ -213,10 +213,11 @@ def confirm_delete_logged(no: str, ctx: CommandContext) -> Reply:
     """The Confirm button of `delete LSEG...`: delete, and tell the channel."""
     with workspace_session(ctx) as (session, workspace_id):
         info = logged_segments.delete_logged_segment(session, workspace_id, no, **ctx.caller)
-    text = translator(ctx.locale)._(
-        "<@{user}> deleted canceled logged segment *{logged_no}* of {segment_no} and its interactions.",
-        user=ctx.user_id,
-        logged_no=info.no,
-        segment_no=info.segment_no,
+    return announced(
+        translator(ctx.locale)._(
+            "<@{user}> deleted canceled logged segment *{logged_no}* of {segment_no} and its interactions.",
+            user=ctx.user_id,
+            logged_no=info.no,
+            segment_no=info.segment_no,
+        )
     )
-    return announced(text)

@@ -35,6 +35,12 @@ from storage.service.schedules import ScheduleInfo
 SCHEDULE_USAGE = "schedule SEG <when> [#channel] [--notify-empty] [--chart]"
 UNSCHEDULE_USAGE = "unschedule SEG"
 SCHEDULES_USAGE = "schedules"
+SCHEDULE_EXAMPLES = (
+    "schedule SEG00001 weekdays 08:30 #sales",
+    "schedule SEG00001 mondays 10:00",
+    'schedule SEG00001 "0 9 * * 1-5" #sales --notify-empty',
+    "schedule SEG00001 mondays 09:00 --chart",
+)
 NOTIFY_EMPTY = "--notify-empty"
 WITH_CHART = "--chart"
 
@@ -42,15 +48,7 @@ verbs = VerbGroup()
 register = verbs.register
 
 
-@verbs.verb(
-    SCHEDULE_USAGE,
-    examples=(
-        "schedule SEG00001 weekdays 08:30 #sales",
-        "schedule SEG00001 mondays 10:00",
-        'schedule SEG00001 "0 9 * * 1-5" #sales --notify-empty',
-        "schedule SEG00001 mondays 09:00 --chart",
-    ),
-)
+@verbs.verb(SCHEDULE_USAGE, examples=SCHEDULE_EXAMPLES)
 def schedule_segment(text: str, ctx: CommandContext) -> Reply:
     """refresh the segment on a schedule and post who entered and left to a channel
 

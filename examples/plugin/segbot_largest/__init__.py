@@ -14,8 +14,6 @@ DEFAULT_COUNT = 5
 MAX_COUNT = 50
 
 verbs = VerbGroup()
-# Entry point of the ``segbot.commands`` group: segbot calls it with its registry at start-up.
-register = verbs.register
 
 
 @verbs.verb(USAGE, examples=("largest", "largest 3"))
@@ -45,3 +43,7 @@ def _count(text: str) -> int:
             usage=USAGE,
         )
     return int(text)
+
+
+# The entry point of the ``segbot.commands`` group: segbot calls it with its registry at start-up.
+register = verbs.register
