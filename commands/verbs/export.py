@@ -25,7 +25,7 @@ def export(text: str, ctx: CommandContext) -> Reply:
     Upload the segment as CSV, with the contact columns of the import format, `no` first.
     """
     no = only_segment_no(text, usage="export SEG")
-    # A temporary file, not memory: a segment of a million contacts is a few hundred megabytes.
+    # A temporary file, not memory: the CSV of a large segment runs to many megabytes (docs/performance.md).
     with tempfile.NamedTemporaryFile(
         "w", encoding="utf-8", newline="", prefix="segbot-export-", suffix=".csv", delete=False
     ) as handle:

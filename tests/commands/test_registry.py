@@ -9,7 +9,7 @@ import pytest
 
 from commands import registry as registry_module
 from commands.context import CommandContext
-from commands.registry import Registry, Verb, load_registry
+from commands.registry import Registry, Verb, VerbGroup, load_registry
 from commands.reply import Reply
 from storage.errors import ValidationError
 from tests.commands.conftest import assert_within_block_kit_limits, rendered
@@ -127,3 +127,38 @@ def test_a_button_goes_to_the_handler_with_the_longest_matching_prefix(ctx) -> N
     assert routed.handle_action("segbot:page:run:entered:next", "3", ctx).text == "run 3"
     with pytest.raises(ValidationError):
         routed.handle_action("segbot:pager", "1", ctx)
+
+
+def test_a_declared_verb_shows_its_docstrings_first_paragraph_in_help_and_answers_its_button(ctx) -> None:
+    verbs = VerbGroup()
+
+    @verbs.verb("wave NAME", aliases=("hey",), examples=("wave ana",))
+    def wave(text: str, ctx: CommandContext) -> Reply:
+        """waves at
+        someone
+
+        What the code does, for its readers only.
+        """
+        return Reply(text=f"waving at {text}")
+
+    @verbs.action("segbot:wave")
+    def wave_back(value: str, ctx: CommandContext) -> Reply:
+        return Reply(text=f"{value} waves back")
+
+    routed = Registry()
+    verbs.register(routed)
+
+    shown = rendered(routed.dispatch("help wave", ctx))
+    assert "waves at someone" in shown
+    assert "wave ana" in shown
+    assert "for its readers" not in shown
+    assert routed.dispatch("hey ana", ctx).text == "waving at ana"
+    assert routed.handle_action("segbot:wave", "ana", ctx).text == "ana waves back"
+
+
+def test_a_verb_without_a_docstring_is_refused_when_declared() -> None:
+    def silent(text: str, ctx: CommandContext) -> Reply:
+        return Reply(text="")
+
+    with pytest.raises(ValueError, match="needs a docstring"):
+        VerbGroup().verb("silent")(silent)
