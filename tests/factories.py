@@ -7,23 +7,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from storage.models import (
-    COMPANY,
-    PERSON,
-    Contact,
-    ContactBusinessRelation,
-    ContactIndustryGroup,
-    ContactJobResponsibility,
-    ContactMailingGroup,
-    ContactProfileAnswer,
-    InteractionLogEntry,
-)
+from storage import models
+from storage.models import COMPANY, PERSON, Contact, ContactProfileAnswer, InteractionLogEntry
 
-_LINKS = {
-    "industries": ContactIndustryGroup,
-    "relations": ContactBusinessRelation,
-    "mailing": ContactMailingGroup,
-    "jobs": ContactJobResponsibility,
+# The code tables a contact links to, by the name of the field in the criteria language and breakdowns.
+LINK_TABLES = {
+    "industry": models.ContactIndustryGroup,
+    "relation": models.ContactBusinessRelation,
+    "mailing": models.ContactMailingGroup,
+    "job": models.ContactJobResponsibility,
 }
 
 
@@ -62,14 +54,11 @@ def add_contact(
         # A company is its own company, as in Business Central.
         contact.company_id = contact.id
         contact.company_no = contact.no
-    for key, codes in (
-        ("industries", industries),
-        ("relations", relations),
-        ("mailing", mailing),
-        ("jobs", jobs),
-    ):
+    codes_by_field = {"industry": industries, "relation": relations, "mailing": mailing, "job": jobs}
+    for field, codes in codes_by_field.items():
+        link = LINK_TABLES[field]
         for code in codes:
-            session.add(_LINKS[key](workspace_id=workspace_id, contact_id=contact.id, code=code.upper()))
+            session.add(link(workspace_id=workspace_id, contact_id=contact.id, code=code.upper()))
     for question, answer in (profile or {}).items():
         try:
             number: float | None = float(answer)
