@@ -8,7 +8,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from storage import models
+from storage.criteria import ast as A
 from storage.models import COMPANY, PERSON, Contact, ContactProfileAnswer, InteractionLogEntry
+from storage.service import changes, segments
+from storage.service.types import ADD
 
 # The code tables a contact links to, by the name of the field in the criteria language and breakdowns.
 LINK_TABLES = {
@@ -103,3 +106,14 @@ def add_interaction(
     session.add(entry)
     session.flush()
     return entry
+
+
+def add_berlin_segment(session: Session, workspace_id: int, *, owner: str) -> str:
+    """SEG00001 "Berlin" = CT0001 Acme and its person CT0002 Ana Berg; CT0003 Banque Sud is in Paris."""
+    acme = add_contact(session, workspace_id, "CT0001", name="Acme", city="Berlin")
+    add_contact(session, workspace_id, "CT0002", name="Ana Berg", company=acme, city="Berlin")
+    add_contact(session, workspace_id, "CT0003", name="Banque Sud", city="Paris")
+    info = segments.create_segment(session, workspace_id, description="Berlin", owner_user_id=owner)
+    berlin = A.Match("city", (A.Text("Berlin"),))
+    changes.apply_action(session, workspace_id, info.no, ADD, criteria=berlin, user_id=owner)
+    return info.no

@@ -8,12 +8,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.criteria.ast import Match, Text
 from storage.errors import NotFoundError, ValidationError
 from storage.models import Contact, Workspace
 from storage.service import changes, history, schedules, segments
-from storage.service.types import ADD
-from tests.factories import add_contact
+from tests.factories import add_berlin_segment
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 OWNER = "U0OWNER"
@@ -23,14 +21,7 @@ OWNER = "U0OWNER"
 def segment_no(session_factory: sessionmaker[Session], workspace: Workspace) -> str:
     """SEG00001 = the Berlin contacts CT0001 and CT0002; CT0003 lives in Paris."""
     with session_factory.begin() as s:
-        acme = add_contact(s, workspace.id, "CT0001", name="Acme", city="Berlin")
-        add_contact(s, workspace.id, "CT0002", name="Ana Berg", company=acme, city="Berlin")
-        add_contact(s, workspace.id, "CT0003", name="Banque Sud", city="Paris")
-        info = segments.create_segment(s, workspace.id, description="Berlin", owner_user_id=OWNER)
-        changes.apply_action(
-            s, workspace.id, info.no, ADD, criteria=Match("city", (Text("Berlin"),)), user_id=OWNER
-        )
-    return info.no
+        return add_berlin_segment(s, workspace.id, owner=OWNER)
 
 
 def _move(session_factory: sessionmaker[Session], workspace: Workspace, no: str, city: str) -> None:
