@@ -7,8 +7,12 @@ at the fake. Tests then speak to the bot only as Slack would.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select
@@ -151,3 +155,24 @@ def scene(
     engine: Engine,
 ) -> Scene:
     return Scene(runtime, fake_slack, workspace, session_factory, engine)
+
+
+@pytest.fixture
+def leader_election(engine: Engine) -> None:
+    """Skips the test on SQLite: advisory locks elect a leader only on PostgreSQL."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("advisory locks elect a leader only on PostgreSQL; SQLite is one process")
+
+
+def run_segbot_script(*args: str, database_url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The installed ``segbot`` console script in a process of its own, main()'s error handling included."""
+    script = Path(sys.executable).with_name("segbot")
+    return subprocess.run(
+        [str(script), *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DATABASE_URL": database_url},
+        cwd=cwd,
+        timeout=60,
+        check=False,
+    )

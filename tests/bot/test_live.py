@@ -5,10 +5,7 @@ The scheduler polls every 0.1 s here (a second in production); Slack is the fake
 
 from __future__ import annotations
 
-import os
 import random
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +20,7 @@ from storage.errors import SegbotError
 from storage.models import Contact, Segment, SegmentRun
 from storage.service import changes, live, segments
 from storage.service.types import ADD, REFINE
-from tests.bot.conftest import Scene
+from tests.bot.conftest import Scene, run_segbot_script
 from tests.bot.test_scheduler import posted_text
 from tests.factories import add_berlin_segment, add_contact
 
@@ -70,15 +67,8 @@ def _cli_import(engine: Engine, tmp_path: Path, csv: str) -> None:
         with engine.connect() as conn:
             schema = conn.exec_driver_sql("SELECT current_schema()").scalar_one()
         url += ("&" if "?" in url else "?") + f"options=-csearch_path%3D{schema}"
-    script = Path(sys.executable).with_name("segbot")
-    done = subprocess.run(
-        [str(script), "contacts", "import", "moves.csv", "--team", "T0001"],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "DATABASE_URL": url},
-        cwd=tmp_path,
-        timeout=60,
-        check=False,
+    done = run_segbot_script(
+        "contacts", "import", "moves.csv", "--team", "T0001", database_url=url, cwd=tmp_path
     )
     assert done.returncode == 0, done.stderr
 
@@ -164,11 +154,10 @@ def test_a_pass_cut_short_resumes_without_refreshing_or_posting_twice(scene: Sce
     assert run_live_pass(scene.runtime, scene.workspace.id) == []
 
 
+@pytest.mark.usefixtures("leader_election")
 def test_two_processes_on_postgresql_post_each_live_change_once(
     scene: Scene, berlin: None, tmp_path: Path
 ) -> None:
-    if scene.engine.dialect.name != "postgresql":
-        pytest.skip("advisory locks elect a leader only on PostgreSQL; SQLite is one process")
     key = random.getrandbits(31)
     a, b = _scheduler(scene, key), _scheduler(scene, key)
     a.start()

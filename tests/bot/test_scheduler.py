@@ -6,13 +6,10 @@ waiting for wall-clock time; Slack is the fake Web API on loopback.
 
 from __future__ import annotations
 
-import json
 import logging
 import random
-import threading
 import time
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -33,6 +30,7 @@ from segbot_testing.slack_api import RecordedCall
 from storage.models import SegmentRun
 from storage.service import journal, segments
 from tests.bot.conftest import Scene
+from tests.bot.http_server import serve_web_api_answers
 from tests.factories import add_berlin_segment
 
 OWNER = "U0OWNER"
@@ -169,14 +167,20 @@ def _scheduler(scene: Scene, key: int) -> RefreshScheduler:
     return RefreshScheduler(scene.runtime, scene.engine, sync_seconds=3600, retry_seconds=0.1, lock_key=key)
 
 
+def _leading(scene: Scene, key: int) -> RefreshScheduler:
+    """A scheduler started and already elected leader."""
+    scheduler = _scheduler(scene, key)
+    scheduler.start()
+    assert scheduler.wait_until_leading(10)
+    return scheduler
+
+
 def test_a_run_missed_while_the_bot_was_down_runs_once_when_it_comes_back(
     scene: Scene, berlin: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO)
     key = random.getrandbits(31)
-    first = _scheduler(scene, key)
-    first.start()
-    assert first.wait_until_leading(10)
+    first = _leading(scene, key)
     first.shutdown()
     job_id = f"refresh:{scene.workspace.id}:{berlin}"
     # Five hourly runs missed; coalescing makes them one.
@@ -198,15 +202,12 @@ def test_a_run_missed_while_the_bot_was_down_runs_once_when_it_comes_back(
         restarted.shutdown()
 
 
+@pytest.mark.usefixtures("leader_election")
 def test_two_schedulers_on_postgresql_elect_one_leader_that_posts_each_run_once(
     scene: Scene, berlin: str
 ) -> None:
-    if scene.engine.dialect.name != "postgresql":
-        pytest.skip("advisory locks elect a leader only on PostgreSQL; SQLite is one process")
     key = random.getrandbits(31)
-    seed = _scheduler(scene, key)
-    seed.start()
-    assert seed.wait_until_leading(10)
+    seed = _leading(scene, key)
     seed.shutdown()
     _miss_a_run(scene.engine, f"refresh:{scene.workspace.id}:{berlin}", hours_ago=2)
     scene.move("CT0003", "Berlin")
@@ -232,13 +233,10 @@ def test_two_schedulers_on_postgresql_elect_one_leader_that_posts_each_run_once(
         b.shutdown()
 
 
+@pytest.mark.usefixtures("leader_election")
 def test_when_the_leaders_database_connection_dies_another_process_takes_over(scene: Scene) -> None:
-    if scene.engine.dialect.name != "postgresql":
-        pytest.skip("advisory locks elect a leader only on PostgreSQL; SQLite is one process")
     key = random.getrandbits(31)
-    a = _scheduler(scene, key)
-    a.start()
-    assert a.wait_until_leading(10)
+    a = _leading(scene, key)
     b = _scheduler(scene, key)
     b.start()
     try:
@@ -261,33 +259,17 @@ def test_when_the_leaders_database_connection_dies_another_process_takes_over(sc
         b.shutdown()
 
 
-class _RefusingSlack(BaseHTTPRequestHandler):
-    """A Slack that answers every call with ``not_in_channel``, as it does when the bot was not invited."""
-
-    calls = 0
-
-    def do_POST(self) -> None:
-        type(self).calls += 1
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        body = json.dumps({"ok": False, "error": "not_in_channel"}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 def test_a_channel_that_refuses_the_bot_is_not_retried_forever(scene: Scene, berlin: str) -> None:
-    _RefusingSlack.calls = 0
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _RefusingSlack)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # As Slack answers every call when the bot was not invited to the channel.
+    calls: list[str] = []
+
+    def not_in_channel(path: str) -> tuple[int, dict[str, Any]]:
+        calls.append(path)
+        return 200, {"ok": False, "error": "not_in_channel"}
+
+    server = serve_web_api_answers(not_in_channel)
     try:
-        settings = load_settings(
-            slack_bot_token="xoxb-test", slack_api_url=f"http://127.0.0.1:{server.server_address[1]}/api/"
-        )
+        settings = load_settings(slack_bot_token="xoxb-test", slack_api_url=f"{server.url}/api/")
         refused = SchedulerRuntime(
             session_factory=scene.session_factory, client_for_team=lambda _t: make_web_client(settings)
         )
@@ -295,12 +277,11 @@ def test_a_channel_that_refuses_the_bot_is_not_retried_forever(scene: Scene, ber
         run = refresh_due_schedule(refused, scene.workspace.id, berlin, at=datetime.now(UTC))
         assert run is not None and run.entered == 1
         assert retry_notifications(refused) == 0
-        assert _RefusingSlack.calls == 1
+        assert len(calls) == 1
         with scene.session_factory() as s:
             assert s.scalars(select(SegmentRun.notification)).one() == "failed"
     finally:
-        server.shutdown()
-        server.server_close()
+        server.stop()
 
 
 def test_a_schedule_with_chart_uploads_the_size_over_time_under_its_notification(
