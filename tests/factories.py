@@ -81,6 +81,16 @@ def add_contact(
     return contact
 
 
+def add_numbered_companies(
+    session: Session, workspace_id: int, prefix: str, count: int, *, name: str, **columns: Any
+) -> list[Contact]:
+    """Companies PREFIX001, PREFIX002...; ``name`` is formatted with each one's number as ``n``."""
+    return [
+        add_contact(session, workspace_id, f"{prefix}{n:03d}", name=name.format(n=n), **columns)
+        for n in range(1, count + 1)
+    ]
+
+
 def add_interaction(
     session: Session,
     workspace_id: int,
