@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 
 import pytest
 
@@ -31,9 +32,7 @@ def test_list_shows_every_segment_and_mine_only_the_callers(registry: Registry, 
 
 
 def test_show_pages_through_the_contacts_with_next_and_previous(registry: Registry, ctx, crm) -> None:
-    small = CommandContext(
-        session_factory=ctx.session_factory, team_id=ctx.team_id, user_id=ctx.user_id, page_size=3
-    )
+    small = replace(ctx, page_size=3)
     make_segment(registry, small, "new Berlin city:berlin")
 
     first = registry.dispatch("show SEG00001", small)
@@ -60,9 +59,7 @@ def test_show_summarises_the_journal(registry: Registry, ctx, crm) -> None:
 
 
 def test_paging_a_preview_keeps_confirm_and_cancel(registry: Registry, ctx, crm) -> None:
-    small = CommandContext(
-        session_factory=ctx.session_factory, team_id=ctx.team_id, user_id=ctx.user_id, page_size=4
-    )
+    small = replace(ctx, page_size=4)
     preview = registry.dispatch("new Berlin city:berlin", small)
 
     page_two = press(registry, preview, "Next", small)
@@ -176,9 +173,7 @@ def test_malformed_arguments_name_the_usage(registry: Registry, ctx, crm) -> Non
 
 
 def test_paging_an_undo_preview_keeps_confirm_and_cancel(registry: Registry, ctx, crm) -> None:
-    small = CommandContext(
-        session_factory=ctx.session_factory, team_id=ctx.team_id, user_id=ctx.user_id, page_size=4
-    )
+    small = replace(ctx, page_size=4)
     make_segment(registry, small, "new Berlin city:berlin")
 
     page_two = press(registry, registry.dispatch("undo SEG00001", small), "Next", small)
