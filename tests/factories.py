@@ -92,26 +92,16 @@ def add_numbered_companies(
 
 
 def add_interaction(
-    session: Session,
-    workspace_id: int,
-    contact: Contact,
-    template: str,
-    on: date,
-    *,
-    canceled: bool = False,
-    evaluation: str | None = None,
-    campaign_no: str | None = None,
-    salesperson: str | None = None,
+    session: Session, workspace_id: int, contact: Contact, template: str, on: date, **columns: Any
 ) -> InteractionLogEntry:
+    """Log ``template`` with ``contact`` on day ``on`` (not canceled unless said), and flush."""
     entry = InteractionLogEntry(
         workspace_id=workspace_id,
         contact_id=contact.id,
         template_code=template.upper(),
         date=on,
-        canceled=canceled,
-        evaluation=evaluation,
-        campaign_no=campaign_no,
-        salesperson=salesperson,
+        canceled=columns.pop("canceled", False),
+        **columns,
     )
     session.add(entry)
     session.flush()
