@@ -7,9 +7,12 @@ every test would leak a server. Stopping closes every channel too, then the work
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import waitress
 
@@ -52,3 +55,33 @@ def serve_in_background(wsgi: Callable[..., object], *, threads: int = 8) -> Bac
         server.task_dispatcher.shutdown(timeout=5)
 
     return BackgroundServer(f"http://127.0.0.1:{server.effective_port}", _stop)
+
+
+def serve_web_api_answers(answer: Callable[[str], tuple[int, dict[str, Any]]]) -> BackgroundServer:
+    """A stand-in for Slack's Web API on loopback: ``answer(path)`` gives each POST its status and JSON."""
+
+    class _Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            status, payload = answer(self.path)
+            body = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            if status != 200:
+                # Retries come at once rather than after the client's default wait.
+                self.send_header("Retry-After", "0")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    def _stop() -> None:
+        server.shutdown()
+        server.server_close()
+
+    return BackgroundServer(f"http://127.0.0.1:{server.server_port}", _stop)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +11,7 @@ from typer.testing import CliRunner
 from bot.cli import app
 from storage.db import make_engine, make_session_factory
 from storage.models import Contact, InteractionLogEntry, Workspace
+from tests.bot.conftest import run_segbot_script
 
 CONTACTS = "no,type,name,company_no,country\nC1,company,Acme,,GB\nP1,person,Ann,C1,GB\n"
 
@@ -88,14 +86,8 @@ def test_a_bad_file_fails_with_one_line_on_stderr_and_imports_nothing(database: 
     segbot("contacts", "import", "good.csv", "--team", "T1")
 
     # The installed console script, so the error handling of main() is what is tested.
-    script = Path(sys.executable).with_name("segbot")
-    result = subprocess.run(
-        [str(script), "contacts", "import", "bad.csv", "--team", "T1"],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "DATABASE_URL": database},
-        cwd=tmp_path,
-        check=False,
+    result = run_segbot_script(
+        "contacts", "import", "bad.csv", "--team", "T1", database_url=database, cwd=tmp_path
     )
 
     assert result.returncode == 1

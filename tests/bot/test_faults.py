@@ -4,12 +4,11 @@ Slack Web API that answers 5xx for a moment.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
 from slack_sdk.signature import SignatureVerifier
@@ -26,7 +25,7 @@ from segbot_testing.slack_harness import SIGNING_SECRET, new_segment_form
 from storage.db import make_engine, make_session_factory
 from storage.models import Segment
 from tests.bot.conftest import RunningBot, bot_settings
-from tests.bot.http_server import serve_in_background
+from tests.bot.http_server import serve_in_background, serve_web_api_answers
 
 
 def _post(events_url: str, body: str, *, retry: int | None = None) -> int:
@@ -168,30 +167,16 @@ def test_a_web_api_call_answered_503_is_retried(fake_slack: FakeSlackApi, engine
     answers = iter([503, 200])
     seen: list[str] = []
 
-    class _Flaky(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            status = next(answers, 200)
-            seen.append(self.path)
-            payload = json.dumps({"ok": status == 200, "error": "" if status == 200 else "fatal"}).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Retry-After", "0")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+    def flaky(path: str) -> tuple[int, dict[str, Any]]:
+        status = next(answers, 200)
+        seen.append(path)
+        return status, {"ok": status == 200, "error": "" if status == 200 else "fatal"}
 
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Flaky)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server = serve_web_api_answers(flaky)
     try:
-        settings = bot_settings(
-            fake_slack, engine, slack_api_url=f"http://127.0.0.1:{server.server_port}/api/"
-        )
+        settings = bot_settings(fake_slack, engine, slack_api_url=f"{server.url}/api/")
         response = make_web_client(settings).chat_postMessage(channel="C0001", text="hello")
     finally:
-        server.shutdown()
+        server.stop()
     assert response["ok"] is True
     assert seen == ["/api/chat.postMessage", "/api/chat.postMessage"]

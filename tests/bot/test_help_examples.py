@@ -88,14 +88,8 @@ class DemoWorkspace:
     factory: sessionmaker[Session]
 
     def console(self, files: Path) -> Console:
-        ctx = CommandContext(
-            session_factory=self.factory,
-            team_id=TEAM,
-            user_id=CONSOLE_USER,
-            channel_id=CONSOLE_CHANNEL,
-            is_admin=True,
-            today=TODAY,
-        )
+        # The console's own user and channel, an admin as the console's user always is.
+        ctx = CommandContext(self.factory, TEAM, CONSOLE_USER, CONSOLE_CHANNEL, is_admin=True, today=TODAY)
         return Console(REGISTRY, ctx, files_dir=files)
 
 

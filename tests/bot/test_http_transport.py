@@ -7,7 +7,9 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -15,7 +17,7 @@ from commands.context import CommandContext
 from commands.registry import Registry, Verb
 from commands.reply import Reply
 from segbot_testing.slack_api import message_text
-from segbot_testing.slack_harness import CHANNEL_ID, USER_ID
+from segbot_testing.slack_harness import CHANNEL_ID, USER_ID, HttpAnswer
 from storage.db import make_engine
 from storage.errors import NotFoundError
 from storage.models import Segment
@@ -40,6 +42,33 @@ def _registry_with(*verbs: Verb) -> Registry:
 
 def _verb(name: str, run: Callable[[str, CommandContext], Reply]) -> Verb:
     return Verb(name=name, aliases=(), usage=name, summary=f"test verb {name}", run=run)
+
+
+def _with_show_button(action_id: str, value: str) -> dict[str, Any]:
+    """A message (or App Home) whose only block is a "Show" button."""
+    button = {
+        "type": "button",
+        "action_id": action_id,
+        "text": {"type": "plain_text", "text": "Show"},
+        "value": value,
+    }
+    return {"blocks": [{"type": "actions", "elements": [button]}]}
+
+
+def _sleeping(seconds: float) -> Verb:
+    """The verb ``slow``: it works for ``seconds``, then answers "done"."""
+
+    def slow(text: str, ctx: CommandContext) -> Reply:
+        time.sleep(seconds)
+        return Reply(text="done")
+
+    return _verb("slow", slow)
+
+
+def _burst(bot: RunningBot, count: int) -> list[tuple[HttpAnswer, str]]:
+    """``count`` slash commands ``slow`` sent at the same moment; each one's answer and response_url."""
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(lambda _: bot.sim.command("slow"), range(count)))
 
 
 def test_help_is_acknowledged_empty_and_answered_ephemerally_with_usage(bare: RunningBot) -> None:
@@ -131,16 +160,9 @@ def test_the_ack_comes_at_once_while_slow_work_finishes_after_it(
 def test_twenty_commands_at_once_are_all_acknowledged_well_within_three_seconds(
     start_bot: Callable[..., RunningBot],
 ) -> None:
-    from concurrent.futures import ThreadPoolExecutor
+    bot = start_bot(registry=_registry_with(_sleeping(0.5)))
 
-    def slow(text: str, ctx: CommandContext) -> Reply:
-        time.sleep(0.5)
-        return Reply(text="done")
-
-    bot = start_bot(registry=_registry_with(_verb("slow", slow)))
-
-    with ThreadPoolExecutor(max_workers=20) as pool:
-        answers = list(pool.map(lambda _: bot.sim.command("slow"), range(20)))
+    answers = _burst(bot, 20)
 
     assert all(answer.status == 200 for answer, _ in answers)
     assert max(answer.seconds for answer, _ in answers) < 1.0
@@ -179,21 +201,7 @@ def test_a_button_in_the_app_home_answers_in_a_direct_message_despite_a_429(
     registry = Registry()
     registry.register_action("segbot:test", lambda value, ctx: Reply(text=f"showing {value}"))
     bot = start_bot(registry=registry)
-    home = {
-        "blocks": [
-            {
-                "type": "actions",
-                "elements": [
-                    {
-                        "type": "button",
-                        "action_id": "segbot:test",
-                        "text": {"type": "plain_text", "text": "Show"},
-                        "value": "SEG00001",
-                    }
-                ],
-            }
-        ]
-    }
+    home = _with_show_button("segbot:test", "SEG00001")
     bot.fake.rate_limit("chat.postMessage", 1, retry_after=0)
 
     bot.sim.press(home, "Show", channel=None, with_response_url=False)
@@ -215,21 +223,7 @@ def test_a_segbot_error_from_a_button_is_shown_to_the_presser_only(
 
     registry.register_action("segbot:gone", gone)
     bot = start_bot(registry=registry)
-    message = {
-        "blocks": [
-            {
-                "type": "actions",
-                "elements": [
-                    {
-                        "type": "button",
-                        "action_id": "segbot:gone",
-                        "text": {"type": "plain_text", "text": "Show"},
-                        "value": "SEG00042",
-                    }
-                ],
-            }
-        ]
-    }
+    message = _with_show_button("segbot:gone", "SEG00042")
 
     response_url = bot.sim.press(message, "Show")
 
@@ -241,20 +235,13 @@ def test_a_segbot_error_from_a_button_is_shown_to_the_presser_only(
 def test_more_slow_commands_than_listener_threads_are_still_all_acknowledged_at_once(
     start_bot: Callable[..., RunningBot],
 ) -> None:
-    from concurrent.futures import ThreadPoolExecutor
-
     from bot.app import DEFAULT_LISTENER_THREADS
-
-    def slow(text: str, ctx: CommandContext) -> Reply:
-        time.sleep(1.0)
-        return Reply(text="done")
 
     burst = DEFAULT_LISTENER_THREADS + 8
     # Enough work slots for all of them: this is about acknowledging, not about how many run at once.
-    bot = start_bot(registry=_registry_with(_verb("slow", slow)), segbot_work_slots=burst)
+    bot = start_bot(registry=_registry_with(_sleeping(1.0)), segbot_work_slots=burst)
 
-    with ThreadPoolExecutor(max_workers=burst) as pool:
-        answers = list(pool.map(lambda _: bot.sim.command("slow"), range(burst)))
+    answers = _burst(bot, burst)
 
     assert all(answer.status == 200 for answer, _ in answers)
     assert max(answer.seconds for answer, _ in answers) < 1.0
@@ -264,8 +251,6 @@ def test_more_slow_commands_than_listener_threads_are_still_all_acknowledged_at_
 def test_work_slots_bound_the_commands_running_at_once_while_every_one_is_acknowledged_at_once(
     start_bot: Callable[..., RunningBot],
 ) -> None:
-    from concurrent.futures import ThreadPoolExecutor
-
     running, peak = [0], [0]
     lock = threading.Lock()
 
@@ -279,8 +264,7 @@ def test_work_slots_bound_the_commands_running_at_once_while_every_one_is_acknow
         return Reply(text="done")
 
     bot = start_bot(registry=_registry_with(_verb("slow", slow)), segbot_work_slots=2)
-    with ThreadPoolExecutor(max_workers=6) as pool:
-        answers = list(pool.map(lambda _: bot.sim.command("slow"), range(6)))
+    answers = _burst(bot, 6)
 
     assert all(answer.status == 200 and answer.seconds < 0.3 for answer, _ in answers)
     bot.fake.wait_for("response_url", 6, timeout=30)

@@ -12,7 +12,7 @@ from segbot_testing.slack_api import message_text
 from segbot_testing.slack_harness import USER_ID, button_labels
 from storage.models import Workspace
 from tests.bot.conftest import RunningBot
-from tests.factories import add_contact
+from tests.factories import add_numbered_companies
 
 RETAILERS = 7
 
@@ -21,10 +21,9 @@ RETAILERS = 7
 def crm(session_factory: sessionmaker[Session], workspace: Workspace) -> Workspace:
     """Seven retail companies in Milan: two pages of five."""
     with session_factory.begin() as session:
-        for n in range(1, RETAILERS + 1):
-            add_contact(
-                session, workspace.id, f"R{n:03d}", name=f"Negozio {n}", city="Milano", industries=("RETAIL",)
-            )
+        add_numbered_companies(
+            session, workspace.id, "R", RETAILERS, name="Negozio {n}", city="Milano", industries=("RETAIL",)
+        )
     return workspace
 
 

@@ -24,22 +24,16 @@ def demo(session_factory: sessionmaker[Session], workspace: Workspace) -> Worksp
     return workspace
 
 
-def test_the_breakdown_chart_button_uploads_a_png_to_the_channel(slack: RunningBot, demo: Workspace) -> None:
+@pytest.mark.parametrize(
+    "command", ["breakdown SEG00001 by country", "history SEG00001"], ids=["breakdown", "history"]
+)
+def test_the_chart_button_uploads_a_png_to_the_channel(
+    slack: RunningBot, demo: Workspace, command: str
+) -> None:
     slack.sim.press_and_wait(slack.sim.reply_to('new "Companies" type:company'), "Confirm", count=2)
-    breakdown = slack.sim.reply_to("breakdown SEG00001 by country")
+    insight = slack.sim.reply_to(command)
 
-    slack.sim.press(breakdown, "Chart")
-
-    completed = slack.fake.wait_for("files.completeUploadExternal")[0]
-    assert completed.params["channel_id"] == CHANNEL_ID
-    assert_retina_png(slack.fake.calls_to("upload")[0].body)
-
-
-def test_the_history_chart_button_uploads_a_png_to_the_channel(slack: RunningBot, demo: Workspace) -> None:
-    slack.sim.press_and_wait(slack.sim.reply_to('new "Companies" type:company'), "Confirm", count=2)
-    history = slack.sim.reply_to("history SEG00001")
-
-    slack.sim.press(history, "Chart")
+    slack.sim.press(insight, "Chart")
 
     completed = slack.fake.wait_for("files.completeUploadExternal")[0]
     assert completed.params["channel_id"] == CHANNEL_ID

@@ -64,6 +64,12 @@ def wait_for_update(slack: RunningBot, count: int = 1) -> None:
     time.sleep(0.1)
 
 
+def type_criteria(slack: RunningBot, view: dict[str, Any], criteria: str) -> None:
+    """Type ``criteria`` into the builder's criteria box and wait for the modal to be updated."""
+    slack.sim.change_input(view, "criteria", values(criteria=criteria))
+    wait_for_update(slack)
+
+
 def test_new_alone_opens_the_builder_with_pickers_filled_from_the_workspaces_codes(
     slack: RunningBot, demo: Workspace
 ) -> None:
@@ -110,8 +116,7 @@ def test_an_update_computed_from_a_view_changed_since_is_refused_by_its_hash_and
     slack: RunningBot, demo: Workspace
 ) -> None:
     view = open_builder(slack)
-    slack.sim.change_input(view, "criteria", values(criteria="country:DE"))
-    wait_for_update(slack)
+    type_criteria(slack, view, "country:DE")
     shown = count_shown(slack, view["id"])
     # Someone else (another bot process answering a newer change) updated the modal meanwhile.
     slack.fake.touch_view(view["id"])
@@ -128,8 +133,7 @@ def test_a_mistake_in_the_criteria_is_shown_on_the_criteria_box_while_typing(
 ) -> None:
     view = open_builder(slack)
 
-    slack.sim.change_input(view, "criteria", values(criteria="industy:retail"))
-    wait_for_update(slack)
+    type_criteria(slack, view, "industy:retail")
 
     hint = block(slack.fake.views[view["id"]], "criteria")["hint"]["text"]
     assert "did you mean 'industry'" in hint

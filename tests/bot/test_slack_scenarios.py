@@ -19,7 +19,7 @@ from storage.contacts_import import import_contacts
 from storage.db import unit_of_work
 from storage.models import InteractionTemplate, SegmentLine, Workspace
 from tests.bot.conftest import RunningBot
-from tests.factories import add_contact
+from tests.factories import add_contact, add_numbered_companies
 
 RETAILERS = 12
 
@@ -38,10 +38,9 @@ def crm(session_factory: sessionmaker[Session], workspace: Workspace) -> Workspa
                 industries=("RETAIL",),
                 created=date(2024, 1, n),
             )
-        for n in range(1, 4):
-            add_contact(
-                session, workspace.id, f"B{n:03d}", name=f"Bank {n}", city="Rome", industries=("BANK",)
-            )
+        add_numbered_companies(
+            session, workspace.id, "B", 3, name="Bank {n}", city="Rome", industries=("BANK",)
+        )
         session.add(InteractionTemplate(workspace_id=workspace.id, code="EMAIL"))
     return workspace
 

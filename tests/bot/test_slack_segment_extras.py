@@ -41,39 +41,53 @@ def _apply(slack: RunningBot, text: str, *, user: str | None = None) -> Recorded
     return slack.sim.press_and_wait(preview, "Confirm", count=2)[-1]
 
 
+def _preview_of_new(slack: RunningBot, criteria: str) -> str:
+    """What the preview of a new segment with ``criteria`` says."""
+    return message_text(slack.sim.reply_to(f'new "Some" {criteria}'))
+
+
 def test_grouped_interaction_criteria_hold_for_one_interaction_unlike_two_side_by_side(
     slack: RunningBot, crm: Workspace
 ) -> None:
-    apart = slack.sim.reply_to('new "Met, and recent" interaction:meeting interacted:&gt;=today-30d')
-    together = slack.sim.reply_to('new "Met recently" interaction:(template:meeting date:&gt;=today-30d)')
+    apart = _preview_of_new(slack, "interaction:meeting interacted:&gt;=today-30d")
+    together = _preview_of_new(slack, "interaction:(template:meeting date:&gt;=today-30d)")
 
-    assert "2 contacts" in message_text(apart)
-    assert "1 contact" in message_text(together)
-    assert "Retailer 2" in message_text(together)
-    assert "Retailer 1" not in message_text(together)
+    assert "2 contacts" in apart
+    assert "1 contact" in together
+    assert "Retailer 2" in together
+    assert "Retailer 1" not in together
 
 
-def test_an_unknown_field_inside_the_group_is_an_error_pointing_at_it(
-    slack: RunningBot, crm: Workspace
+@pytest.mark.parametrize(
+    ("text", "phrases"),
+    [
+        pytest.param(
+            "add SEG00001 interaction:(templat:meeting)",
+            ["did you mean 'template'"],
+            id="an-unknown-field-inside-the-group-points-at-it",
+        ),
+        pytest.param(
+            'new "Wrong" no:R004..R002',
+            ["R004..R002", "R004 comes after R002"],
+            id="a-backwards-range-names-both-bounds",
+        ),
+    ],
+)
+def test_a_mistake_in_the_criteria_is_an_error_naming_it_without_a_confirm(
+    slack: RunningBot, crm: Workspace, text: str, phrases: list[str]
 ) -> None:
-    reply = slack.sim.reply_to("add SEG00001 interaction:(templat:meeting)")
+    reply = slack.sim.reply_to(text)
 
-    assert "did you mean 'template'" in message_text(reply)
+    for phrase in phrases:
+        assert phrase in message_text(reply)
     assert "Confirm" not in button_labels(reply)
 
 
-def test_ranges_on_numbers_and_post_codes_and_a_backwards_range_names_both_bounds(
+def test_ranges_on_numbers_and_post_codes_select_what_lies_between_their_bounds(
     slack: RunningBot, crm: Workspace
 ) -> None:
-    by_no = slack.sim.reply_to('new "Some" no:r002..R004')
-    by_post_code = slack.sim.reply_to('new "Post" post_code:10113..')
-    backwards = slack.sim.reply_to('new "Wrong" no:R004..R002')
-
-    assert "3 contacts" in message_text(by_no)
-    assert "4 contacts" in message_text(by_post_code)
-    assert "R004..R002" in message_text(backwards)
-    assert "R004 comes after R002" in message_text(backwards)
-    assert "Confirm" not in button_labels(backwards)
+    assert "3 contacts" in _preview_of_new(slack, "no:r002..R004")
+    assert "4 contacts" in _preview_of_new(slack, "post_code:10113..")
 
 
 def _mailing(session_factory: sessionmaker[Session], code: str) -> set[str]:

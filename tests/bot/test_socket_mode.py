@@ -7,6 +7,7 @@ the fake Web API records what users would see.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Iterator
@@ -22,7 +23,7 @@ from bot.app import create_app
 from bot.socket_mode import SocketModeConnector, connect_app
 from commands.registry import load_registry
 from segbot_testing.slack_api import FakeSlackApi, RecordedCall, message_text
-from segbot_testing.slack_harness import CHANNEL_ID, TEAM_ID, USER_ID, SlackSimulator, find_button
+from segbot_testing.slack_harness import TEAM_ID, USER_ID, HttpAnswer, SlackSimulator
 from segbot_testing.socket_mode import FakeSocketModeServer
 from storage.demo import generate_demo
 from storage.models import Segment, Workspace
@@ -34,11 +35,25 @@ FIRST_ACK_AFTER_REFRESH_WITHIN = 0.5
 
 
 @dataclass
+class _SocketModeSimulator(SlackSimulator):
+    """The HTTP simulator's button presses, delivered as Socket Mode envelopes instead of signed POSTs."""
+
+    server: FakeSocketModeServer | None = None
+    envelope_id: str = ""
+
+    def post(self, body: str, **_: Any) -> HttpAnswer:
+        assert self.server is not None
+        self.envelope_id = self.server.send_interactive(json.loads(dict(parse_qsl(body))["payload"]))
+        # Socket Mode has no HTTP answer; the ack comes back on the socket.
+        return HttpAnswer(status=200, body=b"", seconds=0.0)
+
+
+@dataclass
 class SocketBot:
     server: FakeSocketModeServer
     fake: FakeSlackApi
     connector: SocketModeConnector
-    sim: SlackSimulator
+    sim: _SocketModeSimulator
 
     def command(self, text: str, **kwargs: Any) -> tuple[str, str]:
         """Deliver ``/segment text`` as a ``slash_commands`` envelope; its envelope id and response_url."""
@@ -52,29 +67,9 @@ class SocketBot:
 
     def press(self, message: RecordedCall, label: str) -> tuple[str, str]:
         """Press the button ``label`` as an ``interactive`` envelope; its envelope id and response_url."""
-        button = find_button(message.params.get("blocks") or [], label)
-        response_url = self.fake.response_url()
-        payload = {
-            "type": "block_actions",
-            "team": {"id": TEAM_ID, "domain": "acme"},
-            "user": {"id": USER_ID, "username": "ana", "team_id": TEAM_ID},
-            "api_app_id": "A0001",
-            "trigger_id": f"trigger.socket.{time.time_ns()}",
-            "channel": {"id": CHANNEL_ID, "name": "sales"},
-            "container": {"type": "message", "channel_id": CHANNEL_ID, "is_ephemeral": True},
-            "response_url": response_url,
-            "actions": [
-                {
-                    "type": "button",
-                    "action_id": button["action_id"],
-                    "block_id": "b",
-                    "text": button["text"],
-                    "value": button.get("value", ""),
-                    "action_ts": f"{time.time():.6f}",
-                }
-            ],
-        }
-        return self.server.send_interactive(payload), response_url
+        response_url = self.sim.press(message, label)
+        assert response_url is not None
+        return self.sim.envelope_id, response_url
 
 
 @pytest.fixture
@@ -95,7 +90,7 @@ def socket_bot(
         connector = connect_app(app, "xapp-test")
         server.wait_connected()
         assert connector.hello.wait(5), "the bot read Slack's hello"
-        sim = SlackSimulator(events_url="unused://socket-mode", fake=fake_slack)
+        sim = _SocketModeSimulator(events_url="unused://socket-mode", fake=fake_slack, server=server)
         try:
             yield SocketBot(server=server, fake=fake_slack, connector=connector, sim=sim)
         finally:

@@ -24,15 +24,26 @@ def registry() -> Registry:
     return load_registry()
 
 
-@pytest.fixture
-def ctx(session_factory: sessionmaker[Session], workspace: Workspace) -> CommandContext:
+def owner_context(
+    session_factory: sessionmaker[Session],
+    workspace: Workspace,
+    *,
+    channel_id: str = "C0SALES",
+    today: date = TODAY,
+) -> CommandContext:
+    """What the segment owner's slash commands carry: the workspace, the channel, and a fixed today."""
     return CommandContext(
         session_factory=session_factory,
         team_id=workspace.team_id,
         user_id=OWNER,
-        channel_id="C0SALES",
-        today=TODAY,
+        channel_id=channel_id,
+        today=today,
     )
+
+
+@pytest.fixture
+def ctx(session_factory: sessionmaker[Session], workspace: Workspace) -> CommandContext:
+    return owner_context(session_factory, workspace)
 
 
 @pytest.fixture

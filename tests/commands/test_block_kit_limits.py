@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
@@ -9,7 +10,6 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from commands.blocks.segments import build_list_blocks
-from commands.context import CommandContext
 from commands.home import build_home_view
 from commands.registry import Registry
 from commands.reply import Reply, error_reply
@@ -76,9 +76,7 @@ def test_show_list_and_journal_of_a_huge_segment_fit(registry: Registry, ctx, hu
 
 
 def test_a_page_size_larger_than_a_message_holds_is_capped(registry: Registry, ctx, huge_crm) -> None:
-    greedy = CommandContext(
-        session_factory=ctx.session_factory, team_id=ctx.team_id, user_id=OWNER, page_size=500
-    )
+    greedy = replace(ctx, page_size=500)
 
     preview = registry.dispatch("new Everyone type:person", greedy)
     shown = press(registry, preview, "Confirm", greedy)
@@ -143,9 +141,7 @@ def test_a_workspace_with_thousands_of_segments_lists_what_fits_and_counts_the_r
 
 
 def test_a_preview_of_very_long_criteria_pages_with_short_button_values(registry: Registry, ctx, crm) -> None:
-    small = CommandContext(
-        session_factory=ctx.session_factory, team_id=ctx.team_id, user_id=OWNER, page_size=2
-    )
+    small = replace(ctx, page_size=2)
     criteria = " OR ".join([f"name:{'z' * 150}{i}" for i in range(22)] + ["city:berlin"])
 
     preview = registry.dispatch(f"new Long {criteria}", small)

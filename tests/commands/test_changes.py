@@ -6,7 +6,7 @@ import pytest
 
 from commands.context import CommandContext
 from commands.registry import Registry
-from commands.reply import error_reply
+from commands.reply import Reply, error_reply
 from storage.errors import ConflictError, NotFoundError, ValidationError
 from storage.service import saved as saved_criteria
 from tests.commands.conftest import buttons, press, rendered
@@ -15,6 +15,14 @@ from tests.factories import add_contact
 
 def size_of(registry: Registry, ctx: CommandContext, no: str = "SEG00001") -> str:
     return registry.dispatch(f"show {no}", ctx).text
+
+
+def assert_confirm_refused(
+    registry: Registry, preview: Reply, ctx: CommandContext, match: str | None = None
+) -> None:
+    """Pressing Confirm on ``preview`` is refused: it was applied, canceled, or overtaken."""
+    with pytest.raises(ConflictError, match=match):
+        press(registry, preview, "Confirm", ctx)
 
 
 def test_new_with_criteria_previews_the_add_with_confirm_and_cancel(registry: Registry, ctx, crm) -> None:
@@ -37,8 +45,7 @@ def test_confirm_applies_the_preview_once_and_announces_the_new_size(registry: R
     assert outcome.replace_original and outcome.announce and outcome.visibility == "channel"
     assert "added 6 contacts" in outcome.text
     assert "New size: *6*" in outcome.text
-    with pytest.raises(ConflictError):
-        press(registry, preview, "Confirm", ctx)
+    assert_confirm_refused(registry, preview, ctx)
     assert size_of(registry, ctx).endswith("6 contacts")
 
 
@@ -50,8 +57,7 @@ def test_cancel_changes_nothing_and_a_later_confirm_is_refused(registry: Registr
     canceled = press(registry, preview, "Cancel", ctx)
 
     assert canceled.replace_original and "nothing was changed" in canceled.text
-    with pytest.raises(ConflictError):
-        press(registry, preview, "Confirm", ctx)
+    assert_confirm_refused(registry, preview, ctx)
     assert size_of(registry, ctx).endswith(": 0 contacts")
 
 
@@ -105,8 +111,7 @@ def test_undo_previews_then_reverts_the_last_action_and_is_repeatable(registry: 
     assert size_of(registry, ctx).endswith(": 2 contacts")
 
     first = press(registry, preview, "Confirm", ctx)
-    with pytest.raises(ConflictError):
-        press(registry, preview, "Confirm", ctx)
+    assert_confirm_refused(registry, preview, ctx)
     second = press(registry, registry.dispatch("undo SEG00001", ctx), "Confirm", ctx)
 
     assert first.announce and "New size: *6*" in first.text
@@ -120,8 +125,7 @@ def test_a_stale_undo_preview_undoes_nothing(registry: Registry, ctx, crm) -> No
     preview = registry.dispatch("undo SEG00001", ctx)
     press(registry, registry.dispatch("include SEG00001 CT0007", ctx), "Confirm", ctx)
 
-    with pytest.raises(ConflictError, match="no longer the last"):
-        press(registry, preview, "Confirm", ctx)
+    assert_confirm_refused(registry, preview, ctx, match="no longer the last")
     canceled = press(registry, preview, "Cancel", ctx)
 
     assert "nothing was undone" in canceled.text

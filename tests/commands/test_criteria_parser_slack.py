@@ -23,16 +23,24 @@ ADD_OPTIONS = ("--expand-companies", "--related-companies", "--ignore-exclusion"
 def contacts(session: Session, workspace: Workspace) -> Session:
     """A small address book with the characters Slack likes to escape in it."""
     ws = workspace.id
-    acme = add_contact(
-        session,
-        ws,
-        "C001",
-        name="Acme & Sons",
-        city="New York",
-        industries=("retail",),
-        email="info@acme.com",
-        profile={"revenue": "2500000"},
-        created=date(2026, 11, 10),
+    # (no, name, city, industry, email, revenue, created)
+    companies = [
+        ("C001", "Acme & Sons", "New York", "retail", "info@acme.com", "2500000", date(2026, 11, 10)),
+        ("C002", "Bolt Ltd", "Berlin", "manufacturing", "hello@bolt.de", "1000000", date(2025, 1, 5)),
+    ]
+    acme, bolt = (
+        add_contact(
+            session,
+            ws,
+            no,
+            name=name,
+            city=city,
+            industries=(industry,),
+            email=email,
+            profile={"revenue": revenue},
+            created=created,
+        )
+        for no, name, city, industry, email, revenue, created in companies
     )
     add_contact(
         session,
@@ -44,17 +52,6 @@ def contacts(session: Session, workspace: Workspace) -> Session:
         jobs=("buyer",),
         profile={"revenue": "999999"},
         created=date(2026, 11, 20),
-    )
-    bolt = add_contact(
-        session,
-        ws,
-        "C002",
-        name="Bolt Ltd",
-        city="Berlin",
-        industries=("manufacturing",),
-        email="hello@bolt.de",
-        profile={"revenue": "1000000"},
-        created=date(2025, 1, 5),
     )
     add_contact(
         session, ws, "P002", name="Ben O’Brien", company=bolt, city="Berlin", created=date(2026, 1, 1)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -139,13 +141,7 @@ def test_the_logged_segments_page_lists_shows_pages_and_deletes_canceled_ones(
         "6 campaign entries (CP01)" in listed
     )
 
-    small = CommandContext(
-        session_factory=ctx.session_factory,
-        team_id=ctx.team_id,
-        user_id=ctx.user_id,
-        today=ctx.today,
-        page_size=4,
-    )
+    small = replace(ctx, page_size=4)
     first = registry.dispatch("show lseg00001", small)
     assert "Interactions 1-4 of 6 · page 1 of 2" in rendered(first)
     assert "*CT0001* Acme Retail · CALL" in rendered(first)
@@ -181,13 +177,7 @@ def test_a_full_page_of_long_interactions_and_many_logged_segments_stay_within_b
     with ctx.session_factory.begin() as s:
         for n in range(60):
             add_contact(s, workspace.id, f"LONG{n:03d}", name=long, city="Berlin")
-    big = CommandContext(
-        session_factory=ctx.session_factory,
-        team_id=ctx.team_id,
-        user_id=ctx.user_id,
-        today=ctx.today,
-        page_size=50,
-    )
+    big = replace(ctx, page_size=50)
     press(registry, registry.dispatch(f'new "{long}" city:berlin', big), "Confirm", big)
     registry.dispatch(f'set SEG00001 subject "{long}"', big)
     for _ in range(45):

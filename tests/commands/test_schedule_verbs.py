@@ -27,6 +27,13 @@ def seg(registry: Registry, ctx: CommandContext, crm: None) -> str:
     return "SEG00001"
 
 
+def _stored(session: Session, workspace: Workspace, seg: str) -> schedules.ScheduleInfo:
+    """The schedule the database now holds for ``seg``; there must be one."""
+    info = schedules.get_schedule(session, workspace.id, seg)
+    assert info is not None
+    return info
+
+
 def test_schedule_with_a_phrase_in_the_callers_time_zone_says_the_next_run(
     registry: Registry, ctx: CommandContext, seg: str, workspace: Workspace, session: Session
 ) -> None:
@@ -36,8 +43,7 @@ def test_schedule_with_a_phrase_in_the_callers_time_zone_says_the_next_run(
     assert "Scheduled SEG00001 Retail: weekdays 08:30 (Europe/Rome)" in text
     assert "<#C0NEWS>" in text
     assert re.search(r"Next run: (Mon|Tue|Wed|Thu|Fri) \d\d \w{3} \d{4}, 08:30 CES?T", text), text
-    info = schedules.get_schedule(session, workspace.id, seg)
-    assert info is not None
+    info = _stored(session, workspace, seg)
     assert (info.cron, info.timezone, info.channel_id, info.created_by) == (
         "30 8 * * 1-5",
         "Europe/Rome",
@@ -50,8 +56,7 @@ def test_schedule_without_a_channel_posts_to_the_current_one_and_a_quoted_cron_w
     registry: Registry, ctx: CommandContext, seg: str, workspace: Workspace, session: Session
 ) -> None:
     registry.dispatch(f"schedule {seg} “0 9 * * 1-5” --notify-empty", ctx)
-    info = schedules.get_schedule(session, workspace.id, seg)
-    assert info is not None
+    info = _stored(session, workspace, seg)
     assert (info.cron, info.channel_id, info.notify_when_empty) == ("0 9 * * 1-5", ctx.channel_id, True)
 
 
@@ -59,8 +64,7 @@ def test_schedule_to_a_plain_channel_name_keeps_the_name(
     registry: Registry, ctx: CommandContext, seg: str, workspace: Workspace, session: Session
 ) -> None:
     registry.dispatch(f"schedule {seg} mondays 10:00 #Sales", ctx)
-    info = schedules.get_schedule(session, workspace.id, seg)
-    assert info is not None
+    info = _stored(session, workspace, seg)
     assert (info.cron, info.channel_id, info.channel_name) == ("0 10 * * 1", None, "sales")
 
 

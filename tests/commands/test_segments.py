@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 
 import pytest
 
@@ -31,9 +32,7 @@ def test_list_shows_every_segment_and_mine_only_the_callers(registry: Registry, 
 
 
 def test_show_pages_through_the_contacts_with_next_and_previous(registry: Registry, ctx, crm) -> None:
-    small = CommandContext(
-        session_factory=ctx.session_factory, team_id=ctx.team_id, user_id=ctx.user_id, page_size=3
-    )
+    small = replace(ctx, page_size=3)
     make_segment(registry, small, "new Berlin city:berlin")
 
     first = registry.dispatch("show SEG00001", small)
@@ -49,20 +48,44 @@ def test_show_pages_through_the_contacts_with_next_and_previous(registry: Regist
     assert "Contacts 4-6 of 6" in rendered(registry.dispatch("show seg00001 page 2", small))
 
 
-def test_show_summarises_the_journal(registry: Registry, ctx, crm) -> None:
-    make_segment(registry, ctx, "new Berlin city:berlin")
-    make_segment(registry, ctx, "reduce SEG00001 -email:*")
+# (the commands that make the segments, the command, what its reply says)
+READ_VERBS = {
+    "show-summarises-the-journal": (
+        ["new Berlin city:berlin", "reduce SEG00001 -email:*"],
+        "show SEG00001",
+        ["2 contacts", "2 actions, the last: 2. *Reduce*"],
+    ),
+    "criteria-lists-the-journal-with-options": (
+        ["new Retail industry:retail --expand-companies", "include SEG00001 CT0007"],
+        "criteria SEG00001",
+        ["1. *Add*", "--expand-companies", "2. *Include*", "CT0007"],
+    ),
+    "compare-shows-the-four-sizes": (
+        ["new Berlin city:berlin", "new Companies type:company"],
+        "compare SEG00001 SEG00002",
+        [
+            "*SEG00001*: 6 contacts · *SEG00002*: 3 contacts",
+            "In both: *2* · only in SEG00001: *4* · only in SEG00002: *1*",
+        ],
+    ),
+}
 
-    text = rendered(registry.dispatch("show SEG00001", ctx))
 
-    assert "2 contacts" in text
-    assert "2 actions, the last: 2. *Reduce*" in text
+@pytest.mark.parametrize(("made_by", "command", "phrases"), READ_VERBS.values(), ids=READ_VERBS.keys())
+def test_a_verb_reading_segments_says_what_they_hold(
+    registry: Registry, ctx, crm, made_by: list[str], command: str, phrases: list[str]
+) -> None:
+    for making in made_by:
+        make_segment(registry, ctx, making)
+
+    text = rendered(registry.dispatch(command, ctx))
+
+    for phrase in phrases:
+        assert phrase in text
 
 
 def test_paging_a_preview_keeps_confirm_and_cancel(registry: Registry, ctx, crm) -> None:
-    small = CommandContext(
-        session_factory=ctx.session_factory, team_id=ctx.team_id, user_id=ctx.user_id, page_size=4
-    )
+    small = replace(ctx, page_size=4)
     preview = registry.dispatch("new Berlin city:berlin", small)
 
     page_two = press(registry, preview, "Next", small)
@@ -72,26 +95,6 @@ def test_paging_a_preview_keeps_confirm_and_cancel(registry: Registry, ctx, crm)
     assert "Add will add 6 contacts" in rendered(page_two)
     assert "Contacts 5-6 of 6" in rendered(page_two)
     assert "New size: *6*" in outcome.text
-
-
-def test_criteria_lists_the_journal_with_options(registry: Registry, ctx, crm) -> None:
-    make_segment(registry, ctx, "new Retail industry:retail --expand-companies")
-    make_segment(registry, ctx, "include SEG00001 CT0007")
-
-    text = rendered(registry.dispatch("criteria SEG00001", ctx))
-
-    assert "1. *Add*" in text and "--expand-companies" in text
-    assert "2. *Include*" in text and "CT0007" in text
-
-
-def test_compare_shows_the_four_sizes(registry: Registry, ctx, crm) -> None:
-    make_segment(registry, ctx, "new Berlin city:berlin")
-    make_segment(registry, ctx, "new Companies type:company")
-
-    text = rendered(registry.dispatch("compare SEG00001 SEG00002", ctx))
-
-    assert "*SEG00001*: 6 contacts · *SEG00002*: 3 contacts" in text
-    assert "In both: *2* · only in SEG00001: *4* · only in SEG00002: *1*" in text
 
 
 def test_export_uploads_the_contacts_as_csv_with_no_first(registry: Registry, ctx, crm) -> None:
@@ -176,9 +179,7 @@ def test_malformed_arguments_name_the_usage(registry: Registry, ctx, crm) -> Non
 
 
 def test_paging_an_undo_preview_keeps_confirm_and_cancel(registry: Registry, ctx, crm) -> None:
-    small = CommandContext(
-        session_factory=ctx.session_factory, team_id=ctx.team_id, user_id=ctx.user_id, page_size=4
-    )
+    small = replace(ctx, page_size=4)
     make_segment(registry, small, "new Berlin city:berlin")
 
     page_two = press(registry, registry.dispatch("undo SEG00001", small), "Next", small)

@@ -13,21 +13,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from storage.criteria.ast import (
-    And,
-    Compare,
-    Day,
-    Expr,
-    Interaction,
-    Match,
-    Not,
-    Number,
-    Or,
-    Present,
-    Range,
-    Text,
-    Today,
-)
+from storage.criteria import ast as A
 
 TEXT_FIELDS = ("no", "type", "name", "company_no", "city", "post_code", "email", "phone")
 CODE_FIELDS = ("country", "territory", "salesperson", "language")
@@ -71,15 +57,15 @@ class RefContact:
     segments: set[str] = field(default_factory=set)
 
 
-def evaluate(expr: Expr, contacts: list[RefContact], today: date) -> set[int]:
+def evaluate(expr: A.Expr, contacts: list[RefContact], today: date) -> set[int]:
     """The ids of the contacts that ``expr`` selects on ``today``."""
     by_id = {c.id: c for c in contacts}
     return {c.id for c in contacts if _holds(expr, c, by_id, today)}
 
 
-def relative_day(value: Day | Today, today: date) -> date:
+def relative_day(value: A.Day | A.Today, today: date) -> date:
     """``today-1m`` on 31 March is 29 February (or the 28th): step back from the same day number."""
-    if isinstance(value, Day):
+    if isinstance(value, A.Day):
         return value.value
     if value.unit in ("d", "w"):
         return today + timedelta(days=value.offset * (7 if value.unit == "w" else 1))
@@ -94,19 +80,19 @@ def relative_day(value: Day | Today, today: date) -> date:
             day -= 1
 
 
-def _holds(expr: Expr, c: RefContact, by_id: dict[int, RefContact], today: date) -> bool:
-    if isinstance(expr, And):
+def _holds(expr: A.Expr, c: RefContact, by_id: dict[int, RefContact], today: date) -> bool:
+    if isinstance(expr, A.And):
         return all(_holds(e, c, by_id, today) for e in expr.items)
-    if isinstance(expr, Or):
+    if isinstance(expr, A.Or):
         return any(_holds(e, c, by_id, today) for e in expr.items)
-    if isinstance(expr, Not):
+    if isinstance(expr, A.Not):
         return not _holds(expr.expr, c, by_id, today)
     company = by_id.get(c.company_id) if c.company_id is not None else None
     live = [i for i in c.interactions if not i.canceled]
-    if isinstance(expr, Interaction):
+    if isinstance(expr, A.Interaction):
         return any(_interaction_holds(expr.expr, i, today) for i in live)
     name = expr.field
-    if isinstance(expr, Present):
+    if isinstance(expr, A.Present):
         if name in TEXT_FIELDS or name in CODE_FIELDS:
             return getattr(c, name) not in (None, "")
         if name == "created":
@@ -123,16 +109,16 @@ def _holds(expr: Expr, c: RefContact, by_id: dict[int, RefContact], today: date)
             return bool(c.segments)
         answer = c.profile.get(_question(name))
         return answer is not None and answer[0] != ""
-    if isinstance(expr, Match):
+    if isinstance(expr, A.Match):
         return any(_matches_value(name, v, c, company, live, today) for v in expr.values)
-    assert isinstance(expr, Compare | Range)
+    assert isinstance(expr, A.Compare | A.Range)
     bounds = _bounds(expr)
-    if bounds and all(isinstance(v, Text) for _, v in bounds) and name not in ("created", "interacted"):
+    if bounds and all(isinstance(v, A.Text) for _, v in bounds) and name not in ("created", "interacted"):
         return _in_text_range(
-            name, [(op, v.value) for op, v in bounds if isinstance(v, Text)], c, company, live
+            name, [(op, v.value) for op, v in bounds if isinstance(v, A.Text)], c, company, live
         )
     if name in ("created", "interacted"):
-        days = [(op, relative_day(v, today)) for op, v in bounds if isinstance(v, Day | Today)]
+        days = [(op, relative_day(v, today)) for op, v in bounds if isinstance(v, A.Day | A.Today)]
         if name == "created":
             return c.created is not None and all(_compare(c.created, op, d) for op, d in days)
         return any(all(_compare(i.on, op, d) for op, d in days) for i in live)
@@ -140,11 +126,11 @@ def _holds(expr: Expr, c: RefContact, by_id: dict[int, RefContact], today: date)
     if answer is None or answer[1] is None:
         return False
     number = answer[1]
-    return all(_compare(number, op, float(v.value)) for op, v in bounds if isinstance(v, Number))
+    return all(_compare(number, op, float(v.value)) for op, v in bounds if isinstance(v, A.Number))
 
 
-def _bounds(expr: Compare | Range) -> list[tuple[str, Any]]:
-    if isinstance(expr, Compare):
+def _bounds(expr: A.Compare | A.Range) -> list[tuple[str, Any]]:
+    if isinstance(expr, A.Compare):
         return [(expr.op, expr.value)]
     return [(op, v) for op, v in ((">=", expr.low), ("<=", expr.high)) if v is not None]
 
@@ -180,42 +166,42 @@ def _in_text_range(
     return answer is not None and within(answer[0], str.lower)
 
 
-def _interaction_holds(expr: Expr, i: RefInteraction, today: date) -> bool:
+def _interaction_holds(expr: A.Expr, i: RefInteraction, today: date) -> bool:
     """Whether the one interaction ``i`` meets ``expr`` (the inside of ``interaction:(...)``)."""
-    if isinstance(expr, And):
+    if isinstance(expr, A.And):
         return all(_interaction_holds(e, i, today) for e in expr.items)
-    if isinstance(expr, Or):
+    if isinstance(expr, A.Or):
         return any(_interaction_holds(e, i, today) for e in expr.items)
-    if isinstance(expr, Not):
+    if isinstance(expr, A.Not):
         return not _interaction_holds(expr.expr, i, today)
-    assert not isinstance(expr, Interaction)
+    assert not isinstance(expr, A.Interaction)
     own: Any = {"template": i.template, "date": i.on, "evaluation": i.evaluation, "campaign": i.campaign_no}[
         expr.field
     ]
-    if isinstance(expr, Present):
+    if isinstance(expr, A.Present):
         return own not in (None, "")
     if expr.field == "date":
-        if isinstance(expr, Match):
-            return any(own == relative_day(v, today) for v in expr.values if isinstance(v, Day | Today))
+        if isinstance(expr, A.Match):
+            return any(own == relative_day(v, today) for v in expr.values if isinstance(v, A.Day | A.Today))
         return all(_compare(own, op, relative_day(v, today)) for op, v in _bounds(expr))
     fold = str.lower if expr.field == "evaluation" else str.upper
     if own is None:
         return False
-    if isinstance(expr, Match):
+    if isinstance(expr, A.Match):
         return any(_like(fold(own), fold(_as_text(v, today))) for v in expr.values)
-    return all(_compare(fold(own), op, fold(v.value)) for op, v in _bounds(expr) if isinstance(v, Text))
+    return all(_compare(fold(own), op, fold(v.value)) for op, v in _bounds(expr) if isinstance(v, A.Text))
 
 
 def _matches_value(
     name: str,
-    value: Text | Number | Day | Today,
+    value: A.Text | A.Number | A.Day | A.Today,
     c: RefContact,
     company: RefContact | None,
     live: list[RefInteraction],
     today: date,
 ) -> bool:
     if name in ("created", "interacted"):
-        day = relative_day(value, today) if isinstance(value, Day | Today) else None
+        day = relative_day(value, today) if isinstance(value, A.Day | A.Today) else None
         if name == "created":
             return c.created is not None and c.created == day
         return any(i.on == day for i in live)
@@ -223,7 +209,7 @@ def _matches_value(
         answer = c.profile.get(_question(name))
         if answer is None:
             return False
-        if isinstance(value, Number):
+        if isinstance(value, A.Number):
             return answer[1] is not None and answer[1] == float(value.value)
         return _like(answer[0].lower(), _as_text(value, today).lower())
     wanted = _as_text(value, today)
@@ -255,10 +241,10 @@ def _question(name: str) -> str:
     return name.removeprefix("profile.").lower()
 
 
-def _as_text(value: Text | Number | Day | Today, today: date) -> str:
-    if isinstance(value, Text):
+def _as_text(value: A.Text | A.Number | A.Day | A.Today, today: date) -> str:
+    if isinstance(value, A.Text):
         return value.value
-    if isinstance(value, Number):
+    if isinstance(value, A.Number):
         return format(Decimal(value.value), "f")
     return relative_day(value, today).isoformat()
 

@@ -26,6 +26,7 @@ from storage.errors import NotFoundError, StatementTimeoutError, TooLongError, V
 from storage.interactions_import import import_interactions
 from storage.models import Contact, PendingAction, SavedCriteria, Segment, SegmentAction, Workspace
 from storage.service import changes, segments
+from tests.commands.conftest import owner_context
 from tests.storage.service.conftest import crit
 
 OWNER = "U0OWNER"
@@ -43,13 +44,7 @@ def ctx(session_factory: sessionmaker[Session], workspace: Workspace) -> Command
         generate_demo(s, workspace.id, count=60, seed=1)
         seg = segments.create_segment(s, workspace.id, description="Berlin", owner_user_id=OWNER).no
         changes.apply_action(s, workspace.id, seg, "add", criteria=crit("type", "company"), user_id=OWNER)
-    return CommandContext(
-        session_factory=session_factory,
-        team_id=workspace.team_id,
-        user_id=OWNER,
-        channel_id="C0S",
-        today=TODAY,
-    )
+    return owner_context(session_factory, workspace, channel_id="C0S", today=TODAY)
 
 
 def _counts(session_factory: sessionmaker[Session]) -> tuple[int, ...]:
@@ -63,30 +58,31 @@ def _counts(session_factory: sessionmaker[Session]) -> tuple[int, ...]:
 # --- 3. criteria size and time ---------------------------------------------------------------------
 
 
-def test_a_thousand_comma_values_are_refused_by_the_term_limit_and_change_nothing(
-    registry: Registry, ctx: CommandContext
+@pytest.mark.parametrize(
+    ("command", "refusal"),
+    [
+        # 1,000 values in under 4,000 characters: SQLite refused this as "Expression tree is too large".
+        pytest.param(
+            "add SEG00001 city:" + ",".join(str(i) for i in range(1000)),
+            f"limited to {MAX_CRITERIA_TERMS} terms",
+            id="a-thousand-comma-values-by-the-term-limit",
+        ),
+        pytest.param(
+            'new "Long" name:' + "x" * MAX_CRITERIA_CHARS,
+            f"limited to {MAX_CRITERIA_CHARS} characters",
+            id="criteria-over-4000-characters",
+        ),
+    ],
+)
+def test_criteria_too_large_are_refused_and_change_nothing(
+    registry: Registry, ctx: CommandContext, command: str, refusal: str
 ) -> None:
     before = _counts(ctx.session_factory)
-    # 1,000 values in under 4,000 characters: SQLite refused this as "Expression tree is too large".
-    values = ",".join(str(i) for i in range(1000))
 
     with pytest.raises(CriteriaError) as caught:
-        registry.dispatch(f"add SEG00001 city:{values}", ctx)
+        registry.dispatch(command, ctx)
 
-    assert f"limited to {MAX_CRITERIA_TERMS} terms" in str(caught.value)
-    assert _counts(ctx.session_factory) == before
-
-
-def test_criteria_over_4000_characters_are_refused_and_change_nothing(
-    registry: Registry, ctx: CommandContext
-) -> None:
-    before = _counts(ctx.session_factory)
-    long = "name:" + "x" * MAX_CRITERIA_CHARS
-
-    with pytest.raises(CriteriaError) as caught:
-        registry.dispatch(f'new "Long" {long}', ctx)
-
-    assert f"limited to {MAX_CRITERIA_CHARS} characters" in str(caught.value)
+    assert refusal in str(caught.value)
     assert _counts(ctx.session_factory) == before
 
 
@@ -272,25 +268,33 @@ def test_an_interactions_import_with_a_control_character_names_its_line_and_colu
 # --- 10. encodings ---------------------------------------------------------------------------------
 
 
-def test_a_latin_1_byte_on_line_2_is_reported_on_line_2(
-    session: Session, workspace: Workspace, tmp_path: Path
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        pytest.param(
+            b"no,type,name\nCT1,company,M\xfcller GmbH\nCT2,company,Acme\n",
+            "line 2: the file is not UTF-8 text (byte 14 of the line)",
+            id="on-line-2",
+        ),
+        pytest.param(
+            b"no,type,name\n"
+            + b"".join(b"CT%d,company,Company %d\n" % (i, i) for i in range(5000))
+            + b"CTX,company,Caf\xe9\n",
+            "line 5002: the file is not UTF-8 text (byte 16 of the line)",
+            id="deep-in-a-large-file",
+        ),
+    ],
+)
+def test_a_latin_1_byte_is_reported_on_its_line_and_imports_nothing(
+    session: Session, workspace: Workspace, tmp_path: Path, content: bytes, message: str
 ) -> None:
-    path = _csv(tmp_path, b"no,type,name\nCT1,company,M\xfcller GmbH\nCT2,company,Acme\n")
+    path = _csv(tmp_path, content)
 
     with pytest.raises(ValidationError) as caught:
         import_contacts(session, workspace.id, path)
 
-    assert str(caught.value) == "line 2: the file is not UTF-8 text (byte 14 of the line)"
-
-
-def test_a_latin_1_byte_deep_in_a_large_file_is_reported_on_its_line(
-    session: Session, workspace: Workspace, tmp_path: Path
-) -> None:
-    rows = b"".join(b"CT%d,company,Company %d\n" % (i, i) for i in range(5000))
-    path = _csv(tmp_path, b"no,type,name\n" + rows + b"CTX,company,Caf\xe9\n")
-
-    with pytest.raises(ValidationError, match=r"^line 5002: the file is not UTF-8 text"):
-        import_contacts(session, workspace.id, path)
+    assert str(caught.value) == message
+    assert session.scalar(select(func.count()).select_from(Contact)) == 0
 
 
 # --- 7. logs without request values ---------------------------------------------------------------

@@ -18,22 +18,7 @@ from hypothesis import strategies as st
 from sqlalchemy import not_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.criteria.ast import (
-    And,
-    Compare,
-    Day,
-    Expr,
-    Interaction,
-    Match,
-    Not,
-    Number,
-    Or,
-    Present,
-    Range,
-    Text,
-    Today,
-    to_text,
-)
+from storage.criteria import ast as A
 from storage.criteria.compile import compile_criteria
 from storage.models import Contact, Segment, SegmentLine, Workspace
 from tests.factories import add_contact, add_interaction
@@ -161,60 +146,60 @@ def datasets(draw: st.DrawFn) -> Dataset:
     return Dataset(companies, persons, draw(st.sampled_from(TODAYS)))
 
 
-def _day_values() -> st.SearchStrategy[Day | Today]:
-    today = st.builds(Today, st.integers(-14, 3), st.sampled_from(["d", "w", "m", "y"]))
-    return st.one_of(st.builds(Day, st.sampled_from(DAYS)), today)
+def _day_values() -> st.SearchStrategy[A.Day | A.Today]:
+    today = st.builds(A.Today, st.integers(-14, 3), st.sampled_from(["d", "w", "m", "y"]))
+    return st.one_of(st.builds(A.Day, st.sampled_from(DAYS)), today)
 
 
-def _numbers() -> st.SearchStrategy[Number]:
-    return st.sampled_from(NUMBERS).map(lambda n: Number(Decimal(n)))
+def _numbers() -> st.SearchStrategy[A.Number]:
+    return st.sampled_from(NUMBERS).map(lambda n: A.Number(Decimal(n)))
 
 
-def _leaves() -> st.SearchStrategy[Expr]:
+def _leaves() -> st.SearchStrategy[A.Expr]:
     def values_of(field: str) -> st.SearchStrategy[Any]:
         if field in ("created", "interacted"):
             return _day_values()
         if field.startswith("profile."):
-            return st.one_of(st.sampled_from(PROFILE_VALUES).map(Text), _numbers(), _day_values())
+            return st.one_of(st.sampled_from(PROFILE_VALUES).map(A.Text), _numbers(), _day_values())
         pool = FIELD_VALUES.get(field, SEGMENT_VALUES if field == "segment" else LINK_VALUES)
-        texts = st.sampled_from(pool).map(Text)
+        texts = st.sampled_from(pool).map(A.Text)
         return st.one_of(texts, _numbers()) if field in TEXT_FIELDS else texts
 
     @st.composite
-    def matches(draw: st.DrawFn) -> Expr:
+    def matches(draw: st.DrawFn) -> A.Expr:
         field = draw(st.sampled_from(EVERY_FIELD))
-        return Match(field, tuple(draw(st.lists(values_of(field), min_size=1, max_size=3))))
+        return A.Match(field, tuple(draw(st.lists(values_of(field), min_size=1, max_size=3))))
 
     ops = st.sampled_from(["<", "<=", ">", ">="])
     dated = st.sampled_from(["created", "interacted"])
     profile = st.sampled_from(PROFILE_FIELDS)
     leaf = st.one_of(
-        st.builds(Present, st.sampled_from(EVERY_FIELD)),
+        st.builds(A.Present, st.sampled_from(EVERY_FIELD)),
         matches(),
         matches(),
-        st.builds(Compare, dated, ops, _day_values()),
-        st.builds(Range, dated, _day_values(), _day_values()),
-        st.builds(Compare, profile, ops, _numbers()),
-        st.builds(Range, profile, _numbers(), _numbers()),
-        st.builds(Range, dated, st.none() | _day_values(), _day_values()),
+        st.builds(A.Compare, dated, ops, _day_values()),
+        st.builds(A.Range, dated, _day_values(), _day_values()),
+        st.builds(A.Compare, profile, ops, _numbers()),
+        st.builds(A.Range, profile, _numbers(), _numbers()),
+        st.builds(A.Range, dated, st.none() | _day_values(), _day_values()),
         text_ranges(),
         _interaction_groups(),
     )
     # Negated leaves are where NULL handling shows, so they come as often as plain ones.
-    return st.one_of(leaf, leaf.map(Not))
+    return st.one_of(leaf, leaf.map(A.Not))
 
 
 @st.composite
-def text_ranges(draw: st.DrawFn) -> Expr:
+def text_ranges(draw: st.DrawFn) -> A.Expr:
     """A range over text: either end may be open, in any order (an empty range selects nobody)."""
     field = draw(st.sampled_from([f for f in EVERY_FIELD if f not in ("created", "interacted")]))
-    bound = st.sampled_from(RANGE_BOUNDS).map(Text)
+    bound = st.sampled_from(RANGE_BOUNDS).map(A.Text)
     low = draw(st.none() | bound)
     high = draw(bound) if low is None else draw(st.none() | bound)
-    return Range(field, low, high)
+    return A.Range(field, low, high)
 
 
-def _interaction_groups() -> st.SearchStrategy[Expr]:
+def _interaction_groups() -> st.SearchStrategy[A.Expr]:
     """``interaction:(...)`` over every field of one interaction, NOTs included."""
     texts = {
         "template": ["call", "MEET", "m*", "*"],
@@ -222,37 +207,39 @@ def _interaction_groups() -> st.SearchStrategy[Expr]:
         "campaign": ["c1", "C*", "c3"],
     }
     ops = st.sampled_from(["<", "<=", ">", ">="])
-    bound = st.sampled_from(RANGE_BOUNDS).map(Text)
+    bound = st.sampled_from(RANGE_BOUNDS).map(A.Text)
     inner = st.one_of(
         *[
             st.builds(
-                Match, st.just(f), st.lists(st.sampled_from(v).map(Text), min_size=1, max_size=2).map(tuple)
+                A.Match,
+                st.just(f),
+                st.lists(st.sampled_from(v).map(A.Text), min_size=1, max_size=2).map(tuple),
             )
             for f, v in texts.items()
         ],
-        st.builds(Match, st.just("date"), st.lists(_day_values(), min_size=1, max_size=2).map(tuple)),
-        st.builds(Compare, st.just("date"), ops, _day_values()),
-        st.builds(Range, st.just("date"), _day_values(), st.none() | _day_values()),
-        st.builds(Range, st.sampled_from(list(texts)), bound, st.none() | bound),
-        st.builds(Present, st.sampled_from(["template", "date", "evaluation", "campaign"])),
+        st.builds(A.Match, st.just("date"), st.lists(_day_values(), min_size=1, max_size=2).map(tuple)),
+        st.builds(A.Compare, st.just("date"), ops, _day_values()),
+        st.builds(A.Range, st.just("date"), _day_values(), st.none() | _day_values()),
+        st.builds(A.Range, st.sampled_from(list(texts)), bound, st.none() | bound),
+        st.builds(A.Present, st.sampled_from(["template", "date", "evaluation", "campaign"])),
     )
     grouped = st.recursive(
-        st.one_of(inner, inner.map(Not)),
+        st.one_of(inner, inner.map(A.Not)),
         lambda children: st.one_of(
-            st.builds(Not, children),
-            st.lists(children, min_size=1, max_size=3).map(lambda xs: And(tuple(xs))),
+            st.builds(A.Not, children),
+            st.lists(children, min_size=1, max_size=3).map(lambda xs: A.And(tuple(xs))),
         ),
         max_leaves=4,
     )
-    return grouped.map(Interaction)
+    return grouped.map(A.Interaction)
 
 
-def criteria() -> st.SearchStrategy[Expr]:
+def criteria() -> st.SearchStrategy[A.Expr]:
     """Random criteria trees over every field family, value kind and boolean node."""
 
-    def extend(children: st.SearchStrategy[Expr]) -> st.SearchStrategy[Expr]:
+    def extend(children: st.SearchStrategy[A.Expr]) -> st.SearchStrategy[A.Expr]:
         items = st.lists(children, max_size=3).map(tuple)
-        return st.one_of(st.builds(Not, children), st.builds(And, items), st.builds(Or, items))
+        return st.one_of(st.builds(A.Not, children), st.builds(A.And, items), st.builds(A.Or, items))
 
     return st.recursive(_leaves(), extend, max_leaves=6)
 
@@ -340,7 +327,7 @@ def _reference_contact(contact: Contact, attrs: dict[str, Any]) -> RefContact:
 )
 @given(data=datasets(), exprs=st.lists(criteria(), min_size=15, max_size=30))
 def test_sql_and_reference_select_the_same_contacts(
-    session_factory: sessionmaker[Session], workspace: Workspace, data: Dataset, exprs: list[Expr]
+    session_factory: sessionmaker[Session], workspace: Workspace, data: Dataset, exprs: list[A.Expr]
 ) -> None:
     with session_factory() as session:
         try:
@@ -350,10 +337,10 @@ def test_sql_and_reference_select_the_same_contacts(
                 expected = evaluate(expr, refs, data.today)
                 condition = compile_criteria(expr, workspace_id=workspace.id, today=data.today)
                 query = select(contacts.c.id).where(contacts.c.workspace_id == workspace.id, condition)
-                assert set(session.scalars(query)) == expected, to_text(expr)
+                assert set(session.scalars(query)) == expected, A.to_text(expr)
                 # Never NULL: a caller negating the whole condition gets exactly the other contacts.
                 query = select(contacts.c.id).where(contacts.c.workspace_id == workspace.id, not_(condition))
-                assert set(session.scalars(query)) == everyone - expected, f"NOT ({to_text(expr)})"
+                assert set(session.scalars(query)) == everyone - expected, f"NOT ({A.to_text(expr)})"
         finally:
             # Each example starts from an empty workspace: nothing was committed.
             session.rollback()

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session
 
 from storage.criteria.ast import Expr, Match, Text
 from storage.models import Workspace
-from storage.service import segments
+from storage.service import changes, segments
+from storage.service.types import ActionOptions, ActionResult
 from tests.factories import add_contact
 
 TODAY = date(2025, 6, 15)
@@ -55,6 +57,32 @@ def new_segment(session: Session, world: World, description: str = "Test", owner
     return segments.create_segment(
         session, world.workspace_id, description=description, owner_user_id=owner, today=TODAY
     ).no
+
+
+def apply(
+    session: Session,
+    world: World,
+    seg: str,
+    kind: str,
+    expr: Expr | None = None,
+    *,
+    user: str = "U1",
+    today: date = TODAY,
+    **kw: Any,
+) -> ActionResult:
+    """One segment action applied at once; its options (``expand_companies=True``...) are keywords too."""
+    options = ActionOptions(**{k: kw.pop(k) for k in list(kw) if k in ActionOptions.__dataclass_fields__})
+    return changes.apply_action(
+        session,
+        world.workspace_id,
+        seg,
+        kind,
+        criteria=expr,
+        options=options,
+        user_id=user,
+        today=today,
+        **kw,
+    )
 
 
 def members(session: Session, world: World, segment_no: str) -> set[str]:

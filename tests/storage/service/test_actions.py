@@ -7,127 +7,111 @@ from sqlalchemy.orm import Session
 
 from storage.errors import NotFoundError, ValidationError
 from storage.service import changes
-from storage.service.types import ActionOptions
-from tests.storage.service.conftest import TODAY, World, crit, members, new_segment
-
-
-def _apply(session: Session, world: World, seg: str, kind: str, expr=None, **options: bool) -> None:
-    changes.apply_action(
-        session,
-        world.workspace_id,
-        seg,
-        kind,
-        criteria=expr,
-        options=ActionOptions(**options),
-        user_id="U1",
-        today=TODAY,
-    )
+from tests.storage.service.conftest import World, apply, crit, members, new_segment
 
 
 def _everyone(session: Session, world: World) -> str:
     seg = new_segment(session, world)
-    _apply(session, world, seg, "add", crit("country", "DK", "US"), ignore_exclusion=True)
+    apply(session, world, seg, "add", crit("country", "DK", "US"), ignore_exclusion=True)
     return seg
 
 
-def test_add_skips_excluded_contacts_and_persons_match_their_companys_industry(session, world):
-    seg = new_segment(session, world)
-    _apply(session, world, seg, "add", crit("industry", "RETAIL"))
-    assert members(session, world, seg) == {"CT001", "CT010", "CT012", "CT030"}
+# (criteria, options, the segment afterwards), in the world described in conftest.py.
+ADDS = {
+    "skips-excluded-contacts-and-persons-match-their-companys-industry": (
+        crit("industry", "RETAIL"),
+        {},
+        {"CT001", "CT010", "CT012", "CT030"},
+    ),
+    "ignore-exclusion-adds-excluded-contacts-too": (
+        crit("country", "DK"),
+        {"ignore_exclusion": True},
+        {"CT001", "CT010", "CT011", "CT003", "CT030", "CT040"},
+    ),
+    "expand-companies-adds-the-persons-of-a-matched-company-except-excluded-ones": (
+        crit("no", "CT001"),
+        {"expand_companies": True},
+        {"CT001", "CT010", "CT012"},
+    ),
+    # Bo (CT011) is flagged exclude_from_segment: widening happens first, the exclusion last.
+    "expand-companies-brings-a-matched-persons-company-and-colleagues": (
+        crit("no", "CT012"),
+        {"expand_companies": True},
+        {"CT001", "CT010", "CT012"},
+    ),
+    "expand-companies-widens-an-excluded-match-to-its-company-before-dropping-it": (
+        crit("no", "CT011"),
+        {"expand_companies": True},
+        {"CT001", "CT010", "CT012"},
+    ),
+    "related-companies-adds-the-company-of-an-excluded-person-but-not-the-person": (
+        crit("no", "CT011"),
+        {"related_companies": True},
+        {"CT001"},
+    ),
+    # Initech is excluded, and Flo has no company.
+    "related-companies-adds-the-company-of-a-matched-person": (
+        crit("no", "CT020", "CT030", "CT040"),
+        {"related_companies": True},
+        {"CT020", "CT002", "CT030", "CT040"},
+    ),
+}
 
 
-def test_add_with_ignore_exclusion_adds_excluded_contacts_too(session, world):
+@pytest.mark.parametrize(("criteria", "options", "expected"), ADDS.values(), ids=ADDS.keys())
+def test_add_puts_the_matching_contacts_in_the_segment(session, world, criteria, options, expected):
     seg = new_segment(session, world)
-    _apply(session, world, seg, "add", crit("country", "DK"), ignore_exclusion=True)
-    assert members(session, world, seg) == {"CT001", "CT010", "CT011", "CT003", "CT030", "CT040"}
+    apply(session, world, seg, "add", criteria, **options)
+    assert members(session, world, seg) == expected
+
+
+# Starting from everyone in DK and US, exclusions ignored.
+REDUCES = {
+    "removes-only-the-matching-lines": (
+        crit("no", "CT010", "CT040"),
+        {},
+        {"CT001", "CT011", "CT012", "CT002", "CT020", "CT003", "CT030"},
+    ),
+    "entire-companies-removes-the-whole-company-of-a-matched-person": (
+        crit("no", "CT010", "CT002", "CT040"),
+        {"entire_companies": True},
+        {"CT003", "CT030"},
+    ),
+}
+
+
+@pytest.mark.parametrize(("criteria", "options", "expected"), REDUCES.values(), ids=REDUCES.keys())
+def test_reduce_takes_the_matching_contacts_out_of_the_segment(session, world, criteria, options, expected):
+    seg = _everyone(session, world)
+    apply(session, world, seg, "reduce", criteria, **options)
+    assert members(session, world, seg) == expected
 
 
 def test_add_skips_contacts_already_in_the_segment(session, world):
     seg = new_segment(session, world)
-    _apply(session, world, seg, "add", crit("no", "CT001"))
-    result = changes.apply_action(
-        session,
-        world.workspace_id,
-        seg,
-        "add",
-        criteria=crit("no", "CT001", "CT002"),
-        user_id="U1",
-        today=TODAY,
-    )
+    apply(session, world, seg, "add", crit("no", "CT001"))
+    result = apply(session, world, seg, "add", crit("no", "CT001", "CT002"))
     assert (result.added, result.size_after) == (1, 2)
-
-
-def test_add_with_expand_companies_adds_the_persons_of_a_matched_company_except_excluded_ones(session, world):
-    seg = new_segment(session, world)
-    _apply(session, world, seg, "add", crit("no", "CT001"), expand_companies=True)
-    assert members(session, world, seg) == {"CT001", "CT010", "CT012"}
 
 
 def test_an_excluded_company_still_brings_its_persons_who_are_not_excluded(session, world):
     seg = new_segment(session, world)
-    _apply(session, world, seg, "add", crit("no", "CT003"), expand_companies=True)
+    apply(session, world, seg, "add", crit("no", "CT003"), expand_companies=True)
     assert members(session, world, seg) == {"CT030"}
-    _apply(session, world, seg, "add", crit("no", "CT003"), expand_companies=True, ignore_exclusion=True)
+    apply(session, world, seg, "add", crit("no", "CT003"), expand_companies=True, ignore_exclusion=True)
     assert members(session, world, seg) == {"CT003", "CT030"}
-
-
-def test_a_matched_person_brings_its_company_and_colleagues_with_expand_companies(session, world):
-    seg = new_segment(session, world)
-    _apply(session, world, seg, "add", crit("no", "CT012"), expand_companies=True)
-    # Bo (CT011) is flagged exclude_from_segment: widening happens first, the exclusion last.
-    assert members(session, world, seg) == {"CT001", "CT010", "CT012"}
-
-
-def test_an_excluded_match_still_widens_to_its_company_before_being_dropped(session, world):
-    seg = new_segment(session, world)
-    _apply(session, world, seg, "add", crit("no", "CT011"), expand_companies=True)
-    assert members(session, world, seg) == {"CT001", "CT010", "CT012"}
-
-
-def test_related_companies_adds_the_company_of_an_excluded_person_but_not_the_person(session, world):
-    seg = new_segment(session, world)
-    _apply(session, world, seg, "add", crit("no", "CT011"), related_companies=True)
-    assert members(session, world, seg) == {"CT001"}
 
 
 def test_expand_companies_skips_contacts_already_in_the_segment(session, world):
     seg = new_segment(session, world)
-    _apply(session, world, seg, "add", crit("no", "CT010"))
-    result = changes.apply_action(
-        session,
-        world.workspace_id,
-        seg,
-        "add",
-        criteria=crit("no", "CT003"),
-        options=ActionOptions(expand_companies=True),
-        user_id="U1",
-        today=TODAY,
-    )
+    apply(session, world, seg, "add", crit("no", "CT010"))
+    result = apply(session, world, seg, "add", crit("no", "CT003"), expand_companies=True)
     assert (result.added, result.size_after) == (1, 2)
-
-
-def test_add_with_related_companies_adds_the_company_of_a_matched_person(session, world):
-    seg = new_segment(session, world)
-    _apply(session, world, seg, "add", crit("no", "CT020", "CT030", "CT040"), related_companies=True)
-    # Initech is excluded, and Flo has no company.
-    assert members(session, world, seg) == {"CT020", "CT002", "CT030", "CT040"}
-
-
-def test_reduce_removes_only_the_matching_lines(session, world):
-    seg = _everyone(session, world)
-    _apply(session, world, seg, "reduce", crit("no", "CT010", "CT040"))
-    assert members(session, world, seg) == {"CT001", "CT011", "CT012", "CT002", "CT020", "CT003", "CT030"}
-
-
-def test_reduce_with_entire_companies_removes_the_whole_company_of_a_matched_person(session, world):
-    seg = _everyone(session, world)
-    _apply(session, world, seg, "reduce", crit("no", "CT010", "CT002", "CT040"), entire_companies=True)
-    assert members(session, world, seg) == {"CT003", "CT030"}
 
 
 def test_reduce_with_entire_companies_removes_every_person_of_a_matched_company(session, world):
     seg = _everyone(session, world)
-    _apply(session, world, seg, "reduce", crit("industry", "MFG"), entire_companies=True)
+    apply(session, world, seg, "reduce", crit("industry", "MFG"), entire_companies=True)
     assert "CT002" not in members(session, world, seg)
     assert "CT020" not in members(session, world, seg)
     assert len(members(session, world, seg)) == 7
@@ -135,13 +119,13 @@ def test_reduce_with_entire_companies_removes_every_person_of_a_matched_company(
 
 def test_refine_keeps_only_the_matching_lines(session, world):
     seg = _everyone(session, world)
-    _apply(session, world, seg, "refine", crit("country", "US"))
+    apply(session, world, seg, "refine", crit("country", "US"))
     assert members(session, world, seg) == {"CT012", "CT002", "CT020"}
 
 
 def test_refine_with_entire_companies_keeps_every_contact_of_a_matched_company(session, world):
     seg = _everyone(session, world)
-    _apply(session, world, seg, "refine", crit("no", "CT012", "CT002"), entire_companies=True)
+    apply(session, world, seg, "refine", crit("no", "CT012", "CT002"), entire_companies=True)
     assert members(session, world, seg) == {"CT001", "CT010", "CT011", "CT012", "CT002", "CT020"}
 
 
@@ -169,22 +153,22 @@ def test_include_names_every_unknown_contact_number(session, world):
 def test_an_option_that_does_not_belong_to_the_action_is_refused(session, world):
     seg = new_segment(session, world)
     with pytest.raises(ValidationError, match="entire_companies cannot be used with add"):
-        _apply(session, world, seg, "add", crit("no", "CT001"), entire_companies=True)
+        apply(session, world, seg, "add", crit("no", "CT001"), entire_companies=True)
 
 
 def test_criteria_actions_need_criteria(session, world):
     seg = new_segment(session, world)
     with pytest.raises(ValidationError, match="needs criteria"):
-        _apply(session, world, seg, "refine")
+        apply(session, world, seg, "refine")
 
 
 def test_undo_goes_back_one_action_at_a_time_to_the_empty_segment(session, world):
     seg = new_segment(session, world)
-    _apply(session, world, seg, "add", crit("country", "DK"))
-    _apply(session, world, seg, "add", crit("country", "US"))
-    _apply(session, world, seg, "refine", crit("industry", "RETAIL"), entire_companies=True)
+    apply(session, world, seg, "add", crit("country", "DK"))
+    apply(session, world, seg, "add", crit("country", "US"))
+    apply(session, world, seg, "refine", crit("industry", "RETAIL"), entire_companies=True)
     after_refine = members(session, world, seg)
-    _apply(session, world, seg, "reduce", crit("no", "CT010"))
+    apply(session, world, seg, "reduce", crit("no", "CT010"))
     assert members(session, world, seg) == after_refine - {"CT010"}
 
     undone = changes.undo_last(session, world.workspace_id, seg, user_id="U1")
@@ -202,20 +186,16 @@ def test_undo_goes_back_one_action_at_a_time_to_the_empty_segment(session, world
 
 def test_an_action_after_an_undo_is_journalled_after_the_undone_one(session, world):
     seg = new_segment(session, world)
-    _apply(session, world, seg, "add", crit("no", "CT001"))
+    apply(session, world, seg, "add", crit("no", "CT001"))
     changes.undo_last(session, world.workspace_id, seg, user_id="U1")
-    result = changes.apply_action(
-        session, world.workspace_id, seg, "add", criteria=crit("no", "CT002"), user_id="U1", today=TODAY
-    )
+    result = apply(session, world, seg, "add", crit("no", "CT002"))
     assert result.seq == 2
     assert members(session, world, seg) == {"CT002"}
 
 
 def test_who_an_action_added_pages_by_contact_number(session, world):
     seg = new_segment(session, world)
-    result = changes.apply_action(
-        session, world.workspace_id, seg, "add", criteria=crit("country", "DK"), user_id="U1", today=TODAY
-    )
+    result = apply(session, world, seg, "add", crit("country", "DK"))
     assert result.seq is not None
     second = changes.action_changes_page(
         session, world.workspace_id, seg, result.seq, change=1, page=2, page_size=3

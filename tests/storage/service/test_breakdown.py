@@ -12,27 +12,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage.db import unit_of_work
 from storage.demo import generate_demo
 from storage.errors import ValidationError
-from storage.models import (
-    Contact,
-    ContactBusinessRelation,
-    ContactIndustryGroup,
-    ContactJobResponsibility,
-    ContactMailingGroup,
-    ContactProfileAnswer,
-    SegmentLine,
-    Workspace,
-)
+from storage.models import Contact, ContactProfileAnswer, SegmentLine, Workspace
 from storage.service._common import find_segment
 from storage.service.breakdown import BREAKDOWN_FIELDS, TOP, Breakdown, breakdown_segment
 from storage.service.segments import create_segment
+from tests.factories import LINK_TABLES
 
 TODAY = date(2026, 6, 15)
-_LINKS = {
-    "industry": ContactIndustryGroup,
-    "relation": ContactBusinessRelation,
-    "mailing": ContactMailingGroup,
-    "job": ContactJobResponsibility,
-}
 
 
 @pytest.fixture
@@ -70,9 +56,9 @@ def _direct_counts(session: Session, workspace_id: int, no: str, field: str) -> 
     none = 0
     by_id = {c.id: c for c in session.scalars(select(Contact).where(Contact.workspace_id == workspace_id))}
     for contact in _members(session, workspace_id, no):
-        if field in _LINKS:
+        if field in LINK_TABLES:
             owner = contact.company_id if field in ("industry", "relation") else contact.id
-            link = _LINKS[field]
+            link = LINK_TABLES[field]
             values = list(session.scalars(select(link.code).where(link.contact_id == owner))) if owner else []
         elif field == "company":
             company = by_id.get(contact.company_id) if contact.company_id else None

@@ -20,6 +20,15 @@ def _build(session: Session, world: World, no: str, kind: str, field: str, *valu
     )
 
 
+def _built_on_denmark(session: Session, world: World, name: str) -> tuple[str, str]:
+    """The segment "Denmark" (country:DK) and the segment ``name`` built on it (segment:<its number>)."""
+    base = new_segment(session, world, "Denmark")
+    _build(session, world, base, ADD, "country", "DK")
+    built = new_segment(session, world, name)
+    _build(session, world, built, ADD, "segment", base)
+    return base, built
+
+
 def _segment_count(session: Session, world: World) -> int:
     return len(list(session.scalars(select(Segment.no).where(Segment.workspace_id == world.workspace_id))))
 
@@ -38,10 +47,7 @@ def test_segment_refs_are_the_exact_segment_numbers_named_anywhere_in_the_criter
 def test_deleting_a_segment_another_is_built_on_is_refused_naming_it_and_changes_nothing(
     session: Session, world: World
 ) -> None:
-    base = new_segment(session, world, "Denmark")
-    _build(session, world, base, ADD, "country", "DK")
-    built = new_segment(session, world, "Danish retail")
-    _build(session, world, built, ADD, "segment", base)
+    base, built = _built_on_denmark(session, world, "Danish retail")
     with pytest.raises(ConflictError) as refused:
         segments.delete_segment(session, world.workspace_id, base, user_id="U1", is_admin=False)
     assert built in str(refused.value) and base in str(refused.value)
@@ -52,10 +58,7 @@ def test_deleting_a_segment_another_is_built_on_is_refused_naming_it_and_changes
 def test_deleting_a_segment_saved_criteria_name_is_refused_naming_the_code(
     session: Session, world: World
 ) -> None:
-    base = new_segment(session, world, "Denmark")
-    _build(session, world, base, ADD, "country", "DK")
-    other = new_segment(session, world, "Members of Denmark")
-    _build(session, world, other, ADD, "segment", base)
+    base, other = _built_on_denmark(session, world, "Members of Denmark")
     saved.save_criteria(session, world.workspace_id, other, "DANES", user_id="U1")
     # Undone, the segment no longer refers to it; the saved criteria still do.
     changes.undo_last(session, world.workspace_id, other, user_id="U1")
@@ -74,10 +77,7 @@ def test_a_segment_whose_reference_was_undone_can_be_deleted(session: Session, w
 
 
 def test_a_reused_journal_naming_a_segment_makes_it_a_dependency(session: Session, world: World) -> None:
-    base = new_segment(session, world, "Denmark")
-    _build(session, world, base, ADD, "country", "DK")
-    template = new_segment(session, world, "Template")
-    _build(session, world, template, ADD, "segment", base)
+    base, template = _built_on_denmark(session, world, "Template")
     saved.save_criteria(session, world.workspace_id, template, "DANES", user_id="U1")
     reuser = new_segment(session, world, "Reuser")
     changes.apply_action(session, world.workspace_id, reuser, REUSE, saved_code="DANES", user_id="U1")
@@ -132,10 +132,7 @@ def test_reusing_saved_criteria_that_name_the_segment_itself_is_a_cycle(
 def test_refreshing_a_segment_built_on_a_deleted_one_fails_and_keeps_its_contacts(
     session: Session, world: World
 ) -> None:
-    base = new_segment(session, world, "Denmark")
-    _build(session, world, base, ADD, "country", "DK")
-    built = new_segment(session, world, "Built")
-    _build(session, world, built, ADD, "segment", base)
+    base, built = _built_on_denmark(session, world, "Built")
     before = members(session, world, built)
     # As a database older than this rule could have it: the base deleted behind the journal's back.
     session.execute(

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session
 
 from storage.criteria.ast import Expr, Match, Not, Or, Text
 from storage.errors import ValidationError
-from storage.models import Workspace
+from storage.models import Contact, Workspace
 from storage.service import changes, matches, segments
 from storage.service.types import ActionOptions
 from tests.factories import add_contact
@@ -65,58 +66,40 @@ class _Model:
         return {i for i in members if hit(i)}
 
 
+def _ref(contact: Contact, **kw: Any) -> RefContact:
+    return RefContact(
+        id=contact.id, no=contact.no, type=contact.type, name=contact.name, country=contact.country, **kw
+    )
+
+
 def _build(session: Session, workspace_id: int, rng: random.Random) -> tuple[_Model, dict[int, str]]:
     refs: list[RefContact] = []
     excluded: set[int] = set()
     companies = []
+
+    def add(no: str, **kw: Any) -> Contact:
+        """A contact in a random country, one in five of them excluded from segments."""
+        contact = add_contact(
+            session,
+            workspace_id,
+            no,
+            country=rng.choice(COUNTRIES),
+            exclude_from_segment=rng.random() < 0.2,
+            **kw,
+        )
+        if contact.exclude_from_segment:
+            excluded.add(contact.id)
+        return contact
+
     for n in range(rng.randint(2, 5)):
         industries = set(rng.sample(INDUSTRIES, rng.randint(0, 2)))
-        company = add_contact(
-            session,
-            workspace_id,
-            f"C{n:02d}",
-            industries=tuple(industries),
-            country=rng.choice(COUNTRIES),
-            exclude_from_segment=rng.random() < 0.2,
-        )
+        company = add(f"C{n:02d}", industries=tuple(industries))
         companies.append(company)
-        refs.append(
-            RefContact(
-                id=company.id,
-                no=company.no,
-                type="company",
-                name=company.name,
-                company_id=company.id,
-                company_no=company.no,
-                country=company.country,
-                industries=industries,
-            )
-        )
-        if company.exclude_from_segment:
-            excluded.add(company.id)
+        refs.append(_ref(company, company_id=company.id, company_no=company.no, industries=industries))
     for n in range(rng.randint(4, 14)):
         company = rng.choice([*companies, None])
-        person = add_contact(
-            session,
-            workspace_id,
-            f"P{n:02d}",
-            company=company,
-            person=True,
-            country=rng.choice(COUNTRIES),
-            exclude_from_segment=rng.random() < 0.2,
-        )
-        refs.append(
-            RefContact(
-                id=person.id,
-                no=person.no,
-                type="person",
-                name=person.name,
-                company_id=company.id if company else None,
-                country=person.country,
-            )
-        )
-        if person.exclude_from_segment:
-            excluded.add(person.id)
+        person = add(f"P{n:02d}", company=company, person=True)
+        refs.append(_ref(person, company_id=company.id if company else None))
     return _Model(refs, excluded), {c.id: c.no for c in refs}
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
+from functools import partial
 
 import pytest
 from sqlalchemy import update
-from sqlalchemy.orm import Session
 
 from storage.criteria.ast import Compare, Today
 from storage.errors import ConflictError, NotFoundError, ValidationError
@@ -14,22 +14,9 @@ from storage.models import Contact, SegmentAction
 from storage.service import changes, history, journal, saved
 from storage.service.types import ActionOptions
 from tests.factories import add_contact
-from tests.storage.service.conftest import TODAY, World, crit, members, new_segment
+from tests.storage.service.conftest import TODAY, apply, crit, members, new_segment
 
-
-def _apply(session: Session, world: World, seg: str, kind: str, expr=None, *, today: date = TODAY, **kw):
-    options = ActionOptions(**{k: kw.pop(k) for k in list(kw) if k in ActionOptions.__dataclass_fields__})
-    return changes.apply_action(
-        session,
-        world.workspace_id,
-        seg,
-        kind,
-        criteria=expr,
-        options=options,
-        user_id="U7",
-        today=today,
-        **kw,
-    )
+_apply = partial(apply, user="U7")
 
 
 def test_the_journal_records_each_action_with_its_criteria_options_and_counts(session, world):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from datetime import date
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -11,9 +13,18 @@ from sqlalchemy.orm import Session
 from storage.errors import ConflictError, NotAllowedError, NotFoundError, StalePreviewError, ValidationError
 from storage.models import Campaign, InteractionLogEntry, InteractionTemplate
 from storage.service import changes, header, journal, logged_segments, segments
+from storage.service.logged_segments import LogPlan
 from storage.service.types import LoggedSegmentInfo
 from tests.factories import add_contact
-from tests.storage.service.conftest import TODAY, World, crit, members, new_segment, require_deferred_previews
+from tests.storage.service.conftest import (
+    TODAY,
+    World,
+    apply,
+    crit,
+    members,
+    new_segment,
+    require_deferred_previews,
+)
 
 
 def _templates(session: Session, world: World, *codes: str) -> None:
@@ -24,10 +35,24 @@ def _templates(session: Session, world: World, *codes: str) -> None:
 def _dk_segment(session: Session, world: World) -> str:
     _templates(session, world, "CALL", "MAIL", "MEETING")
     seg = new_segment(session, world, "Danes")
-    changes.apply_action(
-        session, world.workspace_id, seg, "add", criteria=crit("country", "DK"), user_id="U1", today=TODAY
-    )
+    apply(session, world, seg, "add", crit("country", "DK"))
     return seg
+
+
+def _log(session: Session, world: World, seg: str, *, user_id: str = "U1", **kw: Any) -> LoggedSegmentInfo:
+    return logged_segments.log_segment(session, world.workspace_id, seg, user_id=user_id, **kw)
+
+
+def _plan(session: Session, world: World, seg: str, *, today: date | None = None, **choices: Any) -> LogPlan:
+    """The preview of logging ``seg`` as U1, with what the command named (``template_code=``...)."""
+    return logged_segments.plan_log(
+        session,
+        world.workspace_id,
+        seg,
+        choices=logged_segments.LogChoices(**choices),
+        user_id="U1",
+        today=today,
+    )
 
 
 def _entries(session: Session) -> list[InteractionLogEntry]:
@@ -36,57 +61,38 @@ def _entries(session: Session) -> list[InteractionLogEntry]:
 
 def test_logging_writes_one_interaction_per_contact_under_a_logged_segment(session, world):
     seg = _dk_segment(session, world)
-    info = logged_segments.log_segment(
-        session, world.workspace_id, seg, template_code="call", user_id="U1", today=TODAY
-    )
+    info = _log(session, world, seg, template_code="call", today=TODAY)
     assert (info.no, info.segment_no, info.template_code, info.interactions) == ("LSEG00001", seg, "CALL", 4)
     entries = _entries(session)
     assert len(entries) == 4
     assert {(e.template_code, e.segment_no, e.date, e.canceled) for e in entries} == {
         ("CALL", seg, TODAY, False)
     }
-    second = logged_segments.log_segment(session, world.workspace_id, seg, template_code="MAIL", user_id="U1")
+    second = _log(session, world, seg, template_code="MAIL")
     assert second.no == "LSEG00002"
 
 
 def test_logged_interactions_are_found_by_interaction_criteria(session, world):
     seg = _dk_segment(session, world)
-    logged_segments.log_segment(
-        session, world.workspace_id, seg, template_code="CALL", user_id="U1", today=TODAY
-    )
+    _log(session, world, seg, template_code="CALL", today=TODAY)
     called = new_segment(session, world)
-    changes.apply_action(
-        session,
-        world.workspace_id,
-        called,
-        "add",
-        criteria=crit("interaction", "CALL"),
-        user_id="U1",
-        today=TODAY,
-    )
+    apply(session, world, called, "add", crit("interaction", "CALL"))
     assert members(session, world, called) == members(session, world, seg)
 
 
 def test_logging_needs_a_template_and_contacts(session, world):
     seg = _dk_segment(session, world)
     with pytest.raises(ValidationError, match="no interaction template; name one of: CALL, MAIL, MEETING"):
-        logged_segments.log_segment(session, world.workspace_id, seg, template_code=None, user_id="U1")
+        _log(session, world, seg, template_code=None)
     empty = new_segment(session, world)
     with pytest.raises(ValidationError, match="no contacts"):
-        logged_segments.log_segment(session, world.workspace_id, empty, template_code="CALL", user_id="U1")
+        _log(session, world, empty, template_code="CALL")
 
 
 def test_a_follow_up_segment_holds_the_same_contacts_and_journals_where_they_came_from(session, world):
     seg = _dk_segment(session, world)
-    info = logged_segments.log_segment(
-        session,
-        world.workspace_id,
-        seg,
-        template_code="CALL",
-        follow_up=True,
-        user_id="U2",
-        is_admin=True,
-        today=TODAY,
+    info = _log(
+        session, world, seg, template_code="CALL", follow_up=True, user_id="U2", is_admin=True, today=TODAY
     )
     assert info.follow_up_segment_no == "SEG00002"
     follow_up = segments.get_segment(session, world.workspace_id, "SEG00002")
@@ -102,9 +108,7 @@ def test_a_follow_up_segment_holds_the_same_contacts_and_journals_where_they_cam
 
 def test_canceling_a_logged_segment_cancels_its_interactions_and_undo_restores_them(session, world):
     seg = _dk_segment(session, world)
-    logged_segments.log_segment(
-        session, world.workspace_id, seg, template_code="CALL", user_id="U1", today=TODAY
-    )
+    _log(session, world, seg, template_code="CALL", today=TODAY)
     canceled = logged_segments.cancel_logged_segment(session, world.workspace_id, "lseg00001", user_id="U1")
     assert canceled.canceled
     session.expire_all()
@@ -133,9 +137,7 @@ def test_a_preview_of_interactions_taken_before_logging_is_refused_at_confirm(se
 
     before = preview_called()
     assert before.added == 0
-    logged_segments.log_segment(
-        session, world.workspace_id, seg, template_code="CALL", user_id="U1", today=TODAY
-    )
+    _log(session, world, seg, template_code="CALL", today=TODAY)
     with pytest.raises(StalePreviewError), session.begin_nested():
         changes.confirm_pending(session, world.workspace_id, before.pending_id, user_id="U1")
     after = preview_called()
@@ -162,7 +164,7 @@ def test_logging_takes_the_headers_template_date_campaign_and_subject(session, w
         ("salesperson", "AH"),
     ):
         header.set_header_field(session, world.workspace_id, seg, field, value, user_id="U1")
-    info = logged_segments.log_segment(session, world.workspace_id, seg, user_id="U1", today=TODAY)
+    info = _log(session, world, seg, today=TODAY)
     assert (info.template_code, info.interaction_date, info.campaign_no) == ("MEETING", on, "CP01")
     assert (info.interactions, info.campaign_entries) == (4, 4)
     assert {
@@ -183,9 +185,8 @@ def test_what_the_log_command_names_wins_over_the_header(session, world):
     seg = _dk_segment(session, world)
     _campaign(session, world)
     header.set_header_field(session, world.workspace_id, seg, "template", "MEETING", user_id="U1")
-    choices = logged_segments.LogChoices(template_code="CALL", interaction_date=TODAY, campaign_no="CP01")
-    plan = logged_segments.plan_log(
-        session, world.workspace_id, seg, choices=choices, user_id="U1", today=TODAY
+    plan = _plan(
+        session, world, seg, template_code="CALL", interaction_date=TODAY, campaign_no="CP01", today=TODAY
     )
     assert (plan.template_code, plan.campaign_no, plan.interactions, plan.logged_before) == (
         "CALL",
@@ -194,7 +195,7 @@ def test_what_the_log_command_names_wins_over_the_header(session, world):
         (),
     )
     # Without a campaign, no campaign entries are counted.
-    plain = logged_segments.log_segment(session, world.workspace_id, seg, template_code="CALL", user_id="U1")
+    plain = _log(session, world, seg, template_code="CALL")
     assert (plain.campaign_no, plain.campaign_entries) == (None, 0)
 
 
@@ -202,62 +203,28 @@ def test_an_unknown_template_or_campaign_is_an_error_naming_the_known_ones(sessi
     seg = _dk_segment(session, world)
     _campaign(session, world)
     with pytest.raises(NotFoundError, match=r"no interaction template MEETNG .*known ones: MEETING, "):
-        logged_segments.plan_log(
-            session,
-            world.workspace_id,
-            seg,
-            choices=logged_segments.LogChoices(template_code="meetng"),
-            user_id="U1",
-        )
+        _plan(session, world, seg, template_code="meetng")
     with pytest.raises(NotFoundError, match="no campaign CP2 in this workspace; the known ones: CP01"):
-        logged_segments.plan_log(
-            session,
-            world.workspace_id,
-            seg,
-            choices=logged_segments.LogChoices(template_code="CALL", campaign_no="cp2"),
-            user_id="U1",
-        )
+        _plan(session, world, seg, template_code="CALL", campaign_no="cp2")
     assert _entries(session) == []
 
 
 def test_the_plan_names_the_earlier_logged_segments_that_still_count(session, world):
     seg = _dk_segment(session, world)
-    logged_segments.log_segment(
-        session, world.workspace_id, seg, template_code="CALL", user_id="U1", today=TODAY
-    )
-    logged_segments.log_segment(
-        session, world.workspace_id, seg, template_code="MAIL", user_id="U1", today=TODAY
-    )
+    _log(session, world, seg, template_code="CALL", today=TODAY)
+    _log(session, world, seg, template_code="MAIL", today=TODAY)
     logged_segments.cancel_logged_segment(session, world.workspace_id, "LSEG00002", user_id="U1")
-    plan = logged_segments.plan_log(
-        session,
-        world.workspace_id,
-        seg,
-        choices=logged_segments.LogChoices(template_code="CALL"),
-        user_id="U1",
-    )
+    plan = _plan(session, world, seg, template_code="CALL")
     assert [(b.no, b.interaction_date) for b in plan.logged_before] == [("LSEG00001", TODAY)]
 
 
 def test_confirming_one_preview_twice_logs_once(session, world):
     seg = _dk_segment(session, world)
-    plan = logged_segments.plan_log(
-        session,
-        world.workspace_id,
-        seg,
-        choices=logged_segments.LogChoices(template_code="CALL"),
-        user_id="U1",
-    )
+    plan = _plan(session, world, seg, template_code="CALL")
 
     def confirm():
-        return logged_segments.log_segment(
-            session,
-            world.workspace_id,
-            seg,
-            template_code="CALL",
-            user_id="U1",
-            preview_key="k1",
-            segment_version=plan.segment_version,
+        return _log(
+            session, world, seg, template_code="CALL", preview_key="k1", segment_version=plan.segment_version
         )
 
     first, second = confirm(), confirm()
@@ -268,25 +235,11 @@ def test_confirming_one_preview_twice_logs_once(session, world):
 
 def test_a_segment_changed_since_the_preview_is_not_logged(session, world):
     seg = _dk_segment(session, world)
-    plan = logged_segments.plan_log(
-        session,
-        world.workspace_id,
-        seg,
-        choices=logged_segments.LogChoices(template_code="CALL"),
-        user_id="U1",
-    )
-    changes.apply_action(
-        session, world.workspace_id, seg, "add", criteria=crit("country", "US"), user_id="U1", today=TODAY
-    )
+    plan = _plan(session, world, seg, template_code="CALL")
+    apply(session, world, seg, "add", crit("country", "US"))
     with pytest.raises(ConflictError, match="changed since the preview"):
-        logged_segments.log_segment(
-            session,
-            world.workspace_id,
-            seg,
-            template_code="CALL",
-            user_id="U1",
-            preview_key="k2",
-            segment_version=plan.segment_version,
+        _log(
+            session, world, seg, template_code="CALL", preview_key="k2", segment_version=plan.segment_version
         )
     assert _entries(session) == []
 
@@ -294,17 +247,14 @@ def test_a_segment_changed_since_the_preview_is_not_logged(session, world):
 def test_the_logged_segments_page_lists_shows_and_deletes_only_canceled_ones(session, world):
     seg = _dk_segment(session, world)
     _campaign(session, world)
-    logged_segments.log_segment(
+    _log(
         session,
-        world.workspace_id,
+        world,
         seg,
         choices=logged_segments.LogChoices(template_code="CALL", campaign_no="CP01"),
-        user_id="U1",
         today=TODAY,
     )
-    logged_segments.log_segment(
-        session, world.workspace_id, seg, template_code="MAIL", user_id="U2", is_admin=True
-    )
+    _log(session, world, seg, template_code="MAIL", user_id="U2", is_admin=True)
     listed = logged_segments.list_logged_segments(session, world.workspace_id)
     assert [
         (i.no, i.segment_no, i.description, i.user_id, i.interactions, i.campaign_entries) for i in listed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy.orm import Session
 
 from storage.service import matches
@@ -9,25 +10,32 @@ from storage.service.types import ActionOptions
 from tests.storage.service.conftest import TODAY, World, crit
 
 
-def test_a_count_with_expand_companies_names_the_first_contacts_of_the_widened_set_by_number(
-    session: Session, world: World
+@pytest.mark.parametrize(
+    ("country", "options", "expected"),
+    [
+        # Acme and Initech widened to their persons, Flo as she is; Bo and Initech are excluded.
+        pytest.param(
+            "DK",
+            ActionOptions(expand_companies=True),
+            matches.MatchCount(total=5, first_names=("Acme", "Ana", "Cy")),
+            id="expand-companies-names-the-first-contacts-of-the-widened-set-by-number",
+        ),
+        pytest.param(
+            "US",
+            ActionOptions(related_companies=True),
+            matches.MatchCount(total=4, first_names=("Acme", "Globex", "Cy")),
+            id="related-companies-names-the-companies-it-brings-in-number-order",
+        ),
+    ],
+)
+def test_a_widened_count_names_its_first_contacts(
+    session: Session, world: World, country: str, options: ActionOptions, expected: matches.MatchCount
 ) -> None:
-    options = ActionOptions(expand_companies=True)
+    counted = matches.count_matches(
+        session, world.workspace_id, crit("country", country), options, today=TODAY
+    )
 
-    counted = matches.count_matches(session, world.workspace_id, crit("country", "DK"), options, today=TODAY)
-
-    # Acme and Initech widened to their persons, Flo as she is; Bo and Initech are excluded.
-    assert counted == matches.MatchCount(total=5, first_names=("Acme", "Ana", "Cy"))
-
-
-def test_a_count_with_related_companies_names_the_companies_it_brings_in_number_order(
-    session: Session, world: World
-) -> None:
-    options = ActionOptions(related_companies=True)
-
-    counted = matches.count_matches(session, world.workspace_id, crit("country", "US"), options, today=TODAY)
-
-    assert counted == matches.MatchCount(total=4, first_names=("Acme", "Globex", "Cy"))
+    assert counted == expected
 
 
 def test_a_widened_count_without_a_sample_still_counts_and_an_empty_one_is_zero(

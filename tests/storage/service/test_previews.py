@@ -13,6 +13,7 @@ from storage.errors import ConflictError, NotFoundError, StalePreviewError
 from storage.models import PendingAction
 from storage.service import changes, journal, segments
 from storage.service._common import utc_now
+from storage.service.types import ActionResult, Preview
 from tests.factories import add_contact
 from tests.storage.service.conftest import (
     TODAY,
@@ -23,6 +24,11 @@ from tests.storage.service.conftest import (
     previews_are_deferred,
     require_deferred_previews,
 )
+
+
+def _confirm(session: Session, world: World, preview: Preview) -> ActionResult:
+    """Press Confirm on ``preview`` as its author."""
+    return changes.confirm_pending(session, world.workspace_id, preview.pending_id, user_id="U1")
 
 
 def _preview_add(session: Session, world: World, seg: str, *values: str, page_size: int = 10):
@@ -61,7 +67,7 @@ def test_a_page_shows_a_persons_company_name(session, world):
 def test_confirm_applies_exactly_what_was_previewed_when_nothing_changed_since(session, world):
     seg = new_segment(session, world)
     preview = _preview_add(session, world, seg, "DK")
-    result = changes.confirm_pending(session, world.workspace_id, preview.pending_id, user_id="U1")
+    result = _confirm(session, world, preview)
     assert (result.added, result.size_after) == (4, 4)
     assert members(session, world, seg) == {"CT001", "CT010", "CT030", "CT040"}
 
@@ -74,12 +80,12 @@ def test_confirm_after_an_import_applies_the_previewed_set_or_nothing_never_anot
     bump_data_version(session, world.workspace_id)
     if previews_are_deferred(session):
         with pytest.raises(StalePreviewError, match="changed since this preview"), session.begin_nested():
-            changes.confirm_pending(session, world.workspace_id, preview.pending_id, user_id="U1")
+            _confirm(session, world, preview)
         assert members(session, world, seg) == set()
         assert journal.list_journal(session, world.workspace_id, seg) == []
     else:
         # A captured preview holds its own copy of the set.
-        result = changes.confirm_pending(session, world.workspace_id, preview.pending_id, user_id="U1")
+        result = _confirm(session, world, preview)
         assert (result.added, result.size_after) == (4, 4)
         assert "CT050" not in members(session, world, seg)
 
@@ -91,7 +97,7 @@ def test_confirm_refuses_a_change_the_data_version_missed_rather_than_apply_anot
     # A write that forgot to move the data version: the recount at Confirm still catches it.
     add_contact(session, world.workspace_id, "CT050", name="Late", person=True, country="DK")
     with pytest.raises(StalePreviewError), session.begin_nested():
-        changes.confirm_pending(session, world.workspace_id, preview.pending_id, user_id="U1")
+        _confirm(session, world, preview)
     assert members(session, world, seg) == set()
 
 
@@ -133,16 +139,16 @@ def test_a_preview_naming_another_segment_is_captured_and_survives_data_changes(
     changes.apply_action(
         session, world.workspace_id, other, "add", criteria=crit("country", "US"), user_id="U1"
     )
-    result = changes.confirm_pending(session, world.workspace_id, preview.pending_id, user_id="U1")
+    result = _confirm(session, world, preview)
     assert (result.added, result.size_after) == (4, 4)
 
 
 def test_confirming_twice_applies_once_and_then_says_it_was_already_applied(session, world):
     seg = new_segment(session, world)
     preview = _preview_add(session, world, seg, "DK")
-    changes.confirm_pending(session, world.workspace_id, preview.pending_id, user_id="U1")
+    _confirm(session, world, preview)
     with pytest.raises(ConflictError, match="already applied"):
-        changes.confirm_pending(session, world.workspace_id, preview.pending_id, user_id="U1")
+        _confirm(session, world, preview)
     assert len(journal.list_journal(session, world.workspace_id, seg)) == 1
     assert segments.get_segment(session, world.workspace_id, seg).size == 4
 
@@ -179,7 +185,7 @@ def test_confirm_after_cancel_says_the_preview_was_canceled(session, world):
     preview = _preview_add(session, world, seg, "DK")
     changes.cancel_pending(session, world.workspace_id, preview.pending_id, user_id="U1")
     with pytest.raises(ConflictError, match="canceled"):
-        changes.confirm_pending(session, world.workspace_id, preview.pending_id, user_id="U1")
+        _confirm(session, world, preview)
     assert members(session, world, seg) == set()
 
 
@@ -193,7 +199,7 @@ def test_a_preview_older_than_a_day_has_expired(session, world):
     )
     session.expire_all()
     with pytest.raises(ConflictError, match="expired"):
-        changes.confirm_pending(session, world.workspace_id, preview.pending_id, user_id="U1")
+        _confirm(session, world, preview)
 
 
 def test_a_preview_taken_before_another_change_to_the_segment_is_refused(session, world):
@@ -290,9 +296,7 @@ def test_a_reduce_preview_pages_the_contacts_it_removes_and_none_it_adds(session
     assert (entering.total, entering.rows) == (0, ())
     leaving = changes.pending_page(session, world.workspace_id, preview.pending_id, page=1, change=-1)
     assert leaving.total == 4
-    assert (
-        changes.confirm_pending(session, world.workspace_id, preview.pending_id, user_id="U1").size_after == 0
-    )
+    assert _confirm(session, world, preview).size_after == 0
 
 
 def test_an_expired_preview_of_new_takes_its_empty_segment_with_it(session, world):

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.criteria.ast import Match, Text
 from storage.errors import NotFoundError, ValidationError
 from storage.models import Contact, Workspace
 from storage.service import changes, history, schedules, segments
-from storage.service.types import ADD
-from tests.factories import add_contact
+from storage.service.schedules import ScheduleInfo
+from tests.factories import add_berlin_segment
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 OWNER = "U0OWNER"
@@ -23,14 +23,15 @@ OWNER = "U0OWNER"
 def segment_no(session_factory: sessionmaker[Session], workspace: Workspace) -> str:
     """SEG00001 = the Berlin contacts CT0001 and CT0002; CT0003 lives in Paris."""
     with session_factory.begin() as s:
-        acme = add_contact(s, workspace.id, "CT0001", name="Acme", city="Berlin")
-        add_contact(s, workspace.id, "CT0002", name="Ana Berg", company=acme, city="Berlin")
-        add_contact(s, workspace.id, "CT0003", name="Banque Sud", city="Paris")
-        info = segments.create_segment(s, workspace.id, description="Berlin", owner_user_id=OWNER)
-        changes.apply_action(
-            s, workspace.id, info.no, ADD, criteria=Match("city", (Text("Berlin"),)), user_id=OWNER
-        )
-    return info.no
+        return add_berlin_segment(s, workspace.id, owner=OWNER)
+
+
+def _schedule(
+    session: Session, workspace: Workspace, segment_no: str, *, cron: str = "0 * * * *", **kw: Any
+) -> ScheduleInfo:
+    """Schedule ``segment_no`` as its owner: hourly, in UTC, to channel C1 unless told otherwise."""
+    values: dict[str, Any] = {"when_text": "hourly", "timezone": "UTC", "channel_id": "C1", **kw}
+    return schedules.schedule_segment(session, workspace.id, segment_no, cron=cron, user_id=OWNER, **values)
 
 
 def _move(session_factory: sessionmaker[Session], workspace: Workspace, no: str, city: str) -> None:
@@ -44,15 +45,14 @@ def _move(session_factory: sessionmaker[Session], workspace: Workspace, no: str,
 def test_scheduling_a_phrase_stores_its_cron_and_says_the_next_run_in_the_callers_zone(
     session: Session, workspace: Workspace, segment_no: str
 ) -> None:
-    info = schedules.schedule_segment(
+    info = _schedule(
         session,
-        workspace.id,
+        workspace,
         segment_no.lower(),
         cron="30 8 * * 1-5",
         when_text="weekdays 08:30",
         timezone="Europe/Rome",
         channel_id="C0SALES",
-        user_id=OWNER,
         now=NOW,
     )
     assert (info.segment_no, info.cron, info.timezone, info.channel_id) == (
@@ -69,16 +69,7 @@ def test_scheduling_again_replaces_the_segments_schedule(
     session: Session, workspace: Workspace, segment_no: str
 ) -> None:
     for cron, when in (("0 9 * * *", "daily 09:00"), ("0 * * * *", "hourly")):
-        schedules.schedule_segment(
-            session,
-            workspace.id,
-            segment_no,
-            cron=cron,
-            when_text=when,
-            timezone="UTC",
-            channel_id="C1",
-            user_id=OWNER,
-        )
+        _schedule(session, workspace, segment_no, cron=cron, when_text=when)
     listed = schedules.list_schedules(session, workspace.id)
     assert [(s.segment_no, s.cron, s.when_text) for s in listed] == [(segment_no, "0 * * * *", "hourly")]
 
@@ -86,17 +77,7 @@ def test_scheduling_again_replaces_the_segments_schedule(
 def test_unscheduling_removes_the_schedule_and_a_second_time_says_there_is_none(
     session: Session, workspace: Workspace, segment_no: str
 ) -> None:
-    schedules.schedule_segment(
-        session,
-        workspace.id,
-        segment_no,
-        cron="0 * * * *",
-        when_text="hourly",
-        timezone="UTC",
-        channel_name="sales",
-        channel_id=None,
-        user_id=OWNER,
-    )
+    _schedule(session, workspace, segment_no, channel_name="sales", channel_id=None)
     removed = schedules.unschedule_segment(session, workspace.id, segment_no, user_id=OWNER)
     assert (removed.channel_id, removed.channel_name) == (None, "sales")
     assert schedules.get_schedule(session, workspace.id, segment_no) is None
@@ -123,31 +104,15 @@ def test_bad_schedules_store_nothing(
     message: str,
 ) -> None:
     with pytest.raises(ValidationError, match=message):
-        schedules.schedule_segment(
-            session,
-            workspace.id,
-            segment_no,
-            cron=cron,
-            when_text=cron,
-            timezone=timezone,
-            channel_id=channel,
-            user_id=OWNER,
+        _schedule(
+            session, workspace, segment_no, cron=cron, when_text=cron, timezone=timezone, channel_id=channel
         )
     assert schedules.list_schedules(session, workspace.id) == []
 
 
 def test_scheduling_an_unknown_segment_is_not_found(session: Session, workspace: Workspace) -> None:
     with pytest.raises(NotFoundError):
-        schedules.schedule_segment(
-            session,
-            workspace.id,
-            "SEG09999",
-            cron="0 * * * *",
-            when_text="hourly",
-            timezone="UTC",
-            channel_id="C1",
-            user_id=OWNER,
-        )
+        _schedule(session, workspace, "SEG09999")
 
 
 def test_a_run_records_sizes_and_who_entered_and_left(
