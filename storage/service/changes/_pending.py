@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
-from typing import Any
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Any, Required, TypedDict
 
 from sqlalchemy import literal, select, update
 from sqlalchemy.orm import Session
 
-from storage.criteria.ast import to_text
+from storage.criteria.ast import Expr, to_text
 from storage.errors import ConflictError, NotFoundError, ValidationError
 from storage.models import PendingAction, Segment
 from storage.models.pending import APPLIED, CANCELED, PENDING
@@ -26,6 +27,23 @@ _OPTION_FLAGS = {
     "ignore_exclusion": "--ignore-exclusion",
     "entire_companies": "--entire-companies",
 }
+
+
+class ChangeKeywords(TypedDict, total=False):
+    """The keyword arguments of a segment change, shared by ``preview_action`` and ``apply_action``.
+
+    add/reduce/refine take ``criteria`` (and ``options``), include/remove ``contact_nos``, reuse
+    ``saved_code``; refresh takes none of them. Only the segment's owner or a workspace admin
+    (``is_admin``) may change it. ``today`` (default: today in UTC) is what relative dates count from.
+    """
+
+    criteria: Expr | None
+    options: ActionOptions
+    contact_nos: Sequence[str]
+    saved_code: str | None
+    user_id: Required[str]
+    is_admin: bool
+    today: date | None
 
 
 def new_pending(
