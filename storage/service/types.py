@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
+
+from storage.criteria.ast import Expr, from_json, to_json
 
 ADD = "add"
 REDUCE = "reduce"
@@ -15,6 +18,9 @@ REFRESH = "refresh"
 ACTION_KINDS = (ADD, REDUCE, REFINE, INCLUDE, REMOVE, REUSE, REFRESH)
 # Replays that can move contacts in and out at once; their previews page each direction apart.
 TWO_WAY_KINDS = (REUSE, REFRESH)
+# A follow-up segment is journalled as an include of "the contacts of logged segment X", the way
+# Business Central records its criteria as a filter on the interaction log.
+LOGGED_SEGMENT_OPTION = "logged_segment"
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,35 @@ OPTIONS_OF: dict[str, tuple[str, ...]] = {
     REDUCE: ("entire_companies",),
     REFINE: ("entire_companies",),
 }
+
+
+@dataclass(frozen=True)
+class Step:
+    """One journalled action, as stored in the journal, in saved criteria and in a reuse."""
+
+    kind: str
+    criteria: Expr | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    contact_nos: tuple[str, ...] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "criteria": to_json(self.criteria) if self.criteria is not None else None,
+            "options": dict(self.options),
+            "contact_nos": list(self.contact_nos) if self.contact_nos is not None else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Step:
+        criteria = data.get("criteria")
+        nos = data.get("contact_nos")
+        return cls(
+            kind=data["kind"],
+            criteria=from_json(criteria) if criteria else None,
+            options=dict(data.get("options") or {}),
+            contact_nos=tuple(nos) if nos is not None else None,
+        )
 
 
 @dataclass(frozen=True)
@@ -95,6 +130,11 @@ class Preview:
     # For TWO_WAY_KINDS: the first page of who would enter and of who would leave.
     entering: Page | None = None
     leaving: Page | None = None
+    # A reuse: the code of the saved criteria and the steps it replays; an include of a logged
+    # segment's contacts: that logged segment. commands/ spells them out.
+    saved_code: str | None = None
+    steps: tuple[Step, ...] = ()
+    logged_segment_no: str | None = None
 
 
 @dataclass(frozen=True)
@@ -119,6 +159,11 @@ class JournalEntry:
     size_after: int
     user_id: str
     created_at: datetime
+    # A reuse: the code of the saved criteria and the steps it replays; an include of a logged
+    # segment's contacts: that logged segment. commands/ spells them out.
+    saved_code: str | None = None
+    steps: tuple[Step, ...] = ()
+    logged_segment_no: str | None = None
 
 
 @dataclass(frozen=True)

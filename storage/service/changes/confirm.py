@@ -41,7 +41,6 @@ from storage.service.changes._pending import (
     ChangeKeywords,
     bump_version,
     check_still_pending,
-    describe_step,
     find_pending,
     new_pending,
     typed_literal,
@@ -224,14 +223,7 @@ def include_logged_segment(
     segment = find_segment(session, workspace_id, segment_no)
     check_may_change(segment, user_id=user_id, is_admin=is_admin)
     step = Step(INCLUDE, options={LOGGED_SEGMENT_OPTION: logged_no})
-    pending = new_pending(
-        session,
-        segment,
-        INCLUDE,
-        user_id=user_id,
-        criteria_text=describe_step(step).removeprefix(f"{INCLUDE} "),
-        options=dict(step.options),
-    )
+    pending = new_pending(session, segment, INCLUDE, user_id=user_id, options=dict(step.options))
     added = additions(step, segment_set(segment.id, workspace_id), workspace_id, utc_today())
     assert added is not None
     bulk_insert(

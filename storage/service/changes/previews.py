@@ -46,14 +46,13 @@ from storage.service.changes._pending import (
     ChangeKeywords,
     check_options,
     check_still_pending,
-    describe_step,
     find_pending,
     new_pending,
 )
 from storage.service.changes._purge import purge_expired
 from storage.service.changes._replay import capture_replay
 from storage.service.dependencies import check_no_cycle, check_refs_exist, segment_refs, step_refs
-from storage.service.journal import active_steps
+from storage.service.journal import active_steps, replay_details
 from storage.service.saved import load_saved_steps
 from storage.service.types import (
     ACTION_KINDS,
@@ -109,6 +108,7 @@ def preview_action(
         options=options_from_dict(pending.options),
         entering=entering,
         leaving=leaving,
+        **replay_details(pending.options),
     )
 
 
@@ -243,10 +243,7 @@ def capture_change(
         check_refs_exist(session, workspace_id, segment.no, steps)
         check_no_cycle(session, workspace_id, segment.no, step_refs(steps))
         # The steps travel with the action, so a later refresh replays them even if the code changes.
-        journal.update(
-            criteria_text=f"{code}: " + "; ".join(describe_step(s) for s in steps),
-            options={"saved_code": code, "steps": [s.to_json() for s in steps]},
-        )
+        journal.update(options={"saved_code": code, "steps": [s.to_json() for s in steps]})
     else:
         steps = active_steps(session, workspace_id, segment.id)
         # A segment it is built on was deleted: replaying would silently empty that step.
