@@ -132,9 +132,9 @@ def refresh_statistics(session: Session, tables: Sequence[str], *, rows: int) ->
     """PostgreSQL: ANALYZE the named ``tables`` after a load of ``rows`` rows that changed much of them.
 
     Without statistics (a new workspace's first import, before autovacuum passes) the planner takes
-    a table of thousands of contacts for one row and chooses nested loops whose cost multiplies:
-    a preview of 1,000 demo contacts ran into the statement timeout. Inside the transaction,
-    ANALYZE sees the new rows; it waits only for other ANALYZEs and VACUUMs.
+    a table of thousands of contacts for one row and chooses nested loops whose cost multiplies,
+    until previews run into the statement timeout. Inside the transaction, ANALYZE sees the new
+    rows; it waits only for other ANALYZEs and VACUUMs.
     """
     if rows == 0 or session.get_bind().dialect.name != "postgresql":
         return

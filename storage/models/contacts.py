@@ -19,7 +19,7 @@ class Contact(Base):
         UniqueConstraint("workspace_id", "no"),
         # On PostgreSQL both carry the columns criteria filter on besides their key, so counting
         # `industry:retail country:de,fr` or `name:a* country:us` reads the index alone once vacuum
-        # has marked the table's pages all-visible (figures in migration 0003). SQLite has no
+        # has marked the table's pages all-visible (docs/performance.md, "Indexes"). SQLite has no
         # INCLUDE and ignores it.
         Index(
             "ix_contacts_company",

@@ -41,9 +41,9 @@ class SegmentAction(Base):
 class SegmentLineHistory(Base):
     """Which contacts an action added or removed.
 
-    Without foreign keys, like ``pending_action_contacts``: an action over 100,000 contacts would
-    otherwise pay two constraint triggers per row. The service deletes a segment's history with
-    the segment, and undo joins contacts so a contact deleted since is not re-inserted.
+    Without foreign keys, like ``pending_action_contacts`` (docs/performance.md, "Foreign keys").
+    The service deletes a segment's history with the segment, and undo joins contacts so a contact
+    deleted since is not re-inserted.
     """
 
     __tablename__ = "segment_line_history"

@@ -78,8 +78,8 @@ class PendingAction(Base):
 class PendingActionContact(Base):
     """A captured change set (or a replay's scratch set).
 
-    No foreign keys on purpose: a preview of 100,000 contacts would pay two constraint triggers per
-    row on PostgreSQL (most of its time). The service deletes these rows itself when the preview is
+    No foreign keys on purpose: on PostgreSQL each would fire a constraint trigger per captured row
+    (docs/performance.md, "Foreign keys"). The service deletes these rows itself when the preview is
     resolved, and joins contacts when applying them, so a contact deleted meanwhile is skipped.
     """
 

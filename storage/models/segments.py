@@ -37,9 +37,9 @@ class SegmentLine(Base):
     __tablename__ = "segment_lines"
     __table_args__ = (Index("ix_segment_lines_contact", "contact_id"),)
 
-    # Only the contact is a foreign key (a deleted contact leaves every segment). The segment and
-    # workspace keys would add two constraint triggers per inserted line on PostgreSQL, a third of
-    # applying a 100,000-contact action; deleting a segment deletes its lines explicitly instead.
+    # Only the contact is a foreign key (a deleted contact leaves every segment); segment and workspace
+    # keys would fire two constraint triggers per inserted line on PostgreSQL (docs/performance.md,
+    # "Foreign keys"). Deleting a segment deletes its lines explicitly instead.
     segment_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True)
     workspace_id: Mapped[int] = mapped_column(Integer)

@@ -1,7 +1,7 @@
 """What a segment is made of: its contacts counted by one field, grouped in the database.
 
 One grouped query per breakdown: the contacts' values are counted, ranked, and folded into the top
-ten, "other" and "none" by the database, so a 500,000-contact segment never crosses into Python.
+ten, "other" and "none" by the database, so no segment's contacts cross into Python.
 """
 
 from __future__ import annotations

@@ -159,7 +159,7 @@ def _records(
 def _among(session: Session, ids: list[int]) -> Callable[[Any], ColumnElement[bool]]:
     """The condition "this contact id is one of the batch's", bound cheaply.
 
-    A list of 2,000 bound parameters costs more to expand than the lookups take: PostgreSQL takes
+    A batch as a list of bound parameters costs more to expand than the lookups take: PostgreSQL takes
     the ids as one array parameter, SQLite (without arrays) as one JSON text it unpacks.
     """
     if session.get_bind().dialect.name == "postgresql":

@@ -45,7 +45,7 @@ _CONTACT_COLUMNS: dict[str, Any] = {
 }
 PICKER_FIELDS = ("industry", "country", "city", "relation", "mailing", "job", "salesperson", "territory")
 # Fields whose values are listed from a small code table; the others are gathered from every
-# contact (0.4-0.7 s at 1,000,000 contacts each), so they are looked up only as the user types.
+# contact, so they are looked up only as the user types (docs/performance.md, "Value pickers").
 CODE_FIELDS = tuple(_CODE_TABLES)
 
 # An Add to a segment that does not exist yet: nothing is in it, so nothing needs probing.
