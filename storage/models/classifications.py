@@ -6,23 +6,10 @@ companies), mailing groups, and job responsibilities (which belong to persons).
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
-from storage.models.base import Base
-
-
-class _Code:
-    """A code and its description, unique per workspace."""
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
-    code: Mapped[str] = mapped_column(String(40))
-    description: Mapped[str] = mapped_column(String(200), default="")
-
-    @declared_attr.directive
-    def __table_args__(cls) -> tuple[UniqueConstraint]:
-        return (UniqueConstraint("workspace_id", "code"),)
+from storage.models.base import Base, CodeRow, WorkspaceKey
 
 
 class _ContactLink:
@@ -30,26 +17,26 @@ class _ContactLink:
 
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True)
     code: Mapped[str] = mapped_column(String(40), primary_key=True)
-    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    workspace_id: Mapped[WorkspaceKey]
 
     @declared_attr.directive
     def __table_args__(cls) -> tuple[Index]:
         return (Index(f"ix_{cls.__tablename__}_ws_code", "workspace_id", "code", "contact_id"),)  # type: ignore[attr-defined]
 
 
-class IndustryGroup(_Code, Base):
+class IndustryGroup(CodeRow, Base):
     __tablename__ = "industry_groups"
 
 
-class BusinessRelation(_Code, Base):
+class BusinessRelation(CodeRow, Base):
     __tablename__ = "business_relations"
 
 
-class MailingGroup(_Code, Base):
+class MailingGroup(CodeRow, Base):
     __tablename__ = "mailing_groups"
 
 
-class JobResponsibility(_Code, Base):
+class JobResponsibility(CodeRow, Base):
     __tablename__ = "job_responsibilities"
 
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint, func, or_
+from sqlalchemy import Boolean, Date, Index, Integer, String, UniqueConstraint, func, or_
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base
+from storage.models.base import Base, WorkspaceRow
 
 COMPANY = "company"
 PERSON = "person"
 
 
-class Contact(Base):
+class Contact(WorkspaceRow, Base):
     __tablename__ = "contacts"
     __table_args__ = (
         UniqueConstraint("workspace_id", "no"),
@@ -37,8 +37,6 @@ class Contact(Base):
         Index("ix_contacts_ws_created", "workspace_id", "created"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
     no: Mapped[str] = mapped_column(String(40))
     type: Mapped[str] = mapped_column(String(10))
     name: Mapped[str] = mapped_column(String(200))

@@ -8,19 +8,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, SmallInteger, String, Text, func
+from sqlalchemy import JSON, Boolean, DateTime, Index, Integer, SmallInteger, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base
+from storage.models.base import Base, SegmentKey, WorkspaceRow
 
 
-class SegmentAction(Base):
+class SegmentAction(WorkspaceRow, Base):
     __tablename__ = "segment_actions"
     __table_args__ = (Index("ix_segment_actions_segment_seq", "segment_id", "seq"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
-    segment_id: Mapped[int] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"))
+    segment_id: Mapped[SegmentKey]
     seq: Mapped[int] = mapped_column(Integer)
     # add, reduce, refine, include, remove, reuse, refresh
     kind: Mapped[str] = mapped_column(String(16))

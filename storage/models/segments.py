@@ -7,15 +7,13 @@ from datetime import date, datetime
 from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base
+from storage.models.base import Base, WorkspaceRow
 
 
-class Segment(Base):
+class Segment(WorkspaceRow, Base):
     __tablename__ = "segments"
     __table_args__ = (UniqueConstraint("workspace_id", "no"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
     no: Mapped[str] = mapped_column(String(20))
     description: Mapped[str] = mapped_column(String(200))
     owner_user_id: Mapped[str] = mapped_column(String(32))
