@@ -57,22 +57,8 @@ from storage.csv_format import (
     text_value,
 )
 from storage.data_version import bump_data_version
-from storage.models import (
-    COMPANY,
-    PERSON,
-    BusinessRelation,
-    Contact,
-    ContactBusinessRelation,
-    ContactIndustryGroup,
-    ContactJobResponsibility,
-    ContactMailingGroup,
-    ContactProfileAnswer,
-    IndustryGroup,
-    JobResponsibility,
-    MailingGroup,
-    ProfileQuestion,
-    Workspace,
-)
+from storage.models import COMPANY, PERSON, Contact, ContactProfileAnswer, ProfileQuestion, Workspace
+from storage.models.classifications import CLASSIFICATIONS
 
 # The contact's own columns (the code lists are links, stored apart).
 CONTACT_COLUMNS = (*CONTACT_PLAIN_COLUMNS, "exclude_from_segment", "created")
@@ -82,23 +68,14 @@ REQUIRED_COLUMNS = ("no", "type", "name")
 PROFILE_PREFIX = "profile."
 
 # The tables an import writes, whose statistics it refreshes after a large load.
-_IMPORTED_TABLES = tuple(
-    model.__tablename__
-    for model in (
-        Contact,
-        ContactIndustryGroup,
-        ContactBusinessRelation,
-        ContactMailingGroup,
-        ContactJobResponsibility,
-        ContactProfileAnswer,
-    )
+_IMPORTED_TABLES = (
+    Contact.__tablename__,
+    *(c.link_table.name for c in CLASSIFICATIONS),
+    ContactProfileAnswer.__tablename__,
 )
 # kind number in staging -> (column, code table, link table)
 _LINKS: dict[int, tuple[str, Any, Any]] = {
-    1: ("industry_groups", IndustryGroup.__table__, ContactIndustryGroup.__table__),
-    2: ("business_relations", BusinessRelation.__table__, ContactBusinessRelation.__table__),
-    3: ("mailing_groups", MailingGroup.__table__, ContactMailingGroup.__table__),
-    4: ("job_responsibilities", JobResponsibility.__table__, ContactJobResponsibility.__table__),
+    kind: (c.column, c.code_table, c.link_table) for kind, c in enumerate(CLASSIFICATIONS, 1)
 }
 _CONTACTS = cast(Table, Contact.__table__)
 _ANSWERS = cast(Table, ContactProfileAnswer.__table__)

@@ -54,17 +54,8 @@ from storage.criteria.dates import resolve_date
 from storage.criteria.fields import PROFILE_PREFIX, FieldKind, field_kind, interaction_field_kind
 from storage.errors import ValidationError
 from storage.limits import check_text
-from storage.models import (
-    Contact,
-    ContactBusinessRelation,
-    ContactIndustryGroup,
-    ContactJobResponsibility,
-    ContactMailingGroup,
-    ContactProfileAnswer,
-    InteractionLogEntry,
-    Segment,
-    SegmentLine,
-)
+from storage.models import Contact, ContactProfileAnswer, InteractionLogEntry, Segment, SegmentLine
+from storage.models.classifications import CLASSIFICATIONS
 
 __all__ = ["compile_criteria", "resolve_date"]
 
@@ -79,14 +70,8 @@ _TEXT_COLUMNS = ("no", "type", "name", "company_no", "city", "post_code", "email
 _CODE_COLUMNS = ("country", "territory", "salesperson", "language")
 # As in Business Central, industry groups and business relations belong to companies: a person
 # matches through its company, found by company_id (a company's company_id is its own id).
-_COMPANY_LINKS = {
-    "industry": ContactIndustryGroup.__table__,
-    "relation": ContactBusinessRelation.__table__,
-}
-_CONTACT_LINKS = {
-    "mailing": ContactMailingGroup.__table__,
-    "job": ContactJobResponsibility.__table__,
-}
+_COMPANY_LINKS = {c.field: c.link_table for c in CLASSIFICATIONS if c.of_company}
+_CONTACT_LINKS = {c.field: c.link_table for c in CLASSIFICATIONS if not c.of_company}
 
 # The fields of one interaction inside interaction:(...), and the column each reads.
 _INTERACTION_COLUMNS = {

@@ -23,31 +23,19 @@ from storage.criteria.ast import And, Expr, Interaction, Match, Not, Or, Text
 from storage.criteria.fields import PROFILE_PREFIX
 from storage.errors import ValidationError
 from storage.models import (
-    BusinessRelation,
     Campaign,
     Contact,
-    ContactBusinessRelation,
-    ContactIndustryGroup,
-    ContactJobResponsibility,
-    ContactMailingGroup,
     ContactProfileAnswer,
-    IndustryGroup,
     InteractionLogEntry,
     InteractionTemplate,
-    JobResponsibility,
-    MailingGroup,
     ProfileQuestion,
     Segment,
 )
+from storage.models.classifications import CLASSIFICATIONS
 
 _contacts = Contact.__table__
 # Field -> (the code table that declares its codes, the link table that carries them).
-_LINKED: dict[str, tuple[Any, Any]] = {
-    "industry": (IndustryGroup.__table__, ContactIndustryGroup.__table__),
-    "relation": (BusinessRelation.__table__, ContactBusinessRelation.__table__),
-    "mailing": (MailingGroup.__table__, ContactMailingGroup.__table__),
-    "job": (JobResponsibility.__table__, ContactJobResponsibility.__table__),
-}
+_LINKED: dict[str, tuple[Any, Any]] = {c.field: (c.code_table, c.link_table) for c in CLASSIFICATIONS}
 _CONTACT_CODES = ("country", "territory", "salesperson", "language")
 # The fields of interaction:(...) checked against the workspace's codes.
 _INTERACTION_CODES = ("template", "campaign")

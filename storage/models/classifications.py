@@ -6,7 +6,10 @@ companies), mailing groups, and job responsibilities (which belong to persons).
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Index, String
+from dataclasses import dataclass
+from typing import cast
+
+from sqlalchemy import ForeignKey, Index, String, Table
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from storage.models.base import Base, CodeRow, WorkspaceKey
@@ -54,3 +57,35 @@ class ContactMailingGroup(_ContactLink, Base):
 
 class ContactJobResponsibility(_ContactLink, Base):
     __tablename__ = "contact_job_responsibilities"
+
+
+@dataclass(frozen=True)
+class Classification:
+    """One of the four classifications: its criteria field, its code table and its contacts' links."""
+
+    field: str
+    codes: type[Base]
+    links: type[Base]
+    # Industry groups and business relations belong to companies: a person has its company's.
+    of_company: bool
+
+    @property
+    def column(self) -> str:
+        """The column of contact files and exports that lists a contact's codes (``industry_groups``)."""
+        return self.code_table.name
+
+    @property
+    def code_table(self) -> Table:
+        return cast(Table, self.codes.__table__)
+
+    @property
+    def link_table(self) -> Table:
+        return cast(Table, self.links.__table__)
+
+
+CLASSIFICATIONS = (
+    Classification("industry", IndustryGroup, ContactIndustryGroup, of_company=True),
+    Classification("relation", BusinessRelation, ContactBusinessRelation, of_company=True),
+    Classification("mailing", MailingGroup, ContactMailingGroup, of_company=False),
+    Classification("job", JobResponsibility, ContactJobResponsibility, of_company=False),
+)

@@ -16,18 +16,8 @@ from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from storage.errors import NotFoundError
-from storage.models import (
-    COMPANY,
-    Contact,
-    ContactBusinessRelation,
-    ContactIndustryGroup,
-    ContactJobResponsibility,
-    ContactMailingGroup,
-    ContactProfileAnswer,
-    InteractionLogEntry,
-    Segment,
-    SegmentLine,
-)
+from storage.models import COMPANY, Contact, ContactProfileAnswer, InteractionLogEntry, Segment, SegmentLine
+from storage.models.classifications import CLASSIFICATIONS
 
 # How many persons and segments a card lists; the totals are counted in full.
 MAX_LISTED = 20
@@ -92,13 +82,8 @@ def contact_card(session: Session, workspace_id: int, contact_no: str) -> Contac
     # Industry groups and business relations belong to the company, as criteria read them.
     owner_id = contact.company_id or contact.id
     codes = tuple(
-        (field, _codes(session, table, contact_id))
-        for field, table, contact_id in (
-            ("industry", ContactIndustryGroup.__table__, owner_id),
-            ("relation", ContactBusinessRelation.__table__, owner_id),
-            ("mailing", ContactMailingGroup.__table__, contact.id),
-            ("job", ContactJobResponsibility.__table__, contact.id),
-        )
+        (c.field, _codes(session, c.link_table, owner_id if c.of_company else contact.id))
+        for c in CLASSIFICATIONS
     )
     persons: tuple[tuple[str, str], ...] = ()
     person_count = 0

@@ -27,26 +27,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from storage.csv_format import CONTACT_FILE_COLUMNS, CONTACT_PLAIN_COLUMNS
-from storage.models import (
-    Contact,
-    ContactBusinessRelation,
-    ContactIndustryGroup,
-    ContactJobResponsibility,
-    ContactMailingGroup,
-    ContactProfileAnswer,
-    ProfileQuestion,
-    SegmentLine,
-)
+from storage.models import Contact, ContactProfileAnswer, ProfileQuestion, SegmentLine
+from storage.models.classifications import CLASSIFICATIONS
 from storage.service._common import find_segment
 
 EXPORT_COLUMNS: tuple[str, ...] = CONTACT_FILE_COLUMNS
 _PLAIN = CONTACT_PLAIN_COLUMNS
-_LINKS = {
-    "industry_groups": ContactIndustryGroup,
-    "business_relations": ContactBusinessRelation,
-    "mailing_groups": ContactMailingGroup,
-    "job_responsibilities": ContactJobResponsibility,
-}
+_LINKS = {c.column: c.links for c in CLASSIFICATIONS}
 # Big enough to keep round trips few, small enough that memory stays flat at any segment size.
 _BATCH = 2000
 # A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection"); a
