@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from storage.errors import NotFoundError
 from storage.models import SegmentAction, SegmentLineHistory
 from storage.service._algebra import Step, options_from_dict
-from storage.service._common import as_utc, contact_page, find_segment
+from storage.service._common import contact_page, find_segment, from_row
 from storage.service.types import LOGGED_SEGMENT_OPTION, REFRESH, REUSE, JournalEntry, Page
 
 # Which contacts each journalled action added (+1) and removed (-1): what undo reverts.
@@ -21,19 +21,14 @@ def list_journal(session: Session, workspace_id: int, segment_no: str) -> list[J
     """The segment's journalled actions that still count (undone ones are left out), oldest first."""
     segment = find_segment(session, workspace_id, segment_no)
     return [
-        JournalEntry(
-            seq=action.seq,
-            kind=action.kind,
+        from_row(
+            JournalEntry,
+            action,
             # Only criteria have a text of their own; older reuse and follow-up rows also hold a spelled-out
             # description, which commands/ now builds from replay_details.
             criteria_text=action.criteria_text if action.criteria is not None else None,
             options=options_from_dict(action.options),
             contact_nos=tuple(action.contact_nos or ()),
-            added=action.added,
-            removed=action.removed,
-            size_after=action.size_after,
-            user_id=action.user_id,
-            created_at=as_utc(action.created_at),
             **replay_details(action.options),
         )
         for action in _active_actions(session, workspace_id, segment.id)

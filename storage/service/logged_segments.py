@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from storage.data_version import bump_data_version
 from storage.errors import ConflictError, NotFoundError, ValidationError
 from storage.models import Contact, InteractionLogEntry, LoggedSegment, Segment, SegmentLine
-from storage.service._common import as_utc, find_segment, next_number, segment_size, utc_today
+from storage.service._common import find_segment, from_row, next_number, segment_size, utc_today
 from storage.service.authorization import check_may_cancel_logged, check_may_change
 from storage.service.changes import include_logged_segment
 from storage.service.codes import check_campaign, check_template, default_template, template_codes
@@ -379,18 +379,6 @@ def _segment_of(session: Session, workspace_id: int, logged: LoggedSegment) -> S
 def _info(
     logged: LoggedSegment, *, follow_up_segment_no: str | None = None, already_logged: bool = False
 ) -> LoggedSegmentInfo:
-    return LoggedSegmentInfo(
-        no=logged.no,
-        segment_no=logged.segment_no,
-        template_code=logged.template_code,
-        interactions=logged.interactions,
-        canceled=logged.canceled,
-        follow_up_segment_no=follow_up_segment_no,
-        description=logged.description,
-        user_id=logged.user_id,
-        interaction_date=logged.interaction_date,
-        campaign_no=logged.campaign_no,
-        campaign_entries=logged.campaign_entries,
-        created_at=as_utc(logged.created_at) if logged.created_at else None,
-        already_logged=already_logged,
+    return from_row(
+        LoggedSegmentInfo, logged, follow_up_segment_no=follow_up_segment_no, already_logged=already_logged
     )

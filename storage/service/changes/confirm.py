@@ -27,13 +27,7 @@ from storage.service._algebra import (
     segment_lines,
     segment_set,
 )
-from storage.service._common import (
-    bulk_insert,
-    find_segment,
-    segment_size,
-    utc_now,
-    utc_today,
-)
+from storage.service._common import bulk_insert, find_segment, from_row, segment_size, utc_now, utc_today
 from storage.service.authorization import check_may_change
 from storage.service.changes._deferred import materialize
 from storage.service.changes._pending import (
@@ -151,14 +145,7 @@ def confirm_pending(
     if pending.kind == REFRESH and trigger is not None:
         _record_run(session, segment, user_id=user_id, trigger=trigger, before=size_before, action=action)
     session.flush()
-    return ActionResult(
-        segment_no=segment.no,
-        kind=action.kind,
-        added=action.added,
-        removed=action.removed,
-        size_after=action.size_after,
-        seq=action.seq,
-    )
+    return from_row(ActionResult, action, segment_no=segment.no)
 
 
 def apply_action(
