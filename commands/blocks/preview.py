@@ -68,10 +68,11 @@ def change_criteria(change: Preview | JournalEntry, *, tr: Translator = ENGLISH)
     ``RETAIL: add industry:RETAIL --expand-companies; refine country:DK`` for a reuse,
     ``contacts of LSEG00001`` for the include of a logged segment, else the criteria's text.
     """
-    if change.saved_code is not None:
-        return f"{change.saved_code}: " + "; ".join(step_text(step, tr=tr) for step in change.steps)
-    if change.logged_segment_no is not None:
-        return tr._("contacts of {logged_no}", logged_no=change.logged_segment_no)
+    source = change.source
+    if source.saved_code is not None:
+        return f"{source.saved_code}: " + "; ".join(step_text(step, tr=tr) for step in source.steps)
+    if source.logged_segment_no is not None:
+        return tr._("contacts of {logged_no}", logged_no=source.logged_segment_no)
     return change.criteria_text
 
 

@@ -11,7 +11,7 @@ from storage.errors import NotFoundError
 from storage.models import SegmentAction, SegmentLineHistory
 from storage.service._algebra import Step, options_from_dict
 from storage.service._common import contact_page, find_segment, from_row
-from storage.service.types import LOGGED_SEGMENT_OPTION, REFRESH, REUSE, JournalEntry, Page
+from storage.service.types import LOGGED_SEGMENT_OPTION, REFRESH, REUSE, ChangeSource, JournalEntry, Page
 
 # Which contacts each journalled action added (+1) and removed (-1): what undo reverts.
 line_history = cast(Table, SegmentLineHistory.__table__)
@@ -25,24 +25,24 @@ def list_journal(session: Session, workspace_id: int, segment_no: str) -> list[J
             JournalEntry,
             action,
             # Only criteria have a text of their own; older reuse and follow-up rows also hold a spelled-out
-            # description, which commands/ now builds from replay_details.
+            # description, which commands/ now builds from the change's source.
             criteria_text=action.criteria_text if action.criteria is not None else None,
             options=options_from_dict(action.options),
             contact_nos=tuple(action.contact_nos or ()),
-            **replay_details(action.options),
+            source=change_source(action.options),
         )
         for action in _active_actions(session, workspace_id, segment.id)
     ]
 
 
-def replay_details(options: dict[str, Any] | None) -> dict[str, Any]:
-    """What a reuse replayed or an include of a logged segment took, as Preview and JournalEntry hold it."""
+def change_source(options: dict[str, Any] | None) -> ChangeSource:
+    """What a reuse replayed or an include of a logged segment took, read from its journalled options."""
     options = options or {}
-    return {
-        "saved_code": options.get("saved_code"),
-        "steps": tuple(Step.from_json(step) for step in options.get("steps", ())),
-        "logged_segment_no": options.get(LOGGED_SEGMENT_OPTION),
-    }
+    return ChangeSource(
+        saved_code=options.get("saved_code"),
+        steps=tuple(Step.from_json(step) for step in options.get("steps", ())),
+        logged_segment_no=options.get(LOGGED_SEGMENT_OPTION),
+    )
 
 
 def active_steps(session: Session, workspace_id: int, segment_id: int) -> list[Step]:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from storage.criteria.ast import Expr, from_json, to_json
+
+_Row = TypeVar("_Row")
 
 ADD = "add"
 REDUCE = "reduce"
@@ -71,6 +73,19 @@ class Step:
 
 
 @dataclass(frozen=True)
+class ChangeSource:
+    """Where a change's contacts came from when not its own criteria or contact numbers.
+
+    A reuse: the code of the saved criteria and the steps it replays; an include of a logged
+    segment's contacts (a follow-up segment): that logged segment. commands/ spells them out.
+    """
+
+    saved_code: str | None = None
+    steps: tuple[Step, ...] = ()
+    logged_segment_no: str | None = None
+
+
+@dataclass(frozen=True)
 class ContactRow:
     """A contact as a list shows it."""
 
@@ -83,10 +98,10 @@ class ContactRow:
 
 
 @dataclass(frozen=True)
-class Page:
-    """One page of contacts out of ``total``; ``page`` counts from 1."""
+class _Paged(Generic[_Row]):
+    """One page of rows out of ``total``; ``page`` counts from 1."""
 
-    rows: tuple[ContactRow, ...]
+    rows: tuple[_Row, ...]
     total: int
     page: int
     page_size: int
@@ -94,6 +109,10 @@ class Page:
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.page_size))
+
+
+class Page(_Paged[ContactRow]):
+    """One page of contacts out of ``total``; ``page`` counts from 1."""
 
 
 @dataclass(frozen=True)
@@ -130,11 +149,7 @@ class Preview:
     # For TWO_WAY_KINDS: the first page of who would enter and of who would leave.
     entering: Page | None = None
     leaving: Page | None = None
-    # A reuse: the code of the saved criteria and the steps it replays; an include of a logged
-    # segment's contacts: that logged segment. commands/ spells them out.
-    saved_code: str | None = None
-    steps: tuple[Step, ...] = ()
-    logged_segment_no: str | None = None
+    source: ChangeSource = ChangeSource()
 
 
 @dataclass(frozen=True)
@@ -159,11 +174,7 @@ class JournalEntry:
     size_after: int
     user_id: str
     created_at: datetime
-    # A reuse: the code of the saved criteria and the steps it replays; an include of a logged
-    # segment's contacts: that logged segment. commands/ spells them out.
-    saved_code: str | None = None
-    steps: tuple[Step, ...] = ()
-    logged_segment_no: str | None = None
+    source: ChangeSource = ChangeSource()
 
 
 @dataclass(frozen=True)
@@ -229,18 +240,8 @@ class InteractionRow:
     canceled: bool
 
 
-@dataclass(frozen=True)
-class InteractionPage:
+class InteractionPage(_Paged[InteractionRow]):
     """One page of interactions out of ``total``; ``page`` counts from 1."""
-
-    rows: tuple[InteractionRow, ...]
-    total: int
-    page: int
-    page_size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
 
 
 @dataclass(frozen=True)

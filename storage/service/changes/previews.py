@@ -52,7 +52,7 @@ from storage.service.changes._pending import (
 from storage.service.changes._purge import purge_expired
 from storage.service.changes._replay import capture_replay
 from storage.service.dependencies import check_no_cycle, check_refs_exist, segment_refs, step_refs
-from storage.service.journal import active_steps, replay_details
+from storage.service.journal import active_steps, change_source
 from storage.service.saved import load_saved_steps
 from storage.service.types import (
     ACTION_KINDS,
@@ -108,7 +108,7 @@ def preview_action(
         options=options_from_dict(pending.options),
         entering=entering,
         leaving=leaving,
-        **replay_details(pending.options),
+        source=change_source(pending.options),
     )
 
 

@@ -118,7 +118,8 @@ def test_saved_criteria_replay_on_another_segment_as_one_undoable_action(session
     assert members(session, world, target) == members(session, world, source)
     assert (result.kind, result.added, result.removed) == ("reuse", 4, 1)
     entries = journal.list_journal(session, ws, target)
-    assert (entries[-1].saved_code, [(s.kind, s.options) for s in entries[-1].steps]) == (
+    source = entries[-1].source
+    assert (source.saved_code, [(s.kind, s.options) for s in source.steps]) == (
         "DK-RETAIL",
         [("add", {"expand_companies": True}), ("add", {}), ("refine", {})],
     )
