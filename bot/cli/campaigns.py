@@ -15,7 +15,6 @@ add_import_command(
     import_campaigns,
     help="Insert or update campaigns by `no`; one bad row rejects the whole file and nothing is imported.",
     file_help="Campaigns CSV: no, and optional description, starting_date, ending_date, salesperson.",
-    create_workspace=True,
     summary=lambda run: (
         f"imported {run.result.inserted + run.result.updated} campaigns into {run.team_id} "
         f"({run.result.inserted} new, {run.result.updated} updated) in {run.seconds:.1f} s"

@@ -20,7 +20,6 @@ add_import_command(
     import_contacts,
     help="Insert or update contacts by `no`; one bad row rejects the whole file and nothing is imported.",
     file_help="Contacts CSV (see docs/admin-guide.md), UTF-8 with a header row.",
-    create_workspace=True,
     summary=lambda run: f"{run.result} into {run.team_id} in {run.seconds:.1f} s",
 )
 

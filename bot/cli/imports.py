@@ -68,10 +68,13 @@ def add_import_command(
     *,
     help: str,
     file_help: str,
-    create_workspace: bool,
     summary: Callable[[ImportRun[_Result]], str],
+    create_workspace: bool = True,
 ) -> None:
-    """Give ``app`` its ``import FILE [--team T]`` command: ``run_import``, then ``summary`` of the run."""
+    """Give ``app`` its ``import FILE [--team T]`` command: ``run_import``, then ``summary`` of the run.
+
+    ``create_workspace``: see ``run_import``.
+    """
 
     def import_command(
         file: Path = typer.Argument(..., help=file_help),
