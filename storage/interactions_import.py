@@ -42,20 +42,8 @@ _ENTRIES = cast(Table, InteractionLogEntry.__table__)
 _TEMPLATES = cast(Table, InteractionTemplate.__table__)
 _CAMPAIGNS = cast(Table, Campaign.__table__)
 
-_ENTRY_COLUMNS = (
-    "workspace_id",
-    "contact_id",
-    "template_code",
-    "date",
-    "description",
-    "segment_no",
-    "evaluation",
-    "campaign_no",
-    "salesperson",
-    "information_flow",
-    "initiated_by",
-    "canceled",
-)
+# The file's columns after contact_no and template go into the log as they are.
+_COPIED_COLUMNS = INTERACTION_FILE_COLUMNS[2:]
 
 _st_entries = Table(
     "segbot_import_interactions",
@@ -204,23 +192,17 @@ def _apply(session: Session, workspace_id: int) -> None:
             .group_by(st.c.template),
         )
     )
+    values = {
+        "workspace_id": literal(workspace_id),
+        "contact_id": contacts.c.id,
+        "template_code": st.c.template,
+        **{name: st.c[name] for name in _COPIED_COLUMNS},
+        "canceled": literal(False),
+    }
     session.execute(
         insert(entries).from_select(
-            [*_ENTRY_COLUMNS],
-            select(
-                literal(workspace_id),
-                contacts.c.id,
-                st.c.template,
-                st.c.date,
-                st.c.description,
-                st.c.segment_no,
-                st.c.evaluation,
-                st.c.campaign_no,
-                st.c.salesperson,
-                st.c.information_flow,
-                st.c.initiated_by,
-                literal(False),
-            )
+            list(values),
+            select(*values.values())
             .join(contacts, and_(contacts.c.workspace_id == workspace_id, contacts.c.no == st.c.contact_no))
             .order_by(st.c.line),
         )
