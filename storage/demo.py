@@ -198,6 +198,8 @@ def demo_contact_rows(count: int, seed: int, start: int, today: date) -> Iterato
         revenue = max(10_000, round(employees * rng.uniform(60_000, 250_000), -3))
         industries = rng.sample(_INDUSTRIES, 1 if rng.random() < 0.8 else 2)
         relations = rng.choices(_RELATIONS, _RELATION_WEIGHTS, k=1 if rng.random() < 0.85 else 2)
+        # The company's persons share its address and salesperson.
+        address = [city, country.code, post_code, country.territory, salesperson]
         yield [
             company_no,
             "company",
@@ -205,11 +207,7 @@ def demo_contact_rows(count: int, seed: int, start: int, today: date) -> Iterato
             "",
             f"info@{domain}",
             _phone(rng, country.phone),
-            city,
-            country.code,
-            post_code,
-            country.territory,
-            salesperson,
+            *address,
             country.language,
             ";".join(industries),
             ";".join(relations),
@@ -233,11 +231,7 @@ def demo_contact_rows(count: int, seed: int, start: int, today: date) -> Iterato
                 company_no,
                 f"{_slug(first)}.{_slug(last)}@{domain}",
                 _phone(rng, country.phone),
-                city,
-                country.code,
-                post_code,
-                country.territory,
-                salesperson,
+                *address,
                 country.language if rng.random() < 0.9 else "ENU",
                 "",
                 "",
