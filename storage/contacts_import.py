@@ -53,7 +53,7 @@ from storage.csv_format import (
     country_value,
     date_value,
     number_value,
-    read_rows,
+    read_header_and_rows,
     text_value,
 )
 from storage.data_version import bump_data_version
@@ -148,11 +148,7 @@ def import_contacts(
 ) -> ImportSummary:
     """Import the contacts CSV at ``path`` into the workspace; raise ``CsvError`` (a ValidationError
     naming line and column) at the first bad row. Does not commit."""
-    rows = read_rows(path, progress=progress)
-    first = next(rows, None)
-    if first is None:
-        raise CsvError(1, None, "the file is empty; a header row is required")
-    return load_contact_rows(session, workspace_id, first[1], rows)
+    return load_contact_rows(session, workspace_id, *read_header_and_rows(path, progress=progress))
 
 
 def load_contact_rows(

@@ -25,7 +25,7 @@ from storage.csv_format import (
     choice_value,
     code_value,
     date_value,
-    read_rows,
+    read_header_and_rows,
     text_value,
 )
 from storage.data_version import bump_data_version
@@ -71,11 +71,7 @@ def import_interactions(
     Raises ``CsvError`` (a ValidationError naming line and column) at the first bad row, including
     a ``contact_no`` the workspace does not hold. Does not commit.
     """
-    rows = read_rows(path, progress=progress)
-    first = next(rows, None)
-    if first is None:
-        raise CsvError(1, None, "the file is empty; a header row is required")
-    return load_interaction_rows(session, workspace_id, first[1], rows)
+    return load_interaction_rows(session, workspace_id, *read_header_and_rows(path, progress=progress))
 
 
 def load_interaction_rows(
