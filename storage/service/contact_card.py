@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from storage.errors import NotFoundError
 from storage.models import COMPANY, Contact, ContactProfileAnswer, InteractionLogEntry, Segment, SegmentLine
 from storage.models.classifications import CLASSIFICATIONS
+from storage.service._common import from_row
 
 # How many persons and segments a card lists; the totals are counted in full.
 MAX_LISTED = 20
@@ -119,14 +120,7 @@ def contact_card(session: Session, workspace_id: int, contact_no: str) -> Contac
         )
     )
     interactions = tuple(
-        CardInteraction(
-            date=entry.date,
-            template=entry.template_code,
-            description=entry.description,
-            evaluation=entry.evaluation,
-            campaign_no=entry.campaign_no,
-            canceled=entry.canceled,
-        )
+        from_row(CardInteraction, entry, template=entry.template_code)
         for entry in session.scalars(
             select(InteractionLogEntry)
             .where(InteractionLogEntry.contact_id == contact.id)
