@@ -19,9 +19,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import (
-    Boolean,
     Column,
-    Date,
     Float,
     Integer,
     MetaData,
@@ -40,7 +38,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from storage.bulk import StagingTable, refresh_statistics, staging_tables, trusted_references
+from storage.bulk import StagingTable, columns_like, refresh_statistics, staging_tables, trusted_references
 from storage.csv_format import (
     CONTACT_LINK_COLUMNS,
     CONTACT_PLAIN_COLUMNS,
@@ -87,6 +85,8 @@ _TYPES = {"company": COMPANY, "person": PERSON}
 _BATCH = 10_000
 
 _staging = MetaData()
+# The contacts' own columns, in the order the parser stages them.
+_STAGED_COLUMNS = (*CONTACT_PLAIN_COLUMNS, "exclude_from_segment", "created")
 # ``id`` is the id a new contact will get, handed out while staging so links and answers can be
 # staged with it; ``existing_id`` is filled for contacts the workspace already holds.
 _st_contacts = Table(
@@ -94,20 +94,7 @@ _st_contacts = Table(
     _staging,
     Column("line", Integer, primary_key=True),
     Column("id", Integer, nullable=False),
-    Column("no", String(40), nullable=False),
-    Column("type", String(10), nullable=False),
-    Column("name", String(200), nullable=False),
-    Column("company_no", String(40)),
-    Column("email", String(200)),
-    Column("phone", String(60)),
-    Column("city", String(100)),
-    Column("country", String(2)),
-    Column("post_code", String(20)),
-    Column("territory", String(40)),
-    Column("salesperson", String(40)),
-    Column("language", String(10)),
-    Column("exclude_from_segment", Boolean, nullable=False),
-    Column("created", Date),
+    *columns_like(_CONTACTS, _STAGED_COLUMNS),
     Column("existing_id", Integer),
     prefixes=["TEMPORARY"],
 )

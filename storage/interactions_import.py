@@ -11,11 +11,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Column, Date, Integer, MetaData, String, Table, and_, exists, insert, literal, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, and_, exists, insert, literal, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import Exists
 
-from storage.bulk import refresh_statistics, staging_tables, trusted_references
+from storage.bulk import columns_like, refresh_statistics, staging_tables, trusted_references
 from storage.csv_format import (
     INTERACTION_FILE_COLUMNS,
     CsvError,
@@ -51,14 +51,7 @@ _st_entries = Table(
     Column("line", Integer, primary_key=True),
     Column("contact_no", String(40), nullable=False),
     Column("template", String(40), nullable=False),
-    Column("date", Date, nullable=False),
-    Column("description", String(200), nullable=False),
-    Column("segment_no", String(20)),
-    Column("evaluation", String(20)),
-    Column("campaign_no", String(20)),
-    Column("salesperson", String(40)),
-    Column("information_flow", String(10)),
-    Column("initiated_by", String(10)),
+    *columns_like(_ENTRIES, _COPIED_COLUMNS),
     prefixes=["TEMPORARY"],
 )
 
