@@ -173,15 +173,17 @@ def _buttons_by_label(blocks: list[dict[str, Any]]) -> dict[str, Button]:
 
 
 def _walk_buttons(node: Any) -> Iterator[dict[str, Any]]:
+    """The buttons of a Block Kit payload, in reading order (a button's own text is no button)."""
+    children: Any = ()
     if isinstance(node, dict):
         if node.get("type") == "button":
             yield node
-            return
-        for value in node.values():
-            yield from _walk_buttons(value)
+        else:
+            children = node.values()
     elif isinstance(node, list):
-        for item in node:
-            yield from _walk_buttons(item)
+        children = node
+    for child in children:
+        yield from _walk_buttons(child)
 
 
 def _render_blocks(blocks: list[dict[str, Any]], labels: dict[str, str]) -> Iterator[str]:

@@ -7,11 +7,11 @@ temporary, so they are private to the connection and never seen by other session
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Table, text
+from sqlalchemy import Column, Table, text
 from sqlalchemy.orm import Session
 
 # A load that writes more than this share of a table's rows refreshes its statistics.
@@ -19,6 +19,11 @@ _RESTATS_SHARE = 0.1
 
 # Negative: in KiB, so 512 MiB.
 _SQLITE_IMPORT_CACHE_KIB = -524288
+
+
+def columns_like(table: Table, names: Iterable[str]) -> list[Column[Any]]:
+    """Staging columns for ``table``'s columns ``names``: the same types, and NOT NULL where they are."""
+    return [Column(name, table.c[name].type, nullable=table.c[name].nullable) for name in names]
 
 
 class StagingTable:
@@ -132,9 +137,9 @@ def refresh_statistics(session: Session, tables: Sequence[str], *, rows: int) ->
     """PostgreSQL: ANALYZE the named ``tables`` after a load of ``rows`` rows that changed much of them.
 
     Without statistics (a new workspace's first import, before autovacuum passes) the planner takes
-    a table of thousands of contacts for one row and chooses nested loops whose cost multiplies:
-    a preview of 1,000 demo contacts ran into the statement timeout. Inside the transaction,
-    ANALYZE sees the new rows; it waits only for other ANALYZEs and VACUUMs.
+    a table of thousands of contacts for one row and chooses nested loops whose cost multiplies,
+    until previews run into the statement timeout. Inside the transaction, ANALYZE sees the new
+    rows; it waits only for other ANALYZEs and VACUUMs.
     """
     if rows == 0 or session.get_bind().dialect.name != "postgresql":
         return

@@ -22,7 +22,7 @@ from storage.csv_format import (
     check_width,
     code_value,
     date_value,
-    read_rows,
+    read_header_and_rows,
     text_value,
 )
 from storage.data_version import bump_data_version
@@ -42,11 +42,7 @@ def import_campaigns(
     session: Session, workspace_id: int, path: Path, *, progress: ProgressCallback | None = None
 ) -> CampaignImportSummary:
     """Import the campaigns CSV at ``path``; raises ``CsvError`` at the first bad row. Does not commit."""
-    rows = read_rows(path, progress=progress)
-    first = next(rows, None)
-    if first is None:
-        raise CsvError(1, None, "the file is empty; a header row is required")
-    return load_campaign_rows(session, workspace_id, first[1], rows)
+    return load_campaign_rows(session, workspace_id, *read_header_and_rows(path, progress=progress))
 
 
 def load_campaign_rows(

@@ -19,9 +19,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import (
-    Boolean,
     Column,
-    Date,
     Float,
     Integer,
     MetaData,
@@ -40,7 +38,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from storage.bulk import StagingTable, refresh_statistics, staging_tables, trusted_references
+from storage.bulk import StagingTable, columns_like, refresh_statistics, staging_tables, trusted_references
 from storage.csv_format import (
     CONTACT_LINK_COLUMNS,
     CONTACT_PLAIN_COLUMNS,
@@ -53,26 +51,12 @@ from storage.csv_format import (
     country_value,
     date_value,
     number_value,
-    read_rows,
+    read_header_and_rows,
     text_value,
 )
 from storage.data_version import bump_data_version
-from storage.models import (
-    COMPANY,
-    PERSON,
-    BusinessRelation,
-    Contact,
-    ContactBusinessRelation,
-    ContactIndustryGroup,
-    ContactJobResponsibility,
-    ContactMailingGroup,
-    ContactProfileAnswer,
-    IndustryGroup,
-    JobResponsibility,
-    MailingGroup,
-    ProfileQuestion,
-    Workspace,
-)
+from storage.models import COMPANY, PERSON, Contact, ContactProfileAnswer, ProfileQuestion, Workspace
+from storage.models.classifications import CLASSIFICATIONS
 
 # The contact's own columns (the code lists are links, stored apart).
 CONTACT_COLUMNS = (*CONTACT_PLAIN_COLUMNS, "exclude_from_segment", "created")
@@ -82,23 +66,14 @@ REQUIRED_COLUMNS = ("no", "type", "name")
 PROFILE_PREFIX = "profile."
 
 # The tables an import writes, whose statistics it refreshes after a large load.
-_IMPORTED_TABLES = tuple(
-    model.__tablename__
-    for model in (
-        Contact,
-        ContactIndustryGroup,
-        ContactBusinessRelation,
-        ContactMailingGroup,
-        ContactJobResponsibility,
-        ContactProfileAnswer,
-    )
+_IMPORTED_TABLES = (
+    Contact.__tablename__,
+    *(c.link_table.name for c in CLASSIFICATIONS),
+    ContactProfileAnswer.__tablename__,
 )
 # kind number in staging -> (column, code table, link table)
 _LINKS: dict[int, tuple[str, Any, Any]] = {
-    1: ("industry_groups", IndustryGroup.__table__, ContactIndustryGroup.__table__),
-    2: ("business_relations", BusinessRelation.__table__, ContactBusinessRelation.__table__),
-    3: ("mailing_groups", MailingGroup.__table__, ContactMailingGroup.__table__),
-    4: ("job_responsibilities", JobResponsibility.__table__, ContactJobResponsibility.__table__),
+    kind: (c.column, c.code_table, c.link_table) for kind, c in enumerate(CLASSIFICATIONS, 1)
 }
 _CONTACTS = cast(Table, Contact.__table__)
 _ANSWERS = cast(Table, ContactProfileAnswer.__table__)
@@ -110,6 +85,8 @@ _TYPES = {"company": COMPANY, "person": PERSON}
 _BATCH = 10_000
 
 _staging = MetaData()
+# The contacts' own columns, in the order the parser stages them.
+_STAGED_COLUMNS = (*CONTACT_PLAIN_COLUMNS, "exclude_from_segment", "created")
 # ``id`` is the id a new contact will get, handed out while staging so links and answers can be
 # staged with it; ``existing_id`` is filled for contacts the workspace already holds.
 _st_contacts = Table(
@@ -117,20 +94,7 @@ _st_contacts = Table(
     _staging,
     Column("line", Integer, primary_key=True),
     Column("id", Integer, nullable=False),
-    Column("no", String(40), nullable=False),
-    Column("type", String(10), nullable=False),
-    Column("name", String(200), nullable=False),
-    Column("company_no", String(40)),
-    Column("email", String(200)),
-    Column("phone", String(60)),
-    Column("city", String(100)),
-    Column("country", String(2)),
-    Column("post_code", String(20)),
-    Column("territory", String(40)),
-    Column("salesperson", String(40)),
-    Column("language", String(10)),
-    Column("exclude_from_segment", Boolean, nullable=False),
-    Column("created", Date),
+    *columns_like(_CONTACTS, _STAGED_COLUMNS),
     Column("existing_id", Integer),
     prefixes=["TEMPORARY"],
 )
@@ -171,11 +135,7 @@ def import_contacts(
 ) -> ImportSummary:
     """Import the contacts CSV at ``path`` into the workspace; raise ``CsvError`` (a ValidationError
     naming line and column) at the first bad row. Does not commit."""
-    rows = read_rows(path, progress=progress)
-    first = next(rows, None)
-    if first is None:
-        raise CsvError(1, None, "the file is empty; a header row is required")
-    return load_contact_rows(session, workspace_id, first[1], rows)
+    return load_contact_rows(session, workspace_id, *read_header_and_rows(path, progress=progress))
 
 
 def load_contact_rows(

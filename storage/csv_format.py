@@ -81,6 +81,20 @@ class CsvError(ValidationError):
         super().__init__(f"{where}: {message}")
 
 
+def read_header_and_rows(
+    path: Path, *, progress: ProgressCallback | None = None
+) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """The header of a CSV file and an iterator over its other records (see ``read_rows``).
+
+    An empty file is a ``CsvError``: every import needs the header row.
+    """
+    rows = read_rows(path, progress=progress)
+    first = next(rows, None)
+    if first is None:
+        raise CsvError(1, None, "the file is empty; a header row is required")
+    return first[1], rows
+
+
 def read_rows(path: Path, *, progress: ProgressCallback | None = None) -> Iterator[tuple[int, list[str]]]:
     """Yield ``(line, values)`` for each record of a UTF-8 CSV file, the header first (line 1).
 

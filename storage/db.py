@@ -159,8 +159,7 @@ def without_parallel_query(factory: sessionmaker[Session]) -> sessionmaker[Sessi
 
     For a process already running several queries at once: each parallel query starts two more
     backends, and on a busy server they add work (start-up, passing rows) without adding cores.
-    With twenty previews at once on two cores that made them 25% slower. Alone, a query keeps its
-    workers (a count over a million contacts: 0.30 s instead of 0.45 s).
+    Alone, a query keeps its workers (docs/performance.md, "Parallel workers").
     """
     return sessionmaker(**{**factory.kw, "info": {**factory.kw.get("info", {}), _PARALLEL_QUERY: False}})
 

@@ -9,11 +9,14 @@ and the same ``today`` the data is identical.
 from __future__ import annotations
 
 import csv
+import json
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -52,90 +55,16 @@ class _Country:
     weight: int
 
 
-# fmt: off
-_COUNTRIES = (
-    _Country(
-        "GB", "ENG", "UK", "co.uk", "+44 20", "AA# #AA",
-        ("London", "Manchester", "Birmingham", "Leeds", "Glasgow", "Bristol", "Edinburgh", "Cardiff"),
-        ("Oliver", "Amelia", "Harry", "Isla", "George", "Ava", "Jack", "Emily", "Thomas", "Grace"),
-        ("Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Evans", "Walker", "Hughes", "Wright"),
-        ("Ltd", "PLC", "Ltd", "& Sons Ltd"),
-        20,
-    ),
-    _Country(
-        "US", "ENU", "NA", "com", "+1 555", "#####",
-        ("New York", "Chicago", "Boston", "Seattle", "Austin", "Denver", "Atlanta", "San Francisco"),
-        ("James", "Mary", "Michael", "Jennifer", "David", "Linda", "Daniel", "Sarah", "Chris", "Megan"),
-        ("Johnson", "Miller", "Davis", "Garcia", "Martinez", "Anderson", "Clark", "Lewis", "Young", "Hall"),
-        ("Inc.", "LLC", "Corp.", "Inc."),
-        20,
-    ),
-    _Country(
-        "DE", "DEU", "DACH", "de", "+49 30", "#####",
-        ("Berlin", "Hamburg", "Munich", "Cologne", "Frankfurt", "Stuttgart", "Leipzig", "Dresden"),
-        ("Lukas", "Anna", "Felix", "Lea", "Jonas", "Marie", "Paul", "Sophie", "Maximilian", "Laura"),
-        ("Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Koch"),
-        ("GmbH", "AG", "GmbH & Co. KG", "GmbH"),
-        14,
-    ),
-    _Country(
-        "FR", "FRA", "FRANCE", "fr", "+33 1", "#####",
-        ("Paris", "Lyon", "Marseille", "Toulouse", "Nantes", "Bordeaux", "Lille", "Strasbourg"),
-        ("Louis", "Camille", "Hugo", "Léa", "Jules", "Chloé", "Arthur", "Manon", "Gabriel", "Inès"),
-        ("Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau"),
-        ("SA", "SARL", "SAS"),
-        10,
-    ),
-    _Country(
-        "NL", "NLD", "BENELUX", "nl", "+31 20", "#### AA",
-        ("Amsterdam", "Rotterdam", "Utrecht", "The Hague", "Eindhoven", "Groningen"),
-        ("Daan", "Emma", "Sem", "Julia", "Lucas", "Sanne", "Bram", "Lotte", "Thijs", "Fleur"),
-        ("de Jong", "Jansen", "de Vries", "van den Berg", "Bakker", "Visser", "Smit", "Mulder", "Bos"),
-        ("B.V.", "N.V."),
-        7,
-    ),
-    _Country(
-        "DK", "DAN", "NORDICS", "dk", "+45", "####",
-        ("Copenhagen", "Aarhus", "Odense", "Aalborg", "Esbjerg"),
-        ("William", "Ida", "Noah", "Freja", "Oscar", "Clara", "Emil", "Alma", "Magnus", "Karla"),
-        ("Nielsen", "Jensen", "Hansen", "Pedersen", "Andersen", "Christensen", "Larsen", "Sørensen"),
-        ("A/S", "ApS"),
-        6,
-    ),
-    _Country(
-        "SE", "SVE", "NORDICS", "se", "+46 8", "### ##",
-        ("Stockholm", "Gothenburg", "Malmö", "Uppsala", "Västerås"),
-        ("Elias", "Ebba", "Hugo", "Maja", "Axel", "Saga", "Liam", "Elsa", "Adam", "Wilma"),
-        ("Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson", "Persson"),
-        ("AB",),
-        6,
-    ),
-    _Country(
-        "ES", "ESP", "SOUTH", "es", "+34 91", "#####",
-        ("Madrid", "Barcelona", "Valencia", "Seville", "Bilbao", "Málaga"),
-        ("Hugo", "Lucía", "Martín", "Sofía", "Pablo", "María", "Daniel", "Paula", "Alejandro", "Carmen"),
-        ("García", "Rodríguez", "González", "Fernández", "López", "Martínez", "Sánchez", "Pérez", "Gómez"),
-        ("S.A.", "S.L."),
-        6,
-    ),
-    _Country(
-        "IT", "ITA", "SOUTH", "it", "+39 02", "#####",
-        ("Milan", "Rome", "Turin", "Naples", "Bologna", "Florence", "Genoa"),
-        ("Leonardo", "Sofia", "Francesco", "Giulia", "Alessandro", "Aurora", "Lorenzo", "Alice", "Matteo"),
-        ("Rossi", "Russo", "Ferrari", "Esposito", "Bianchi", "Romano", "Colombo", "Ricci", "Marino", "Greco"),
-        ("S.p.A.", "S.r.l."),
-        6,
-    ),
-    _Country(
-        "CA", "ENC", "NA", "ca", "+1 416", "A#A #A#",
-        ("Toronto", "Vancouver", "Montreal", "Calgary", "Ottawa"),
-        ("Liam", "Olivia", "Noah", "Emma", "Ethan", "Charlotte", "Lucas", "Chloe", "Benjamin", "Abigail"),
-        ("Tremblay", "Roy", "Gagnon", "Côté", "Bouchard", "Morin", "Lavoie", "Fortin", "MacDonald"),
-        ("Inc.", "Ltd."),
-        5,
-    ),
+def _country(row: dict[str, Any]) -> _Country:
+    """A country of the JSON file, its lists as the tuples ``_Country`` holds."""
+    fields: dict[str, Any] = {key: tuple(v) if isinstance(v, list) else v for key, v in row.items()}
+    return _Country(**fields)
+
+
+# Names, places and number formats of the demo's countries, kept as data in storage/demo_countries.json.
+_COUNTRIES = tuple(
+    _country(row) for row in json.loads(files("storage").joinpath("demo_countries.json").read_text("utf-8"))
 )
-# fmt: on
 _COUNTRY_WEIGHTS = [country.weight for country in _COUNTRIES]
 
 _INDUSTRIES = (
@@ -269,6 +198,8 @@ def demo_contact_rows(count: int, seed: int, start: int, today: date) -> Iterato
         revenue = max(10_000, round(employees * rng.uniform(60_000, 250_000), -3))
         industries = rng.sample(_INDUSTRIES, 1 if rng.random() < 0.8 else 2)
         relations = rng.choices(_RELATIONS, _RELATION_WEIGHTS, k=1 if rng.random() < 0.85 else 2)
+        # The company's persons share its address and salesperson.
+        address = [city, country.code, post_code, country.territory, salesperson]
         yield [
             company_no,
             "company",
@@ -276,11 +207,7 @@ def demo_contact_rows(count: int, seed: int, start: int, today: date) -> Iterato
             "",
             f"info@{domain}",
             _phone(rng, country.phone),
-            city,
-            country.code,
-            post_code,
-            country.territory,
-            salesperson,
+            *address,
             country.language,
             ";".join(industries),
             ";".join(relations),
@@ -304,11 +231,7 @@ def demo_contact_rows(count: int, seed: int, start: int, today: date) -> Iterato
                 company_no,
                 f"{_slug(first)}.{_slug(last)}@{domain}",
                 _phone(rng, country.phone),
-                city,
-                country.code,
-                post_code,
-                country.territory,
-                salesperson,
+                *address,
                 country.language if rng.random() < 0.9 else "ENU",
                 "",
                 "",

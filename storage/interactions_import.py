@@ -11,11 +11,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Column, Date, Integer, MetaData, String, Table, and_, exists, insert, literal, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, and_, exists, insert, literal, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import Exists
 
-from storage.bulk import refresh_statistics, staging_tables, trusted_references
+from storage.bulk import columns_like, refresh_statistics, staging_tables, trusted_references
 from storage.csv_format import (
     INTERACTION_FILE_COLUMNS,
     CsvError,
@@ -25,7 +25,7 @@ from storage.csv_format import (
     choice_value,
     code_value,
     date_value,
-    read_rows,
+    read_header_and_rows,
     text_value,
 )
 from storage.data_version import bump_data_version
@@ -42,20 +42,8 @@ _ENTRIES = cast(Table, InteractionLogEntry.__table__)
 _TEMPLATES = cast(Table, InteractionTemplate.__table__)
 _CAMPAIGNS = cast(Table, Campaign.__table__)
 
-_ENTRY_COLUMNS = (
-    "workspace_id",
-    "contact_id",
-    "template_code",
-    "date",
-    "description",
-    "segment_no",
-    "evaluation",
-    "campaign_no",
-    "salesperson",
-    "information_flow",
-    "initiated_by",
-    "canceled",
-)
+# The file's columns after contact_no and template go into the log as they are.
+_COPIED_COLUMNS = INTERACTION_FILE_COLUMNS[2:]
 
 _st_entries = Table(
     "segbot_import_interactions",
@@ -63,14 +51,7 @@ _st_entries = Table(
     Column("line", Integer, primary_key=True),
     Column("contact_no", String(40), nullable=False),
     Column("template", String(40), nullable=False),
-    Column("date", Date, nullable=False),
-    Column("description", String(200), nullable=False),
-    Column("segment_no", String(20)),
-    Column("evaluation", String(20)),
-    Column("campaign_no", String(20)),
-    Column("salesperson", String(40)),
-    Column("information_flow", String(10)),
-    Column("initiated_by", String(10)),
+    *columns_like(_ENTRIES, _COPIED_COLUMNS),
     prefixes=["TEMPORARY"],
 )
 
@@ -83,11 +64,7 @@ def import_interactions(
     Raises ``CsvError`` (a ValidationError naming line and column) at the first bad row, including
     a ``contact_no`` the workspace does not hold. Does not commit.
     """
-    rows = read_rows(path, progress=progress)
-    first = next(rows, None)
-    if first is None:
-        raise CsvError(1, None, "the file is empty; a header row is required")
-    return load_interaction_rows(session, workspace_id, first[1], rows)
+    return load_interaction_rows(session, workspace_id, *read_header_and_rows(path, progress=progress))
 
 
 def load_interaction_rows(
@@ -204,23 +181,17 @@ def _apply(session: Session, workspace_id: int) -> None:
             .group_by(st.c.template),
         )
     )
+    values = {
+        "workspace_id": literal(workspace_id),
+        "contact_id": contacts.c.id,
+        "template_code": st.c.template,
+        **{name: st.c[name] for name in _COPIED_COLUMNS},
+        "canceled": literal(False),
+    }
     session.execute(
         insert(entries).from_select(
-            [*_ENTRY_COLUMNS],
-            select(
-                literal(workspace_id),
-                contacts.c.id,
-                st.c.template,
-                st.c.date,
-                st.c.description,
-                st.c.segment_no,
-                st.c.evaluation,
-                st.c.campaign_no,
-                st.c.salesperson,
-                st.c.information_flow,
-                st.c.initiated_by,
-                literal(False),
-            )
+            list(values),
+            select(*values.values())
             .join(contacts, and_(contacts.c.workspace_id == workspace_id, contacts.c.no == st.c.contact_no))
             .order_by(st.c.line),
         )

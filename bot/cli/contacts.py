@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import typer
 
 from bot.cli.common import TEAM_HELP, open_database, resolve_workspace
-from bot.cli.imports import run_import
+from bot.cli.imports import add_import_command
 from storage.contacts_import import import_contacts
 from storage.db import unit_of_work
 from storage.demo import generate_demo
@@ -16,19 +15,13 @@ from storage.demo import generate_demo
 app = typer.Typer(no_args_is_help=True, help="Contacts: import a CSV file or generate demo data.")
 
 
-@app.command("import")
-def import_command(
-    file: Path = typer.Argument(..., help="Contacts CSV (see docs/admin-guide.md), UTF-8 with a header row."),
-    team: str | None = typer.Option(None, "--team", help=TEAM_HELP),
-) -> None:
-    """Insert or update contacts by `no`; one bad row rejects the whole file and nothing is imported."""
-    run = run_import(
-        file,
-        team,
-        import_contacts,
-        create_workspace=True,
-    )
-    typer.echo(f"{run.result} into {run.team_id} in {run.seconds:.1f} s")
+add_import_command(
+    app,
+    import_contacts,
+    help="Insert or update contacts by `no`; one bad row rejects the whole file and nothing is imported.",
+    file_help="Contacts CSV (see docs/admin-guide.md), UTF-8 with a header row.",
+    summary=lambda run: f"{run.result} into {run.team_id} in {run.seconds:.1f} s",
+)
 
 
 @app.command("demo")

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, Protocol, TypeVar
 
+import typer
 from sqlalchemy.orm import Session
 
-from bot.cli.common import open_database, resolve_workspace
+from bot.cli.common import TEAM_HELP, open_database, resolve_workspace
 from bot.cli.progress import file_progress
 from storage.csv_format import ProgressCallback
 from storage.db import unit_of_work
@@ -58,3 +60,26 @@ def run_import(
         workspace = resolve_workspace(session, team, create=create_workspace)
         result = load(session, workspace.id, file, progress=progress)
     return ImportRun(result=result, team_id=workspace.team_id, seconds=time.perf_counter() - started)
+
+
+def add_import_command(
+    app: typer.Typer,
+    load: Loader[_Result],
+    *,
+    help: str,
+    file_help: str,
+    summary: Callable[[ImportRun[_Result]], str],
+    create_workspace: bool = True,
+) -> None:
+    """Give ``app`` its ``import FILE [--team T]`` command: ``run_import``, then ``summary`` of the run.
+
+    ``create_workspace``: see ``run_import``.
+    """
+
+    def import_command(
+        file: Path = typer.Argument(..., help=file_help),
+        team: str | None = typer.Option(None, "--team", help=TEAM_HELP),
+    ) -> None:
+        typer.echo(summary(run_import(file, team, load, create_workspace=create_workspace)))
+
+    app.command("import", help=help)(import_command)

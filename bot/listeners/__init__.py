@@ -27,50 +27,37 @@ def respond_later(
     work: Callable[[CommandContext], Reply],
     delivery_key: str | None = None,
 ) -> None:
-    """Queue ``work`` on the runtime's work pool; the listener returns at once (it has acked).
+    """Queue ``work`` on the runtime's work pool and deliver its Reply; the listener returns at once.
 
-    ``delivery_key`` names the Slack delivery (bot.redeliveries): a repeat of one already taken on is dropped.
+    ``delivery_key`` names the Slack delivery (bot.redeliveries): a repeat of one already taken on is
+    dropped. Everything that touches the database waits for a work slot (bot/work_slots.py);
+    delivering the reply does not hold one, so a slow or rate-limited Slack never keeps other
+    commands waiting.
     """
-    runtime.work.submit(
-        respond, runtime, client, target, team_id=team_id, what=what, work=work, delivery_key=delivery_key
-    )
 
+    def respond() -> None:
+        # Known without the database, so even "the database is down" reaches users in their language.
+        locale = runtime.users.known_locale(team_id, target.user_id)
+        try:
+            with runtime.slots.take() as crowded:
+                if not is_first_delivery(runtime.session_factory, delivery_key):
+                    return
 
-def respond(
-    runtime: Runtime,
-    client: WebClient,
-    target: ReplyTarget,
-    *,
-    team_id: str,
-    what: str,
-    work: Callable[[CommandContext], Reply],
-    delivery_key: str | None = None,
-) -> None:
-    """Build the caller's context, run ``work`` and deliver its Reply, after the request was acknowledged.
+                def _work() -> Reply:
+                    return work(context_of(runtime, target, team_id=team_id, client=client, crowded=crowded))
 
-    Everything that touches the database waits for a work slot (bot/work_slots.py); delivering the
-    reply does not hold one, so a slow or rate-limited Slack never keeps other commands waiting.
-    """
-    # Known without the database, so even "the database is down" reaches users in their language.
-    locale = runtime.users.known_locale(team_id, target.user_id)
-    try:
-        with runtime.slots.take() as crowded:
-            if not is_first_delivery(runtime.session_factory, delivery_key):
-                return
+                reply = answer_safely(_work, what=what, locale=locale)
+        except BusyError as exc:
+            reply = error_reply(exc, locale=locale)
+        apology = generic_failure(locale)
+        try:
+            deliver(reply, target, client)
+        except Exception:
+            log.exception("could not deliver the reply to %s", what)
+            if reply.text != apology.text:
+                _apologise(apology, target, client)
 
-            def _work() -> Reply:
-                return work(context_of(runtime, target, team_id=team_id, client=client, crowded=crowded))
-
-            reply = answer_safely(_work, what=what, locale=locale)
-    except BusyError as exc:
-        reply = error_reply(exc, locale=locale)
-    apology = generic_failure(locale)
-    try:
-        deliver(reply, target, client)
-    except Exception:
-        log.exception("could not deliver the reply to %s", what)
-        if reply.text != apology.text:
-            _apologise(apology, target, client)
+    runtime.work.submit(respond)
 
 
 def context_of(

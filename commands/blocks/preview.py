@@ -19,7 +19,16 @@ from commands.blocks.contacts import build_contact_blocks, build_pager
 from commands.blocks.limits import MAX_MESSAGE_BLOCKS, clip, clip_header, clip_section, escape_mrkdwn
 from commands.i18n import ENGLISH, N_, Translator
 from commands.options import FLAG_FIELDS, option_flags
-from storage.service.types import ActionOptions, ActionResult, Page, Preview
+from storage.criteria.ast import to_text
+from storage.service.types import (
+    LOGGED_SEGMENT_OPTION,
+    ActionOptions,
+    ActionResult,
+    JournalEntry,
+    Page,
+    Preview,
+    Step,
+)
 
 CONFIRM_ACTION = "segbot:confirm"
 CANCEL_ACTION = "segbot:cancel"
@@ -53,6 +62,31 @@ def contacts_count(n: int, *, tr: Translator = ENGLISH) -> str:
     return tr.ngettext("{n} contact", "{n} contacts", n)
 
 
+def change_criteria(change: Preview | JournalEntry, *, tr: Translator = ENGLISH) -> str | None:
+    """What a change asked for, as its preview and its journal line quote it (its own flags aside).
+
+    ``RETAIL: add industry:RETAIL --expand-companies; refine country:DK`` for a reuse,
+    ``contacts of LSEG00001`` for the include of a logged segment, else the criteria's text.
+    """
+    source = change.source
+    if source.saved_code is not None:
+        return f"{source.saved_code}: " + "; ".join(step_text(step, tr=tr) for step in source.steps)
+    if source.logged_segment_no is not None:
+        return tr._("contacts of {logged_no}", logged_no=source.logged_segment_no)
+    return change.criteria_text
+
+
+def step_text(step: Step, *, tr: Translator = ENGLISH) -> str:
+    """``add industry:RETAIL --expand-companies``: one step of a reuse, as the user would type it."""
+    if step.criteria is not None:
+        return " ".join([step.kind, to_text(step.criteria), *option_flags(step.options)])
+    if LOGGED_SEGMENT_OPTION in step.options:
+        return f"{step.kind} " + tr._(
+            "contacts of {logged_no}", logged_no=step.options[LOGGED_SEGMENT_OPTION]
+        )
+    return f"{step.kind} " + " ".join(step.contact_nos or ())
+
+
 def describe_change(kind: str, added: int, removed: int, *, tr: Translator = ENGLISH) -> str:
     """``Add will add 1,234 contacts``; both directions when a refresh or reuse moves both ways."""
     label = kind_label(kind, tr=tr)
@@ -82,7 +116,7 @@ def build_preview_blocks(
 ) -> list[Block]:
     """Header, what will change, the criteria, a page of the affected contacts, paging, Confirm/Cancel."""
     page = page or preview.first_page
-    criteria = criteria_text if criteria_text is not None else preview.criteria_text
+    criteria = criteria_text if criteria_text is not None else change_criteria(preview, tr=tr)
     target = _pending_target(preview, criteria)
     lists = None
     if preview.entering is not None and preview.leaving is not None and (preview.added or preview.removed):

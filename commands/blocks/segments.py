@@ -9,7 +9,7 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, HeaderBl
 
 from commands.blocks.contacts import build_contact_blocks, build_pager
 from commands.blocks.limits import MAX_MESSAGE_BLOCKS, clip, clip_section, escape_mrkdwn, note, pack_sections
-from commands.blocks.preview import contacts_count, kind_label, segment_title
+from commands.blocks.preview import change_criteria, contacts_count, kind_label, segment_title
 from commands.i18n import ENGLISH, Translator
 from commands.options import option_flags
 from storage.service.types import Comparison, JournalEntry, Page, SegmentInfo
@@ -69,8 +69,9 @@ def journal_summary(entries: Sequence[JournalEntry], *, tr: Translator = ENGLISH
 def journal_line(entry: JournalEntry, *, tr: Translator = ENGLISH) -> str:
     """``3. Add industry:retail --expand-companies: +12 -0 → 40``"""
     what = [f"{entry.seq}. *{kind_label(entry.kind, tr=tr)}*"]
-    if entry.criteria_text:
-        what.append(f"`{escape_mrkdwn(clip(entry.criteria_text, _JOURNAL_CRITERIA_CHARS))}`")
+    criteria = change_criteria(entry, tr=tr)
+    if criteria:
+        what.append(f"`{escape_mrkdwn(clip(criteria, _JOURNAL_CRITERIA_CHARS))}`")
     if entry.contact_nos:
         nos = ", ".join(entry.contact_nos[:10]) + (" …" if len(entry.contact_nos) > 10 else "")
         what.append(escape_mrkdwn(nos))

@@ -26,6 +26,8 @@ class Text:
 
 @dataclass(frozen=True)
 class Number:
+    """A number, kept exact: profile answers compare as numbers (``profile.revenue:>=1000000``)."""
+
     value: Decimal
 
 
@@ -71,7 +73,8 @@ class Compare:
     value: Number | Day | Today
 
 
-Bound: TypeAlias = Text | Number | Day | Today
+# A range's end: any value; text ends compare as text.
+Bound: TypeAlias = Value
 
 
 @dataclass(frozen=True)
@@ -98,17 +101,22 @@ class Interaction:
 
 @dataclass(frozen=True)
 class Not:
+    """``-expr``: the contacts that ``expr`` does not match."""
+
     expr: Expr
 
 
 @dataclass(frozen=True)
-class And:
+class _Combined:
     items: tuple[Expr, ...]
 
 
-@dataclass(frozen=True)
-class Or:
-    items: tuple[Expr, ...]
+class And(_Combined):
+    """``a b``: every item matches."""
+
+
+class Or(_Combined):
+    """``a OR b``: any item matches."""
 
 
 Expr: TypeAlias = Match | Present | Compare | Range | Interaction | Not | And | Or

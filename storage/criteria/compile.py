@@ -33,38 +33,13 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.selectable import FromClause
 
-from storage.criteria.ast import (
-    And,
-    Bound,
-    Compare,
-    Day,
-    Expr,
-    Interaction,
-    Match,
-    Not,
-    Number,
-    Op,
-    Or,
-    Present,
-    Range,
-    Text,
-    Today,
-)
+from storage.criteria import ast as nodes
 from storage.criteria.dates import resolve_date
 from storage.criteria.fields import PROFILE_PREFIX, FieldKind, field_kind, interaction_field_kind
 from storage.errors import ValidationError
 from storage.limits import check_text
-from storage.models import (
-    Contact,
-    ContactBusinessRelation,
-    ContactIndustryGroup,
-    ContactJobResponsibility,
-    ContactMailingGroup,
-    ContactProfileAnswer,
-    InteractionLogEntry,
-    Segment,
-    SegmentLine,
-)
+from storage.models import Contact, ContactProfileAnswer, InteractionLogEntry, Segment, SegmentLine
+from storage.models.classifications import CLASSIFICATIONS
 
 __all__ = ["compile_criteria", "resolve_date"]
 
@@ -79,14 +54,8 @@ _TEXT_COLUMNS = ("no", "type", "name", "company_no", "city", "post_code", "email
 _CODE_COLUMNS = ("country", "territory", "salesperson", "language")
 # As in Business Central, industry groups and business relations belong to companies: a person
 # matches through its company, found by company_id (a company's company_id is its own id).
-_COMPANY_LINKS = {
-    "industry": ContactIndustryGroup.__table__,
-    "relation": ContactBusinessRelation.__table__,
-}
-_CONTACT_LINKS = {
-    "mailing": ContactMailingGroup.__table__,
-    "job": ContactJobResponsibility.__table__,
-}
+_COMPANY_LINKS = {c.field: c.link_table for c in CLASSIFICATIONS if c.of_company}
+_CONTACT_LINKS = {c.field: c.link_table for c in CLASSIFICATIONS if not c.of_company}
 
 # The fields of one interaction inside interaction:(...), and the column each reads.
 _INTERACTION_COLUMNS = {
@@ -99,7 +68,7 @@ _INTERACTION_COLUMNS = {
     "segment": "segment_no",
 }
 
-_OPERATORS: dict[Op, Callable[[Any, Any], ColumnElement[bool]]] = {
+_OPERATORS: dict[nodes.Op, Callable[[Any, Any], ColumnElement[bool]]] = {
     "<": operator.lt,
     "<=": operator.le,
     ">": operator.gt,
@@ -107,7 +76,7 @@ _OPERATORS: dict[Op, Callable[[Any, Any], ColumnElement[bool]]] = {
 }
 
 
-def compile_criteria(expr: Expr, *, workspace_id: int, today: date) -> ColumnElement[bool]:
+def compile_criteria(expr: nodes.Expr, *, workspace_id: int, today: date) -> ColumnElement[bool]:
     """A boolean condition over ``contacts`` that holds for exactly the contacts ``expr`` selects.
 
     Use it as ``select(contacts.c.id).where(contacts.c.workspace_id == ws, compile_criteria(...))``.
@@ -123,26 +92,26 @@ class _Compiler:
         self.today = today
         self.driving = True
 
-    def compile(self, expr: Expr, *, driving: bool = True) -> ColumnElement[bool]:
+    def compile(self, expr: nodes.Expr, *, driving: bool = True) -> ColumnElement[bool]:
         """``driving``: the term is one of the criteria's top-level ANDs, so it can narrow the scan."""
-        if isinstance(expr, And):
+        if isinstance(expr, nodes.And):
             return and_(*(self.compile(e, driving=driving) for e in expr.items)) if expr.items else true()
-        if isinstance(expr, Or):
+        if isinstance(expr, nodes.Or):
             return or_(*(self.compile(e, driving=False) for e in expr.items)) if expr.items else false()
-        if isinstance(expr, Not):
+        if isinstance(expr, nodes.Not):
             return not_(self.compile(expr.expr, driving=False))
         self.driving = driving
-        if isinstance(expr, Interaction):
+        if isinstance(expr, nodes.Interaction):
             return self._interaction(self._one_interaction(expr.expr))
         if field_kind(expr.field) is None:
             raise ValidationError("unknown field '{field}'", field=expr.field)
-        if isinstance(expr, Present):
+        if isinstance(expr, nodes.Present):
             return self._present(expr.field)
-        if isinstance(expr, Match):
+        if isinstance(expr, nodes.Match):
             return self._match(expr.field, expr.values)
-        if isinstance(expr, Compare):
+        if isinstance(expr, nodes.Compare):
             return self._compare(expr.field, ((expr.op, expr.value),))
-        if isinstance(expr, Range):
+        if isinstance(expr, nodes.Range):
             return self._compare(expr.field, _range_bounds(expr.low, expr.high))
         raise TypeError(f"not a criteria expression: {expr!r}")
 
@@ -166,7 +135,7 @@ class _Compiler:
 
     # --- field:a,b  -------------------------------------------------------------------------------
 
-    def _match(self, field: str, values: Sequence[Text | Number | Day | Today]) -> ColumnElement[bool]:
+    def _match(self, field: str, values: Sequence[nodes.Value]) -> ColumnElement[bool]:
         if not values:
             return false()
         kind = field_kind(field)
@@ -176,8 +145,8 @@ class _Compiler:
                 return and_(contacts.c.created.is_not(None), contacts.c.created.in_(days))
             return self._interaction(_interactions.c.date.in_(days))
         if kind is FieldKind.PROFILE:
-            numbers = sorted({float(v.value) for v in values if isinstance(v, Number)})
-            texts = [self._text(v) for v in values if not isinstance(v, Number)]
+            numbers = sorted({float(v.value) for v in values if isinstance(v, nodes.Number)})
+            texts = [self._text(v) for v in values if not isinstance(v, nodes.Number)]
             parts = []
             if texts:
                 parts.append(_text_condition(_answers.c.answer_lower, texts, str.lower))
@@ -205,9 +174,13 @@ class _Compiler:
 
     # --- field:>=x, field:a..b  -----------------------------------------------------------------
 
-    def _compare(self, field: str, bounds: Sequence[tuple[Op, Bound]]) -> ColumnElement[bool]:
+    def _compare(self, field: str, bounds: Sequence[tuple[nodes.Op, nodes.Bound]]) -> ColumnElement[bool]:
         kind = field_kind(field)
-        if bounds and all(isinstance(value, Text) for _, value in bounds) and kind is not FieldKind.DATE:
+        if (
+            bounds
+            and all(isinstance(value, nodes.Text) for _, value in bounds)
+            and kind is not FieldKind.DATE
+        ):
             return self._text_range(field, [(op, self._text(value)) for op, value in bounds])
         if kind is FieldKind.DATE:
             column = contacts.c.created if field == "created" else _interactions.c.date
@@ -224,7 +197,7 @@ class _Compiler:
             field=field,
         )
 
-    def _text_range(self, field: str, bounds: Sequence[tuple[Op, str]]) -> ColumnElement[bool]:
+    def _text_range(self, field: str, bounds: Sequence[tuple[nodes.Op, str]]) -> ColumnElement[bool]:
         """Text compared as text, case-insensitively: ``no:CT000100..CT000200``."""
 
         def within(target: Any, fold: Callable[[str], str]) -> ColumnElement[bool]:
@@ -252,22 +225,22 @@ class _Compiler:
 
     # --- interaction:(...): every condition on one and the same interaction ------------------------
 
-    def _one_interaction(self, expr: Expr) -> ColumnElement[bool]:
-        if isinstance(expr, And):
+    def _one_interaction(self, expr: nodes.Expr) -> ColumnElement[bool]:
+        if isinstance(expr, nodes.And):
             return and_(*(self._one_interaction(e) for e in expr.items)) if expr.items else true()
-        if isinstance(expr, Or):
+        if isinstance(expr, nodes.Or):
             return or_(*(self._one_interaction(e) for e in expr.items)) if expr.items else false()
-        if isinstance(expr, Not):
+        if isinstance(expr, nodes.Not):
             return not_(self._one_interaction(expr.expr))
-        if isinstance(expr, Interaction) or interaction_field_kind(expr.field) is None:
+        if isinstance(expr, nodes.Interaction) or interaction_field_kind(expr.field) is None:
             raise ValidationError("'{field}' is not a field of an interaction", field=_field_of(expr))
         column = _interactions.c[_INTERACTION_COLUMNS[expr.field]]
         kind = interaction_field_kind(expr.field)
         # Leaves stay two-valued on nullable columns, so a NOT inside the group reads as a user expects.
         known = column.is_not(None)
-        if isinstance(expr, Present):
+        if isinstance(expr, nodes.Present):
             return and_(known, column != "") if kind is not FieldKind.DATE else known
-        if isinstance(expr, Match):
+        if isinstance(expr, nodes.Match):
             if kind is FieldKind.DATE:
                 return column.in_(self._days(expr.field, expr.values))
             texts = [self._text(v) for v in expr.values]
@@ -275,7 +248,11 @@ class _Compiler:
                 target = column if expr.field == "template" else func.upper(column)
                 return and_(known, _text_condition(target, texts, str.upper))
             return and_(known, _text_condition(func.lower(column), texts, str.lower))
-        bounds = ((expr.op, expr.value),) if isinstance(expr, Compare) else _range_bounds(expr.low, expr.high)
+        bounds = (
+            ((expr.op, expr.value),)
+            if isinstance(expr, nodes.Compare)
+            else _range_bounds(expr.low, expr.high)
+        )
         if kind is FieldKind.DATE:
             return and_(*(_OPERATORS[op](column, self._day(expr.field, value)) for op, value in bounds))
         if kind is FieldKind.CODE:
@@ -359,20 +336,20 @@ class _Compiler:
 
     # --- values ----------------------------------------------------------------------------------
 
-    def _text(self, value: Text | Number | Day | Today) -> str:
-        if isinstance(value, Text):
+    def _text(self, value: nodes.Text | nodes.Number | nodes.Day | nodes.Today) -> str:
+        if isinstance(value, nodes.Text):
             # For criteria that did not come through the parser (stored, built): SQLite would read a
             # NUL as the end of a LIKE pattern and PostgreSQL refuse it.
             check_text("a criteria value", value.value, None)
             return value.value
-        if isinstance(value, Number):
+        if isinstance(value, nodes.Number):
             return format(value.value, "f")
         return resolve_date(value, self.today).isoformat()
 
-    def _day(self, field: str, value: Text | Number | Day | Today) -> date:
-        if isinstance(value, Day | Today):
+    def _day(self, field: str, value: nodes.Text | nodes.Number | nodes.Day | nodes.Today) -> date:
+        if isinstance(value, nodes.Day | nodes.Today):
             return resolve_date(value, self.today)
-        if isinstance(value, Text) and "*" not in value.value:
+        if isinstance(value, nodes.Text) and "*" not in value.value:
             try:
                 return date.fromisoformat(value.value)
             except ValueError:
@@ -383,25 +360,27 @@ class _Compiler:
             value=self._text(value),
         )
 
-    def _days(self, field: str, values: Sequence[Text | Number | Day | Today]) -> list[date]:
+    def _days(self, field: str, values: Sequence[nodes.Value]) -> list[date]:
         return sorted({self._day(field, v) for v in values})
 
-    def _number(self, field: str, value: Text | Number | Day | Today) -> float:
-        if isinstance(value, Number):
+    def _number(self, field: str, value: nodes.Text | nodes.Number | nodes.Day | nodes.Today) -> float:
+        if isinstance(value, nodes.Number):
             return float(value.value)
         raise ValidationError(
             "'{field}' compares numbers only, not '{value}'", field=field, value=self._text(value)
         )
 
 
-def _range_bounds(low: Bound | None, high: Bound | None) -> tuple[tuple[Op, Bound], ...]:
+def _range_bounds(
+    low: nodes.Bound | None, high: nodes.Bound | None
+) -> tuple[tuple[nodes.Op, nodes.Bound], ...]:
     """The comparisons of a range; an open end adds none."""
-    ends: tuple[tuple[Op, Bound | None], ...] = ((">=", low), ("<=", high))
+    ends: tuple[tuple[nodes.Op, nodes.Bound | None], ...] = ((">=", low), ("<=", high))
     return tuple((op, value) for op, value in ends if value is not None)
 
 
-def _field_of(expr: Expr) -> str:
-    return "interaction" if isinstance(expr, Interaction) else getattr(expr, "field", "?")
+def _field_of(expr: nodes.Expr) -> str:
+    return "interaction" if isinstance(expr, nodes.Interaction) else getattr(expr, "field", "?")
 
 
 class _ByCodePoint(FunctionElement[str]):

@@ -21,37 +21,44 @@ from sqlalchemy.orm import Session
 
 from storage.criteria.ast import And, Expr, Interaction, Match, Not, Or, Text
 from storage.criteria.fields import PROFILE_PREFIX
-from storage.errors import ValidationError
+from storage.errors import N_, ValidationError
 from storage.models import (
-    BusinessRelation,
     Campaign,
     Contact,
-    ContactBusinessRelation,
-    ContactIndustryGroup,
-    ContactJobResponsibility,
-    ContactMailingGroup,
     ContactProfileAnswer,
-    IndustryGroup,
     InteractionLogEntry,
     InteractionTemplate,
-    JobResponsibility,
-    MailingGroup,
     ProfileQuestion,
     Segment,
 )
+from storage.models.classifications import CLASSIFICATIONS
 
 _contacts = Contact.__table__
 # Field -> (the code table that declares its codes, the link table that carries them).
-_LINKED: dict[str, tuple[Any, Any]] = {
-    "industry": (IndustryGroup.__table__, ContactIndustryGroup.__table__),
-    "relation": (BusinessRelation.__table__, ContactBusinessRelation.__table__),
-    "mailing": (MailingGroup.__table__, ContactMailingGroup.__table__),
-    "job": (JobResponsibility.__table__, ContactJobResponsibility.__table__),
-}
+_LINKED: dict[str, tuple[Any, Any]] = {c.field: (c.code_table, c.link_table) for c in CLASSIFICATIONS}
 _CONTACT_CODES = ("country", "territory", "salesperson", "language")
 # The fields of interaction:(...) checked against the workspace's codes.
 _INTERACTION_CODES = ("template", "campaign")
 _CLOSEST = 3
+# How an unknown name is refused, by kind of field: with close names, with the names there are, or
+# when there are none yet.
+_UNKNOWN = {
+    "segment": (
+        N_("there is no segment {value} - did you mean {close}?"),
+        N_("there is no segment {value}; the segments are {known}"),
+        N_("there is no segment {value}: no segment exists yet"),
+    ),
+    "profile": (
+        N_("no contact answers the profile question '{value}' - did you mean {close}?"),
+        N_("no contact answers the profile question '{value}'; the questions are {known}"),
+        N_("no contact answers the profile question '{value}': no profile answers exist yet"),
+    ),
+    "code": (
+        N_("no {field} code {value} in this workspace - did you mean {close}?"),
+        N_("no {field} code {value} in this workspace; the codes are {known}"),
+        N_("no {field} code {value} in this workspace: no contact has one yet"),
+    ),
+}
 _LISTED = 12
 
 
@@ -203,55 +210,11 @@ def _unknown(session: Session, workspace_id: int, field: str, value: str) -> Unk
     listed = (
         ", ".join(close) if close else ", ".join(known[:_LISTED]) + (", …" if len(known) > _LISTED else "")
     )
-    if field == "segment":
-        if close:
-            return UnknownNameError(
-                "there is no segment {value} - did you mean {close}?", field=field, value=value, close=listed
-            )
-        if known:
-            return UnknownNameError(
-                "there is no segment {value}; the segments are {known}",
-                field=field,
-                value=value,
-                known=listed,
-            )
-        return UnknownNameError(
-            "there is no segment {value}: no segment exists yet", field=field, value=value
-        )
-    if field.startswith(PROFILE_PREFIX):
-        if close:
-            return UnknownNameError(
-                "no contact answers the profile question '{value}' - did you mean {close}?",
-                field=field,
-                value=value,
-                close=", ".join(PROFILE_PREFIX + c for c in close),
-            )
-        if known:
-            return UnknownNameError(
-                "no contact answers the profile question '{value}'; the questions are {known}",
-                field=field,
-                value=value,
-                known=listed,
-            )
-        return UnknownNameError(
-            "no contact answers the profile question '{value}': no profile answers exist yet",
-            field=field,
-            value=value,
-        )
+    family = "segment" if field == "segment" else "profile" if field.startswith(PROFILE_PREFIX) else "code"
+    near, listing, none_yet = _UNKNOWN[family]
     if close:
-        return UnknownNameError(
-            "no {field} code {value} in this workspace - did you mean {close}?",
-            field=field,
-            value=value,
-            close=listed,
-        )
+        shown = ", ".join(PROFILE_PREFIX + c for c in close) if family == "profile" else listed
+        return UnknownNameError(near, field=field, value=value, close=shown)
     if known:
-        return UnknownNameError(
-            "no {field} code {value} in this workspace; the codes are {known}",
-            field=field,
-            value=value,
-            known=listed,
-        )
-    return UnknownNameError(
-        "no {field} code {value} in this workspace: no contact has one yet", field=field, value=value
-    )
+        return UnknownNameError(listing, field=field, value=value, known=listed)
+    return UnknownNameError(none_yet, field=field, value=value)

@@ -3,7 +3,9 @@
 from storage.models.base import Base
 from storage.models.campaigns import Campaign
 from storage.models.classifications import (
+    CLASSIFICATIONS,
     BusinessRelation,
+    Classification,
     ContactBusinessRelation,
     ContactIndustryGroup,
     ContactJobResponsibility,
@@ -25,11 +27,13 @@ from storage.models.slack import SlackRequest, slack_bots, slack_installations, 
 from storage.models.workspace import Workspace
 
 __all__ = [
+    "CLASSIFICATIONS",
     "COMPANY",
     "PERSON",
     "Base",
     "BusinessRelation",
     "Campaign",
+    "Classification",
     "Contact",
     "ContactBusinessRelation",
     "ContactIndustryGroup",

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Date, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base
+from storage.models.base import Base, WorkspaceRow
 
 
-class Campaign(Base):
+class Campaign(WorkspaceRow, Base):
     __tablename__ = "campaigns"
     __table_args__ = (UniqueConstraint("workspace_id", "no"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
     no: Mapped[str] = mapped_column(String(20))
     description: Mapped[str] = mapped_column(String(200), default="")
     starting_date: Mapped[date | None] = mapped_column(Date)

@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint, func, or_
+from sqlalchemy import Boolean, Date, Index, Integer, String, UniqueConstraint, func, or_
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base
+from storage.models.base import Base, WorkspaceRow
 
 COMPANY = "company"
 PERSON = "person"
 
 
-class Contact(Base):
+class Contact(WorkspaceRow, Base):
     __tablename__ = "contacts"
     __table_args__ = (
         UniqueConstraint("workspace_id", "no"),
         # On PostgreSQL both carry the columns criteria filter on besides their key, so counting
         # `industry:retail country:de,fr` or `name:a* country:us` reads the index alone once vacuum
-        # has marked the table's pages all-visible (figures in migration 0003). SQLite has no
+        # has marked the table's pages all-visible (docs/performance.md, "Indexes"). SQLite has no
         # INCLUDE and ignores it.
         Index(
             "ix_contacts_company",
@@ -37,8 +37,6 @@ class Contact(Base):
         Index("ix_contacts_ws_created", "workspace_id", "created"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
     no: Mapped[str] = mapped_column(String(40))
     type: Mapped[str] = mapped_column(String(10))
     name: Mapped[str] = mapped_column(String(200))

@@ -4,23 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base
+from storage.models.base import Base, CodeRow, WorkspaceRow
 
 
-class InteractionTemplate(Base):
+class InteractionTemplate(CodeRow, Base):
     __tablename__ = "interaction_templates"
-    __table_args__ = (UniqueConstraint("workspace_id", "code"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
-    code: Mapped[str] = mapped_column(String(40))
-    description: Mapped[str] = mapped_column(String(200), default="")
 
 
-class InteractionLogEntry(Base):
+class InteractionLogEntry(WorkspaceRow, Base):
     __tablename__ = "interaction_log_entries"
     __table_args__ = (
         Index("ix_interactions_contact", "contact_id", "canceled", "template_code", "date"),
@@ -28,8 +22,6 @@ class InteractionLogEntry(Base):
         Index("ix_interactions_logged_segment", "logged_segment_id"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
     template_code: Mapped[str] = mapped_column(String(40))
     date: Mapped[date] = mapped_column(Date)

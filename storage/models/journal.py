@@ -8,19 +8,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, SmallInteger, String, Text, func
+from sqlalchemy import JSON, Boolean, DateTime, Index, Integer, SmallInteger, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base
+from storage.models.base import Base, SegmentKey, WorkspaceRow
 
 
-class SegmentAction(Base):
+class SegmentAction(WorkspaceRow, Base):
     __tablename__ = "segment_actions"
     __table_args__ = (Index("ix_segment_actions_segment_seq", "segment_id", "seq"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
-    segment_id: Mapped[int] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"))
+    segment_id: Mapped[SegmentKey]
     seq: Mapped[int] = mapped_column(Integer)
     # add, reduce, refine, include, remove, reuse, refresh
     kind: Mapped[str] = mapped_column(String(16))
@@ -41,9 +39,9 @@ class SegmentAction(Base):
 class SegmentLineHistory(Base):
     """Which contacts an action added or removed.
 
-    Without foreign keys, like ``pending_action_contacts``: an action over 100,000 contacts would
-    otherwise pay two constraint triggers per row. The service deletes a segment's history with
-    the segment, and undo joins contacts so a contact deleted since is not re-inserted.
+    Without foreign keys, like ``pending_action_contacts`` (docs/performance.md, "Foreign keys").
+    The service deletes a segment's history with the segment, and undo joins contacts so a contact
+    deleted since is not re-inserted.
     """
 
     __tablename__ = "segment_line_history"

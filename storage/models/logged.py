@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint, func
+from sqlalchemy import Boolean, Date, DateTime, Integer, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base
+from storage.models.base import Base, WorkspaceRow
 
 
-class LoggedSegment(Base):
+class LoggedSegment(WorkspaceRow, Base):
     __tablename__ = "logged_segments"
     __table_args__ = (
         UniqueConstraint("workspace_id", "no"),
@@ -18,8 +18,6 @@ class LoggedSegment(Base):
         UniqueConstraint("workspace_id", "preview_key"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
     no: Mapped[str] = mapped_column(String(20))
     segment_no: Mapped[str] = mapped_column(String(20))
     description: Mapped[str] = mapped_column(String(200), default="")

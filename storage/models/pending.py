@@ -14,7 +14,6 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
-    ForeignKey,
     Index,
     Integer,
     SmallInteger,
@@ -26,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base
+from storage.models.base import Base, SegmentKey, WorkspaceKey
 
 PENDING = "pending"
 APPLIED = "applied"
@@ -51,8 +50,8 @@ class PendingAction(Base):
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
-    segment_id: Mapped[int] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"))
+    workspace_id: Mapped[WorkspaceKey]
+    segment_id: Mapped[SegmentKey]
     kind: Mapped[str] = mapped_column(String(16))
     criteria: Mapped[dict | None] = mapped_column(JSON)
     criteria_text: Mapped[str | None] = mapped_column(Text)
@@ -78,8 +77,8 @@ class PendingAction(Base):
 class PendingActionContact(Base):
     """A captured change set (or a replay's scratch set).
 
-    No foreign keys on purpose: a preview of 100,000 contacts would pay two constraint triggers per
-    row on PostgreSQL (most of its time). The service deletes these rows itself when the preview is
+    No foreign keys on purpose: on PostgreSQL each would fire a constraint trigger per captured row
+    (docs/performance.md, "Foreign keys"). The service deletes these rows itself when the preview is
     resolved, and joins contacts when applying them, so a contact deleted meanwhile is skipped.
     """
 

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base
+from storage.models.base import Base, CodeRow, WorkspaceKey
 
 
-class ProfileQuestion(Base):
+class ProfileQuestion(CodeRow, Base):
     __tablename__ = "profile_questions"
-    __table_args__ = (UniqueConstraint("workspace_id", "code"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    # Longer than other codes: a question's code is often its text.
     code: Mapped[str] = mapped_column(String(60))
-    description: Mapped[str] = mapped_column(String(200), default="")
 
 
 class ContactProfileAnswer(Base):
@@ -27,7 +24,7 @@ class ContactProfileAnswer(Base):
 
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True)
     question: Mapped[str] = mapped_column(String(60), primary_key=True)
-    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    workspace_id: Mapped[WorkspaceKey]
     answer: Mapped[str] = mapped_column(String(200))
     # The answer lower-cased, so case-insensitive criteria can use the index.
     answer_lower: Mapped[str] = mapped_column(String(200))

@@ -30,7 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base
+from storage.models.base import Base, SegmentKey, WorkspaceRow
 
 # Notification states of a run.
 NOTIFY_PENDING = "pending"
@@ -50,14 +50,12 @@ TRIGGER_CLI = "cli"
 TRIGGER_LIVE = "live"
 
 
-class SegmentSchedule(Base):
+class SegmentSchedule(WorkspaceRow, Base):
     __tablename__ = "segment_schedules"
     # One schedule per segment: scheduling again replaces it.
     __table_args__ = (UniqueConstraint("segment_id"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
-    segment_id: Mapped[int] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"))
+    segment_id: Mapped[SegmentKey]
     # Standard five-field cron (day of week 0 or 7 = Sunday), read in ``timezone``.
     cron: Mapped[str] = mapped_column(String(120))
     # What the user typed ("weekdays 08:30"), shown back in listings.
@@ -74,16 +72,14 @@ class SegmentSchedule(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-class SegmentRun(Base):
+class SegmentRun(WorkspaceRow, Base):
     __tablename__ = "segment_runs"
     __table_args__ = (
         UniqueConstraint("run_key"),
         Index("ix_segment_runs_segment_started", "segment_id", "started_at"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
-    segment_id: Mapped[int] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"))
+    segment_id: Mapped[SegmentKey]
     # Not a foreign key: the run stays in the history after its schedule is removed.
     schedule_id: Mapped[int | None] = mapped_column(Integer)
     # "<schedule id>@<fire time, UTC ISO>" for scheduled runs, "<trigger>:<random>" for the others.
@@ -121,7 +117,7 @@ class LiveSegment(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
-    segment_id: Mapped[int] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"))
+    segment_id: Mapped[SegmentKey]
     channel_id: Mapped[str | None] = mapped_column(String(32))
     channel_name: Mapped[str | None] = mapped_column(String(100))
     locale: Mapped[str] = mapped_column(String(16), default="en", server_default="en")

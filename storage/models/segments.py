@@ -7,15 +7,13 @@ from datetime import date, datetime
 from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base
+from storage.models.base import Base, WorkspaceRow
 
 
-class Segment(Base):
+class Segment(WorkspaceRow, Base):
     __tablename__ = "segments"
     __table_args__ = (UniqueConstraint("workspace_id", "no"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
     no: Mapped[str] = mapped_column(String(20))
     description: Mapped[str] = mapped_column(String(200))
     owner_user_id: Mapped[str] = mapped_column(String(32))
@@ -37,9 +35,9 @@ class SegmentLine(Base):
     __tablename__ = "segment_lines"
     __table_args__ = (Index("ix_segment_lines_contact", "contact_id"),)
 
-    # Only the contact is a foreign key (a deleted contact leaves every segment). The segment and
-    # workspace keys would add two constraint triggers per inserted line on PostgreSQL, a third of
-    # applying a 100,000-contact action; deleting a segment deletes its lines explicitly instead.
+    # Only the contact is a foreign key (a deleted contact leaves every segment); segment and workspace
+    # keys would fire two constraint triggers per inserted line on PostgreSQL (docs/performance.md,
+    # "Foreign keys"). Deleting a segment deletes its lines explicitly instead.
     segment_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True)
     workspace_id: Mapped[int] = mapped_column(Integer)

@@ -12,6 +12,7 @@ retries (``X-Slack-Retry-Num``) is acknowledged and not worked on again, by whic
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Boolean, Column, DateTime, Index, Integer, String, Table, func
 from sqlalchemy.orm import Mapped, mapped_column
@@ -20,23 +21,33 @@ from storage.models.base import Base
 
 _TOKEN = 1000
 
+
+def _bot_columns() -> list[Column[Any]]:
+    """The columns of an app's bot in a workspace, which both of slack_sdk's tables hold (new each call)."""
+    return [
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("client_id", String(32), nullable=False),
+        Column("app_id", String(32), nullable=False),
+        Column("enterprise_id", String(32)),
+        Column("enterprise_name", String(200)),
+        Column("team_id", String(32)),
+        Column("team_name", String(200)),
+        Column("bot_token", String(_TOKEN)),
+        Column("bot_id", String(32)),
+        Column("bot_user_id", String(32)),
+        Column("bot_scopes", String(1000)),
+        Column("bot_refresh_token", String(_TOKEN)),
+        Column("bot_token_expires_at", DateTime),
+        Column("is_enterprise_install", Boolean, default=False, nullable=False),
+        Column("installed_at", DateTime, nullable=False, server_default=func.now()),
+    ]
+
+
 slack_installations = Table(
     "slack_installations",
     Base.metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("client_id", String(32), nullable=False),
-    Column("app_id", String(32), nullable=False),
-    Column("enterprise_id", String(32)),
-    Column("enterprise_name", String(200)),
+    *_bot_columns(),
     Column("enterprise_url", String(200)),
-    Column("team_id", String(32)),
-    Column("team_name", String(200)),
-    Column("bot_token", String(_TOKEN)),
-    Column("bot_id", String(32)),
-    Column("bot_user_id", String(32)),
-    Column("bot_scopes", String(1000)),
-    Column("bot_refresh_token", String(_TOKEN)),
-    Column("bot_token_expires_at", DateTime),
     Column("user_id", String(32), nullable=False),
     Column("user_token", String(_TOKEN)),
     Column("user_scopes", String(1000)),
@@ -46,30 +57,14 @@ slack_installations = Table(
     Column("incoming_webhook_channel", String(200)),
     Column("incoming_webhook_channel_id", String(200)),
     Column("incoming_webhook_configuration_url", String(200)),
-    Column("is_enterprise_install", Boolean, default=False, nullable=False),
     Column("token_type", String(32)),
-    Column("installed_at", DateTime, nullable=False, server_default=func.now()),
     Index("slack_installations_idx", "client_id", "enterprise_id", "team_id", "user_id", "installed_at"),
 )
 
 slack_bots = Table(
     "slack_bots",
     Base.metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("client_id", String(32), nullable=False),
-    Column("app_id", String(32), nullable=False),
-    Column("enterprise_id", String(32)),
-    Column("enterprise_name", String(200)),
-    Column("team_id", String(32)),
-    Column("team_name", String(200)),
-    Column("bot_token", String(_TOKEN)),
-    Column("bot_id", String(32)),
-    Column("bot_user_id", String(32)),
-    Column("bot_scopes", String(1000)),
-    Column("bot_refresh_token", String(_TOKEN)),
-    Column("bot_token_expires_at", DateTime),
-    Column("is_enterprise_install", Boolean, default=False, nullable=False),
-    Column("installed_at", DateTime, nullable=False, server_default=func.now()),
+    *_bot_columns(),
     Index("slack_bots_idx", "client_id", "enterprise_id", "team_id", "installed_at"),
 )
 

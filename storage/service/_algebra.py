@@ -21,7 +21,7 @@ Semantics (docs/user-guide.md, following Business Central's reports):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
 
@@ -46,7 +46,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from storage.criteria.ast import Expr, from_json, to_json
+from storage.criteria.ast import Expr
 from storage.errors import NotFoundError, ValidationError
 from storage.models import (
     COMPANY,
@@ -57,15 +57,20 @@ from storage.models import (
     SegmentLine,
 )
 from storage.service._common import bulk_insert
-from storage.service.types import ADD, INCLUDE, REDUCE, REFINE, REMOVE, ActionOptions
+from storage.service.types import (
+    ADD,
+    INCLUDE,
+    LOGGED_SEGMENT_OPTION,
+    REDUCE,
+    REFINE,
+    REMOVE,
+    ActionOptions,
+    Step,
+)
 
 contacts = cast(Table, Contact.__table__)
 pending_contacts = cast(Table, PendingActionContact.__table__)
 segment_lines = cast(Table, SegmentLine.__table__)
-
-# A follow-up segment is journalled as an include of "the contacts of logged segment X", the way
-# Business Central records its criteria as a filter on the interaction log.
-LOGGED_SEGMENT_OPTION = "logged_segment"
 
 
 @dataclass(frozen=True)
@@ -76,8 +81,8 @@ class MemberSet:
     key_column: str
     key: int | str
     extra: tuple[tuple[str, Any], ...] = ()
-    # Known to hold no rows (an Add to a new segment): nothing to probe. Each candidate's probe is
-    # a fifth of a broad count (150,000 of 1M contacts: 0.56 s with, 0.45 s without).
+    # Known to hold no rows (an Add to a new segment): no candidate needs probing for membership
+    # (docs/performance.md, "Probing the target set").
     empty: bool = False
 
     def alias(self) -> tuple[Any, ColumnElement[bool]]:
@@ -125,35 +130,6 @@ def is_empty(session: Session, segment_id: int) -> bool:
 def scratch_set(pending_id: str) -> MemberSet:
     """A scratch set kept in ``pending_action_contacts`` under a throw-away pending id."""
     return MemberSet(pending_contacts, "pending_id", pending_id, (("change", 1),))
-
-
-@dataclass(frozen=True)
-class Step:
-    """One journalled action, as stored in the journal, in saved criteria and in a reuse."""
-
-    kind: str
-    criteria: Expr | None = None
-    options: dict[str, Any] = field(default_factory=dict)
-    contact_nos: tuple[str, ...] | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "criteria": to_json(self.criteria) if self.criteria is not None else None,
-            "options": dict(self.options),
-            "contact_nos": list(self.contact_nos) if self.contact_nos is not None else None,
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Step:
-        criteria = data.get("criteria")
-        nos = data.get("contact_nos")
-        return cls(
-            kind=data["kind"],
-            criteria=from_json(criteria) if criteria else None,
-            options=dict(data.get("options") or {}),
-            contact_nos=tuple(nos) if nos is not None else None,
-        )
 
 
 def options_to_dict(options: ActionOptions) -> dict[str, Any]:

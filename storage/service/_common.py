@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
@@ -25,8 +27,12 @@ from storage.errors import NotFoundError
 from storage.models import PERSON, Contact, Segment, SegmentLine, Workspace
 from storage.service.types import ContactRow, Page, SegmentInfo
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
 contacts = Contact.__table__
 segment_lines = SegmentLine.__table__
+_Value = TypeVar("_Value", bound="DataclassInstance")
 
 
 def utc_now() -> datetime:
@@ -40,6 +46,20 @@ def as_utc(moment: datetime) -> datetime:
 
 def utc_today() -> date:
     return utc_now().date()
+
+
+def from_row(cls: type[_Value], row: object, **values: Any) -> _Value:
+    """A ``cls`` (a dataclass the service returns) whose fields are ``values``, the rest ``row``'s.
+
+    Each field not in ``values`` takes the row's attribute of the same name, a timestamp as UTC.
+    """
+    names = {field.name for field in dataclasses.fields(cls)} - values.keys()
+    copied = {name: getattr(row, name) for name in names if hasattr(row, name)}
+    return cls(**{name: _utc_if_moment(value) for name, value in copied.items()}, **values)
+
+
+def _utc_if_moment(value: Any) -> Any:
+    return as_utc(value) if isinstance(value, datetime) else value
 
 
 # Inserting at least this many rows refreshes the table's statistics (PostgreSQL only), see bulk_insert.
@@ -119,21 +139,7 @@ def segment_size(session: Session, segment_id: int) -> int:
 
 
 def segment_info(session: Session, segment: Segment, *, size: int | None = None) -> SegmentInfo:
-    return SegmentInfo(
-        no=segment.no,
-        description=segment.description,
-        owner_user_id=segment.owner_user_id,
-        size=segment_size(session, segment.id) if size is None else size,
-        created=segment.created,
-        updated_at=as_utc(segment.updated_at),
-        version=segment.version,
-        interaction_template_code=segment.interaction_template_code,
-        campaign_no=segment.campaign_no,
-        salesperson=segment.salesperson,
-        segment_date=segment.segment_date,
-        language=segment.language,
-        subject=segment.subject,
-    )
+    return from_row(SegmentInfo, segment, size=segment_size(session, segment.id) if size is None else size)
 
 
 # Up to this many members, a page is read by sorting the whole set rather than walking contacts in order.

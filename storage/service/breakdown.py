@@ -1,7 +1,7 @@
 """What a segment is made of: its contacts counted by one field, grouped in the database.
 
 One grouped query per breakdown: the contacts' values are counted, ranked, and folded into the top
-ten, "other" and "none" by the database, so a 500,000-contact segment never crosses into Python.
+ten, "other" and "none" by the database, so no segment's contacts cross into Python.
 """
 
 from __future__ import annotations
@@ -17,16 +17,8 @@ from sqlalchemy.sql.selectable import FromClause
 
 from storage.criteria.fields import PROFILE_PREFIX
 from storage.errors import ValidationError
-from storage.models import (
-    Contact,
-    ContactBusinessRelation,
-    ContactIndustryGroup,
-    ContactJobResponsibility,
-    ContactMailingGroup,
-    ContactProfileAnswer,
-    ProfileQuestion,
-    SegmentLine,
-)
+from storage.models import Contact, ContactProfileAnswer, ProfileQuestion, SegmentLine
+from storage.models.classifications import CLASSIFICATIONS
 from storage.service._common import find_segment, segment_size
 
 TOP = 10
@@ -40,8 +32,8 @@ _answers = ContactProfileAnswer.__table__
 
 _COLUMNS = ("country", "city", "salesperson", "territory", "language", "type")
 # Industry groups and business relations belong to companies: a person counts under its company's.
-_COMPANY_LINKS = {"industry": ContactIndustryGroup.__table__, "relation": ContactBusinessRelation.__table__}
-_CONTACT_LINKS = {"mailing": ContactMailingGroup.__table__, "job": ContactJobResponsibility.__table__}
+_COMPANY_LINKS = {c.field: c.link_table for c in CLASSIFICATIONS if c.of_company}
+_CONTACT_LINKS = {c.field: c.link_table for c in CLASSIFICATIONS if not c.of_company}
 BREAKDOWN_FIELDS: tuple[str, ...] = (
     *_COLUMNS[:2],
     "industry",

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from storage.errors import NotFoundError
 from storage.models import Campaign, InteractionTemplate, Workspace
+from storage.service._common import from_row
 from storage.service.types import CampaignInfo
 
 # Enough to recognise the one meant; a workspace may have hundreds of campaigns.
@@ -100,13 +101,7 @@ def check_campaign(session: Session, workspace_id: int, no: str) -> str:
 def list_campaigns(session: Session, workspace_id: int) -> list[CampaignInfo]:
     """The workspace's campaigns by number."""
     return [
-        CampaignInfo(
-            no=c.no,
-            description=c.description,
-            starting_date=c.starting_date,
-            ending_date=c.ending_date,
-            salesperson=c.salesperson,
-        )
+        from_row(CampaignInfo, c)
         for c in session.scalars(
             select(Campaign).where(Campaign.workspace_id == workspace_id).order_by(Campaign.no)
         )

@@ -16,18 +16,9 @@ from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from storage.errors import NotFoundError
-from storage.models import (
-    COMPANY,
-    Contact,
-    ContactBusinessRelation,
-    ContactIndustryGroup,
-    ContactJobResponsibility,
-    ContactMailingGroup,
-    ContactProfileAnswer,
-    InteractionLogEntry,
-    Segment,
-    SegmentLine,
-)
+from storage.models import COMPANY, Contact, ContactProfileAnswer, InteractionLogEntry, Segment, SegmentLine
+from storage.models.classifications import CLASSIFICATIONS
+from storage.service._common import from_row
 
 # How many persons and segments a card lists; the totals are counted in full.
 MAX_LISTED = 20
@@ -92,13 +83,8 @@ def contact_card(session: Session, workspace_id: int, contact_no: str) -> Contac
     # Industry groups and business relations belong to the company, as criteria read them.
     owner_id = contact.company_id or contact.id
     codes = tuple(
-        (field, _codes(session, table, contact_id))
-        for field, table, contact_id in (
-            ("industry", ContactIndustryGroup.__table__, owner_id),
-            ("relation", ContactBusinessRelation.__table__, owner_id),
-            ("mailing", ContactMailingGroup.__table__, contact.id),
-            ("job", ContactJobResponsibility.__table__, contact.id),
-        )
+        (c.field, _codes(session, c.link_table, owner_id if c.of_company else contact.id))
+        for c in CLASSIFICATIONS
     )
     persons: tuple[tuple[str, str], ...] = ()
     person_count = 0
@@ -134,14 +120,7 @@ def contact_card(session: Session, workspace_id: int, contact_no: str) -> Contac
         )
     )
     interactions = tuple(
-        CardInteraction(
-            date=entry.date,
-            template=entry.template_code,
-            description=entry.description,
-            evaluation=entry.evaluation,
-            campaign_no=entry.campaign_no,
-            canceled=entry.canceled,
-        )
+        from_row(CardInteraction, entry, template=entry.template_code)
         for entry in session.scalars(
             select(InteractionLogEntry)
             .where(InteractionLogEntry.contact_id == contact.id)

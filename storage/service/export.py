@@ -27,26 +27,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from storage.csv_format import CONTACT_FILE_COLUMNS, CONTACT_PLAIN_COLUMNS
-from storage.models import (
-    Contact,
-    ContactBusinessRelation,
-    ContactIndustryGroup,
-    ContactJobResponsibility,
-    ContactMailingGroup,
-    ContactProfileAnswer,
-    ProfileQuestion,
-    SegmentLine,
-)
+from storage.models import Contact, ContactProfileAnswer, ProfileQuestion, SegmentLine
+from storage.models.classifications import CLASSIFICATIONS
 from storage.service._common import find_segment
 
 EXPORT_COLUMNS: tuple[str, ...] = CONTACT_FILE_COLUMNS
 _PLAIN = CONTACT_PLAIN_COLUMNS
-_LINKS = {
-    "industry_groups": ContactIndustryGroup,
-    "business_relations": ContactBusinessRelation,
-    "mailing_groups": ContactMailingGroup,
-    "job_responsibilities": ContactJobResponsibility,
-}
+_LINKS = {c.column: c.links for c in CLASSIFICATIONS}
 # Big enough to keep round trips few, small enough that memory stays flat at any segment size.
 _BATCH = 2000
 # A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection"); a
@@ -159,7 +146,7 @@ def _records(
 def _among(session: Session, ids: list[int]) -> Callable[[Any], ColumnElement[bool]]:
     """The condition "this contact id is one of the batch's", bound cheaply.
 
-    A list of 2,000 bound parameters costs more to expand than the lookups take: PostgreSQL takes
+    A batch as a list of bound parameters costs more to expand than the lookups take: PostgreSQL takes
     the ids as one array parameter, SQLite (without arrays) as one JSON text it unpacks.
     """
     if session.get_bind().dialect.name == "postgresql":

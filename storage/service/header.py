@@ -4,12 +4,13 @@ language and subject. All but the description are defaults for the interactions 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import exists, select, union
 from sqlalchemy.orm import Session
 
-from storage.errors import NotFoundError, ValidationError
+from storage.errors import N_, NotFoundError, ValidationError
 from storage.models import Campaign, Contact, InteractionLogEntry
 from storage.service._common import find_segment, segment_info
 from storage.service.authorization import check_may_change
@@ -20,6 +21,8 @@ HEADER_FIELDS = ("description", "salesperson", "date", "campaign", "template", "
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9_\-.]*$")
 _MAX_DESCRIPTION = 200
 _MAX_SUBJECT = 200
+_UNKNOWN_SALESPERSON = N_("no salesperson {salesperson} in this workspace; the known ones: {known}")
+_UNKNOWN_LANGUAGE = N_("no language {language} among this workspace's contacts; the known ones: {known}")
 
 
 def set_header_field(
@@ -107,33 +110,26 @@ def _check_salesperson(session: Session, workspace_id: int, value: str) -> str:
         )
     ):
         return code
-    known = sorted(
-        {c for c in session.scalars(select(union(known_here, in_campaigns).subquery().c.code)) if c}
-    )
-    if not known:
-        return code
-    raise NotFoundError(
-        "no salesperson {salesperson} in this workspace; the known ones: {known}",
-        salesperson=code,
-        known=known_list(code, known),
-    )
+    known = session.scalars(select(union(known_here, in_campaigns).subquery().c.code))
+    if listed := _others_known(code, known):
+        raise NotFoundError(_UNKNOWN_SALESPERSON, salesperson=code, known=listed)
+    return code
 
 
 def _check_language(session: Session, workspace_id: int, value: str) -> str:
     code = _code(value, limit=10)
     if session.scalar(select(exists().where(Contact.workspace_id == workspace_id, Contact.language == code))):
         return code
-    known = sorted(
-        c
-        for c in session.scalars(
-            select(Contact.language).where(Contact.workspace_id == workspace_id).distinct()
-        )
-        if c
-    )
-    if not known:
-        return code
-    raise NotFoundError(
-        "no language {language} among this workspace's contacts; the known ones: {known}",
-        language=code,
-        known=known_list(code, known),
-    )
+    known = session.scalars(select(Contact.language).where(Contact.workspace_id == workspace_id).distinct())
+    if listed := _others_known(code, known):
+        raise NotFoundError(_UNKNOWN_LANGUAGE, language=code, known=listed)
+    return code
+
+
+def _others_known(code: str, known: Iterable[str | None]) -> str:
+    """The codes the workspace knows, closest to ``code`` first, to refuse it with; "" when it knows none.
+
+    A workspace whose data name no such codes yet takes any well-formed one.
+    """
+    names = sorted({name for name in known if name})
+    return known_list(code, names) if names else ""

@@ -27,7 +27,7 @@ from storage.models.schedules import (
     TRIGGER_SCHEDULE,
 )
 from storage.service import changes
-from storage.service._common import as_utc, find_segment, segment_size, utc_now
+from storage.service._common import as_utc, find_segment, from_row, segment_size, utc_now
 from storage.service.authorization import SYSTEM
 
 # A poster that held a claim this long without posting is presumed dead.
@@ -282,28 +282,12 @@ def _run_by_key(session: Session, key: str) -> SegmentRun | None:
 
 
 def _info(run: SegmentRun, segment: Segment, *, is_new: bool = False) -> RunInfo:
-    return RunInfo(
-        id=run.id,
-        workspace_id=run.workspace_id,
+    return from_row(
+        RunInfo,
+        run,
         segment_no=segment.no,
         segment_description=segment.description,
-        schedule_id=run.schedule_id,
-        run_key=run.run_key,
-        trigger=run.trigger,
-        fire_time=as_utc(run.fire_time) if run.fire_time else None,
-        started_at=as_utc(run.started_at),
-        size_before=run.size_before,
-        size_after=run.size_after,
-        entered=run.entered,
-        left=run.left,
-        action_seq=run.action_seq,
-        channel_id=run.channel_id,
-        notification=run.notification,
-        posted_at=as_utc(run.posted_at) if run.posted_at else None,
-        message_ts=run.message_ts,
-        user_id=run.user_id,
         is_new=is_new,
-        error=run.error,
         error_params=dict(run.error_params) if run.error_params is not None else None,
     )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from storage.errors import NotFoundError
 from storage.models import SegmentAction, SegmentLineHistory
 from storage.service._algebra import Step, options_from_dict
-from storage.service._common import as_utc, contact_page, find_segment
-from storage.service.types import REFRESH, REUSE, JournalEntry, Page
+from storage.service._common import contact_page, find_segment, from_row
+from storage.service.types import LOGGED_SEGMENT_OPTION, REFRESH, REUSE, ChangeSource, JournalEntry, Page
 
 # Which contacts each journalled action added (+1) and removed (-1): what undo reverts.
 line_history = cast(Table, SegmentLineHistory.__table__)
@@ -21,20 +21,28 @@ def list_journal(session: Session, workspace_id: int, segment_no: str) -> list[J
     """The segment's journalled actions that still count (undone ones are left out), oldest first."""
     segment = find_segment(session, workspace_id, segment_no)
     return [
-        JournalEntry(
-            seq=action.seq,
-            kind=action.kind,
-            criteria_text=action.criteria_text,
+        from_row(
+            JournalEntry,
+            action,
+            # Only criteria have a text of their own; older reuse and follow-up rows also hold a spelled-out
+            # description, which commands/ now builds from the change's source.
+            criteria_text=action.criteria_text if action.criteria is not None else None,
             options=options_from_dict(action.options),
             contact_nos=tuple(action.contact_nos or ()),
-            added=action.added,
-            removed=action.removed,
-            size_after=action.size_after,
-            user_id=action.user_id,
-            created_at=as_utc(action.created_at),
+            source=change_source(action.options),
         )
         for action in _active_actions(session, workspace_id, segment.id)
     ]
+
+
+def change_source(options: dict[str, Any] | None) -> ChangeSource:
+    """What a reuse replayed or an include of a logged segment took, read from its journalled options."""
+    options = options or {}
+    return ChangeSource(
+        saved_code=options.get("saved_code"),
+        steps=tuple(Step.from_json(step) for step in options.get("steps", ())),
+        logged_segment_no=options.get(LOGGED_SEGMENT_OPTION),
+    )
 
 
 def active_steps(session: Session, workspace_id: int, segment_id: int) -> list[Step]:

@@ -19,7 +19,7 @@ from storage.errors import NotFoundError, ValidationError
 from storage.models import LiveSegment, Segment, Workspace
 from storage.models.schedules import TRIGGER_LIVE
 from storage.service import history
-from storage.service._common import find_segment
+from storage.service._common import find_segment, from_row
 from storage.service.authorization import check_may_change
 from storage.service.dependencies import dependency_graph, dependency_order
 from storage.service.history import RunInfo
@@ -188,13 +188,10 @@ def _live_of(session: Session, segment_id: int) -> LiveSegment | None:
 
 
 def _info(live: LiveSegment, segment: Segment) -> LiveInfo:
-    return LiveInfo(
-        workspace_id=live.workspace_id,
+    return from_row(
+        LiveInfo,
+        live,
         segment_no=segment.no,
         segment_description=segment.description,
-        channel_id=live.channel_id,
-        channel_name=live.channel_name,
         locale=live.locale or "en",
-        created_by=live.created_by,
-        refreshed_version=live.refreshed_version,
     )

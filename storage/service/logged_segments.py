@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from storage.data_version import bump_data_version
 from storage.errors import ConflictError, NotFoundError, ValidationError
 from storage.models import Contact, InteractionLogEntry, LoggedSegment, Segment, SegmentLine
-from storage.service._common import as_utc, find_segment, next_number, segment_size, utc_today
+from storage.service._common import find_segment, from_row, next_number, segment_size, utc_today
 from storage.service.authorization import check_may_cancel_logged, check_may_change
 from storage.service.changes import include_logged_segment
 from storage.service.codes import check_campaign, check_template, default_template, template_codes
@@ -173,35 +173,25 @@ def log_segment(
     session.flush()
     entries = cast(Table, InteractionLogEntry.__table__)
     lines = SegmentLine.__table__
+    # One interaction per line of the segment, with the logged segment's values.
+    fixed = {
+        "workspace_id": workspace_id,
+        "template_code": plan.template_code,
+        "date": plan.interaction_date,
+        "description": (plan.subject or segment.description)[:200],
+        "segment_no": segment.no,
+        "canceled": False,
+        "logged_segment_id": logged.id,
+        "campaign_no": plan.campaign_no,
+        "salesperson": plan.salesperson,
+        "information_flow": _OUTBOUND,
+        "initiated_by": _US,
+    }
     session.execute(
         insert(entries).from_select(
-            [
-                "workspace_id",
-                "contact_id",
-                "template_code",
-                "date",
-                "description",
-                "segment_no",
-                "canceled",
-                "logged_segment_id",
-                "campaign_no",
-                "salesperson",
-                "information_flow",
-                "initiated_by",
-            ],
+            ["contact_id", *fixed],
             select(
-                literal(workspace_id, entries.c.workspace_id.type),
-                lines.c.contact_id,
-                literal(plan.template_code, entries.c.template_code.type),
-                literal(plan.interaction_date, entries.c.date.type),
-                literal((plan.subject or segment.description)[:200], entries.c.description.type),
-                literal(segment.no, entries.c.segment_no.type),
-                literal(False, entries.c.canceled.type),
-                literal(logged.id, entries.c.logged_segment_id.type),
-                literal(plan.campaign_no, entries.c.campaign_no.type),
-                literal(plan.salesperson, entries.c.salesperson.type),
-                literal(_OUTBOUND, entries.c.information_flow.type),
-                literal(_US, entries.c.initiated_by.type),
+                lines.c.contact_id, *(literal(value, entries.c[name].type) for name, value in fixed.items())
             ).where(lines.c.segment_id == segment.id),
         )
     )
@@ -379,18 +369,6 @@ def _segment_of(session: Session, workspace_id: int, logged: LoggedSegment) -> S
 def _info(
     logged: LoggedSegment, *, follow_up_segment_no: str | None = None, already_logged: bool = False
 ) -> LoggedSegmentInfo:
-    return LoggedSegmentInfo(
-        no=logged.no,
-        segment_no=logged.segment_no,
-        template_code=logged.template_code,
-        interactions=logged.interactions,
-        canceled=logged.canceled,
-        follow_up_segment_no=follow_up_segment_no,
-        description=logged.description,
-        user_id=logged.user_id,
-        interaction_date=logged.interaction_date,
-        campaign_no=logged.campaign_no,
-        campaign_entries=logged.campaign_entries,
-        created_at=as_utc(logged.created_at) if logged.created_at else None,
-        already_logged=already_logged,
+    return from_row(
+        LoggedSegmentInfo, logged, follow_up_segment_no=follow_up_segment_no, already_logged=already_logged
     )

@@ -13,30 +13,14 @@ from sqlalchemy.orm import Session
 
 from storage.criteria.ast import Expr
 from storage.errors import ValidationError
-from storage.models import (
-    BusinessRelation,
-    Campaign,
-    Contact,
-    ContactBusinessRelation,
-    ContactIndustryGroup,
-    ContactJobResponsibility,
-    ContactMailingGroup,
-    IndustryGroup,
-    InteractionTemplate,
-    JobResponsibility,
-    MailingGroup,
-)
+from storage.models import Campaign, Contact, InteractionTemplate
+from storage.models.classifications import CLASSIFICATIONS
 from storage.service._algebra import MemberSet, _add, segment_lines
 from storage.service.types import ActionOptions
 
 # The criteria fields the builder offers as pickers, and where their values come from: a code
 # table (codes with descriptions, as Business Central keeps them) or the contacts' own column.
-_CODE_TABLES: dict[str, Any] = {
-    "industry": (IndustryGroup, ContactIndustryGroup),
-    "relation": (BusinessRelation, ContactBusinessRelation),
-    "mailing": (MailingGroup, ContactMailingGroup),
-    "job": (JobResponsibility, ContactJobResponsibility),
-}
+_CODE_TABLES: dict[str, Any] = {c.field: (c.codes, c.links) for c in CLASSIFICATIONS}
 _CONTACT_COLUMNS: dict[str, Any] = {
     "country": Contact.country,
     "city": Contact.city,
@@ -45,7 +29,7 @@ _CONTACT_COLUMNS: dict[str, Any] = {
 }
 PICKER_FIELDS = ("industry", "country", "city", "relation", "mailing", "job", "salesperson", "territory")
 # Fields whose values are listed from a small code table; the others are gathered from every
-# contact (0.4-0.7 s at 1,000,000 contacts each), so they are looked up only as the user types.
+# contact, so they are looked up only as the user types (docs/performance.md, "Value pickers").
 CODE_FIELDS = tuple(_CODE_TABLES)
 
 # An Add to a segment that does not exist yet: nothing is in it, so nothing needs probing.

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from storage.cron import next_fire_time, parse_cron, validate_timezone
 from storage.errors import NotFoundError, ValidationError
 from storage.models import Segment, SegmentSchedule
-from storage.service._common import find_segment, utc_now
+from storage.service._common import find_segment, from_row, utc_now
 from storage.service.authorization import check_may_change
 
 
@@ -153,18 +153,11 @@ def _schedule_of(session: Session, segment: Segment) -> SegmentSchedule | None:
 
 
 def _info(schedule: SegmentSchedule, segment: Segment, *, now: datetime | None = None) -> ScheduleInfo:
-    return ScheduleInfo(
-        id=schedule.id,
-        workspace_id=schedule.workspace_id,
+    return from_row(
+        ScheduleInfo,
+        schedule,
         segment_no=segment.no,
         segment_description=segment.description,
-        cron=schedule.cron,
-        when_text=schedule.when_text,
-        timezone=schedule.timezone,
-        channel_id=schedule.channel_id,
-        channel_name=schedule.channel_name,
-        notify_when_empty=schedule.notify_when_empty,
-        created_by=schedule.created_by,
         next_run=next_fire_time(schedule.cron, schedule.timezone, after=now or utc_now()),
         locale=schedule.locale or "en",
         with_chart=bool(schedule.with_chart),

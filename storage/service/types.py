@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any, Generic, TypeVar
+
+from storage.criteria.ast import Expr, from_json, to_json
+
+_Row = TypeVar("_Row")
 
 ADD = "add"
 REDUCE = "reduce"
@@ -15,6 +20,9 @@ REFRESH = "refresh"
 ACTION_KINDS = (ADD, REDUCE, REFINE, INCLUDE, REMOVE, REUSE, REFRESH)
 # Replays that can move contacts in and out at once; their previews page each direction apart.
 TWO_WAY_KINDS = (REUSE, REFRESH)
+# A follow-up segment is journalled as an include of "the contacts of logged segment X", the way
+# Business Central records its criteria as a filter on the interaction log.
+LOGGED_SEGMENT_OPTION = "logged_segment"
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,48 @@ OPTIONS_OF: dict[str, tuple[str, ...]] = {
 
 
 @dataclass(frozen=True)
+class Step:
+    """One journalled action, as stored in the journal, in saved criteria and in a reuse."""
+
+    kind: str
+    criteria: Expr | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    contact_nos: tuple[str, ...] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "criteria": to_json(self.criteria) if self.criteria is not None else None,
+            "options": dict(self.options),
+            "contact_nos": list(self.contact_nos) if self.contact_nos is not None else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Step:
+        criteria = data.get("criteria")
+        nos = data.get("contact_nos")
+        return cls(
+            kind=data["kind"],
+            criteria=from_json(criteria) if criteria else None,
+            options=dict(data.get("options") or {}),
+            contact_nos=tuple(nos) if nos is not None else None,
+        )
+
+
+@dataclass(frozen=True)
+class ChangeSource:
+    """Where a change's contacts came from when not its own criteria or contact numbers.
+
+    A reuse: the code of the saved criteria and the steps it replays; an include of a logged
+    segment's contacts (a follow-up segment): that logged segment. commands/ spells them out.
+    """
+
+    saved_code: str | None = None
+    steps: tuple[Step, ...] = ()
+    logged_segment_no: str | None = None
+
+
+@dataclass(frozen=True)
 class ContactRow:
     """A contact as a list shows it."""
 
@@ -48,10 +98,10 @@ class ContactRow:
 
 
 @dataclass(frozen=True)
-class Page:
-    """One page of contacts out of ``total``; ``page`` counts from 1."""
+class _Paged(Generic[_Row]):
+    """One page of rows out of ``total``; ``page`` counts from 1."""
 
-    rows: tuple[ContactRow, ...]
+    rows: tuple[_Row, ...]
     total: int
     page: int
     page_size: int
@@ -59,6 +109,10 @@ class Page:
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.page_size))
+
+
+class Page(_Paged[ContactRow]):
+    """One page of contacts out of ``total``; ``page`` counts from 1."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +149,7 @@ class Preview:
     # For TWO_WAY_KINDS: the first page of who would enter and of who would leave.
     entering: Page | None = None
     leaving: Page | None = None
+    source: ChangeSource = ChangeSource()
 
 
 @dataclass(frozen=True)
@@ -119,6 +174,7 @@ class JournalEntry:
     size_after: int
     user_id: str
     created_at: datetime
+    source: ChangeSource = ChangeSource()
 
 
 @dataclass(frozen=True)
@@ -184,18 +240,8 @@ class InteractionRow:
     canceled: bool
 
 
-@dataclass(frozen=True)
-class InteractionPage:
+class InteractionPage(_Paged[InteractionRow]):
     """One page of interactions out of ``total``; ``page`` counts from 1."""
-
-    rows: tuple[InteractionRow, ...]
-    total: int
-    page: int
-    page_size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
 
 
 @dataclass(frozen=True)

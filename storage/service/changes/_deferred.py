@@ -43,9 +43,9 @@ def is_deferrable(session: Session, step: Step) -> bool:
     """Whether to count ``step`` now and compute its change at Confirm, guarded by the data version.
 
     PostgreSQL only: there many users preview at once, and a capture's writes cost several times
-    its count. SQLite is one process on a laptop, where a capture is cheap (1,342 of 1M contacts:
-    0.10 s) and its planner reads a page of a criteria set by evaluating the criteria whole, not by
-    walking contacts in number order, which made a deferred preview three times slower (0.29 s).
+    its count. SQLite is one process on a laptop, where a capture is cheap and its planner reads a
+    page of a criteria set by evaluating the criteria whole, which made deferring slower
+    (docs/performance.md, "Deferred previews").
     Nor when the criteria name other segments (their lines move without a data version), nor an
     Add with company options: their union is read whole for every page, so capturing it is cheaper.
     """

@@ -1,31 +1,42 @@
-"""What every segment change shares: the pending row of a preview, its checks and its journal text."""
+"""What every segment change shares: its keywords, the pending row of a preview and its checks."""
 
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
-from typing import Any
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Any, Required, TypedDict
 
 from sqlalchemy import literal, select, update
 from sqlalchemy.orm import Session
 
-from storage.criteria.ast import to_text
+from storage.criteria.ast import Expr
 from storage.errors import ConflictError, NotFoundError, ValidationError
 from storage.models import PendingAction, Segment
 from storage.models.pending import APPLIED, CANCELED, PENDING
-from storage.service._algebra import LOGGED_SEGMENT_OPTION, Step
 from storage.service._common import as_utc, utc_now
 from storage.service.types import OPTIONS_OF, ActionOptions
 
 PENDING_TTL = timedelta(days=1)
 # A scratch set lives for one transaction; its pending row never shows as a preview.
 SCRATCH = "scratch"
-_OPTION_FLAGS = {
-    "expand_companies": "--expand-companies",
-    "related_companies": "--related-companies",
-    "ignore_exclusion": "--ignore-exclusion",
-    "entire_companies": "--entire-companies",
-}
+
+
+class ChangeKeywords(TypedDict, total=False):
+    """The keyword arguments of a segment change, shared by ``preview_action`` and ``apply_action``.
+
+    add/reduce/refine take ``criteria`` (and ``options``), include/remove ``contact_nos``, reuse
+    ``saved_code``; refresh takes none of them. Only the segment's owner or a workspace admin
+    (``is_admin``) may change it. ``today`` (default: today in UTC) is what relative dates count from.
+    """
+
+    criteria: Expr | None
+    options: ActionOptions
+    contact_nos: Sequence[str]
+    saved_code: str | None
+    user_id: Required[str]
+    is_admin: bool
+    today: date | None
 
 
 def new_pending(
@@ -87,15 +98,6 @@ def bump_version(session: Session, segment: Segment, *, expected: int) -> None:
             "{segment_no} changed since this preview; preview the action again", segment_no=segment.no
         )
     session.refresh(segment)
-
-
-def describe_step(step: Step) -> str:
-    if step.criteria is not None:
-        flags = " ".join(_OPTION_FLAGS[name] for name in step.options if name in _OPTION_FLAGS)
-        return f"{step.kind} {to_text(step.criteria)}" + (f" {flags}" if flags else "")
-    if LOGGED_SEGMENT_OPTION in step.options:
-        return f"{step.kind} contacts of {step.options[LOGGED_SEGMENT_OPTION]}"
-    return f"{step.kind} " + " ".join(step.contact_nos or ())
 
 
 def check_options(kind: str, options: ActionOptions) -> None:

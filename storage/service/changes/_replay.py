@@ -74,8 +74,9 @@ def _capture_single_add(
 ) -> tuple[int, int]:
     """A refresh of a journal that is one Add: the difference from its matches, without a scratch copy.
 
-    Most segments are one Add, and live segments refresh after every import: copying 50,000
-    matches into a scratch set, analysing it and deleting it again was most of such a refresh.
+    Most segments are one Add, and live segments refresh after every import: copying the matches
+    into a scratch set, analysing it and deleting it again was most of such a refresh
+    (docs/performance.md, "Refreshing a one-Add segment").
     The matches of an Add to an empty set are a query, so each side of the difference is one
     anti-join of that query with the lines.
     """

@@ -8,13 +8,11 @@ refuses a preview taken before someone else changed the segment.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
-from datetime import date
+from typing import Unpack
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from storage.criteria.ast import Expr
 from storage.errors import ConflictError
 from storage.models import PendingAction, Segment, SegmentAction, SegmentRun
 from storage.models.pending import APPLIED, CANCELED, PENDING
@@ -29,20 +27,14 @@ from storage.service._algebra import (
     segment_lines,
     segment_set,
 )
-from storage.service._common import (
-    bulk_insert,
-    find_segment,
-    segment_size,
-    utc_now,
-    utc_today,
-)
+from storage.service._common import bulk_insert, find_segment, from_row, segment_size, utc_now, utc_today
 from storage.service.authorization import check_may_change
 from storage.service.changes._deferred import materialize
 from storage.service.changes._pending import (
     PENDING_TTL,
+    ChangeKeywords,
     bump_version,
     check_still_pending,
-    describe_step,
     find_pending,
     new_pending,
     typed_literal,
@@ -53,7 +45,6 @@ from storage.service.journal import line_history as history
 from storage.service.types import (
     INCLUDE,
     REFRESH,
-    ActionOptions,
     ActionResult,
 )
 
@@ -154,14 +145,7 @@ def confirm_pending(
     if pending.kind == REFRESH and trigger is not None:
         _record_run(session, segment, user_id=user_id, trigger=trigger, before=size_before, action=action)
     session.flush()
-    return ActionResult(
-        segment_no=segment.no,
-        kind=action.kind,
-        added=action.added,
-        removed=action.removed,
-        size_after=action.size_after,
-        seq=action.seq,
-    )
+    return from_row(ActionResult, action, segment_no=segment.no)
 
 
 def apply_action(
@@ -170,34 +154,22 @@ def apply_action(
     segment_no: str,
     kind: str,
     *,
-    criteria: Expr | None = None,
-    options: ActionOptions = ActionOptions(),
-    contact_nos: Sequence[str] = (),
-    saved_code: str | None = None,
-    user_id: str,
-    is_admin: bool = False,
-    today: date | None = None,
     trigger: str | None = TRIGGER_CLI,
+    **change: Unpack[ChangeKeywords],
 ) -> ActionResult:
     """Preview and confirm in one go (scripts, the scheduler, and tests); owner or admin only.
 
-    ``trigger`` names who started a refresh in its run history (see ``confirm_pending``).
+    ``change`` is what ``preview_action`` takes (see ``ChangeKeywords``); ``trigger`` names who
+    started a refresh in its run history (see ``confirm_pending``).
     """
-    _, pending = capture_change(
+    _, pending = capture_change(session, workspace_id, segment_no, kind, **change)
+    return confirm_pending(
         session,
         workspace_id,
-        segment_no,
-        kind,
-        criteria=criteria,
-        options=options,
-        contact_nos=contact_nos,
-        saved_code=saved_code,
-        user_id=user_id,
-        is_admin=is_admin,
-        today=today or utc_today(),
-    )
-    return confirm_pending(
-        session, workspace_id, pending.id, user_id=user_id, is_admin=is_admin, trigger=trigger
+        pending.id,
+        user_id=change["user_id"],
+        is_admin=change.get("is_admin", False),
+        trigger=trigger,
     )
 
 
@@ -238,14 +210,7 @@ def include_logged_segment(
     segment = find_segment(session, workspace_id, segment_no)
     check_may_change(segment, user_id=user_id, is_admin=is_admin)
     step = Step(INCLUDE, options={LOGGED_SEGMENT_OPTION: logged_no})
-    pending = new_pending(
-        session,
-        segment,
-        INCLUDE,
-        user_id=user_id,
-        criteria_text=describe_step(step).removeprefix(f"{INCLUDE} "),
-        options=dict(step.options),
-    )
+    pending = new_pending(session, segment, INCLUDE, user_id=user_id, options=dict(step.options))
     added = additions(step, segment_set(segment.id, workspace_id), workspace_id, utc_today())
     assert added is not None
     bulk_insert(

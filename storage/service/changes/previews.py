@@ -8,15 +8,13 @@ Confirm (``confirm.confirm_pending``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date
-from typing import Any
+from typing import Any, Unpack
 
 from sqlalchemy import ColumnElement, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import FromClause
 
-from storage.criteria.ast import Expr, from_json, to_json, to_text
+from storage.criteria.ast import from_json, to_json, to_text
 from storage.criteria.names import check_names
 from storage.data_version import data_version
 from storage.errors import NotFoundError, ValidationError
@@ -45,16 +43,16 @@ from storage.service._common import (
 from storage.service.authorization import check_may_change
 from storage.service.changes._deferred import _count, deferred_change, deferred_page, is_deferrable
 from storage.service.changes._pending import (
+    ChangeKeywords,
     check_options,
     check_still_pending,
-    describe_step,
     find_pending,
     new_pending,
 )
 from storage.service.changes._purge import purge_expired
 from storage.service.changes._replay import capture_replay
 from storage.service.dependencies import check_no_cycle, check_refs_exist, segment_refs, step_refs
-from storage.service.journal import active_steps
+from storage.service.journal import active_steps, change_source
 from storage.service.saved import load_saved_steps
 from storage.service.types import (
     ACTION_KINDS,
@@ -77,39 +75,19 @@ def preview_action(
     segment_no: str,
     kind: str,
     *,
-    criteria: Expr | None = None,
-    options: ActionOptions = ActionOptions(),
-    contact_nos: Sequence[str] = (),
-    saved_code: str | None = None,
-    user_id: str,
-    is_admin: bool = False,
     page_size: int = 10,
-    today: date | None = None,
     creates_segment: bool = False,
+    **change: Unpack[ChangeKeywords],
 ) -> Preview:
     """Capture exactly what ``kind`` would change and return its counts and first page.
 
     No segment line changes; ``Preview.pending_id`` confirms (``confirm_pending``) or cancels it.
-    ``kind`` is one of ``ACTION_KINDS``: add/reduce/refine take ``criteria`` (and ``options``),
-    include/remove ``contact_nos``, reuse ``saved_code``; refresh takes nothing. Only the segment's
-    owner or a workspace admin (``is_admin``) may; anyone else gets NotAllowedError.
+    ``kind`` is one of ``ACTION_KINDS``; ``change`` says what it changes and who asks (see
+    ``ChangeKeywords``): anyone but the segment's owner or a workspace admin gets NotAllowedError.
     ``creates_segment``: the segment was created for this preview (`new`), and is deleted again
     when the preview is canceled or expires unconfirmed.
     """
-    segment, pending = capture_change(
-        session,
-        workspace_id,
-        segment_no,
-        kind,
-        criteria=criteria,
-        options=options,
-        contact_nos=contact_nos,
-        saved_code=saved_code,
-        user_id=user_id,
-        is_admin=is_admin,
-        today=today or utc_today(),
-        defer=True,
-    )
+    segment, pending = capture_change(session, workspace_id, segment_no, kind, defer=True, **change)
     pending.creates_segment = creates_segment
     size_before = segment_size(session, segment.id)
     entering = leaving = None
@@ -130,6 +108,7 @@ def preview_action(
         options=options_from_dict(pending.options),
         entering=entering,
         leaving=leaving,
+        source=change_source(pending.options),
     )
 
 
@@ -215,22 +194,21 @@ def capture_change(
     segment_no: str,
     kind: str,
     *,
-    criteria: Expr | None,
-    options: ActionOptions,
-    contact_nos: Sequence[str],
-    saved_code: str | None,
-    user_id: str,
-    is_admin: bool,
-    today: date,
     defer: bool = False,
+    **change: Unpack[ChangeKeywords],
 ) -> tuple[Segment, PendingAction]:
     """Write the pending row and the exact contacts the action would add (+1) or remove (-1).
 
     With ``defer``, a deferrable step (see ``is_deferrable``) is only counted; Confirm computes it.
     The one gate for every change: the segment must exist and the caller may change it.
     """
+    # Keyword arguments unpacked from a dict escape mypy; a misspelt one must not pass unnoticed.
+    if unknown := change.keys() - (ChangeKeywords.__required_keys__ | ChangeKeywords.__optional_keys__):
+        raise TypeError(f"unexpected keyword arguments: {', '.join(sorted(unknown))}")
+    criteria, options = change.get("criteria"), change.get("options", ActionOptions())
+    user_id, today = change["user_id"], change.get("today") or utc_today()
     segment = find_segment(session, workspace_id, segment_no)
-    check_may_change(segment, user_id=user_id, is_admin=is_admin)
+    check_may_change(segment, user_id=user_id, is_admin=change.get("is_admin", False))
     kind = kind.strip().lower()
     if kind not in ACTION_KINDS:
         raise ValidationError(
@@ -254,20 +232,18 @@ def capture_change(
         step = Step(kind, criteria, options_to_dict(options))
         journal.update(criteria=to_json(criteria), criteria_text=to_text(criteria), options=step.options)
     elif kind in (INCLUDE, REMOVE):
-        nos = check_contact_nos(session, workspace_id, contact_nos)
+        nos = check_contact_nos(session, workspace_id, change.get("contact_nos", ()))
         step = Step(kind, contact_nos=nos)
         journal.update(contact_nos=list(nos))
     elif kind == REUSE:
+        saved_code = change.get("saved_code")
         if not saved_code:
             raise ValidationError("reuse needs the code of saved criteria")
         code, steps = load_saved_steps(session, workspace_id, saved_code)
         check_refs_exist(session, workspace_id, segment.no, steps)
         check_no_cycle(session, workspace_id, segment.no, step_refs(steps))
         # The steps travel with the action, so a later refresh replays them even if the code changes.
-        journal.update(
-            criteria_text=f"{code}: " + "; ".join(describe_step(s) for s in steps),
-            options={"saved_code": code, "steps": [s.to_json() for s in steps]},
-        )
+        journal.update(options={"saved_code": code, "steps": [s.to_json() for s in steps]})
     else:
         steps = active_steps(session, workspace_id, segment.id)
         # A segment it is built on was deleted: replaying would silently empty that step.

@@ -105,8 +105,10 @@ def test_saved_criteria_replay_on_another_segment_as_one_undoable_action(session
     assert members(session, world, target) == members(session, world, source)
     assert (result.kind, result.added, result.removed) == ("reuse", 4, 1)
     entries = journal.list_journal(session, ws, target)
-    assert entries[-1].criteria_text == (
-        "DK-RETAIL: add industry:RETAIL --expand-companies; add no:CT040; refine country:DK"
+    source = entries[-1].source
+    assert (source.saved_code, [(s.kind, s.options) for s in source.steps]) == (
+        "DK-RETAIL",
+        [("add", {"expand_companies": True}), ("add", {}), ("refine", {})],
     )
     changes.undo_last(session, ws, target, user_id="U7")
     assert members(session, world, target) == {"CT002"}

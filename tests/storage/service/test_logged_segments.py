@@ -100,7 +100,7 @@ def test_a_follow_up_segment_holds_the_same_contacts_and_journals_where_they_cam
     assert follow_up.owner_user_id == "U2"
     assert members(session, world, "SEG00002") == members(session, world, seg)
     [entry] = journal.list_journal(session, world.workspace_id, "SEG00002")
-    assert (entry.kind, entry.criteria_text, entry.added) == ("include", "contacts of LSEG00001", 4)
+    assert (entry.kind, entry.source.logged_segment_no, entry.added) == ("include", "LSEG00001", 4)
     # Its journal replays: a refresh finds the same contacts.
     refreshed = changes.refresh_segment(session, world.workspace_id, "SEG00002", user_id="U2", today=TODAY)
     assert (refreshed.entered.total, refreshed.left.total) == (0, 0)
