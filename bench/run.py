@@ -35,8 +35,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from sqlalchemy import Engine, event, false, func, insert, literal, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -46,7 +44,7 @@ from storage.criteria.ast import And, Expr, Match, Text
 from storage.criteria.compile import compile_criteria
 from storage.db import make_engine, make_session_factory, unit_of_work
 from storage.errors import SegbotError
-from storage.migrate import upgrade
+from storage.migrate import schema_differences, upgrade
 from storage.models import Base, Contact, ContactIndustryGroup, Segment, SegmentLine
 from storage.service.breakdown import breakdown_segment
 from storage.service.changes import apply_action, preview_action, refresh_segment, undo_last
@@ -157,8 +155,7 @@ def populate(backend: str, count: int) -> None:
 
 def _schema_is_current(engine: Engine) -> bool:
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
-        return not compare_metadata(context, Base.metadata)
+        return not schema_differences(conn)
 
 
 def _drop_cache(backend: str, count: int) -> None:
