@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from alembic import command
+from alembic.autogenerate import compare_metadata
 from alembic.config import Config
-from sqlalchemy import Engine
+from alembic.migration import MigrationContext
+from sqlalchemy import Connection, Engine
+
+from storage.models import Base
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -24,3 +29,23 @@ def alembic_config(engine: Engine) -> Config:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the database's schema up to ``revision`` (the newest by default)."""
     command.upgrade(alembic_config(engine), revision)
+
+
+def schema_differences(connection: Connection) -> list[Any]:
+    """What the database's schema lacks or has beyond the models', as alembic's autogenerate lists it.
+
+    Indexes the models build on another database only (``ddl_if(dialect=...)``) are not missing:
+    alembic's comparison ignores ``ddl_if`` and would report them on every other database.
+    """
+    dialect = connection.dialect.name
+
+    def is_compared(obj: Any, _name: str | None, type_: str, reflected: bool, _other: Any) -> bool:
+        only_on = getattr(getattr(obj, "_ddl_if", None), "dialect", None)
+        if type_ != "index" or reflected or only_on is None:
+            return True
+        return dialect == only_on if isinstance(only_on, str) else dialect in only_on
+
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "include_object": is_compared}
+    )
+    return list(compare_metadata(context, Base.metadata))

@@ -62,6 +62,12 @@ class Contact(WorkspaceRow, Base):
 Index("ix_contacts_ws_lower_city", Contact.workspace_id, func.lower(Contact.city)).ddl_if(
     dialect="postgresql"
 )
+# A breakdown joins a segment's lines to its contacts by id and reads one short column: on
+# PostgreSQL this index lets it merge the two in id order from narrow index pages, a fifth of the
+# table's. SQLite looks contacts up by rowid, which no index beats, so it has none.
+Index("ix_contacts_breakdown", Contact.id, postgresql_include=["company_id", "country"]).ddl_if(
+    dialect="postgresql"
+)
 # Contacts without an e-mail address (`-email:*`, whom a mailing cannot reach): usually few, so
 # a partial index finds them without reading every contact, and costs an import almost nothing.
 # PostgreSQL rewrites the criteria's NOT (email IS NOT NULL AND email <> '') into this predicate;

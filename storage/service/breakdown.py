@@ -111,7 +111,7 @@ def breakdown_segment(session: Session, workspace_id: int, segment_no: str, fiel
         pairs = _profile_pairs(_lines, [_lines.c.segment_id == segment.id], workspace_id, question, ranges)
     else:
         pairs = _pairs(session, _lines, [_lines.c.segment_id == segment.id], name)
-    rows = session.execute(_grouped(pairs)).all()
+    rows = session.execute(_grouped(pairs, blank_is_none=name in _COLUMNS)).all()
     top: list[BreakdownRow] = []
     other = other_values = none = total = 0
     for bucket, value, label, count, values in rows:
@@ -150,7 +150,9 @@ def largest_shares(
 
     For a preview's one-line summary, from the same grouped query as a breakdown.
     """
-    rows = session.execute(_grouped(_pairs(session, members, conditions, breakdown_field(field)))).all()
+    name = breakdown_field(field)
+    pairs = _pairs(session, members, conditions, name)
+    rows = session.execute(_grouped(pairs, blank_is_none=name in _COLUMNS)).all()
     return [
         BreakdownRow(value=str(value), count=int(count), label=label)
         for bucket, value, label, count, _ in rows
@@ -158,17 +160,22 @@ def largest_shares(
     ]
 
 
-def _grouped(pairs: Select) -> Select:
+def _grouped(pairs: Select, *, blank_is_none: bool = False) -> Select:
     """Count ``pairs`` (key, label) by key, rank the keys by count, fold ranks past ``TOP`` into one.
 
-    Buckets: 0 is the contacts without a value, 1..TOP the largest values, TOP + 1 the rest.
+    Buckets: 0 is the contacts without a value, 1..TOP the largest values, TOP + 1 the rest. A pair
+    with a weight ``w`` counts ``w`` times. ``blank_is_none``: an empty text is no value, as for
+    criteria's `-city:*`; the few grouped keys are tested, not each contact's.
     """
     source = pairs.subquery("pairs")
+    count = func.sum(source.c.w) if "w" in source.c else func.count()
     counts = (
-        select(source.c.k, func.max(source.c.l).label("l"), func.count().label("n"))
+        select(source.c.k, func.max(source.c.l).label("l"), count.label("n"))
         .group_by(source.c.k)
-        .subquery("counts")
+        .subquery("raw")
     )
+    key = func.nullif(counts.c.k, "") if blank_is_none else counts.c.k
+    counts = select(key.label("k"), counts.c.l, counts.c.n).subquery("counts")
     rank = func.row_number().over(order_by=(counts.c.k.is_(None), counts.c.n.desc(), counts.c.k)).label("r")
     ranked = select(counts.c.k, counts.c.l, counts.c.n, rank).subquery("ranked")
     bucket = case((ranked.c.k.is_(None), 0), (ranked.c.r <= TOP, ranked.c.r), else_=literal(TOP + 1)).label(
@@ -189,7 +196,8 @@ def _grouped(pairs: Select) -> Select:
 
 def _pairs(session: Session, members: FromClause, conditions: list[ColumnElement], name: str) -> Select:
     """One row per (contact, value) of ``members`` (a set with ``contact_id``) where ``conditions``
-    hold: ``k`` the value (NULL: none), ``l`` its label."""
+    hold: ``k`` the value (NULL: none), ``l`` its label; or, where ``w`` is given, one row standing
+    for ``w`` contacts."""
     if name in _CONTACT_LINKS:
         link = _CONTACT_LINKS[name]
         return (
@@ -200,6 +208,19 @@ def _pairs(session: Session, members: FromClause, conditions: list[ColumnElement
     joined: FromClause = members.join(_contacts, _contacts.c.id == members.c.contact_id)
     if name in _COMPANY_LINKS:
         link = _COMPANY_LINKS[name]
+        if session.get_bind().dialect.name == "sqlite":
+            # SQLite looks each code up by B-tree search: once per company, not once per person.
+            # PostgreSQL hashes the codes, and counting by company first only adds a pass.
+            companies = (
+                select(_contacts.c.company_id, func.count().label("w"))
+                .select_from(joined)
+                .where(*conditions)
+                .group_by(_contacts.c.company_id)
+                .subquery("companies")
+            )
+            return select(link.c.code.label("k"), null().label("l"), companies.c.w).select_from(
+                companies.outerjoin(link, link.c.contact_id == companies.c.company_id)
+            )
         return (
             select(link.c.code.label("k"), null().label("l"))
             .select_from(joined.outerjoin(link, link.c.contact_id == _contacts.c.company_id))
@@ -211,8 +232,7 @@ def _pairs(session: Session, members: FromClause, conditions: list[ColumnElement
             .select_from(joined.outerjoin(_companies, _companies.c.id == _contacts.c.company_id))
             .where(*conditions)
         )
-    # An empty text is no value, as for criteria's `-city:*`.
-    key = _month(session, _contacts.c.created) if name == "created" else func.nullif(_contacts.c[name], "")
+    key = _month(session, _contacts.c.created) if name == "created" else _contacts.c[name]
     return select(key.label("k"), null().label("l")).select_from(joined).where(*conditions)
 
 

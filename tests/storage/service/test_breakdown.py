@@ -158,3 +158,20 @@ def test_an_empty_segment_breaks_down_into_nothing(session: Session, demo: tuple
     info = create_segment(session, workspace_id, description="Empty", owner_user_id="U1")
     result = breakdown_segment(session, workspace_id, info.no, "country")
     assert (result.size, result.rows, result.other, result.none) == (0, (), 0, 0)
+
+
+def test_an_empty_text_counts_as_no_value_not_as_a_value_of_its_own(
+    session: Session, demo: tuple[int, str]
+) -> None:
+    workspace_id, no = demo
+    members = _members(session, workspace_id, no)
+    for contact in members[:5]:
+        contact.city = ""
+    for contact in members[5:8]:
+        contact.city = None
+    session.flush()
+    result = breakdown_segment(session, workspace_id, no, "city")
+    counts, none = _direct_counts(session, workspace_id, no, "city")
+    assert none >= 8
+    _check(result, counts, none, size=len(members))
+    assert "" not in {row.value for row in result.rows}
