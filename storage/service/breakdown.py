@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import itertools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal, null, select
 from sqlalchemy.orm import Session
@@ -125,6 +125,8 @@ def breakdown_segment(session: Session, workspace_id: int, segment_no: str, fiel
             top.append(BreakdownRow(value=str(value), count=int(count), low=low, high=high))
         else:
             top.append(BreakdownRow(value=str(value), count=int(count), label=label))
+    if name == "company":
+        top = _name_companies(session, top)
     is_ordered = bool(ranges) or name == "created"
     if is_ordered:
         top.sort(key=lambda row: int(row.value) if ranges else row.value)
@@ -227,13 +229,27 @@ def _pairs(session: Session, members: FromClause, conditions: list[ColumnElement
             .where(*conditions)
         )
     if name == "company":
+        # Grouped by the company's id, read from the narrow contacts index; the number and name of
+        # the ten largest are looked up afterwards (_name_companies), not carried through the grouping.
         return (
-            select(_companies.c.no.label("k"), _companies.c.name.label("l"))
-            .select_from(joined.outerjoin(_companies, _companies.c.id == _contacts.c.company_id))
+            select(_contacts.c.company_id.label("k"), null().label("l"))
+            .select_from(joined)
             .where(*conditions)
         )
     key = _month(session, _contacts.c.created) if name == "created" else _contacts.c[name]
     return select(key.label("k"), null().label("l")).select_from(joined).where(*conditions)
+
+
+def _name_companies(session: Session, rows: list[BreakdownRow]) -> list[BreakdownRow]:
+    """``rows`` keyed by company id, as company number and name."""
+    ids = [int(row.value) for row in rows]
+    names = {
+        str(id_): (no, name)
+        for id_, no, name in session.execute(
+            select(_companies.c.id, _companies.c.no, _companies.c.name).where(_companies.c.id.in_(ids))
+        )
+    }
+    return [replace(row, value=names[row.value][0], label=names[row.value][1]) for row in rows]
 
 
 def _month(session: Session, column: ColumnElement) -> ColumnElement:
