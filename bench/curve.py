@@ -50,6 +50,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bench.housekeeping import vacuum_after_load, vacuum_set_tables
 from bench.run import HAND_WRITTEN_BREAKDOWNS, HAND_WRITTEN_COUNT, industry_nearest, preview_terms
+from segbot_testing.slack_harness import TEAM_ID as SLACK_TEAM_ID
 from storage.criteria.ast import And, Expr, Match, Text
 from storage.db import make_engine, make_session_factory, unit_of_work
 from storage.demo import write_demo_csv
@@ -64,7 +65,8 @@ from storage.service.types import ActionOptions
 
 CACHE = Path(__file__).parent / ".cache"
 RESULTS = CACHE / "curve.json"
-TEAM_ID = "TCURVE"
+# The workspace of bench/slack_bench.py and bench/run.py, so the Slack benchmark runs on these datasets.
+TEAM_ID = SLACK_TEAM_ID
 USER = "UCURVE"
 # A fixed "today" for the CSVs, so a file generated again is the same file.
 DEMO_TODAY = date(2026, 1, 1)
