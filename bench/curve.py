@@ -24,6 +24,7 @@ flagged as super-linear.
         [--ops preview,broad,apply,refresh,undo,breakdown,export,import,builder,live] [--runs 3]
     python -m bench.curve --print            # the tables again, from bench/.cache/curve.json
     python -m bench.curve --build --counts 10000000 --backends postgresql   # the dataset alone
+    python -m bench.curve --build --counts 10000000 --copies-of 1000000     # ten copies, in SQL
 """
 
 from __future__ import annotations
@@ -211,6 +212,100 @@ def build(dataset: Dataset) -> dict[str, Any]:
     engine.dispose()
     dataset.marker.write_text(json.dumps(figures, indent=1))
     return figures
+
+
+def build_from_copies(dataset: Dataset, source: Dataset) -> dict[str, Any]:
+    """Build ``dataset`` from copies of ``source`` (a built dataset whose size divides it) in SQL.
+
+    For when the import path is too slow for the time at hand: the k-th copy's contacts get ids and
+    numbers shifted by k times the source's, so every copy is another set of companies with their
+    persons, links, answers and interactions in the same proportions. The import is then not
+    measured at this size (its figures stay those of the source, scaled).
+    """
+    copies, rest = divmod(dataset.count, source.count)
+    if rest or copies < 2 or source.backend != "postgresql" or dataset.backend != "postgresql":
+        sys.exit("--copies-of: a PostgreSQL dataset whose size is a multiple of the source's")
+    if is_current(dataset):
+        figures: dict[str, Any] = json.loads(dataset.marker.read_text())
+        return figures
+    source_figures = build(source)
+    print(f"{dataset.label()}: building from {copies} copies of {source.label()}", flush=True)
+    _drop(dataset)
+    engine = dataset.engine(statement_timeout=LOAD_TIMEOUT_S)
+    upgrade(engine)
+    started = time.perf_counter()
+    src = source.schema
+    with engine.begin() as conn:
+        shift = int(conn.scalar(text(f'SELECT max(id) FROM "{src}".contacts')) or 0)
+        entries = int(conn.scalar(text(f'SELECT max(id) FROM "{src}".interaction_log_entries')) or 0)
+        tables = [
+            table.name
+            for table in Base.metadata.sorted_tables
+            if table.name not in ("alembic_version",) and not table.name.startswith("apscheduler")
+        ]
+        for name in tables:
+            conn.execute(text(f'INSERT INTO "{name}" SELECT * FROM "{src}"."{name}"'))
+        columns = {
+            name: [c.name for c in Base.metadata.tables[name].columns]
+            for name in ("contacts", "interaction_log_entries", *_LINK_TABLES)
+        }
+        for k in range(1, copies):
+            shifted = {
+                "id": f"id + {k * shift}",
+                "contact_id": f"contact_id + {k * shift}",
+                "company_id": f"company_id + {k * shift}",
+                # Demo numbers are CT followed by the contact's sequence number.
+                "no": _shifted_number("no", k * shift),
+                "company_no": _shifted_number("company_no", k * shift),
+            }
+            for name, names in columns.items():
+                values = [
+                    (
+                        f"id + {k * entries}"
+                        if name == "interaction_log_entries" and c == "id"
+                        else shifted.get(c, c)
+                    )
+                    for c in names
+                ]
+                conn.execute(
+                    text(
+                        f'INSERT INTO "{name}" ({", ".join(names)}) '
+                        f'SELECT {", ".join(values)} FROM "{src}"."{name}"'
+                    )
+                )
+            print(f"  copy {k + 1} of {copies} ({time.perf_counter() - started:.0f} s)", flush=True)
+        for name in ("contacts", "interaction_log_entries"):
+            conn.execute(
+                text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM {name}))")
+            )
+    vacuum_after_load(engine)
+    figures = {
+        "contacts": dataset.count,
+        "copies_of": source.count,
+        "copy_seconds": time.perf_counter() - started,
+        "load_average": os.getloadavg()[0],
+        "database_mb": _database_mb(engine, dataset),
+        "source": source_figures,
+    }
+    engine.dispose()
+    dataset.marker.write_text(json.dumps(figures, indent=1))
+    return figures
+
+
+_DEMO_PREFIX = "CT"
+
+
+def _shifted_number(column: str, by: int) -> str:
+    return f"'{_DEMO_PREFIX}' || lpad((substr({column}, 3)::bigint + {by})::text, 6, '0')"
+
+
+_LINK_TABLES = (
+    "contact_industry_groups",
+    "contact_business_relations",
+    "contact_mailing_groups",
+    "contact_job_responsibilities",
+    "contact_profile_answers",
+)
 
 
 def _cli_import(dataset: Dataset, kind: str, path: Path) -> tuple[float, float, float]:
@@ -583,7 +678,9 @@ def measure(dataset: Dataset, ops: list[str], runs: int) -> dict[str, Figures]:
     built = build(dataset)
     wanted = set(ops)
     results: dict[str, Figures] = {}
-    if "import" in wanted:
+    if "import" in wanted and "copies_of" in built:
+        print(f"  {dataset.label()}: built from copies, its import was not measured", flush=True)
+    elif "import" in wanted:
         results["import"] = import_figures(dataset, built)
     if not wanted - {"import"}:
         return results
@@ -743,6 +840,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--build", action="store_true", help="build (or check) the datasets, measure nothing")
     parser.add_argument("--print", action="store_true", help="print the tables of bench/.cache/curve.json")
+    parser.add_argument(
+        "--copies-of",
+        type=int,
+        metavar="N",
+        help="build larger PostgreSQL datasets from copies of the N-contact one, in SQL (quicker)",
+    )
     parser.add_argument("--export-child", metavar="SEG", help=argparse.SUPPRESS)
     args = parser.parse_args()
     counts = [int(n.replace("_", "")) for n in args.counts.split(",")]
@@ -763,6 +866,8 @@ def main() -> None:
             if backend == "sqlite" and count > SQLITE_LARGEST:
                 print(f"{dataset.label()}: skipped, SQLite is measured up to {SQLITE_LARGEST:,} contacts")
                 continue
+            if args.copies_of and backend == "postgresql" and count > args.copies_of:
+                build_from_copies(dataset, Dataset(backend, args.copies_of))
             if args.build:
                 print(f"{dataset.label()}: {build(dataset)}")
                 continue
