@@ -34,12 +34,12 @@ def test_the_table_shows_each_size_the_ratio_to_hand_written_sql_and_flags_what_
         },
     }
     lines = format_table("postgresql", by_count).splitlines()
-    row = next(line for line in lines if line.startswith("preview selective"))
+    row = next(line for line in lines if line.startswith("| preview selective"))
     cells = [cell.strip() for cell in row.split("|")]
-    assert cells[1] == "0.200 s (SQL 0.100 s, 2.00x !)"
-    assert cells[2] == "1.800 s (SQL 0.300 s, 6.00x !)"
-    assert cells[3] == "2.00 super-linear"
-    assert lines[-1].split("|")[1].strip() == "1.5"
+    assert cells[2] == "0.200 s (SQL 0.100 s, 2.00x !; 10)"
+    assert cells[3] == "1.800 s (SQL 0.300 s, 6.00x !; 30)"
+    assert cells[4] == "2.00 super-linear"
+    assert lines[-1].split("|")[2].strip() == "1.5"
 
 
 def test_a_size_without_an_operation_shows_a_dash() -> None:
@@ -47,5 +47,7 @@ def test_a_size_without_an_operation_shows_a_dash() -> None:
         1_000_000: {"ops": {"undo": {"undo Add": {"seconds": 1.0, "rows": 5}}}, "load": {"undo": 1.0}},
         3_000_000: {"ops": {}, "load": {}},
     }
-    row = next(line for line in format_table("sqlite", by_count).splitlines() if line.startswith("undo Add"))
-    assert [cell.strip() for cell in row.split("|")][1:] == ["1.000 s (5)", "-", "-"]
+    row = next(
+        line for line in format_table("sqlite", by_count).splitlines() if line.startswith("| undo Add")
+    )
+    assert [cell.strip() for cell in row.split("|")][2:-1] == ["1.000 s (5)", "-", "-"]
