@@ -64,6 +64,15 @@ class Contact(Base):
 Index("ix_contacts_ws_lower_city", Contact.workspace_id, func.lower(Contact.city)).ddl_if(
     dialect="postgresql"
 )
+# Criteria on a linked table (profile answers, mailing groups, ...) find contacts by id, then test
+# their own columns: carrying those columns in an id index spares a visit of the table per match.
+# On SQLite the id is the table's own key, so a lookup by id already is the row; it keeps the
+# plain index only so both databases have the same schema.
+Index(
+    "ix_contacts_id_covering",
+    Contact.id,
+    postgresql_include=["workspace_id", "company_id", "country", "exclude_from_segment"],
+)
 # Contacts without an e-mail address (`-email:*`, whom a mailing cannot reach): usually few, so
 # a partial index finds them without reading every contact, and costs an import almost nothing.
 # PostgreSQL rewrites the criteria's NOT (email IS NOT NULL AND email <> '') into this predicate;
