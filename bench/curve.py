@@ -747,7 +747,7 @@ def _warn_of_old_transactions(engine: Engine) -> None:
         ).all()
     for pid, age in holders:
         print(
-            f"  warning: transaction of pid {pid}, open for {age}, holds back VACUUM: counts visit the table",
+            f"  warning: pid {pid}'s transaction, open for {age}, keeps rows written since unvacuumable",
             flush=True,
         )
 
