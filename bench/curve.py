@@ -23,6 +23,7 @@ flagged as super-linear.
     python -m bench.curve [--counts 1000000,3000000,10000000] [--backends postgresql,sqlite]
         [--ops preview,broad,apply,refresh,undo,breakdown,export,import,builder,live] [--runs 3]
     python -m bench.curve --print            # the tables again, from bench/.cache/curve.json
+    python -m bench.curve --rebuild ...      # drop and build again datasets the models outgrew
     python -m bench.curve --build --counts 10000000 --backends postgresql   # the dataset alone
     python -m bench.curve --build --counts 10000000 --copies-of 1000000     # ten copies, in SQL
 """
@@ -180,11 +181,16 @@ def is_current(dataset: Dataset) -> bool:
         engine.dispose()
 
 
-def build(dataset: Dataset) -> dict[str, Any]:
-    """Build ``dataset`` through the CLI imports unless it is current; the import's figures."""
+def build(dataset: Dataset, *, rebuild: bool = False) -> dict[str, Any]:
+    """Build ``dataset`` through the CLI imports unless it is current; the import's figures.
+
+    A complete dataset that no longer matches the models is dropped only with ``rebuild``: at 10M
+    it took most of an hour to build, and a checkout in the middle of an edit must not cost that.
+    """
     if is_current(dataset):
         figures: dict[str, Any] = json.loads(dataset.marker.read_text())
         return figures
+    _refuse_to_drop(dataset, rebuild=rebuild)
     print(f"{dataset.label()}: building through the CSV imports", flush=True)
     _drop(dataset)
     contacts, interactions, campaigns = demo_files(dataset.count)
@@ -214,7 +220,7 @@ def build(dataset: Dataset) -> dict[str, Any]:
     return figures
 
 
-def build_from_copies(dataset: Dataset, source: Dataset) -> dict[str, Any]:
+def build_from_copies(dataset: Dataset, source: Dataset, *, rebuild: bool = False) -> dict[str, Any]:
     """Build ``dataset`` from copies of ``source`` (a built dataset whose size divides it) in SQL.
 
     For when the import path is too slow for the time at hand: the k-th copy's contacts get ids and
@@ -228,7 +234,8 @@ def build_from_copies(dataset: Dataset, source: Dataset) -> dict[str, Any]:
     if is_current(dataset):
         figures: dict[str, Any] = json.loads(dataset.marker.read_text())
         return figures
-    source_figures = build(source)
+    _refuse_to_drop(dataset, rebuild=rebuild)
+    source_figures = build(source, rebuild=rebuild)
     print(f"{dataset.label()}: building from {copies} copies of {source.label()}", flush=True)
     _drop(dataset)
     engine = dataset.engine(statement_timeout=LOAD_TIMEOUT_S)
@@ -311,6 +318,14 @@ _LINK_TABLES = (
     "contact_job_responsibilities",
     "contact_profile_answers",
 )
+
+
+def _refuse_to_drop(dataset: Dataset, *, rebuild: bool) -> None:
+    if dataset.marker.exists() and not rebuild:
+        sys.exit(
+            f"{dataset.label()}: the kept dataset differs from the models or holds other contacts; "
+            "run again with --rebuild to drop and build it again"
+        )
 
 
 def _cli_import(dataset: Dataset, kind: str, path: Path) -> tuple[float, float, float]:
@@ -678,9 +693,9 @@ def _segment_size(session: Session, workspace_id: int, segment_no: str) -> int:
     return session.scalar(query) or 0
 
 
-def measure(dataset: Dataset, ops: list[str], runs: int) -> dict[str, Figures]:
+def measure(dataset: Dataset, ops: list[str], runs: int, *, rebuild: bool = False) -> dict[str, Figures]:
     """Build (or reuse) the dataset and measure ``ops`` on it; figures per operation."""
-    built = build(dataset)
+    built = build(dataset, rebuild=rebuild)
     wanted = set(ops)
     results: dict[str, Figures] = {}
     if "import" in wanted and "copies_of" in built:
@@ -873,6 +888,7 @@ def main() -> None:
     parser.add_argument("--ops", default=",".join(OPERATIONS))
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--build", action="store_true", help="build (or check) the datasets, measure nothing")
+    parser.add_argument("--rebuild", action="store_true", help="drop and rebuild datasets the models outgrew")
     parser.add_argument("--print", action="store_true", help="print the tables of bench/.cache/curve.json")
     parser.add_argument(
         "--copies-of",
@@ -901,11 +917,11 @@ def main() -> None:
                 print(f"{dataset.label()}: skipped, SQLite is measured up to {SQLITE_LARGEST:,} contacts")
                 continue
             if args.copies_of and backend == "postgresql" and count > args.copies_of:
-                build_from_copies(dataset, Dataset(backend, args.copies_of))
+                build_from_copies(dataset, Dataset(backend, args.copies_of), rebuild=args.rebuild)
             if args.build:
-                print(f"{dataset.label()}: {build(dataset)}")
+                print(f"{dataset.label()}: {build(dataset, rebuild=args.rebuild)}")
                 continue
-            found = measure(dataset, ops, args.runs)
+            found = measure(dataset, ops, args.runs, rebuild=args.rebuild)
             results = load_results()
             merge_results(results, dataset, found, os.getloadavg()[0])
             CACHE.mkdir(exist_ok=True)
