@@ -123,18 +123,24 @@ def export_in_child(backend: str, segment_no: str) -> dict[str, float]:
 
 
 def _child(backend: str, segment_no: str) -> None:
+    engine = make_engine(_url(backend), **({} if backend == "sqlite" else {"schema": SCHEMA}))
+    print(json.dumps(export_figures(engine, TEAM_ID, segment_no, today=TODAY)))
+
+
+def export_figures(engine: Engine, team_id: str, segment_no: str, *, today: date) -> dict[str, float]:
+    """Export the segment through ``/segment export`` in this process: seconds, rows, bytes of CSV,
+    and this process's peak RSS (MiB) before and after. Run it in a fresh process of its own."""
     from commands.context import CommandContext
     from commands.registry import load_registry
 
-    engine = make_engine(_url(backend), **({} if backend == "sqlite" else {"schema": SCHEMA}))
     registry = load_registry()
     ctx = CommandContext(
         session_factory=make_session_factory(engine),
-        team_id=TEAM_ID,
+        team_id=team_id,
         user_id=USER,
         channel_id="CBENCH",
         is_admin=True,
-        today=TODAY,
+        today=today,
     )
     baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     started = time.perf_counter()
@@ -146,11 +152,7 @@ def _child(backend: str, segment_no: str) -> None:
         rows = sum(1 for _ in handle) - 1
     reply.upload.discard()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(
-        json.dumps(
-            {"seconds": seconds, "rows": rows, "bytes": size, "peak_mib": peak, "baseline_mib": baseline}
-        )
-    )
+    return {"seconds": seconds, "rows": rows, "bytes": size, "peak_mib": peak, "baseline_mib": baseline}
 
 
 def main() -> None:

@@ -155,22 +155,17 @@ def write_moves(
             writer.writerow([no, kind, name, company_nos.get(no, ""), moved.isoformat()])
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--count", type=int, default=1_000_000)
-    parser.add_argument("--segments", type=int, default=20)
-    parser.add_argument("--rows", type=int, default=10_000)
-    args = parser.parse_args()
-    engine = _engine()
-    print(f"loading {args.count:,} contacts into schema {SCHEMA}", flush=True)
-    workspace_id = populate(engine, args.count)
-    parts = windows(engine, workspace_id, args.segments)
+def run_live(
+    engine: Engine, url: str, workspace_id: int, team_id: str, *, segments: int, rows: int
+) -> dict[str, float]:
+    """Make ``segments`` live segments over the workspace's contacts, import ``rows`` moved contacts
+    with ``segbot contacts import`` in a process of its own (``url`` reaches the same tables), and
+    wait for every live segment's post. Seconds of the import, and from its commit to the last post."""
+    parts = windows(engine, workspace_id, segments)
     numbers = make_live_segments(engine, workspace_id, parts)
     with tempfile.TemporaryDirectory() as scratch, FakeSlackApi() as fake:
         moves = Path(scratch) / "moves.csv"
-        write_moves(engine, workspace_id, args.rows, parts, moves)
+        write_moves(engine, workspace_id, rows, parts, moves)
         settings = load_settings(slack_bot_token="xoxb-bench", slack_api_url=fake.api_url)
         runtime = SchedulerRuntime(
             session_factory=make_session_factory(engine), client_for_team=lambda _t: make_web_client(settings)
@@ -179,25 +174,23 @@ def main() -> None:
         scheduler = RefreshScheduler(runtime, engine, sync_seconds=3600, live_seconds=1.0)
         scheduler.start()
         if not scheduler.wait_until_leading(30):
+            scheduler.shutdown()
             sys.exit("another process leads the scheduler on this database; stop it first")
-        url = _url() + ("&" if "?" in _url() else "?") + f"options=-csearch_path%3D{SCHEMA}"
         started = time.perf_counter()
+        command = [
+            str(Path(sys.executable).with_name("segbot")),
+            "contacts",
+            "import",
+            str(moves),
+            "--team",
+            team_id,
+        ]
         done = subprocess.run(
-            [
-                str(Path(sys.executable).with_name("segbot")),
-                "contacts",
-                "import",
-                str(moves),
-                "--team",
-                TEAM_ID,
-            ],
-            env={**os.environ, "DATABASE_URL": url},
-            capture_output=True,
-            text=True,
-            check=False,
+            command, env={**os.environ, "DATABASE_URL": url}, capture_output=True, text=True, check=False
         )
         committed = time.perf_counter()
         if done.returncode != 0:
+            scheduler.shutdown()
             sys.exit(done.stderr)
         try:
             fake.wait_for("chat.postMessage", len(numbers), timeout=600)
@@ -211,13 +204,36 @@ def main() -> None:
                     LiveSegment.workspace_id == workspace_id, LiveSegment.refreshed_version == version
                 )
             )
-            sizes = session.scalar(
+            total = session.scalar(
                 select(func.count()).select_from(Segment).where(Segment.workspace_id == workspace_id)
             )
-    print(f"import of {args.rows:,} rows (its own process, commit included): {committed - started:.1f} s")
+        return {
+            "import_seconds": committed - started,
+            "posted_seconds": posted - committed,
+            "posts": len(fake.calls_to("chat.postMessage")),
+            "current": current or 0,
+            "segments": total or 0,
+        }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--count", type=int, default=1_000_000)
+    parser.add_argument("--segments", type=int, default=20)
+    parser.add_argument("--rows", type=int, default=10_000)
+    args = parser.parse_args()
+    engine = _engine()
+    print(f"loading {args.count:,} contacts into schema {SCHEMA}", flush=True)
+    workspace_id = populate(engine, args.count)
+    url = _url() + ("&" if "?" in _url() else "?") + f"options=-csearch_path%3D{SCHEMA}"
+    found = run_live(engine, url, workspace_id, TEAM_ID, segments=args.segments, rows=args.rows)
+    print(f"import of {args.rows:,} rows (its own process, commit included): {found['import_seconds']:.1f} s")
     print(
-        f"import commit -> {len(fake.calls_to('chat.postMessage'))} live segments refreshed and posted: "
-        f"{posted - committed:.1f} s ({current} of {sizes} segments current)"
+        f"import commit -> {found['posts']:.0f} live segments refreshed and posted: "
+        f"{found['posted_seconds']:.1f} s "
+        f"({found['current']:.0f} of {found['segments']:.0f} segments current)"
     )
 
 

@@ -186,7 +186,7 @@ def measure(backend: str, count: int, runs: int) -> dict[str, Any]:
     with unit_of_work(factory) as session:
         workspace_id = ensure_workspace(session, TEAM_ID, name="bench")
         size = _contact_count(session, workspace_id)
-        industry, country_a, country_b = _preview_terms(session, workspace_id)
+        industry, country_a, country_b = preview_terms(session, workspace_id)
         big_expr, big_count = _about_100k(session, workspace_id)
         preview_seg = create_segment(
             session, workspace_id, description="bench preview", owner_user_id=USER
@@ -402,7 +402,7 @@ def _segment_size(session: Session, workspace_id: int, segment_no: str) -> int:
     return session.scalar(query) or 0
 
 
-def _preview_terms(session: Session, workspace_id: int) -> tuple[str, str, str]:
+def preview_terms(session: Session, workspace_id: int) -> tuple[str, str, str]:
     """The commonest industry and the two commonest countries, so the 3-term Add selects someone."""
     links = ContactIndustryGroup.__table__
     industry = session.execute(
@@ -419,15 +419,26 @@ def _preview_terms(session: Session, workspace_id: int) -> tuple[str, str, str]:
 
 def _about_100k(session: Session, workspace_id: int) -> tuple[tuple[str, Expr], int]:
     """The single-industry Add whose size (companies and, through them, their persons) is nearest 100,000."""
+    code, size = industry_nearest(session, workspace_id, TARGET_ADD)
+    return (f"industry:{code}", Match("industry", (Text(code),))), size
+
+
+def industry_nearest(session: Session, workspace_id: int, target: int) -> tuple[str, int]:
+    """The industry whose contacts (companies and, through them, their persons) number nearest ``target``."""
+    return min(industry_sizes(session, workspace_id), key=lambda row: abs(row[1] - target))
+
+
+def industry_sizes(session: Session, workspace_id: int) -> list[tuple[str, int]]:
+    """Each industry with its contacts (companies and their persons), the commonest first."""
     links = ContactIndustryGroup.__table__
     sizes = session.execute(
         select(links.c.code, func.count())
         .select_from(contacts.join(links, links.c.contact_id == contacts.c.company_id))
         .where(contacts.c.workspace_id == workspace_id)
         .group_by(links.c.code)
+        .order_by(func.count().desc())
     ).all()
-    code, size = min(sizes, key=lambda row: abs(row[1] - TARGET_ADD))
-    return (f"industry:{code}", Match("industry", (Text(code),))), size
+    return [(str(code), int(size)) for code, size in sizes]
 
 
 # --- the parent: one child per backend, then the table ----------------------------------------------

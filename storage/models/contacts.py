@@ -62,12 +62,15 @@ class Contact(WorkspaceRow, Base):
 Index("ix_contacts_ws_lower_city", Contact.workspace_id, func.lower(Contact.city)).ddl_if(
     dialect="postgresql"
 )
-# A breakdown joins a segment's lines to its contacts by id and reads one short column: on
-# PostgreSQL this index lets it merge the two in id order from narrow index pages, a fifth of the
-# table's. SQLite looks contacts up by rowid, which no index beats, so it has none.
-Index("ix_contacts_breakdown", Contact.id, postgresql_include=["company_id", "country"]).ddl_if(
-    dialect="postgresql"
-)
+# Contacts by id with the short columns that breakdowns group by and criteria on linked tables
+# (profile answers, mailing groups) test: both read these narrow index pages instead of the wide
+# rows (docs/performance.md, "Breakdowns" and "Cost curve"). SQLite finds a contact by its rowid,
+# which an index cannot beat, so it has none.
+Index(
+    "ix_contacts_id_covering",
+    Contact.id,
+    postgresql_include=["workspace_id", "company_id", "country", "exclude_from_segment"],
+).ddl_if(dialect="postgresql")
 # Contacts without an e-mail address (`-email:*`, whom a mailing cannot reach): usually few, so
 # a partial index finds them without reading every contact, and costs an import almost nothing.
 # PostgreSQL rewrites the criteria's NOT (email IS NOT NULL AND email <> '') into this predicate;
