@@ -39,6 +39,10 @@ def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
     op.create_index(
-        "ix_contacts_breakdown", "contacts", ["id"], unique=False, postgresql_include=["company_id", "country"]
+        "ix_contacts_breakdown",
+        "contacts",
+        ["id"],
+        unique=False,
+        postgresql_include=["company_id", "country"],
     )
     op.drop_index("ix_contacts_id_covering", table_name="contacts")
