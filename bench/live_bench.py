@@ -8,9 +8,11 @@ loopback) refreshes the live segments and posts who entered and left. Printed: t
 time, and the time from its end (its commit) to the last post.
 
     python -m bench.live_bench [--count 1000000] [--segments 20] [--rows 10000]
+    python -m bench.live_bench --schema segbot_writes_10m --team TBENCH --count 10000000
     BENCH_DATABASE_URL=postgresql+psycopg://user@host/db python -m bench.live_bench
 
-Data are kept in the PostgreSQL schema ``segbot_live_bench``; each run replaces the segments.
+Data are kept in the PostgreSQL schema ``segbot_live_bench`` (or ``--schema``, for instance one
+loaded by ``python -m bench.import_bench --keep-schema``); each run replaces the workspace's segments.
 """
 
 from __future__ import annotations
@@ -55,20 +57,20 @@ def _url() -> str:
     )
 
 
-def _engine() -> Engine:
+def _engine(schema: str) -> Engine:
     admin = make_engine(_url())
     with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{SCHEMA}"'))
+        conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
     admin.dispose()
-    return make_engine(_url(), schema=SCHEMA)
+    return make_engine(_url(), schema=schema)
 
 
-def populate(engine: Engine, count: int) -> int:
+def populate(engine: Engine, count: int, team_id: str = TEAM_ID) -> int:
     """The bench workspace's id, after loading demo contacts until it holds ``count``."""
     upgrade(engine)
     factory = make_session_factory(engine)
     with unit_of_work(factory) as session:
-        workspace_id = ensure_workspace(session, TEAM_ID, name="live bench")
+        workspace_id = ensure_workspace(session, team_id, name="live bench")
         have = session.scalar(select(func.count()).where(Contact.workspace_id == workspace_id)) or 0
     started = time.perf_counter()
     loaded = False
@@ -162,10 +164,12 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=1_000_000)
     parser.add_argument("--segments", type=int, default=20)
     parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--schema", default=SCHEMA)
+    parser.add_argument("--team", default=TEAM_ID)
     args = parser.parse_args()
-    engine = _engine()
-    print(f"loading {args.count:,} contacts into schema {SCHEMA}", flush=True)
-    workspace_id = populate(engine, args.count)
+    engine = _engine(args.schema)
+    print(f"loading {args.count:,} contacts into schema {args.schema}", flush=True)
+    workspace_id = populate(engine, args.count, args.team)
     parts = windows(engine, workspace_id, args.segments)
     numbers = make_live_segments(engine, workspace_id, parts)
     with tempfile.TemporaryDirectory() as scratch, FakeSlackApi() as fake:
@@ -180,7 +184,7 @@ def main() -> None:
         scheduler.start()
         if not scheduler.wait_until_leading(30):
             sys.exit("another process leads the scheduler on this database; stop it first")
-        url = _url() + ("&" if "?" in _url() else "?") + f"options=-csearch_path%3D{SCHEMA}"
+        url = _url() + ("&" if "?" in _url() else "?") + f"options=-csearch_path%3D{args.schema}"
         started = time.perf_counter()
         done = subprocess.run(
             [
@@ -189,7 +193,7 @@ def main() -> None:
                 "import",
                 str(moves),
                 "--team",
-                TEAM_ID,
+                args.team,
             ],
             env={**os.environ, "DATABASE_URL": url},
             capture_output=True,
@@ -217,7 +221,8 @@ def main() -> None:
     print(f"import of {args.rows:,} rows (its own process, commit included): {committed - started:.1f} s")
     print(
         f"import commit -> {len(fake.calls_to('chat.postMessage'))} live segments refreshed and posted: "
-        f"{posted - committed:.1f} s ({current} of {sizes} segments current)"
+        f"{posted - committed:.1f} s ({current} of {sizes} segments current); "
+        f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}"
     )
 
 
