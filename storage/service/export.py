@@ -8,22 +8,10 @@ from __future__ import annotations
 
 import csv
 import json
-from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import IO, Any, Literal
 
-from sqlalchemy import (
-    ARRAY,
-    ColumnElement,
-    Integer,
-    Select,
-    any_,
-    bindparam,
-    func,
-    literal_column,
-    select,
-    union,
-)
+from sqlalchemy import Select, Subquery, func, select, text, union
 from sqlalchemy.orm import Session
 
 from storage.csv_format import CONTACT_FILE_COLUMNS, CONTACT_PLAIN_COLUMNS
@@ -118,55 +106,95 @@ def _export(session: Session, workspace_id: int, segment_no: str) -> tuple[list[
 def _records(
     session: Session, workspace_id: int, segment_id: int, questions: list[str]
 ) -> Iterator[list[str]]:
-    """Each contact as its values in the order of the export's columns."""
+    """Each contact as its values in the order of the export's columns.
+
+    One statement, streamed: the members' codes and answers are grouped set-wise (one pass over each
+    table, not a lookup per contact or per batch) and joined to the members, so rows arrive ready to
+    write and memory stays flat however large the segment.
+    """
     contacts = Contact.__table__
     lines = SegmentLine.__table__
-    plain = len(_PLAIN)
-    after: str | None = None
-    while True:
-        query = (
-            select(
-                *(contacts.c[name] for name in _PLAIN),
-                contacts.c.id,
-                contacts.c.exclude_from_segment,
-                contacts.c.created,
-            )
-            .select_from(lines.join(contacts, contacts.c.id == lines.c.contact_id))
-            .where(lines.c.segment_id == segment_id, contacts.c.workspace_id == workspace_id)
-            .order_by(contacts.c.no)
-            .limit(_BATCH)
+    members = select(lines.c.contact_id).where(lines.c.segment_id == segment_id)
+    is_postgresql = session.get_bind().dialect.name == "postgresql"
+    codes = [_codes_of(model, members, is_postgresql=is_postgresql) for model in _LINKS.values()]
+    answers = _answers_of(members, questions)
+    joined = lines.join(contacts, contacts.c.id == lines.c.contact_id)
+    for grouped in (*codes, answers):
+        if grouped is not None:
+            joined = joined.outerjoin(grouped, grouped.c.contact_id == contacts.c.id)
+    query = (
+        select(
+            *(contacts.c[name] for name in _PLAIN),
+            *(grouped.c.codes for grouped in codes),
+            contacts.c.exclude_from_segment,
+            contacts.c.created,
+            *(answers.c[f"a{index}"] for index in range(len(questions)) if answers is not None),
         )
-        if after is not None:
-            query = query.where(contacts.c.no > after)
-        batch = session.execute(query).all()
-        if not batch:
-            return
-        in_batch = _among(session, [row[plain] for row in batch])
-        codes = [_codes(session, model, in_batch) for model in _LINKS.values()]
-        answers = _answers(session, in_batch)
+        .select_from(joined)
+        .where(lines.c.segment_id == segment_id, contacts.c.workspace_id == workspace_id)
+        .order_by(contacts.c.no)
+    )
+    codes_end = len(_PLAIN) + len(_LINKS)
+    if is_postgresql:
+        # A streamed cursor is planned for its first rows: walking every contact in number order to
+        # probe the segment's lines. The whole set is wanted, and joining then sorting wins. Parallel
+        # workers would each group the whole of every code table again (their joins are not shared).
+        session.execute(text("SET LOCAL cursor_tuple_fraction = 1.0"))
+        session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+    result = session.execute(query, execution_options={"yield_per": _BATCH})
+    for batch in result.partitions():
         for row in batch:
-            contact_id = row[plain]
-            record = ["" if value is None else str(value) for value in row[:plain]]
-            record.extend(";".join(found.get(contact_id, ())) for found in codes)
-            record.append("true" if row[plain + 1] else "false")
-            record.append(row[plain + 2].isoformat() if row[plain + 2] else "")
-            mine = answers.get(contact_id, {})
-            record.extend(mine.get(question, "") for question in questions)
+            record = ["" if value is None else str(value) for value in row[:codes_end]]
+            record.append("true" if row[codes_end] else "false")
+            created = row[codes_end + 1]
+            record.append(created.isoformat() if created else "")
+            record.extend("" if answer is None else answer for answer in row[codes_end + 2 :])
             yield record
-        after = batch[-1][0]
 
 
-def _among(session: Session, ids: list[int]) -> Callable[[Any], ColumnElement[bool]]:
-    """The condition "this contact id is one of the batch's", bound cheaply.
+def _codes_of(model: Any, members: Select[Any], *, is_postgresql: bool) -> Subquery:
+    """Per member with codes of one kind: ``contact_id`` and its ``codes``, sorted and ``;``-joined."""
+    links = model.__table__
+    mine = links.c.contact_id.in_(members)
+    if is_postgresql:
+        joined = func.aggregate_strings(links.c.code, ";").aggregate_order_by(links.c.code)
+        return (
+            select(links.c.contact_id, joined.label("codes"))
+            .where(mine)
+            .group_by(links.c.contact_id)
+            .subquery()
+        )
+    # SQLite before 3.44 has no ORDER BY inside an aggregate; it concatenates in its input's order.
+    ordered = select(links.c.contact_id, links.c.code).where(mine).order_by(links.c.contact_id, links.c.code)
+    ordered_rows = ordered.subquery()
+    return (
+        select(ordered_rows.c.contact_id, func.aggregate_strings(ordered_rows.c.code, ";").label("codes"))
+        .group_by(ordered_rows.c.contact_id)
+        .subquery()
+    )
 
-    A list of 2,000 bound parameters costs more to expand than the lookups take: PostgreSQL takes
-    the ids as one array parameter, SQLite (without arrays) as one JSON text it unpacks.
+
+def _answers_of(members: Select[Any], questions: list[str]) -> Subquery | None:
+    """Per member with answers: ``contact_id`` and its answer to each question as ``a0``, ``a1``, ...
+
+    Questions compare without case, as in the header.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        array = bindparam("batch_ids", ids, type_=ARRAY(Integer))
-        return lambda column: column == any_(array)
-    unpacked: Select[Any] = select(literal_column("value")).select_from(func.json_each(json.dumps(ids)))
-    return lambda column: column.in_(unpacked)
+    if not questions:
+        return None
+    answers = ContactProfileAnswer.__table__
+    question = func.lower(answers.c.question)
+    return (
+        select(
+            answers.c.contact_id,
+            *(
+                func.max(answers.c.answer).filter(question == code).label(f"a{index}")
+                for index, code in enumerate(questions)
+            ),
+        )
+        .where(answers.c.contact_id.in_(members))
+        .group_by(answers.c.contact_id)
+        .subquery()
+    )
 
 
 def _questions(session: Session, workspace_id: int) -> list[str]:
@@ -180,25 +208,3 @@ def _questions(session: Session, workspace_id: int) -> list[str]:
     return sorted(
         {code.lower() for code in session.scalars(select(union(declared, answered).subquery().c.code))}
     )
-
-
-def _codes(session: Session, model: Any, among: Callable[[Any], ColumnElement[bool]]) -> dict[int, list[str]]:
-    found: dict[int, list[str]] = defaultdict(list)
-    for contact_id, code in session.execute(
-        select(model.contact_id, model.code)
-        .where(among(model.contact_id))
-        .order_by(model.contact_id, model.code)
-    ):
-        found[contact_id].append(code)
-    return found
-
-
-def _answers(session: Session, among: Callable[[Any], ColumnElement[bool]]) -> dict[int, dict[str, str]]:
-    found: dict[int, dict[str, str]] = defaultdict(dict)
-    for contact_id, question, answer in session.execute(
-        select(
-            ContactProfileAnswer.contact_id, ContactProfileAnswer.question, ContactProfileAnswer.answer
-        ).where(among(ContactProfileAnswer.contact_id))
-    ):
-        found[contact_id][question.lower()] = answer
-    return found
