@@ -118,6 +118,8 @@ def explain_writes(engine: Engine) -> None:
             cursor.execute("SET auto_explain.log_buffers = on")
             cursor.execute("SET auto_explain.log_nested_statements = on")
             cursor.execute("SET client_min_messages = log")
+        # Session settings outlive the transaction the cursor opened; the pool wants none open.
+        dbapi_connection.commit()
         dbapi_connection.add_notice_handler(lambda notice: print(notice.message_primary, flush=True))
 
 
