@@ -89,17 +89,14 @@ def populate(engine: Engine, count: int, team_id: str = TEAM_ID) -> int:
 def windows(engine: Engine, workspace_id: int, parts: int) -> list[tuple[date, date]]:
     """``parts`` consecutive creation-date windows holding about the same number of contacts each."""
     with engine.connect() as conn:
-        days = [
-            row[0]
-            for row in conn.execute(
-                text(
-                    "SELECT percentile_disc(q) WITHIN GROUP (ORDER BY created) FROM contacts, "
-                    "unnest(CAST(:qs AS float8[])) AS q WHERE workspace_id = :ws AND created IS NOT NULL "
-                    "GROUP BY q ORDER BY q"
-                ),
-                {"qs": [i / parts for i in range(parts + 1)], "ws": workspace_id},
-            )
-        ]
+        # One sort for every quantile (an array of fractions), not one per quantile.
+        days = conn.execute(
+            text(
+                "SELECT percentile_disc(CAST(:qs AS float8[])) WITHIN GROUP (ORDER BY created) FROM contacts "
+                "WHERE workspace_id = :ws AND created IS NOT NULL"
+            ),
+            {"qs": [i / parts for i in range(parts + 1)], "ws": workspace_id},
+        ).scalar_one()
     return list(itertools.pairwise(days))
 
 

@@ -8,10 +8,22 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import IO, Any, Literal
 
-from sqlalchemy import Select, Subquery, func, select, text, union
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Integer,
+    Select,
+    Subquery,
+    any_,
+    bindparam,
+    func,
+    literal_column,
+    select,
+    union,
+)
 from sqlalchemy.orm import Session
 
 from storage.csv_format import CONTACT_FILE_COLUMNS, CONTACT_PLAIN_COLUMNS
@@ -35,8 +47,8 @@ _LINKS = {
     "mailing_groups": ContactMailingGroup,
     "job_responsibilities": ContactJobResponsibility,
 }
-# Big enough to keep round trips few, small enough that memory stays flat at any segment size.
-_BATCH = 2000
+# Big enough to keep statements few, small enough that memory stays flat at any segment size.
+_BATCH = 5000
 # A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection"); a
 # leading apostrophe makes it text, and spreadsheets do not display the apostrophe.
 _FORMULA_STARTS = frozenset("=+-@\t\r")
@@ -108,77 +120,99 @@ def _records(
 ) -> Iterator[list[str]]:
     """Each contact as its values in the order of the export's columns.
 
-    One statement, streamed: the members' codes and answers are grouped set-wise (one pass over each
-    table, not a lookup per contact or per batch) and joined to the members, so rows arrive ready to
-    write and memory stays flat however large the segment.
+    A batch of members at a time (keyset paging on the number, so each statement stays short under
+    the statement timeout): their ids first, then one statement that groups the batch's codes and
+    answers set-wise and joins them to its contacts, so rows arrive ready to write.
     """
     contacts = Contact.__table__
     lines = SegmentLine.__table__
-    members = select(lines.c.contact_id).where(lines.c.segment_id == segment_id)
     is_postgresql = session.get_bind().dialect.name == "postgresql"
-    codes = [_codes_of(model, members, is_postgresql=is_postgresql) for model in _LINKS.values()]
-    answers = _answers_of(members, questions)
-    joined = lines.join(contacts, contacts.c.id == lines.c.contact_id)
-    for grouped in (*codes, answers):
-        if grouped is not None:
-            joined = joined.outerjoin(grouped, grouped.c.contact_id == contacts.c.id)
-    query = (
-        select(
-            *(contacts.c[name] for name in _PLAIN),
-            *(grouped.c.codes for grouped in codes),
-            contacts.c.exclude_from_segment,
-            contacts.c.created,
-            *(answers.c[f"a{index}"] for index in range(len(questions)) if answers is not None),
-        )
-        .select_from(joined)
+    walk = (
+        select(contacts.c.id, contacts.c.no)
+        .select_from(lines.join(contacts, contacts.c.id == lines.c.contact_id))
         .where(lines.c.segment_id == segment_id, contacts.c.workspace_id == workspace_id)
         .order_by(contacts.c.no)
+        .limit(_BATCH)
     )
     codes_end = len(_PLAIN) + len(_LINKS)
-    if is_postgresql:
-        # A streamed cursor is planned for its first rows: walking every contact in number order to
-        # probe the segment's lines. The whole set is wanted, and joining then sorting wins. Parallel
-        # workers would each group the whole of every code table again (their joins are not shared).
-        session.execute(text("SET LOCAL cursor_tuple_fraction = 1.0"))
-        session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
-    result = session.execute(query, execution_options={"yield_per": _BATCH})
-    for batch in result.partitions():
-        for row in batch:
+    after: str | None = None
+    while True:
+        batch = session.execute(walk if after is None else walk.where(contacts.c.no > after)).all()
+        if not batch:
+            return
+        among = _among(session, [row[0] for row in batch])
+        codes = [_codes_of(model, among, is_postgresql=is_postgresql) for model in _LINKS.values()]
+        answers = _answers_of(among, questions)
+        joined: Any = contacts
+        for grouped in (*codes, answers):
+            if grouped is not None:
+                joined = joined.outerjoin(grouped, grouped.c.contact_id == contacts.c.id)
+        query = (
+            select(
+                *(contacts.c[name] for name in _PLAIN),
+                *(grouped.c.codes for grouped in codes),
+                contacts.c.exclude_from_segment,
+                contacts.c.created,
+                *(answers.c[f"a{index}"] for index in range(len(questions)) if answers is not None),
+            )
+            .select_from(joined)
+            .where(among(contacts.c.id))
+            .order_by(contacts.c.no)
+        )
+        for row in session.execute(query):
             record = ["" if value is None else str(value) for value in row[:codes_end]]
             record.append("true" if row[codes_end] else "false")
             created = row[codes_end + 1]
             record.append(created.isoformat() if created else "")
             record.extend("" if answer is None else answer for answer in row[codes_end + 2 :])
             yield record
+        if len(batch) < _BATCH:
+            return
+        after = batch[-1][1]
 
 
-def _codes_of(model: Any, members: Select[Any], *, is_postgresql: bool) -> Subquery:
-    """Per member with codes of one kind: ``contact_id`` and its ``codes``, sorted and ``;``-joined."""
+def _among(session: Session, ids: list[int]) -> Callable[[Any], ColumnElement[bool]]:
+    """The condition "this contact id is one of the batch's", bound cheaply.
+
+    A list of thousands of bound parameters costs more to expand than the lookups take: PostgreSQL
+    takes the ids as one array parameter, SQLite (without arrays) as one JSON text it unpacks.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        array = bindparam("batch_ids", ids, type_=ARRAY(Integer))
+        return lambda column: column == any_(array)
+    unpacked: Select[Any] = select(literal_column("value")).select_from(func.json_each(json.dumps(ids)))
+    return lambda column: column.in_(unpacked)
+
+
+def _codes_of(model: Any, among: Callable[[Any], ColumnElement[bool]], *, is_postgresql: bool) -> Subquery:
+    """Per contact of the batch with codes of one kind: ``contact_id`` and its ``codes``, sorted and
+    ``;``-joined."""
     links = model.__table__
-    mine = links.c.contact_id.in_(members)
     if is_postgresql:
         joined = func.aggregate_strings(links.c.code, ";").aggregate_order_by(links.c.code)
         return (
             select(links.c.contact_id, joined.label("codes"))
-            .where(mine)
+            .where(among(links.c.contact_id))
             .group_by(links.c.contact_id)
             .subquery()
         )
     # SQLite before 3.44 has no ORDER BY inside an aggregate; it concatenates in its input's order.
-    ordered = select(links.c.contact_id, links.c.code).where(mine).order_by(links.c.contact_id, links.c.code)
-    ordered_rows = ordered.subquery()
+    ordered = (
+        select(links.c.contact_id, links.c.code)
+        .where(among(links.c.contact_id))
+        .order_by(links.c.contact_id, links.c.code)
+        .subquery()
+    )
     return (
-        select(ordered_rows.c.contact_id, func.aggregate_strings(ordered_rows.c.code, ";").label("codes"))
-        .group_by(ordered_rows.c.contact_id)
+        select(ordered.c.contact_id, func.aggregate_strings(ordered.c.code, ";").label("codes"))
+        .group_by(ordered.c.contact_id)
         .subquery()
     )
 
 
-def _answers_of(members: Select[Any], questions: list[str]) -> Subquery | None:
-    """Per member with answers: ``contact_id`` and its answer to each question as ``a0``, ``a1``, ...
-
-    Questions compare without case, as in the header.
-    """
+def _answers_of(among: Callable[[Any], ColumnElement[bool]], questions: list[str]) -> Subquery | None:
+    """Per contact of the batch with answers: ``contact_id`` and its answer to each question as
+    ``a0``, ``a1``, ... (questions compare without case, as in the header)."""
     if not questions:
         return None
     answers = ContactProfileAnswer.__table__
@@ -191,7 +225,7 @@ def _answers_of(members: Select[Any], questions: list[str]) -> Subquery | None:
                 for index, code in enumerate(questions)
             ),
         )
-        .where(answers.c.contact_id.in_(members))
+        .where(among(answers.c.contact_id))
         .group_by(answers.c.contact_id)
         .subquery()
     )
