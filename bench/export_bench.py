@@ -6,10 +6,13 @@ through the command registry in a child process, so the child's peak RSS is the 
 the rows are read in batches and written to a temporary file, never held in memory.
 
     python -m bench.export_bench [--count 1000000] [--backend postgresql|sqlite] [--keep]
+    python -m bench.export_bench --count 1000000 --schema segbot_writes_10m
     BENCH_DATABASE_URL=postgresql+psycopg://user@host/db python -m bench.export_bench
 
 The schema (``segbot_bench_export``) or file is dropped afterwards unless ``--keep``; a kept one is
-reused by the next run. Target: peak RSS under 300 MB.
+reused by the next run. ``--schema NAME`` exports from a schema loaded by ``python -m
+bench.import_bench --keep-schema NAME`` instead: a segment of about ``--count`` of its contacts is
+made for the run and deleted after. Target: peak RSS under 300 MB.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
+from bench.apply_bench import window_of
 from bench.housekeeping import vacuum_after_load
 from storage.criteria.ast import Present
 from storage.db import make_engine, make_session_factory, unit_of_work
@@ -37,6 +41,8 @@ from storage.service.types import ActionOptions
 CACHE = Path(__file__).parent / ".cache"
 SCHEMA = "segbot_bench_export"
 TEAM_ID = "TEXPORT"
+# The team of the workspace that bench.import_bench loads.
+LOADED_TEAM_ID = "TBENCH"
 USER = "UBENCH"
 CHUNK = 100_000
 TARGET_MIB = 300
@@ -114,17 +120,51 @@ def populate(backend: str, count: int) -> str:
     return no
 
 
-def export_in_child(backend: str, segment_no: str) -> dict[str, float]:
+def segment_of_loaded(schema: str, count: int) -> str:
+    """A new segment of about ``count`` contacts of the workspace loaded into ``schema``; its number."""
+    engine = make_engine(_url("postgresql"), schema=schema, statement_timeout=600.0)
+    factory = make_session_factory(engine)
+    with unit_of_work(factory) as session:
+        workspace_id = workspaces.ensure_workspace(session, LOADED_TEAM_ID)
+        criteria, _total = window_of(session, workspace_id, count)
+        no = segments.create_segment(session, workspace_id, description="export bench", owner_user_id=USER).no
+        changes.apply_action(
+            session,
+            workspace_id,
+            no,
+            "add",
+            criteria=criteria,
+            options=ActionOptions(ignore_exclusion=True),
+            user_id=USER,
+            today=TODAY,
+        )
+    engine.dispose()
+    return no
+
+
+def drop_segment_of_loaded(schema: str, segment_no: str) -> None:
+    """Delete the segment that ``segment_of_loaded`` made."""
+    engine = make_engine(_url("postgresql"), schema=schema, statement_timeout=600.0)
+    with unit_of_work(make_session_factory(engine)) as session:
+        workspace_id = workspaces.ensure_workspace(session, LOADED_TEAM_ID)
+        segments.delete_segment(session, workspace_id, segment_no, user_id=USER, is_admin=True)
+    engine.dispose()
+
+
+def export_in_child(backend: str, segment_no: str, *, schema: str | None = None) -> dict[str, float]:
     """Run the export in a fresh process and return its figures (seconds, rows, bytes, peak RSS)."""
     command = [sys.executable, "-m", "bench.export_bench", "--child", segment_no, "--backend", backend]
+    if schema:
+        command += ["--schema", schema]
     done = subprocess.run(command, check=True, capture_output=True, text=True)
     figures: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
     return figures
 
 
-def _child(backend: str, segment_no: str) -> None:
-    engine = make_engine(_url(backend), **({} if backend == "sqlite" else {"schema": SCHEMA}))
-    print(json.dumps(export_figures(engine, TEAM_ID, segment_no, today=TODAY)))
+def _child(backend: str, segment_no: str, schema: str | None) -> None:
+    engine = make_engine(_url(backend), schema=None if backend == "sqlite" else schema or SCHEMA)
+    team_id = LOADED_TEAM_ID if schema else TEAM_ID
+    print(json.dumps(export_figures(engine, team_id, segment_no, today=TODAY)))
 
 
 def export_figures(engine: Engine, team_id: str, segment_no: str, *, today: date) -> dict[str, float]:
@@ -164,17 +204,27 @@ def main() -> None:
     parser.add_argument(
         "--keep", action="store_true", help="keep the loaded schema (or file) for the next run"
     )
+    parser.add_argument(
+        "--schema", metavar="NAME", help="PostgreSQL: export from this schema loaded by bench.import_bench"
+    )
     parser.add_argument("--child", metavar="SEG", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        _child(args.backend, args.child)
+        _child(args.backend, args.child, args.schema)
         return
-    try:
-        segment_no = populate(args.backend, args.count)
-        figures = export_in_child(args.backend, segment_no)
-    finally:
-        if not args.keep:
-            _drop(args.backend)
+    if args.schema:
+        segment_no = segment_of_loaded(args.schema, args.count)
+        try:
+            figures = export_in_child("postgresql", segment_no, schema=args.schema)
+        finally:
+            drop_segment_of_loaded(args.schema, segment_no)
+    else:
+        try:
+            segment_no = populate(args.backend, args.count)
+            figures = export_in_child(args.backend, segment_no)
+        finally:
+            if not args.keep:
+                _drop(args.backend)
     verdict = "within" if figures["peak_mib"] < TARGET_MIB else "OVER"
     print(
         f"\n{args.backend}: exported {int(figures['rows']):,} contacts "

@@ -8,9 +8,11 @@ loopback) refreshes the live segments and posts who entered and left. Printed: t
 time, and the time from its end (its commit) to the last post.
 
     python -m bench.live_bench [--count 1000000] [--segments 20] [--rows 10000]
+    python -m bench.live_bench --schema segbot_writes_10m --team TBENCH --count 10000000
     BENCH_DATABASE_URL=postgresql+psycopg://user@host/db python -m bench.live_bench
 
-Data are kept in the PostgreSQL schema ``segbot_live_bench``; each run replaces the segments.
+Data are kept in the PostgreSQL schema ``segbot_live_bench`` (or ``--schema``, for instance one
+loaded by ``python -m bench.import_bench --keep-schema``); each run replaces the workspace's segments.
 """
 
 from __future__ import annotations
@@ -55,20 +57,20 @@ def _url() -> str:
     )
 
 
-def _engine() -> Engine:
+def _engine(schema: str) -> Engine:
     admin = make_engine(_url())
     with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{SCHEMA}"'))
+        conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
     admin.dispose()
-    return make_engine(_url(), schema=SCHEMA)
+    return make_engine(_url(), schema=schema)
 
 
-def populate(engine: Engine, count: int) -> int:
+def populate(engine: Engine, count: int, team_id: str = TEAM_ID) -> int:
     """The bench workspace's id, after loading demo contacts until it holds ``count``."""
     upgrade(engine)
     factory = make_session_factory(engine)
     with unit_of_work(factory) as session:
-        workspace_id = ensure_workspace(session, TEAM_ID, name="live bench")
+        workspace_id = ensure_workspace(session, team_id, name="live bench")
         have = session.scalar(select(func.count()).where(Contact.workspace_id == workspace_id)) or 0
     started = time.perf_counter()
     loaded = False
@@ -87,17 +89,14 @@ def populate(engine: Engine, count: int) -> int:
 def windows(engine: Engine, workspace_id: int, parts: int) -> list[tuple[date, date]]:
     """``parts`` consecutive creation-date windows holding about the same number of contacts each."""
     with engine.connect() as conn:
-        days = [
-            row[0]
-            for row in conn.execute(
-                text(
-                    "SELECT percentile_disc(q) WITHIN GROUP (ORDER BY created) FROM contacts, "
-                    "unnest(CAST(:qs AS float8[])) AS q WHERE workspace_id = :ws AND created IS NOT NULL "
-                    "GROUP BY q ORDER BY q"
-                ),
-                {"qs": [i / parts for i in range(parts + 1)], "ws": workspace_id},
-            )
-        ]
+        # One sort for every quantile (an array of fractions), not one per quantile.
+        days = conn.execute(
+            text(
+                "SELECT percentile_disc(CAST(:qs AS float8[])) WITHIN GROUP (ORDER BY created) FROM contacts "
+                "WHERE workspace_id = :ws AND created IS NOT NULL"
+            ),
+            {"qs": [i / parts for i in range(parts + 1)], "ws": workspace_id},
+        ).scalar_one()
     return list(itertools.pairwise(days))
 
 
@@ -223,17 +222,20 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=1_000_000)
     parser.add_argument("--segments", type=int, default=20)
     parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--schema", default=SCHEMA)
+    parser.add_argument("--team", default=TEAM_ID)
     args = parser.parse_args()
-    engine = _engine()
-    print(f"loading {args.count:,} contacts into schema {SCHEMA}", flush=True)
-    workspace_id = populate(engine, args.count)
-    url = _url() + ("&" if "?" in _url() else "?") + f"options=-csearch_path%3D{SCHEMA}"
-    found = run_live(engine, url, workspace_id, TEAM_ID, segments=args.segments, rows=args.rows)
+    engine = _engine(args.schema)
+    print(f"loading {args.count:,} contacts into schema {args.schema}", flush=True)
+    workspace_id = populate(engine, args.count, args.team)
+    url = _url() + ("&" if "?" in _url() else "?") + f"options=-csearch_path%3D{args.schema}"
+    found = run_live(engine, url, workspace_id, args.team, segments=args.segments, rows=args.rows)
     print(f"import of {args.rows:,} rows (its own process, commit included): {found['import_seconds']:.1f} s")
     print(
         f"import commit -> {found['posts']:.0f} live segments refreshed and posted: "
         f"{found['posted_seconds']:.1f} s "
-        f"({found['current']:.0f} of {found['segments']:.0f} segments current)"
+        f"({found['current']:.0f} of {found['segments']:.0f} segments current); "
+        f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}"
     )
 
 

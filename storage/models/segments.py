@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, func
+from sqlalchemy import Date, DateTime, Index, Integer, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, WorkspaceRow
@@ -35,9 +35,9 @@ class SegmentLine(Base):
     __tablename__ = "segment_lines"
     __table_args__ = (Index("ix_segment_lines_contact", "contact_id"),)
 
-    # Only the contact is a foreign key (a deleted contact leaves every segment); segment and workspace
-    # keys would fire two constraint triggers per inserted line on PostgreSQL (docs/performance.md,
-    # "Foreign keys"). Deleting a segment deletes its lines explicitly instead.
+    # No foreign keys: each would add a constraint trigger per inserted line on PostgreSQL, most of
+    # the time of applying a million-contact action. Deleting a segment deletes its lines; a trigger
+    # on contacts (migration 0010) removes a deleted contact from every segment, once per statement.
     segment_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True)
+    contact_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     workspace_id: Mapped[int] = mapped_column(Integer)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import json
-from collections import defaultdict
 from collections.abc import Callable, Iterator
 from typing import IO, Any, Literal
 
@@ -17,6 +16,7 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Select,
+    Subquery,
     any_,
     bindparam,
     func,
@@ -34,8 +34,8 @@ from storage.service._common import find_segment
 EXPORT_COLUMNS: tuple[str, ...] = CONTACT_FILE_COLUMNS
 _PLAIN = CONTACT_PLAIN_COLUMNS
 _LINKS = {c.column: c.links for c in CLASSIFICATIONS}
-# Big enough to keep round trips few, small enough that memory stays flat at any segment size.
-_BATCH = 2000
+# Big enough to keep statements few, small enough that memory stays flat at any segment size.
+_BATCH = 5000
 # A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection"); a
 # leading apostrophe makes it text, and spreadsheets do not display the apostrophe.
 _FORMULA_STARTS = frozenset("=+-@\t\r")
@@ -105,55 +105,117 @@ def _export(session: Session, workspace_id: int, segment_no: str) -> tuple[list[
 def _records(
     session: Session, workspace_id: int, segment_id: int, questions: list[str]
 ) -> Iterator[list[str]]:
-    """Each contact as its values in the order of the export's columns."""
+    """Each contact as its values in the order of the export's columns.
+
+    A batch of members at a time (keyset paging on the number, so each statement stays short under
+    the statement timeout): their ids first, then one statement that groups the batch's codes and
+    answers set-wise and joins them to its contacts, so rows arrive ready to write.
+    """
     contacts = Contact.__table__
     lines = SegmentLine.__table__
-    plain = len(_PLAIN)
+    is_postgresql = session.get_bind().dialect.name == "postgresql"
+    walk = (
+        select(contacts.c.id, contacts.c.no)
+        .select_from(lines.join(contacts, contacts.c.id == lines.c.contact_id))
+        .where(lines.c.segment_id == segment_id, contacts.c.workspace_id == workspace_id)
+        .order_by(contacts.c.no)
+        .limit(_BATCH)
+    )
+    codes_end = len(_PLAIN) + len(_LINKS)
     after: str | None = None
     while True:
+        batch = session.execute(walk if after is None else walk.where(contacts.c.no > after)).all()
+        if not batch:
+            return
+        among = _among(session, [row[0] for row in batch])
+        codes = [_codes_of(model, among, is_postgresql=is_postgresql) for model in _LINKS.values()]
+        answers = _answers_of(among, questions)
+        joined: Any = contacts
+        for grouped in (*codes, answers):
+            if grouped is not None:
+                joined = joined.outerjoin(grouped, grouped.c.contact_id == contacts.c.id)
         query = (
             select(
                 *(contacts.c[name] for name in _PLAIN),
-                contacts.c.id,
+                *(grouped.c.codes for grouped in codes),
                 contacts.c.exclude_from_segment,
                 contacts.c.created,
+                *(answers.c[f"a{index}"] for index in range(len(questions)) if answers is not None),
             )
-            .select_from(lines.join(contacts, contacts.c.id == lines.c.contact_id))
-            .where(lines.c.segment_id == segment_id, contacts.c.workspace_id == workspace_id)
+            .select_from(joined)
+            .where(among(contacts.c.id))
             .order_by(contacts.c.no)
-            .limit(_BATCH)
         )
-        if after is not None:
-            query = query.where(contacts.c.no > after)
-        batch = session.execute(query).all()
-        if not batch:
-            return
-        in_batch = _among(session, [row[plain] for row in batch])
-        codes = [_codes(session, model, in_batch) for model in _LINKS.values()]
-        answers = _answers(session, in_batch)
-        for row in batch:
-            contact_id = row[plain]
-            record = ["" if value is None else str(value) for value in row[:plain]]
-            record.extend(";".join(found.get(contact_id, ())) for found in codes)
-            record.append("true" if row[plain + 1] else "false")
-            record.append(row[plain + 2].isoformat() if row[plain + 2] else "")
-            mine = answers.get(contact_id, {})
-            record.extend(mine.get(question, "") for question in questions)
+        for row in session.execute(query):
+            record = ["" if value is None else str(value) for value in row[:codes_end]]
+            record.append("true" if row[codes_end] else "false")
+            created = row[codes_end + 1]
+            record.append(created.isoformat() if created else "")
+            record.extend("" if answer is None else answer for answer in row[codes_end + 2 :])
             yield record
-        after = batch[-1][0]
+        if len(batch) < _BATCH:
+            return
+        after = batch[-1][1]
 
 
 def _among(session: Session, ids: list[int]) -> Callable[[Any], ColumnElement[bool]]:
     """The condition "this contact id is one of the batch's", bound cheaply.
 
-    A batch as a list of bound parameters costs more to expand than the lookups take: PostgreSQL takes
-    the ids as one array parameter, SQLite (without arrays) as one JSON text it unpacks.
+    A list of thousands of bound parameters costs more to expand than the lookups take: PostgreSQL
+    takes the ids as one array parameter, SQLite (without arrays) as one JSON text it unpacks.
     """
     if session.get_bind().dialect.name == "postgresql":
         array = bindparam("batch_ids", ids, type_=ARRAY(Integer))
         return lambda column: column == any_(array)
     unpacked: Select[Any] = select(literal_column("value")).select_from(func.json_each(json.dumps(ids)))
     return lambda column: column.in_(unpacked)
+
+
+def _codes_of(model: Any, among: Callable[[Any], ColumnElement[bool]], *, is_postgresql: bool) -> Subquery:
+    """Per contact of the batch with codes of one kind: ``contact_id`` and its ``codes``, sorted and
+    ``;``-joined."""
+    links = model.__table__
+    if is_postgresql:
+        joined = func.aggregate_strings(links.c.code, ";").aggregate_order_by(links.c.code)
+        return (
+            select(links.c.contact_id, joined.label("codes"))
+            .where(among(links.c.contact_id))
+            .group_by(links.c.contact_id)
+            .subquery()
+        )
+    # SQLite before 3.44 has no ORDER BY inside an aggregate; it concatenates in its input's order.
+    ordered = (
+        select(links.c.contact_id, links.c.code)
+        .where(among(links.c.contact_id))
+        .order_by(links.c.contact_id, links.c.code)
+        .subquery()
+    )
+    return (
+        select(ordered.c.contact_id, func.aggregate_strings(ordered.c.code, ";").label("codes"))
+        .group_by(ordered.c.contact_id)
+        .subquery()
+    )
+
+
+def _answers_of(among: Callable[[Any], ColumnElement[bool]], questions: list[str]) -> Subquery | None:
+    """Per contact of the batch with answers: ``contact_id`` and its answer to each question as
+    ``a0``, ``a1``, ... (questions compare without case, as in the header)."""
+    if not questions:
+        return None
+    answers = ContactProfileAnswer.__table__
+    question = func.lower(answers.c.question)
+    return (
+        select(
+            answers.c.contact_id,
+            *(
+                func.max(answers.c.answer).filter(question == code).label(f"a{index}")
+                for index, code in enumerate(questions)
+            ),
+        )
+        .where(among(answers.c.contact_id))
+        .group_by(answers.c.contact_id)
+        .subquery()
+    )
 
 
 def _questions(session: Session, workspace_id: int) -> list[str]:
@@ -167,25 +229,3 @@ def _questions(session: Session, workspace_id: int) -> list[str]:
     return sorted(
         {code.lower() for code in session.scalars(select(union(declared, answered).subquery().c.code))}
     )
-
-
-def _codes(session: Session, model: Any, among: Callable[[Any], ColumnElement[bool]]) -> dict[int, list[str]]:
-    found: dict[int, list[str]] = defaultdict(list)
-    for contact_id, code in session.execute(
-        select(model.contact_id, model.code)
-        .where(among(model.contact_id))
-        .order_by(model.contact_id, model.code)
-    ):
-        found[contact_id].append(code)
-    return found
-
-
-def _answers(session: Session, among: Callable[[Any], ColumnElement[bool]]) -> dict[int, dict[str, str]]:
-    found: dict[int, dict[str, str]] = defaultdict(dict)
-    for contact_id, question, answer in session.execute(
-        select(
-            ContactProfileAnswer.contact_id, ContactProfileAnswer.question, ContactProfileAnswer.answer
-        ).where(among(ContactProfileAnswer.contact_id))
-    ):
-        found[contact_id][question.lower()] = answer
-    return found

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage import contacts_import
 from storage.contacts_import import ImportSummary, import_contacts
 from storage.criteria.ast import Match, Text
 from storage.csv_format import CsvError
@@ -330,3 +331,35 @@ def test_an_import_leaves_postgresql_with_statistics_of_the_contacts_it_loaded(
         estimate = session.scalar(text("SELECT reltuples FROM pg_class WHERE oid = to_regclass('contacts')"))
         loaded = session.scalar(select(func.count()).select_from(Contact))
     assert estimate == loaded == 5
+
+
+def test_quotes_commas_line_breaks_backslashes_and_unicode_arrive_exactly_as_written(
+    session_factory: sessionmaker[Session], workspace: Workspace, tmp_path: Path
+) -> None:
+    name = 'Café "Zur Post", Wien\nFiliale 2 \\N ü 北京 😀'
+    content = 'no,type,name,city\nQ1,company,"Café ""Zur Post"", Wien\nFiliale 2 \\N ü 北京 😀","\\."\n'
+
+    run_import(session_factory, workspace.id, write(tmp_path, content))
+
+    with session_factory() as session:
+        contact = contacts_by_no(session, workspace.id)["Q1"]
+        assert (contact.name, contact.city) == (name, "\\.")
+
+
+def test_a_bad_row_after_several_staged_batches_leaves_the_database_as_it_was(
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    workspace: Workspace,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    run_import(session_factory, workspace.id, write(tmp_path, GOOD))
+    before = snapshot(engine)
+    # Batches of three, so most rows are already staged when the last one fails.
+    monkeypatch.setattr(contacts_import, "_BATCH", 3)
+    rows = "".join(f"B{number:02d},company,Big {number}\n" for number in range(10))
+    content = f"no,type,name\n{rows}B99,company,Bad\x00Name\n"
+
+    with pytest.raises(CsvError, match="line 12, column name"):
+        run_import(session_factory, workspace.id, write(tmp_path, content, "big.csv"))
+    assert snapshot(engine) == before

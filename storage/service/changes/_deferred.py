@@ -7,9 +7,10 @@ or refuses with StalePreviewError. Most previews are never confirmed, so most se
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import FromClause, Select, SmallInteger, column, func, literal, select, table, union_all
 from sqlalchemy.orm import Session
 
 from storage.criteria.ast import field_names, from_json
@@ -17,17 +18,14 @@ from storage.data_version import data_version
 from storage.errors import ConflictError, StalePreviewError
 from storage.models import PendingAction, Segment
 from storage.service._algebra import (
-    MemberSet,
     Step,
     additions,
     is_empty,
     options_from_dict,
-    pending_contacts,
     removals,
     segment_set,
 )
 from storage.service._common import (
-    bulk_insert,
     contact_page,
 )
 from storage.service.changes._pending import check_still_pending
@@ -116,21 +114,44 @@ def deferred_page(
     )
 
 
-def materialize(session: Session, pending: PendingAction) -> None:
-    """Compute a deferred preview's contacts into its captured set, exactly as previewed, or refuse.
+def materialize(session: Session, pending: PendingAction) -> FromClause:
+    """Compute a deferred preview's contacts, exactly as previewed, or refuse; a set of
+    ``(contact_id, change)`` rows for Confirm to apply and journal.
 
     Called by Confirm once it holds the preview and the segment's version, so the segment's lines
-    are as previewed; the held data version keeps imports out until this transaction ends.
+    are as previewed; the held data version keeps imports out until this transaction ends. The set
+    goes to a temporary table dropped at commit rather than to the captured sets: nobody pages
+    through it any more, and a million rows written there would be deleted again at once.
     """
     _check_data_unchanged(session, pending, hold=True)
-    counts = []
+    parts = []
     for change in (1, -1):
         ids = deferred_change(session, pending, change)
-        captured = MemberSet(pending_contacts, "pending_id", pending.id, (("change", change),))
-        counts.append(
-            0 if ids is None else bulk_insert(session, captured.insert_ids(ids), scans_contacts=True)
+        if ids is not None:
+            parts.append(select(ids.subquery().c.contact_id, literal(change, SmallInteger).label("change")))
+    changed = table(f"changed_{secrets.token_hex(6)}", column("contact_id"), column("change"))
+    rows = union_all(*parts) if len(parts) > 1 else parts[0] if parts else None
+    connection = session.connection()
+    if rows is None:
+        connection.exec_driver_sql(
+            f"CREATE TEMPORARY TABLE {changed.name} (contact_id integer, change smallint) ON COMMIT DROP"
         )
+    else:
+        compiled = rows.compile(bind=session.get_bind(), compile_kwargs={"render_postcompile": True})
+        # CREATE TABLE ... AS may scan contacts with parallel workers; INSERT ... SELECT never does.
+        connection.exec_driver_sql(
+            f"CREATE TEMPORARY TABLE {changed.name} ON COMMIT DROP AS {compiled}", compiled.params
+        )
+    # PostgreSQL never analyses temporary tables by itself; the joins that follow need the size.
+    connection.exec_driver_sql(f"ANALYZE {changed.name}")
+    counted: dict[int, int] = {
+        change: count
+        for change, count in session.execute(
+            select(changed.c.change, func.count()).group_by(changed.c.change)
+        )
+    }
     # Belt and braces: the same criteria, day, lines and data give the same counts. If not,
     # something changed that the data version does not cover; refuse rather than apply another set.
-    if counts != [pending.added, pending.removed]:
+    if [counted.get(1, 0), counted.get(-1, 0)] != [pending.added, pending.removed]:
         raise _stale_preview()
+    return changed

@@ -8,7 +8,7 @@ refuses a preview taken before someone else changed the segment.
 from __future__ import annotations
 
 import secrets
-from typing import Unpack
+from typing import Any, Unpack
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
@@ -99,8 +99,19 @@ def confirm_pending(
             _record_run(session, segment, user_id=user_id, trigger=trigger, before=size_before, action=None)
         return ActionResult(segment_no=segment.no, kind=REFRESH, added=0, removed=0, size_after=size_before)
     bump_version(session, segment, expected=pending.segment_version)
+    changed: Any
     if pending.deferred:
-        materialize(session, pending)
+        # Computed now from the contacts themselves: every id exists, no join needed.
+        changed = materialize(session, pending)
+        members: Any = changed
+    else:
+        changed = (
+            select(pending_contacts.c.contact_id, pending_contacts.c.change)
+            .where(pending_contacts.c.pending_id == pending.id)
+            .subquery()
+        )
+        # The join skips a contact deleted since the preview (captured sets carry no foreign key).
+        members = changed.join(contacts, contacts.c.id == changed.c.contact_id)
     action = _journal(session, segment, pending, user_id=user_id)
     segment_id, key = segment.id, pending.id
     bulk_insert(
@@ -109,37 +120,29 @@ def confirm_pending(
             ["segment_id", "contact_id", "workspace_id"],
             select(
                 typed_literal(segment_id, segment_lines.c.segment_id),
-                pending_contacts.c.contact_id,
+                changed.c.contact_id,
                 typed_literal(workspace_id, segment_lines.c.workspace_id),
             )
-            # The join skips a contact deleted since the preview (captured sets carry no foreign key).
-            .select_from(pending_contacts.join(contacts, contacts.c.id == pending_contacts.c.contact_id))
-            .where(pending_contacts.c.pending_id == key, pending_contacts.c.change == 1),
+            .select_from(members)
+            .where(changed.c.change == 1),
         ),
     )
     session.execute(
         delete(segment_lines).where(
             segment_lines.c.segment_id == segment_id,
-            segment_lines.c.contact_id.in_(
-                select(pending_contacts.c.contact_id).where(
-                    pending_contacts.c.pending_id == key, pending_contacts.c.change == -1
-                )
-            ),
+            segment_lines.c.contact_id.in_(select(changed.c.contact_id).where(changed.c.change == -1)),
         )
     )
     bulk_insert(
         session,
         insert(history).from_select(
             ["action_id", "contact_id", "change"],
-            select(
-                typed_literal(action.id, history.c.action_id),
-                pending_contacts.c.contact_id,
-                pending_contacts.c.change,
-            ).where(pending_contacts.c.pending_id == key),
+            select(typed_literal(action.id, history.c.action_id), changed.c.contact_id, changed.c.change),
         ),
     )
-    # The line history now holds the set; the captured copy is no longer needed.
-    session.execute(delete(pending_contacts).where(pending_contacts.c.pending_id == key))
+    if not pending.deferred:
+        # The line history now holds the set; the captured copy is no longer needed.
+        session.execute(delete(pending_contacts).where(pending_contacts.c.pending_id == key))
     action.size_after = segment_size(session, segment_id)
     pending.applied_action_id = action.id
     if pending.kind == REFRESH and trigger is not None:

@@ -94,3 +94,39 @@ def test_an_unknown_segment_fails_before_anything_is_written(session, world):
     with pytest.raises(NotFoundError):
         export.write_export(out, session, world.workspace_id, "SEG09999")
     assert out.getvalue() == ""
+
+
+def test_codes_are_sorted_and_joined_per_contact_and_only_members_are_exported(session, world):
+    ws = world.workspace_id
+    add_contact(
+        session, ws, "CT098", person=True, industries=("RETAIL", "ADVERT"), mailing=("XMAS", "NEWS", "BETA")
+    )
+    add_contact(session, ws, "CT097", person=True, jobs=("SALES",), profile={"rating": "C"})
+    add_contact(session, ws, "CT099", person=True, industries=("ADVERT",), profile={"rating": "A"})
+    seg = new_segment(session, world)
+    changes.apply_action(session, ws, seg, "include", contact_nos=["CT098", "CT097"], user_id="U1")
+
+    written, rows, _ = _csv(session, world, seg)
+
+    assert written == 2
+    assert [
+        (r["no"], r["industry_groups"], r["mailing_groups"], r["job_responsibilities"], r["profile.rating"])
+        for r in rows
+    ] == [("CT097", "", "", "SALES", "C"), ("CT098", "ADVERT;RETAIL", "BETA;NEWS;XMAS", "", "")]
+
+
+def test_a_segment_larger_than_a_batch_exports_every_contact_once_in_number_order(
+    session, world, monkeypatch
+):
+    ws = world.workspace_id
+    for number in range(5):
+        add_contact(session, ws, f"CT2{number:02d}", person=True, industries=("B", "A"), profile={"r": "x"})
+    seg = new_segment(session, world)
+    nos = [f"CT2{number:02d}" for number in range(5)]
+    changes.apply_action(session, ws, seg, "include", contact_nos=nos, user_id="U1")
+    monkeypatch.setattr(export, "_BATCH", 2)
+
+    written, rows, _ = _csv(session, world, seg)
+
+    assert written == 5
+    assert [(r["no"], r["industry_groups"], r["profile.r"]) for r in rows] == [(no, "A;B", "x") for no in nos]

@@ -184,6 +184,19 @@ def test_a_contact_deleted_after_the_preview_is_skipped_on_confirm_and_on_undo(s
     assert members(session, world, seg) == {"CT001", "CT030"}
 
 
+def test_a_deleted_contact_leaves_every_segment_it_was_in(session, world):
+    first, second = new_segment(session, world), new_segment(session, world)
+    for seg in (first, second):
+        changes.apply_action(
+            session, world.workspace_id, seg, "include", contact_nos=["CT001", "CT010", "CT030"], user_id="U1"
+        )
+
+    session.execute(delete(Contact).where(Contact.no.in_(["CT010", "CT030"])))
+
+    assert members(session, world, first) == members(session, world, second) == {"CT001"}
+    assert segments.get_segment(session, world.workspace_id, first).size == 1
+
+
 def test_a_segment_numbered_last_gets_the_next_number_and_its_preview_says_so(session, world):
     first = new_segment(session, world)
     provisional = segments.create_segment(
