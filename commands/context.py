@@ -4,20 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import TypedDict
 
 from sqlalchemy.orm import Session, sessionmaker
+
+from storage.service.authorization import Caller
 
 
 def _utc_today() -> date:
     return datetime.now(UTC).date()
-
-
-class Caller(TypedDict):
-    """Who asks, as every service function that checks permission takes it: ``f(..., **ctx.caller)``."""
-
-    user_id: str
-    is_admin: bool
 
 
 @dataclass(frozen=True)

@@ -11,31 +11,28 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal, TypeAlias
+from typing import Any, Generic, Literal, TypeAlias, TypeVar
 
 Unit = Literal["d", "w", "m", "y"]
 Op = Literal["<", "<=", ">", ">="]
+_V = TypeVar("_V")
 
 
 @dataclass(frozen=True)
-class Text:
+class _Single(Generic[_V]):
+    value: _V
+
+
+class Text(_Single[str]):
     """A text value; ``*`` in it is a wildcard."""
 
-    value: str
 
-
-@dataclass(frozen=True)
-class Number:
+class Number(_Single[Decimal]):
     """A number, kept exact: profile answers compare as numbers (``profile.revenue:>=1000000``)."""
 
-    value: Decimal
 
-
-@dataclass(frozen=True)
-class Day:
+class Day(_Single[date]):
     """An absolute date."""
-
-    value: date
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,8 @@ entry point obey it alike. Whether the caller administers the workspace is Slack
 
 from __future__ import annotations
 
+from typing import Required, TypedDict
+
 from storage.errors import NotAllowedError
 from storage.models import LoggedSegment, Segment
 
@@ -16,12 +18,22 @@ from storage.models import LoggedSegment, Segment
 SYSTEM = True
 
 
+class Caller(TypedDict, total=False):
+    """Who asks, as the service functions that check permission take it: ``f(..., **caller)``.
+
+    ``is_admin`` (default False) is whether Slack says the user administers the workspace.
+    """
+
+    user_id: Required[str]
+    is_admin: bool
+
+
 def may_change(segment: Segment, *, user_id: str, is_admin: bool) -> bool:
     """True when ``user_id`` may change ``segment``: its owner, or a workspace admin."""
     return is_admin or segment.owner_user_id == user_id
 
 
-def check_may_change(segment: Segment, *, user_id: str, is_admin: bool) -> None:
+def check_may_change(segment: Segment, *, user_id: str, is_admin: bool = False) -> None:
     """NotAllowedError unless ``user_id`` owns ``segment`` or administers the workspace."""
     if not may_change(segment, user_id=user_id, is_admin=is_admin):
         raise NotAllowedError(

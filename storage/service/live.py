@@ -10,6 +10,7 @@ once per version however many processes try and however often a pass is restarte
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Unpack
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,7 +21,7 @@ from storage.models import LiveSegment, Segment, Workspace
 from storage.models.schedules import TRIGGER_LIVE
 from storage.service import history
 from storage.service._common import find_segment, from_row
-from storage.service.authorization import check_may_change
+from storage.service.authorization import Caller, check_may_change
 from storage.service.dependencies import dependency_graph, dependency_order
 from storage.service.history import RunInfo
 
@@ -53,9 +54,8 @@ def set_live(
     *,
     channel_id: str | None,
     channel_name: str | None = None,
-    user_id: str,
-    is_admin: bool = False,
     locale: str = "en",
+    **caller: Unpack[Caller],
 ) -> LiveInfo:
     """Make the segment live, posting to the channel (or move it to another channel).
 
@@ -65,7 +65,7 @@ def set_live(
     if not channel_id and not channel_name:
         raise ValidationError("say which channel gets the live segment's changes, e.g. #sales")
     segment = find_segment(session, workspace_id, segment_no)
-    check_may_change(segment, user_id=user_id, is_admin=is_admin)
+    check_may_change(segment, **caller)
     live = _live_of(session, segment.id)
     if live is None:
         live = LiveSegment(
@@ -77,17 +77,15 @@ def set_live(
     live.channel_id = channel_id
     live.channel_name = channel_name
     live.locale = locale
-    live.created_by = user_id
+    live.created_by = caller["user_id"]
     session.flush()
     return _info(live, segment)
 
 
-def unset_live(
-    session: Session, workspace_id: int, segment_no: str, *, user_id: str, is_admin: bool = False
-) -> LiveInfo:
+def unset_live(session: Session, workspace_id: int, segment_no: str, **caller: Unpack[Caller]) -> LiveInfo:
     """Stop refreshing the segment live and return what it was; NotFoundError when it was not live."""
     segment = find_segment(session, workspace_id, segment_no)
-    check_may_change(segment, user_id=user_id, is_admin=is_admin)
+    check_may_change(segment, **caller)
     live = _live_of(session, segment.id)
     if live is None:
         raise NotFoundError("{segment_no} is not live", segment_no=segment.no)

@@ -275,8 +275,8 @@ def logged_interactions_page(
     page = min(max(1, page), max(1, -(-total // page_size)))
     query = (
         select(
-            Contact.no,
-            Contact.name,
+            Contact.no.label("contact_no"),
+            Contact.name.label("contact_name"),
             entries.template_code,
             entries.date,
             entries.description,
@@ -290,19 +290,7 @@ def logged_interactions_page(
         .limit(page_size)
         .offset((page - 1) * page_size)
     )
-    rows = tuple(
-        InteractionRow(
-            contact_no=no,
-            contact_name=name,
-            template_code=template,
-            date=on,
-            description=description,
-            evaluation=evaluation,
-            campaign_no=campaign,
-            canceled=canceled,
-        )
-        for no, name, template, on, description, evaluation, campaign, canceled in session.execute(query)
-    )
+    rows = tuple(from_row(InteractionRow, row) for row in session.execute(query))
     return InteractionPage(rows=rows, total=total, page=page, page_size=page_size)
 
 

@@ -12,14 +12,15 @@ Confirm pressed twice applies once.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import replace as replace_fields
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Select, Table, delete, exists, func, insert, literal, select
+from sqlalchemy import Select, Table, delete, exists, func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from storage.data_version import bump_data_version, data_version
 from storage.errors import StalePreviewError, ValidationError
-from storage.models import ContactMailingGroup, MailingGroup, SegmentLine
+from storage.models import ContactMailingGroup, MailingGroup, Segment, SegmentLine
 from storage.service._common import bulk_insert, find_segment
 from storage.service.authorization import check_may_change
 
@@ -68,20 +69,7 @@ def preview_mailing_group(
     code = normal_mailing_code(code)
     segment = find_segment(session, workspace_id, segment_no)
     check_may_change(segment, user_id=user_id, is_admin=is_admin)
-    members = select(_lines.c.contact_id).where(_lines.c.segment_id == segment.id)
-    gain = _count(session, members.where(~_has_group(workspace_id, code, _lines.c.contact_id)))
-    already = _count(session, members.where(_has_group(workspace_id, code, _lines.c.contact_id)))
-    lose = _count(session, _outsiders(workspace_id, code, segment.id)) if replace else 0
-    return MailingChange(
-        segment_no=segment.no,
-        code=code,
-        replace=replace,
-        gain=gain,
-        lose=lose,
-        already=already,
-        is_new_group=not _group_exists(session, workspace_id, code),
-        data_version=data_version(session, workspace_id),
-    )
+    return _measure(session, workspace_id, segment, code, replace=replace)
 
 
 def apply_mailing_group(
@@ -107,36 +95,38 @@ def apply_mailing_group(
         raise StalePreviewError(
             "the contacts changed since this preview, or it was applied already; run the tag command again"
         )
-    is_new_group = not _group_exists(session, workspace_id, code)
-    if is_new_group:
+    # The data version is held, so what is counted now is exactly what the two statements change.
+    change = _measure(session, workspace_id, segment, code, replace=replace)
+    if change.is_new_group:
         session.execute(insert(_groups).values(workspace_id=workspace_id, code=code, description=""))
-    lose = 0
     if replace:
-        removed = delete(_links).where(
-            _links.c.workspace_id == workspace_id, _links.c.code == code, ~_in_segment(segment.id)
+        session.execute(
+            delete(_links).where(
+                _links.c.workspace_id == workspace_id, _links.c.code == code, ~_in_segment(segment.id)
+            )
         )
-        lose = _rowcount(session.execute(removed, execution_options={"preserve_rowcount": True}))
-    members = select(_lines.c.contact_id).where(_lines.c.segment_id == segment.id)
-    already = _count(session, members.where(_has_group(workspace_id, code, _lines.c.contact_id)))
     rows = select(_lines.c.contact_id, literal(code, _links.c.code.type), _lines.c.workspace_id).where(
         _lines.c.segment_id == segment.id, ~_has_group(workspace_id, code, _lines.c.contact_id)
     )
-    gain = bulk_insert(session, insert(_links).from_select(["contact_id", "code", "workspace_id"], rows))
+    bulk_insert(session, insert(_links).from_select(["contact_id", "code", "workspace_id"], rows))
     bump_data_version(session, workspace_id)
+    return replace_fields(change, data_version=expected_version + 1)
+
+
+def _measure(
+    session: Session, workspace_id: int, segment: Segment, code: str, *, replace: bool
+) -> MailingChange:
+    members = select(_lines.c.contact_id).where(_lines.c.segment_id == segment.id)
     return MailingChange(
         segment_no=segment.no,
         code=code,
         replace=replace,
-        gain=gain,
-        lose=lose,
-        already=already,
-        is_new_group=is_new_group,
-        data_version=expected_version + 1,
+        gain=_count(session, members.where(~_has_group(workspace_id, code, _lines.c.contact_id))),
+        lose=_count(session, _outsiders(workspace_id, code, segment.id)) if replace else 0,
+        already=_count(session, members.where(_has_group(workspace_id, code, _lines.c.contact_id))),
+        is_new_group=not _group_exists(session, workspace_id, code),
+        data_version=data_version(session, workspace_id),
     )
-
-
-def _rowcount(result: Any) -> int:
-    return int(cast(CursorResult[Any], result).rowcount or 0)
 
 
 def _has_group(workspace_id: int, code: str, contact_id: Any) -> Any:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Unpack
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,7 +16,7 @@ from storage.cron import next_fire_time, parse_cron, validate_timezone
 from storage.errors import NotFoundError, ValidationError
 from storage.models import Segment, SegmentSchedule
 from storage.service._common import find_segment, from_row, utc_now
-from storage.service.authorization import check_may_change
+from storage.service.authorization import Caller, check_may_change
 
 
 @dataclass(frozen=True)
@@ -48,12 +49,11 @@ def schedule_segment(
     timezone: str,
     channel_id: str | None,
     channel_name: str | None = None,
-    user_id: str,
-    is_admin: bool = False,
     notify_when_empty: bool = False,
     with_chart: bool = False,
     locale: str = "en",
     now: datetime | None = None,
+    **caller: Unpack[Caller],
 ) -> ScheduleInfo:
     """Schedule (or reschedule) the segment's refresh at ``when`` in ``timezone``, posting to the channel.
 
@@ -69,7 +69,7 @@ def schedule_segment(
     # Also refuses a cron that never fires, before anything is stored.
     next_fire_time(cron, timezone, after=now or utc_now())
     segment = find_segment(session, workspace_id, segment_no)
-    check_may_change(segment, user_id=user_id, is_admin=is_admin)
+    check_may_change(segment, **caller)
     schedule = session.scalars(
         select(SegmentSchedule).where(SegmentSchedule.segment_id == segment.id)
     ).one_or_none()
@@ -84,20 +84,20 @@ def schedule_segment(
     schedule.notify_when_empty = notify_when_empty
     schedule.with_chart = with_chart
     schedule.locale = locale
-    schedule.created_by = user_id
+    schedule.created_by = caller["user_id"]
     session.flush()
     return _info(schedule, segment, now=now)
 
 
 def unschedule_segment(
-    session: Session, workspace_id: int, segment_no: str, *, user_id: str, is_admin: bool = False
+    session: Session, workspace_id: int, segment_no: str, **caller: Unpack[Caller]
 ) -> ScheduleInfo:
     """Remove the segment's schedule and return what it was; NotFoundError when it has none.
 
     Only the segment's owner or a workspace admin may.
     """
     segment = find_segment(session, workspace_id, segment_no)
-    check_may_change(segment, user_id=user_id, is_admin=is_admin)
+    check_may_change(segment, **caller)
     schedule = _schedule_of(session, segment)
     if schedule is None:
         raise NotFoundError("{segment_no} has no schedule", segment_no=segment.no)

@@ -25,6 +25,7 @@ from storage.service._common import (
     segment_size,
     utc_today,
 )
+from storage.service.authorization import may_change
 from storage.service.codes import default_template
 from storage.service.dependencies import check_deletable
 from storage.service.types import Page, SegmentInfo
@@ -130,7 +131,7 @@ def delete_segment(
 ) -> None:
     """Delete the segment with its lines and journal; only its owner or a workspace admin may."""
     segment = find_segment(session, workspace_id, segment_no)
-    if not is_admin and segment.owner_user_id != user_id:
+    if not may_change(segment, user_id=user_id, is_admin=is_admin):
         raise NotAllowedError(
             "only the owner of {segment_no} ({owner}) or an admin can delete it",
             segment_no=segment.no,
