@@ -321,11 +321,28 @@ _LINK_TABLES = (
 
 
 def _refuse_to_drop(dataset: Dataset, *, rebuild: bool) -> None:
-    if dataset.marker.exists() and not rebuild:
+    # The marker lives in this checkout's bench/.cache, the schema on the server: a fresh checkout
+    # (or another worktree) sees a schema with contacts and no marker, and must not drop it either.
+    if (dataset.marker.exists() or _holds_contacts(dataset)) and not rebuild:
         sys.exit(
-            f"{dataset.label()}: the kept dataset differs from the models or holds other contacts; "
-            "run again with --rebuild to drop and build it again"
+            f"{dataset.label()}: the kept dataset differs from the models, holds other contacts, or "
+            "was built by another checkout (no build record in bench/.cache); run again with "
+            "--rebuild to drop and build it again"
         )
+
+
+def _holds_contacts(dataset: Dataset) -> bool:
+    if dataset.backend == "sqlite":
+        return (CACHE / f"curve_{dataset.count}.db").exists()
+    admin = make_engine(_postgres_url())
+    try:
+        with admin.connect() as conn:
+            table = conn.scalar(text("SELECT to_regclass(:name)"), {"name": f'"{dataset.schema}".contacts'})
+            return table is not None and bool(
+                conn.scalar(text(f'SELECT EXISTS (SELECT 1 FROM "{dataset.schema}".contacts)'))
+            )
+    finally:
+        admin.dispose()
 
 
 def _cli_import(dataset: Dataset, kind: str, path: Path) -> tuple[float, float, float]:
