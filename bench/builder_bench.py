@@ -10,27 +10,16 @@ time of ``count_matches`` for a few criteria a user builds by picking values.
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
-from collections.abc import Callable
 from typing import Any
 
+from bench.curve import median_of
 from bench.run import TEAM_ID, _engine, populate
 from commands.common import parse_criteria_text
 from storage.db import make_session_factory, unit_of_work
 from storage.service import matches
 from storage.service.types import ActionOptions
 from storage.service.workspaces import ensure_workspace
-
-
-def _median(operation: Callable[[], Any], runs: int) -> tuple[float, Any]:
-    result = operation()
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        result = operation()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times), result
 
 
 def main() -> None:
@@ -69,7 +58,7 @@ def main() -> None:
                 for field in matches.CODE_FIELDS
             )
 
-    seconds, values = _median(open_builder, args.runs)
+    seconds, values = median_of(open_builder, args.runs)
     print(f"{args.backend}, {args.count:,} contacts, median of {args.runs} runs")
     print(
         f"  open the builder ({len(matches.CODE_FIELDS)} code pickers, {values} values):",
@@ -83,7 +72,7 @@ def main() -> None:
             with unit_of_work(factory) as session:
                 return len(matches.field_values(session, workspace_id, field, limit=100))
 
-        seconds, found = _median(suggest, args.runs)
+        seconds, found = median_of(suggest, args.runs)
         print(f"  type-ahead options of {field} ({found} values): {seconds * 1000:.0f} ms")
     for text, options in cases:
         criteria = parse_criteria_text(text)
@@ -92,7 +81,7 @@ def main() -> None:
             with unit_of_work(factory) as session:
                 return matches.count_matches(session, workspace_id, criteria, options, today=day).total
 
-        seconds, total = _median(count, args.runs)
+        seconds, total = median_of(count, args.runs)
         flags = "".join(
             f" --{name.replace('_', '-')}"
             for name in ("expand_companies", "related_companies")

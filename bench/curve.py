@@ -45,13 +45,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, bindparam, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench.housekeeping import vacuum_after_load, vacuum_set_tables
-from bench.run import HAND_WRITTEN_BREAKDOWNS, HAND_WRITTEN_COUNT, industry_nearest, preview_terms
+from bench.run import (
+    HAND_WRITTEN_BREAKDOWNS,
+    HAND_WRITTEN_COUNT,
+    industry_nearest,
+    preview_terms,
+    segment_size,
+)
 from segbot_testing.slack_harness import TEAM_ID as SLACK_TEAM_ID
 from storage.criteria.ast import And, Expr, Match, Text
 from storage.db import make_engine, make_session_factory, unit_of_work
@@ -65,6 +71,7 @@ from storage.service.codes import default_template, set_default_template
 from storage.service.segments import create_segment, delete_segment, list_segments
 from storage.service.types import ActionOptions
 
+_T = TypeVar("_T")
 CACHE = Path(__file__).parent / ".cache"
 RESULTS = CACHE / "curve.json"
 # The workspace of bench/slack_bench.py and bench/run.py, so the Slack benchmark runs on these datasets.
@@ -465,15 +472,17 @@ def open_sitting(dataset: Dataset, runs: int) -> Sitting:
     )
 
 
-def median_of(operation: Callable[[], int], runs: int, *, warm_up: bool = True) -> tuple[float, int]:
-    """Median seconds of ``runs`` calls (after one untimed call, as a running bot has warm caches)."""
-    rows = operation() if warm_up else 0
+def median_of(operation: Callable[[], _T], runs: int, *, warm_up: bool = True) -> tuple[float, _T]:
+    """Median seconds of ``runs`` calls (after one untimed call, as a running bot has warm caches),
+    and what the last call returned."""
+    if warm_up:
+        operation()
     times = []
-    for _ in range(runs):
+    for _ in range(max(1, runs)):
         started = time.perf_counter()
-        rows = operation()
+        result = operation()
         times.append(time.perf_counter() - started)
-    return statistics.median(times), rows
+    return statistics.median(times), result
 
 
 def _hand_count(sitting: Sitting, statement: Any, params: dict[str, Any]) -> Callable[[], int]:
@@ -582,7 +591,7 @@ def measure_changes(sitting: Sitting, ops: set[str]) -> Figures:
                 )
             )
             with sitting.factory() as session:
-                sizes.append(_segment_size(session, sitting.workspace_id, segment_no))
+                sizes.append(segment_size(session, sitting.workspace_id, segment_no))
             undone.append(
                 _timed_uow(
                     sitting, lambda s, no=segment_no: undo_last(s, sitting.workspace_id, no, user_id=USER)
@@ -696,18 +705,6 @@ def import_figures(dataset: Dataset, built: dict[str, Any]) -> Figures:
             "peak_mib": built["interactions_import_peak_mib"],
         },
     }
-
-
-def _segment_size(session: Session, workspace_id: int, segment_no: str) -> int:
-    from storage.models import SegmentLine
-
-    query = (
-        select(func.count())
-        .select_from(SegmentLine)
-        .join(Segment, Segment.id == SegmentLine.segment_id)
-        .where(Segment.workspace_id == workspace_id, Segment.no == segment_no)
-    )
-    return session.scalar(query) or 0
 
 
 def measure(dataset: Dataset, ops: list[str], runs: int, *, rebuild: bool = False) -> dict[str, Figures]:

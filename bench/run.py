@@ -248,7 +248,7 @@ def measure(backend: str, count: int, runs: int) -> dict[str, Any]:
         _timed_or_timeout(add)
         refresh_times.append(_timed_or_timeout(functools.partial(_in_uow, factory, refresh_segment, seg)))
         with unit_of_work(factory) as session:
-            sizes.append(_segment_size(session, workspace_id, seg))
+            sizes.append(segment_size(session, workspace_id, seg))
             delete_segment(session, workspace_id, seg, user_id=USER, is_admin=True)
     with unit_of_work(factory) as session:
         delete_segment(session, workspace_id, preview_seg, user_id=USER, is_admin=True)
@@ -306,7 +306,7 @@ def _measure_breakdowns(factory: sessionmaker[Session], workspace_id: int, runs:
             results[f"breakdown_{field}_cpu"] = _cpu_median(service, runs)
             results[f"hand_{field}_cpu"] = _cpu_median(hand, runs)
     with factory() as session:
-        results["breakdown_size"] = _segment_size(session, workspace_id, info.no)
+        results["breakdown_size"] = segment_size(session, workspace_id, info.no)
         by_country = breakdown_segment(session, workspace_id, info.no, "country")
     results.update(_measure_chart(by_country, runs))
     with unit_of_work(factory) as session:
@@ -390,7 +390,7 @@ def _contact_count(session: Session, workspace_id: int) -> int:
     )
 
 
-def _segment_size(session: Session, workspace_id: int, segment_no: str) -> int:
+def segment_size(session: Session, workspace_id: int, segment_no: str) -> int:
     from storage.models import SegmentLine
 
     query = (
