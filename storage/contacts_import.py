@@ -23,6 +23,8 @@ from sqlalchemy import (
     Float,
     Integer,
     MetaData,
+    Row,
+    Select,
     SmallInteger,
     String,
     Table,
@@ -287,19 +289,20 @@ def _check_whole_file(session: Session, workspace_id: int) -> None:
         # A company the file turns into a person no longer counts.
         ~exists().where(earlier.c.no == contacts.c.no),
     )
-    orphan = session.execute(
-        select(st.c.line, st.c.company_no)
-        .where(st.c.type == PERSON, st.c.company_no.is_not(None), ~company_in_file, ~company_in_database)
-        .order_by(st.c.line)
-        .limit(1)
-    ).first()
+    orphan = _first_line(
+        session,
+        select(st.c.line, st.c.company_no).where(
+            st.c.type == PERSON, st.c.company_no.is_not(None), ~company_in_file, ~company_in_database
+        ),
+    )
     if orphan:
         raise CsvError(
             orphan.line, "company_no", f"no company '{orphan.company_no}' in the file or the database"
         )
 
     persons = _CONTACTS.alias("persons")
-    demoted = session.execute(
+    demoted = _first_line(
+        session,
         select(st.c.line, st.c.no)
         .join(contacts, and_(contacts.c.workspace_id == workspace_id, contacts.c.no == st.c.no))
         .where(
@@ -310,14 +313,17 @@ def _check_whole_file(session: Session, workspace_id: int) -> None:
                 persons.c.company_id == contacts.c.id,
                 persons.c.id != contacts.c.id,
             ),
-        )
-        .order_by(st.c.line)
-        .limit(1)
-    ).first()
+        ),
+    )
     if demoted:
         raise CsvError(
             demoted.line, "type", f"'{demoted.no}' is the company of other persons; it cannot become a person"
         )
+
+
+def _first_line(session: Session, offending: Select[Any]) -> Row[Any] | None:
+    """The first offending row of the file, by line, so the error names the line a user fixes first."""
+    return session.execute(offending.order_by(offending.selected_columns.line).limit(1)).first()
 
 
 class ContactIds:
