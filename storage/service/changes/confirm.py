@@ -28,7 +28,7 @@ from storage.service._algebra import (
     segment_set,
 )
 from storage.service._common import bulk_insert, find_segment, from_row, segment_size, utc_now, utc_today
-from storage.service.authorization import check_may_change
+from storage.service.authorization import Caller, check_may_change
 from storage.service.changes._deferred import materialize
 from storage.service.changes._pending import (
     PENDING_TTL,
@@ -54,9 +54,8 @@ def confirm_pending(
     workspace_id: int,
     pending_id: str,
     *,
-    user_id: str,
-    is_admin: bool = False,
     trigger: str | None = TRIGGER_SLACK,
+    **caller: Unpack[Caller],
 ) -> ActionResult:
     """Apply exactly the previewed change, once; ConflictError when that is no longer possible.
 
@@ -66,8 +65,9 @@ def confirm_pending(
     A refresh is also recorded as a run of the segment's history, started by ``trigger`` (None:
     the caller records the run itself); one that changes nothing is not journalled.
     """
+    user_id = caller["user_id"]
     pending = find_pending(session, workspace_id, pending_id)
-    check_may_change(session.get_one(Segment, pending.segment_id), user_id=user_id, is_admin=is_admin)
+    check_may_change(session.get_one(Segment, pending.segment_id), **caller)
     check_still_pending(pending)
     # The claim repeats the checks in one statement: the purge of day-old previews may have taken the
     # captured contacts between the check above and now (it marks resolved_at first).

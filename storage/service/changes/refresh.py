@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Unpack
 
 from sqlalchemy.orm import Session
 
@@ -11,6 +12,7 @@ from storage.service._common import (
     find_segment,
     segment_size,
 )
+from storage.service.authorization import Caller
 from storage.service.changes.confirm import apply_action
 from storage.service.journal import action_changes_page
 from storage.service.types import (
@@ -25,11 +27,10 @@ def refresh_segment(
     workspace_id: int,
     segment_no: str,
     *,
-    user_id: str,
-    is_admin: bool = False,
     today: date | None = None,
     page_size: int = 10,
     trigger: str | None = TRIGGER_CLI,
+    **caller: Unpack[Caller],
 ) -> RefreshResult:
     """Replay the segment's journal from empty against today's data and apply the difference.
 
@@ -43,8 +44,7 @@ def refresh_segment(
         workspace_id,
         segment.no,
         REFRESH,
-        user_id=user_id,
-        is_admin=is_admin,
+        **caller,
         today=today,
         trigger=trigger,
     )
