@@ -54,6 +54,7 @@ from bench.housekeeping import vacuum_after_load, vacuum_set_tables
 from bench.run import (
     HAND_WRITTEN_BREAKDOWNS,
     HAND_WRITTEN_COUNT,
+    hand_written_breakdown,
     industry_nearest,
     preview_terms,
     segment_size,
@@ -645,7 +646,8 @@ def _added_segment(sitting: Sitting) -> Iterator[tuple[str, int]]:
 def measure_breakdowns(sitting: Sitting, segment_no: str, segment_id: int) -> Figures:
     """Each breakdown of the segment through the service, beside its plain GROUP BY."""
     figures: Figures = {}
-    for field, sql in HAND_WRITTEN_BREAKDOWNS.items():
+    for field in HAND_WRITTEN_BREAKDOWNS:
+        sql = hand_written_breakdown(field, sitting.dataset.backend)
 
         def service(field: str = field) -> int:
             with sitting.factory() as session:

@@ -100,6 +100,12 @@ WHERE l.segment_id = :seg GROUP BY a.answer_lower
 }
 
 
+def hand_written_breakdown(field: str, dialect: str) -> str:
+    """The plain GROUP BY of ``field``'s breakdown, in the form fastest on ``dialect``."""
+    written = HAND_WRITTEN_BREAKDOWNS[field]
+    return written if isinstance(written, str) else written[dialect]
+
+
 def _engine(backend: str, count: int) -> Engine:
     if backend == "sqlite":
         CACHE.mkdir(exist_ok=True)
@@ -284,8 +290,8 @@ def _measure_breakdowns(factory: sessionmaker[Session], workspace_id: int, runs:
         session.execute(text("ANALYZE segment_lines"))
     results: dict[str, Any] = {}
     dialect = factory.kw["bind"].dialect.name
-    for field, written in HAND_WRITTEN_BREAKDOWNS.items():
-        sql = written if isinstance(written, str) else written[dialect]
+    for field in HAND_WRITTEN_BREAKDOWNS:
+        sql = hand_written_breakdown(field, dialect)
 
         def service(field: str = field) -> int:
             with factory() as session:
