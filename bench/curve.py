@@ -50,7 +50,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine, bindparam, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from bench.housekeeping import vacuum_after_load, vacuum_set_tables
+from bench.housekeeping import drop_dataset, vacuum_after_load, vacuum_set_tables
 from bench.run import (
     HAND_WRITTEN_BREAKDOWNS,
     HAND_WRITTEN_COUNT,
@@ -63,7 +63,7 @@ from segbot_testing.slack_harness import TEAM_ID as SLACK_TEAM_ID
 from storage.criteria.ast import And, Expr, Match, Text
 from storage.db import make_engine, make_session_factory, unit_of_work
 from storage.demo import write_demo_csv
-from storage.migrate import upgrade
+from storage.migrate import schema_differences, upgrade
 from storage.models import Base, Contact, Segment, Workspace
 from storage.service import matches
 from storage.service.breakdown import breakdown_segment
@@ -168,15 +168,12 @@ def is_current(dataset: Dataset) -> bool:
     """Whether the dataset was built completely, by the current models, and holds its contacts."""
     if not dataset.marker.exists():
         return False
-    from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
-
     engine = dataset.engine()
     try:
         upgrade(engine)
         with engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
-            if compare_metadata(context, Base.metadata):
+            # Not alembic's comparison alone: it reports PostgreSQL-only indexes missing on SQLite.
+            if schema_differences(conn):
                 return False
             held = conn.scalar(
                 select(func.count())
@@ -373,15 +370,8 @@ def _cli_import(dataset: Dataset, kind: str, path: Path) -> tuple[float, float, 
 
 def _drop(dataset: Dataset) -> None:
     dataset.marker.unlink(missing_ok=True)
-    if dataset.backend == "sqlite":
-        for suffix in ("", "-wal", "-shm"):
-            (CACHE / f"curve_{dataset.count}.db{suffix}").unlink(missing_ok=True)
-        return
-    admin = make_engine(_postgres_url())
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA IF EXISTS "{dataset.schema}" CASCADE'))
-        conn.execute(text(f'CREATE SCHEMA "{dataset.schema}"'))
-    admin.dispose()
+    sqlite_file = CACHE / f"curve_{dataset.count}.db" if dataset.backend == "sqlite" else None
+    drop_dataset(_postgres_url(), dataset.schema, sqlite_file, recreate=True)
 
 
 def _database_mb(engine: Engine, dataset: Dataset) -> float:

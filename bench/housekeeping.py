@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine
+from pathlib import Path
+
+from sqlalchemy import Engine, text
+
+from storage.db import make_engine
 
 # The contact tables a load fills once, then only read.
 CONTACT_TABLES = (
@@ -57,3 +61,18 @@ def _vacuum(engine: Engine, tables: tuple[str, ...]) -> None:
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         for name in tables:
             conn.exec_driver_sql(f"VACUUM (ANALYZE) {name}")
+
+
+def drop_dataset(url: str, schema: str | None, sqlite_file: Path | None, *, recreate: bool = False) -> None:
+    """Drop a benchmark's cached data: a SQLite file with its WAL, or a PostgreSQL schema (made again
+    empty with ``recreate``)."""
+    if sqlite_file is not None:
+        for suffix in ("", "-wal", "-shm"):
+            sqlite_file.with_name(sqlite_file.name + suffix).unlink(missing_ok=True)
+        return
+    admin = make_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        if recreate:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()

@@ -39,7 +39,7 @@ from sqlalchemy import Engine, event, false, func, insert, literal, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bench.housekeeping import vacuum_after_load
+from bench.housekeeping import drop_dataset, vacuum_after_load
 from storage.criteria.ast import And, Expr, Match, Text
 from storage.criteria.compile import compile_criteria
 from storage.db import make_engine, make_session_factory, unit_of_work
@@ -175,14 +175,8 @@ def _schema_is_current(engine: Engine) -> bool:
 
 
 def _drop_cache(backend: str, count: int) -> None:
-    if backend == "sqlite":
-        for suffix in ("", "-wal", "-shm"):
-            (CACHE / f"segbot_bench_{count}.db{suffix}").unlink(missing_ok=True)
-        return
-    admin = make_engine(_postgres_url())
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
-    admin.dispose()
+    sqlite_file = CACHE / f"segbot_bench_{count}.db" if backend == "sqlite" else None
+    drop_dataset(_postgres_url(), SCHEMA, sqlite_file)
 
 
 def measure(backend: str, count: int, runs: int) -> dict[str, Any]:

@@ -13,8 +13,6 @@ from sqlalchemy.orm import Session
 
 from storage.errors import NotFoundError
 from storage.models import Campaign, InteractionTemplate, Workspace
-from storage.service._common import from_row
-from storage.service.types import CampaignInfo
 
 # Enough to recognise the one meant; a workspace may have hundreds of campaigns.
 _KNOWN_SHOWN = 10
@@ -96,13 +94,3 @@ def check_campaign(session: Session, workspace_id: int, no: str) -> str:
         campaign_no=no,
         known=known_list(no, known),
     )
-
-
-def list_campaigns(session: Session, workspace_id: int) -> list[CampaignInfo]:
-    """The workspace's campaigns by number."""
-    return [
-        from_row(CampaignInfo, c)
-        for c in session.scalars(
-            select(Campaign).where(Campaign.workspace_id == workspace_id).order_by(Campaign.no)
-        )
-    ]

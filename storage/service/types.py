@@ -245,15 +245,6 @@ class InteractionPage(_Paged[InteractionRow]):
 
 
 @dataclass(frozen=True)
-class CampaignInfo:
-    no: str
-    description: str
-    starting_date: date | None
-    ending_date: date | None
-    salesperson: str | None
-
-
-@dataclass(frozen=True)
 class RefreshResult:
     """A refresh as applied: sizes around it, who entered and who left (first page of each)."""
 
