@@ -62,24 +62,31 @@ def run_import(
     return ImportRun(result=result, team_id=workspace.team_id, seconds=time.perf_counter() - started)
 
 
-def add_import_command(
-    app: typer.Typer,
-    load: Loader[_Result],
-    *,
-    help: str,
-    file_help: str,
-    summary: Callable[[ImportRun[_Result]], str],
-    create_workspace: bool = True,
-) -> None:
-    """Give ``app`` its ``import FILE [--team T]`` command: ``run_import``, then ``summary`` of the run.
+@dataclass(frozen=True)
+class ImportNoun(Generic[_Result]):
+    """A noun of the command line whose rows come from CSV: its help, and what its ``import`` does.
 
     ``create_workspace``: see ``run_import``.
     """
 
-    def import_command(
-        file: Path = typer.Argument(..., help=file_help),
-        team: str | None = typer.Option(None, "--team", help=TEAM_HELP),
-    ) -> None:
-        typer.echo(summary(run_import(file, team, load, create_workspace=create_workspace)))
+    help: str
+    load: Loader[_Result]
+    import_help: str
+    file_help: str
+    summary: Callable[[ImportRun[_Result]], str]
+    create_workspace: bool = True
 
-    app.command("import", help=help)(import_command)
+    def typer_app(self) -> typer.Typer:
+        """The noun's sub-app with its ``import FILE [--team T]``: ``run_import``, then the summary."""
+        app = typer.Typer(no_args_is_help=True, help=self.help)
+
+        def import_command(
+            file: Path = typer.Argument(..., help=self.file_help),
+            team: str | None = typer.Option(None, "--team", help=TEAM_HELP),
+        ) -> None:
+            typer.echo(
+                self.summary(run_import(file, team, self.load, create_workspace=self.create_workspace))
+            )
+
+        app.command("import", help=self.import_help)(import_command)
+        return app
