@@ -11,11 +11,19 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.errors import NotFoundError
+from storage.errors import N_, NotFoundError
 from storage.models import Campaign, InteractionTemplate, Workspace
 
 # Enough to recognise the one meant; a workspace may have hundreds of campaigns.
 _KNOWN_SHOWN = 10
+
+_UNKNOWN_TEMPLATE = N_("no interaction template {template} in this workspace; the known ones: {known}")
+_NO_TEMPLATE_YET = N_(
+    "no interaction template {template} in this workspace, which has none yet; "
+    "importing interactions adds their templates"
+)
+_UNKNOWN_CAMPAIGN = N_("no campaign {campaign_no} in this workspace; the known ones: {known}")
+_NO_CAMPAIGN_YET = N_("no campaign {campaign_no} in this workspace, which has no campaigns yet")
 
 
 def known_list(wanted: str, known: Sequence[str]) -> str:
@@ -40,21 +48,8 @@ def template_codes(session: Session, workspace_id: int) -> list[str]:
 
 def check_template(session: Session, workspace_id: int, code: str) -> str:
     """``code`` upper-cased when the workspace has that template, else NotFoundError naming the known ones."""
-    code = code.strip().upper()
     known = template_codes(session, workspace_id)
-    if code in known:
-        return code
-    if not known:
-        raise NotFoundError(
-            "no interaction template {template} in this workspace, which has none yet; "
-            "importing interactions adds their templates",
-            template=code,
-        )
-    raise NotFoundError(
-        "no interaction template {template} in this workspace; the known ones: {known}",
-        template=code,
-        known=known_list(code, known),
-    )
+    return _check_code(code, known, param="template", unknown=_UNKNOWN_TEMPLATE, none_yet=_NO_TEMPLATE_YET)
 
 
 def default_template(session: Session, workspace_id: int) -> str | None:
@@ -81,16 +76,16 @@ def campaign_codes(session: Session, workspace_id: int) -> list[str]:
 
 def check_campaign(session: Session, workspace_id: int, no: str) -> str:
     """``no`` upper-cased when the workspace has that campaign, else NotFoundError naming the known ones."""
-    no = no.strip().upper()
     known = campaign_codes(session, workspace_id)
-    if no in known:
-        return no
+    return _check_code(no, known, param="campaign_no", unknown=_UNKNOWN_CAMPAIGN, none_yet=_NO_CAMPAIGN_YET)
+
+
+def _check_code(code: str, known: list[str], *, param: str, unknown: str, none_yet: str) -> str:
+    """``code`` upper-cased when it is one of ``known``, else NotFoundError with ``code`` as ``param``:
+    ``unknown`` naming the known ones, or ``none_yet`` when there are none."""
+    code = code.strip().upper()
+    if code in known:
+        return code
     if not known:
-        raise NotFoundError(
-            "no campaign {campaign_no} in this workspace, which has no campaigns yet", campaign_no=no
-        )
-    raise NotFoundError(
-        "no campaign {campaign_no} in this workspace; the known ones: {known}",
-        campaign_no=no,
-        known=known_list(no, known),
-    )
+        raise NotFoundError(none_yet, **{param: code})
+    raise NotFoundError(unknown, **{param: code}, known=known_list(code, known))
