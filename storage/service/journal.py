@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Select, Table, select
 from sqlalchemy.orm import Session
 
 from storage.errors import NotFoundError
@@ -70,18 +70,17 @@ def active_steps(session: Session, workspace_id: int, segment_id: int) -> list[S
     return steps
 
 
-def _active_actions(session: Session, workspace_id: int, segment_id: int) -> list[SegmentAction]:
-    return list(
-        session.scalars(
-            select(SegmentAction)
-            .where(
-                SegmentAction.workspace_id == workspace_id,
-                SegmentAction.segment_id == segment_id,
-                SegmentAction.undone.is_(False),
-            )
-            .order_by(SegmentAction.seq)
-        )
+def actions_in_force(workspace_id: int, segment_id: int) -> Select[SegmentAction]:
+    """The segment's journalled actions not undone, unordered: the journal lists them, undo takes the last."""
+    return select(SegmentAction).where(
+        SegmentAction.workspace_id == workspace_id,
+        SegmentAction.segment_id == segment_id,
+        SegmentAction.undone.is_(False),
     )
+
+
+def _active_actions(session: Session, workspace_id: int, segment_id: int) -> list[SegmentAction]:
+    return list(session.scalars(actions_in_force(workspace_id, segment_id).order_by(SegmentAction.seq)))
 
 
 def action_changes_page(

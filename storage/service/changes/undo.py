@@ -18,6 +18,7 @@ from storage.service._common import (
 )
 from storage.service.authorization import check_may_change
 from storage.service.changes._pending import bump_version, typed_literal
+from storage.service.journal import actions_in_force
 from storage.service.journal import line_history as history
 from storage.service.types import (
     ActionResult,
@@ -34,16 +35,8 @@ def undo_last(
     """
     segment = find_segment(session, workspace_id, segment_no)
     check_may_change(segment, user_id=user_id, is_admin=is_admin)
-    action = session.scalars(
-        select(SegmentAction)
-        .where(
-            SegmentAction.workspace_id == workspace_id,
-            SegmentAction.segment_id == segment.id,
-            SegmentAction.undone.is_(False),
-        )
-        .order_by(SegmentAction.seq.desc())
-        .limit(1)
-    ).one_or_none()
+    newest_first = actions_in_force(workspace_id, segment.id).order_by(SegmentAction.seq.desc())
+    action = session.scalars(newest_first.limit(1)).one_or_none()
     if action is None:
         raise ValidationError("{segment_no} has no action left to undo", segment_no=segment.no)
     bump_version(session, segment, expected=segment.version)
