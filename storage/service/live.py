@@ -16,11 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.data_version import data_version
-from storage.errors import NotFoundError, ValidationError
+from storage.errors import N_, ValidationError
 from storage.models import LiveSegment, Segment, Workspace
 from storage.models.schedules import TRIGGER_LIVE
 from storage.service import history
 from storage.service._common import find_segment, from_row
+from storage.service._settings import remove_setting, setting_of
 from storage.service.authorization import Caller, check_may_change
 from storage.service.dependencies import dependency_graph, dependency_order
 from storage.service.history import RunInfo
@@ -66,7 +67,7 @@ def set_live(
         raise ValidationError("say which channel gets the live segment's changes, e.g. #sales")
     segment = find_segment(session, workspace_id, segment_no)
     check_may_change(segment, **caller)
-    live = _live_of(session, segment.id)
+    live = setting_of(session, LiveSegment, segment.id)
     if live is None:
         live = LiveSegment(
             workspace_id=workspace_id,
@@ -84,21 +85,16 @@ def set_live(
 
 def unset_live(session: Session, workspace_id: int, segment_no: str, **caller: Unpack[Caller]) -> LiveInfo:
     """Stop refreshing the segment live and return what it was; NotFoundError when it was not live."""
-    segment = find_segment(session, workspace_id, segment_no)
-    check_may_change(segment, **caller)
-    live = _live_of(session, segment.id)
-    if live is None:
-        raise NotFoundError("{segment_no} is not live", segment_no=segment.no)
-    info = _info(live, segment)
-    session.delete(live)
-    session.flush()
-    return info
+    missing = N_("{segment_no} is not live")
+    return remove_setting(
+        session, workspace_id, segment_no, LiveSegment, describe=_info, missing=missing, caller=caller
+    )
 
 
 def get_live(session: Session, workspace_id: int, segment_no: str) -> LiveInfo | None:
     """The segment's live settings, or None when it is not live (NotFoundError for an unknown segment)."""
     segment = find_segment(session, workspace_id, segment_no)
-    live = _live_of(session, segment.id)
+    live = setting_of(session, LiveSegment, segment.id)
     return None if live is None else _info(live, segment)
 
 
@@ -150,7 +146,7 @@ def record_live_run(session: Session, workspace_id: int, segment_no: str, *, ver
     it is built on was deleted) is recorded as a failed run that changed nothing.
     """
     segment = find_segment(session, workspace_id, segment_no)
-    live = _live_of(session, segment.id)
+    live = setting_of(session, LiveSegment, segment.id)
     if live is None or live.refreshed_version >= version:
         return None
     info = _info(live, segment)
@@ -179,10 +175,6 @@ def live_locale(session: Session, workspace_id: int, segment_no: str) -> str | N
         .join(Segment, Segment.id == LiveSegment.segment_id)
         .where(Segment.workspace_id == workspace_id, Segment.no == segment_no.strip().upper())
     )
-
-
-def _live_of(session: Session, segment_id: int) -> LiveSegment | None:
-    return session.scalars(select(LiveSegment).where(LiveSegment.segment_id == segment_id)).one_or_none()
 
 
 def _info(live: LiveSegment, segment: Segment) -> LiveInfo:

@@ -13,9 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.cron import next_fire_time, parse_cron, validate_timezone
-from storage.errors import NotFoundError, ValidationError
+from storage.errors import N_, ValidationError
 from storage.models import Segment, SegmentSchedule
 from storage.service._common import find_segment, from_row, utc_now
+from storage.service._settings import remove_setting, setting_of
 from storage.service.authorization import Caller, check_may_change
 
 
@@ -70,9 +71,7 @@ def schedule_segment(
     next_fire_time(cron, timezone, after=now or utc_now())
     segment = find_segment(session, workspace_id, segment_no)
     check_may_change(segment, **caller)
-    schedule = session.scalars(
-        select(SegmentSchedule).where(SegmentSchedule.segment_id == segment.id)
-    ).one_or_none()
+    schedule = setting_of(session, SegmentSchedule, segment.id)
     if schedule is None:
         schedule = SegmentSchedule(workspace_id=workspace_id, segment_id=segment.id)
         session.add(schedule)
@@ -96,15 +95,10 @@ def unschedule_segment(
 
     Only the segment's owner or a workspace admin may.
     """
-    segment = find_segment(session, workspace_id, segment_no)
-    check_may_change(segment, **caller)
-    schedule = _schedule_of(session, segment)
-    if schedule is None:
-        raise NotFoundError("{segment_no} has no schedule", segment_no=segment.no)
-    info = _info(schedule, segment)
-    session.delete(schedule)
-    session.flush()
-    return info
+    missing = N_("{segment_no} has no schedule")
+    return remove_setting(
+        session, workspace_id, segment_no, SegmentSchedule, describe=_info, missing=missing, caller=caller
+    )
 
 
 def get_schedule(
@@ -112,7 +106,7 @@ def get_schedule(
 ) -> ScheduleInfo | None:
     """The segment's schedule, or None when it has none (NotFoundError for an unknown segment)."""
     segment = find_segment(session, workspace_id, segment_no)
-    schedule = _schedule_of(session, segment)
+    schedule = setting_of(session, SegmentSchedule, segment.id)
     return None if schedule is None else _info(schedule, segment, now=now)
 
 
@@ -144,12 +138,6 @@ def _listed(session: Session, condition: object, *, now: datetime | None) -> lis
         _info(schedule, segment, now=now) for schedule, segment in session.execute(query.order_by(Segment.no))
     ]
     return sorted(infos, key=lambda info: info.next_run)
-
-
-def _schedule_of(session: Session, segment: Segment) -> SegmentSchedule | None:
-    return session.scalars(
-        select(SegmentSchedule).where(SegmentSchedule.segment_id == segment.id)
-    ).one_or_none()
 
 
 def _info(schedule: SegmentSchedule, segment: Segment, *, now: datetime | None = None) -> ScheduleInfo:
