@@ -265,57 +265,40 @@ class _Compiler:
     # --- subqueries on linked rows -----------------------------------------------------------------
 
     def _company(self, condition: ColumnElement[bool]) -> ColumnElement[bool]:
-        return self._linked(
-            contacts.c.company_id,
-            _companies,
-            _companies.c.id,
-            _companies.c.workspace_id == self.workspace_id,
-            condition,
-        )
+        return self._linked(contacts.c.company_id, _companies, _companies.c.id, _companies, condition)
 
     def _linked_code(self, field: str, condition: ColumnElement[bool]) -> ColumnElement[bool]:
         if field in _COMPANY_LINKS:
             table, key = _COMPANY_LINKS[field], contacts.c.company_id
         else:
             table, key = _CONTACT_LINKS[field], contacts.c.id
-        # workspace_id lets the (workspace_id, code, contact_id) index answer "who has code X".
-        in_workspace = table.c.workspace_id == self.workspace_id
-        return self._linked(key, table, table.c.contact_id, in_workspace, condition)
+        # _linked's workspace_id test lets the (workspace_id, code, contact_id) index answer "who has code X".
+        return self._linked(key, table, table.c.contact_id, table, condition)
 
     def _interaction(self, condition: ColumnElement[bool]) -> ColumnElement[bool]:
+        not_canceled = _interactions.c.canceled == false()
         return self._linked(
-            contacts.c.id,
-            _interactions,
-            _interactions.c.contact_id,
-            _interactions.c.workspace_id == self.workspace_id,
-            _interactions.c.canceled == false(),
-            condition,
+            contacts.c.id, _interactions, _interactions.c.contact_id, _interactions, not_canceled, condition
         )
 
     def _answer(self, field: str, condition: ColumnElement[bool]) -> ColumnElement[bool]:
-        question = field[len(PROFILE_PREFIX) :].lower()
-        return self._linked(
-            contacts.c.id,
-            _answers,
-            _answers.c.contact_id,
-            _answers.c.workspace_id == self.workspace_id,
-            _answers.c.question == question,
-            condition,
-        )
+        of_question = _answers.c.question == field[len(PROFILE_PREFIX) :].lower()
+        return self._linked(contacts.c.id, _answers, _answers.c.contact_id, _answers, of_question, condition)
 
     def _segment(self, condition: ColumnElement[bool]) -> ColumnElement[bool]:
-        return self._linked(
-            contacts.c.id,
-            _lines.join(_segments, _segments.c.id == _lines.c.segment_id),
-            _lines.c.contact_id,
-            _segments.c.workspace_id == self.workspace_id,
-            condition,
-        )
+        lines_of_segments = _lines.join(_segments, _segments.c.id == _lines.c.segment_id)
+        return self._linked(contacts.c.id, lines_of_segments, _lines.c.contact_id, _segments, condition)
 
     def _linked(
-        self, key: Any, source: FromClause, linked_id: Any, *conditions: ColumnElement[bool]
+        self,
+        key: Any,
+        source: FromClause,
+        linked_id: Any,
+        of_workspace: FromClause,
+        *conditions: ColumnElement[bool],
     ) -> ColumnElement[bool]:
-        """``key`` (a contact id) is among the ``linked_id`` of the ``source`` rows that meet ``conditions``.
+        """``key`` (a contact id) is among the ``linked_id`` of this workspace's ``source`` rows that meet
+        ``conditions``; the workspace is that of ``of_workspace``, ``source`` or one of its tables.
 
         A top-level term becomes ``key IN (subquery)``: SQLite can then start from the subquery's
         index (or build one lookup table for it) instead of probing every contact, and PostgreSQL
@@ -323,6 +306,7 @@ class _Compiler:
         PostgreSQL turns into an anti-join or an index probe; ``NOT IN`` would fall back to a
         nested loop once the subquery outgrows work_mem.
         """
+        conditions = (of_workspace.c.workspace_id == self.workspace_id, *conditions)
         if self.driving:
             ids = select(linked_id).select_from(source).where(*conditions).correlate(None)
             member = key.in_(ids)
