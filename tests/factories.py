@@ -29,7 +29,7 @@ def add_contact(
     *,
     name: str | None = None,
     company: Contact | None = None,
-    person: bool | None = None,
+    person: bool = False,
     industries: tuple[str, ...] = (),
     relations: tuple[str, ...] = (),
     mailing: tuple[str, ...] = (),
@@ -38,7 +38,7 @@ def add_contact(
     **columns: Any,
 ) -> Contact:
     """Add a company (the default) or, with ``company=`` or ``person=True``, a person, and flush."""
-    is_person = person if person is not None else company is not None
+    is_person = person or company is not None
     contact = Contact(
         workspace_id=workspace_id,
         no=no,
