@@ -27,6 +27,8 @@ LAST_INTERACTIONS = 5
 _SUGGESTION_POOL = 500
 
 _contacts = cast(Table, Contact.__table__)
+# (number, name) of persons, (number, description) of segments, (name, value) of fields and answers.
+_Pairs = tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,28 @@ def contact_card(session: Session, workspace_id: int, contact_no: str) -> Contac
     # A company's company_id is its own id; a person's is its company's.
     has_company = contact.company_id not in (None, contact.id)
     company = session.get(Contact, contact.company_id) if has_company else None
-    fields = tuple(
+    persons, person_count = _persons(session, workspace_id, contact)
+    segments, segment_count = _segments(session, workspace_id, contact.id)
+    return ContactCard(
+        no=contact.no,
+        type=contact.type,
+        name=contact.name,
+        company_no=company.no if company is not None else None,
+        company_name=company.name if company is not None else None,
+        fields=_fields(contact),
+        codes=_codes_by_field(session, contact),
+        persons=persons,
+        person_count=person_count,
+        answers=_answers(session, contact.id),
+        segments=segments,
+        segment_count=segment_count,
+        interactions=_last_interactions(session, contact.id),
+    )
+
+
+def _fields(contact: Contact) -> _Pairs:
+    """The contact's own fields that have a value, as (name, text)."""
+    return tuple(
         (name, str(value))
         for name, value in (
             ("email", contact.email),
@@ -80,34 +103,47 @@ def contact_card(session: Session, workspace_id: int, contact_no: str) -> Contac
         )
         if value
     )
+
+
+def _codes_by_field(session: Session, contact: Contact) -> tuple[tuple[str, tuple[str, ...]], ...]:
     # Industry groups and business relations belong to the company, as criteria read them.
     owner_id = contact.company_id or contact.id
-    codes = tuple(
+    return tuple(
         (c.field, _codes(session, c.link_table, owner_id if c.of_company else contact.id))
         for c in CLASSIFICATIONS
     )
-    persons: tuple[tuple[str, str], ...] = ()
-    person_count = 0
-    if contact.type == COMPANY:
-        of_company = (
-            _contacts.c.workspace_id == workspace_id,
-            _contacts.c.company_id == contact.id,
-            _contacts.c.id != contact.id,
-        )
-        person_count = session.scalar(select(func.count()).where(*of_company)) or 0
-        first = select(_contacts.c.no, _contacts.c.name).where(*of_company).order_by(_contacts.c.no)
-        rows = session.execute(first.limit(MAX_LISTED))
-        persons = tuple((no, name) for no, name in rows)
-    answers = tuple(
+
+
+def _persons(session: Session, workspace_id: int, contact: Contact) -> tuple[_Pairs, int]:
+    """A company's first persons (number, name) and how many it has; a person has none."""
+    if contact.type != COMPANY:
+        return (), 0
+    of_company = (
+        _contacts.c.workspace_id == workspace_id,
+        _contacts.c.company_id == contact.id,
+        _contacts.c.id != contact.id,
+    )
+    person_count = session.scalar(select(func.count()).where(*of_company)) or 0
+    first = select(_contacts.c.no, _contacts.c.name).where(*of_company).order_by(_contacts.c.no)
+    rows = session.execute(first.limit(MAX_LISTED))
+    return tuple((no, name) for no, name in rows), person_count
+
+
+def _answers(session: Session, contact_id: int) -> _Pairs:
+    return tuple(
         (question, answer)
         for question, answer in session.execute(
             select(ContactProfileAnswer.question, ContactProfileAnswer.answer)
-            .where(ContactProfileAnswer.contact_id == contact.id)
+            .where(ContactProfileAnswer.contact_id == contact_id)
             .order_by(ContactProfileAnswer.question)
         )
     )
+
+
+def _segments(session: Session, workspace_id: int, contact_id: int) -> tuple[_Pairs, int]:
+    """The first segments (number, description) the contact is in, and how many it is in."""
     in_segments = (
-        SegmentLine.contact_id == contact.id,
+        SegmentLine.contact_id == contact_id,
         Segment.id == SegmentLine.segment_id,
         Segment.workspace_id == workspace_id,
     )
@@ -119,29 +155,18 @@ def contact_card(session: Session, workspace_id: int, contact_no: str) -> Contac
             select(Segment.no, Segment.description).where(*in_segments).order_by(Segment.no).limit(MAX_LISTED)
         )
     )
-    interactions = tuple(
+    return segments, segment_count
+
+
+def _last_interactions(session: Session, contact_id: int) -> tuple[CardInteraction, ...]:
+    return tuple(
         from_row(CardInteraction, entry, template=entry.template_code)
         for entry in session.scalars(
             select(InteractionLogEntry)
-            .where(InteractionLogEntry.contact_id == contact.id)
+            .where(InteractionLogEntry.contact_id == contact_id)
             .order_by(InteractionLogEntry.date.desc(), InteractionLogEntry.id.desc())
             .limit(LAST_INTERACTIONS)
         )
-    )
-    return ContactCard(
-        no=contact.no,
-        type=contact.type,
-        name=contact.name,
-        company_no=company.no if company is not None else None,
-        company_name=company.name if company is not None else None,
-        fields=fields,
-        codes=codes,
-        persons=persons,
-        person_count=person_count,
-        answers=answers,
-        segments=segments,
-        segment_count=segment_count,
-        interactions=interactions,
     )
 
 
