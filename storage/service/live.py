@@ -21,7 +21,7 @@ from storage.models import LiveSegment, Segment, Workspace
 from storage.models.schedules import TRIGGER_LIVE
 from storage.service import history
 from storage.service._common import find_segment, from_row
-from storage.service._settings import remove_setting, setting_of
+from storage.service._segment_rows import remove_segment_row, segment_row
 from storage.service.authorization import Caller, check_may_change
 from storage.service.dependencies import dependency_graph, dependency_order
 from storage.service.history import RunInfo
@@ -67,7 +67,7 @@ def set_live(
         raise ValidationError("say which channel gets the live segment's changes, e.g. #sales")
     segment = find_segment(session, workspace_id, segment_no)
     check_may_change(segment, **caller)
-    live = setting_of(session, LiveSegment, segment.id)
+    live = segment_row(session, LiveSegment, segment.id)
     if live is None:
         live = LiveSegment(
             workspace_id=workspace_id,
@@ -86,7 +86,7 @@ def set_live(
 def unset_live(session: Session, workspace_id: int, segment_no: str, **caller: Unpack[Caller]) -> LiveInfo:
     """Stop refreshing the segment live and return what it was; NotFoundError when it was not live."""
     missing = N_("{segment_no} is not live")
-    return remove_setting(
+    return remove_segment_row(
         session, workspace_id, segment_no, LiveSegment, describe=_info, missing=missing, caller=caller
     )
 
@@ -94,7 +94,7 @@ def unset_live(session: Session, workspace_id: int, segment_no: str, **caller: U
 def get_live(session: Session, workspace_id: int, segment_no: str) -> LiveInfo | None:
     """The segment's live settings, or None when it is not live (NotFoundError for an unknown segment)."""
     segment = find_segment(session, workspace_id, segment_no)
-    live = setting_of(session, LiveSegment, segment.id)
+    live = segment_row(session, LiveSegment, segment.id)
     return None if live is None else _info(live, segment)
 
 
@@ -146,7 +146,7 @@ def record_live_run(session: Session, workspace_id: int, segment_no: str, *, ver
     it is built on was deleted) is recorded as a failed run that changed nothing.
     """
     segment = find_segment(session, workspace_id, segment_no)
-    live = setting_of(session, LiveSegment, segment.id)
+    live = segment_row(session, LiveSegment, segment.id)
     if live is None or live.refreshed_version >= version:
         return None
     info = _info(live, segment)

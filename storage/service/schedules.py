@@ -16,7 +16,7 @@ from storage.cron import next_fire_time, parse_cron, validate_timezone
 from storage.errors import N_, ValidationError
 from storage.models import Segment, SegmentSchedule
 from storage.service._common import find_segment, from_row, utc_now
-from storage.service._settings import remove_setting, setting_of
+from storage.service._segment_rows import remove_segment_row, segment_row
 from storage.service.authorization import Caller, check_may_change
 
 
@@ -71,7 +71,7 @@ def schedule_segment(
     next_fire_time(cron, timezone, after=now or utc_now())
     segment = find_segment(session, workspace_id, segment_no)
     check_may_change(segment, **caller)
-    schedule = setting_of(session, SegmentSchedule, segment.id)
+    schedule = segment_row(session, SegmentSchedule, segment.id)
     if schedule is None:
         schedule = SegmentSchedule(workspace_id=workspace_id, segment_id=segment.id)
         session.add(schedule)
@@ -96,7 +96,7 @@ def unschedule_segment(
     Only the segment's owner or a workspace admin may.
     """
     missing = N_("{segment_no} has no schedule")
-    return remove_setting(
+    return remove_segment_row(
         session, workspace_id, segment_no, SegmentSchedule, describe=_info, missing=missing, caller=caller
     )
 
@@ -106,7 +106,7 @@ def get_schedule(
 ) -> ScheduleInfo | None:
     """The segment's schedule, or None when it has none (NotFoundError for an unknown segment)."""
     segment = find_segment(session, workspace_id, segment_no)
-    schedule = setting_of(session, SegmentSchedule, segment.id)
+    schedule = segment_row(session, SegmentSchedule, segment.id)
     return None if schedule is None else _info(schedule, segment, now=now)
 
 

@@ -1,4 +1,4 @@
-"""A segment's one row of settings, its schedule or its live channel: found, and removed by its owner."""
+"""Rows a segment has one of at most, its schedule and its live channel: found, and removed by its owner."""
 
 from __future__ import annotations
 
@@ -13,22 +13,22 @@ from storage.models import LiveSegment, Segment, SegmentSchedule
 from storage.service._common import find_segment
 from storage.service.authorization import Caller, check_may_change
 
-_Setting = TypeVar("_Setting", LiveSegment, SegmentSchedule)
+_Row = TypeVar("_Row", LiveSegment, SegmentSchedule)
 _Info = TypeVar("_Info")
 
 
-def setting_of(session: Session, model: type[_Setting], segment_id: int) -> _Setting | None:
+def segment_row(session: Session, model: type[_Row], segment_id: int) -> _Row | None:
     """The segment's row of ``model``, or None; a segment has one at most."""
     return session.scalars(select(model).where(model.segment_id == segment_id)).one_or_none()
 
 
-def remove_setting(
+def remove_segment_row(
     session: Session,
     workspace_id: int,
     segment_no: str,
-    model: type[_Setting],
+    model: type[_Row],
     *,
-    describe: Callable[[_Setting, Segment], _Info],
+    describe: Callable[[_Row, Segment], _Info],
     missing: str,
     caller: Caller,
 ) -> _Info:
@@ -39,10 +39,10 @@ def remove_setting(
     """
     segment = find_segment(session, workspace_id, segment_no)
     check_may_change(segment, **caller)
-    setting = setting_of(session, model, segment.id)
-    if setting is None:
+    row = segment_row(session, model, segment.id)
+    if row is None:
         raise NotFoundError(missing, segment_no=segment.no)
-    info = describe(setting, segment)
-    session.delete(setting)
+    info = describe(row, segment)
+    session.delete(row)
     session.flush()
     return info
