@@ -52,13 +52,16 @@ def make_engine(
         connect_args.setdefault("check_same_thread", False)
         connect_args.setdefault("timeout", 30)
     else:
-        options = [f"-cstatement_timeout={max(1, round(statement_timeout * 1000))}"]
-        if schema:
-            options.append(f"-csearch_path={schema}")
+        # No JIT compilation: it pays off for queries of minutes, but segbot's take a second or two,
+        # and compiling one of them took longer than running it (docs/performance.md, "JIT").
+        options = ["-cjit=off"]
         # Options the URL gives (`?options=-csearch_path%3Dsales`) are kept: connect_args would replace them.
         given = make_url(url).query.get("options")
         if given:
-            options.insert(0, given if isinstance(given, str) else " ".join(given))
+            options.append(given if isinstance(given, str) else " ".join(given))
+        options.append(f"-cstatement_timeout={max(1, round(statement_timeout * 1000))}")
+        if schema:
+            options.append(f"-csearch_path={schema}")
         connect_args["options"] = " ".join(options)
     engine = create_engine(url, connect_args=connect_args, pool_pre_ping=True, hide_parameters=True, **kwargs)
     if is_sqlite(url):

@@ -79,3 +79,18 @@ def test_options_given_in_a_postgresql_url_are_kept_beside_the_statement_timeout
             assert connection.exec_driver_sql("SHOW statement_timeout").scalar() == "7s"
     finally:
         configured.dispose()
+
+
+def test_postgresql_connections_skip_jit_compilation_unless_the_url_asks_for_it(engine: Engine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("JIT compilation is PostgreSQL's")
+    plain = make_engine(engine.url.render_as_string(hide_password=False))
+    asked = make_engine(engine.url.set(query={"options": "-cjit=on"}).render_as_string(hide_password=False))
+    try:
+        with plain.connect() as connection:
+            assert connection.exec_driver_sql("SHOW jit").scalar() == "off"
+        with asked.connect() as connection:
+            assert connection.exec_driver_sql("SHOW jit").scalar() == "on"
+    finally:
+        plain.dispose()
+        asked.dispose()
