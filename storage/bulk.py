@@ -7,12 +7,14 @@ temporary, so they are private to the connection and never seen by other session
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Column, Table, text
+from sqlalchemy import Column, Table, TableClause, column, table, text
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import SelectBase
 
 # A load that writes more than this share of a table's rows refreshes its statistics.
 _RESTATS_SHARE = 0.1
@@ -151,3 +153,28 @@ def refresh_statistics(session: Session, tables: Sequence[str], *, rows: int) ->
         ).scalar()
         if estimate is None or estimate <= 0 or rows > _RESTATS_SHARE * estimate:
             connection.exec_driver_sql(f'ANALYZE "{name}"')
+
+
+def temporary_result(
+    session: Session, prefix: str, rows: SelectBase | None, columns: dict[str, str]
+) -> TableClause:
+    """PostgreSQL: ``rows`` written to a new temporary table, dropped at commit, and analysed.
+
+    For a set that later statements join: PostgreSQL never analyses temporary tables by itself, and
+    planned from a guess of its size (a CTE's, a subquery's) a set of thousands is taken for
+    hundreds of thousands and joined by reading whole tables. ``columns``: each column's SQL type,
+    for the empty table that a ``rows`` of None makes.
+    """
+    result = table(f"{prefix}_{secrets.token_hex(6)}", *(column(name) for name in columns))
+    connection = session.connection()
+    if rows is None:
+        declared = ", ".join(f"{name} {kind}" for name, kind in columns.items())
+        connection.exec_driver_sql(f"CREATE TEMPORARY TABLE {result.name} ({declared}) ON COMMIT DROP")
+    else:
+        compiled = rows.compile(bind=session.get_bind(), compile_kwargs={"render_postcompile": True})
+        # CREATE TABLE ... AS may scan contacts with parallel workers; INSERT ... SELECT never does.
+        connection.exec_driver_sql(
+            f"CREATE TEMPORARY TABLE {result.name} ON COMMIT DROP AS {compiled}", compiled.params
+        )
+    connection.exec_driver_sql(f"ANALYZE {result.name}")
+    return result

@@ -106,10 +106,20 @@ def build_breakdown_blocks(result: Breakdown, *, tr: Translator = ENGLISH) -> li
     return blocks
 
 
-def shares_line(size: int, shares: Sequence[Sequence[BreakdownRow]], *, tr: Translator = ENGLISH) -> str:
-    """``IT 41% · DE 22% · FR 9% · RETAIL 60% · …``: the largest shares of a few fields in one line."""
+def shares_line(
+    size: int,
+    shares: Sequence[Sequence[BreakdownRow]],
+    *,
+    estimated: bool = False,
+    tr: Translator = ENGLISH,
+) -> str:
+    """``IT 41% · DE 22% · FR 9% · RETAIL 60% · …``: the largest shares of a few fields in one line.
+
+    ``estimated``: the shares come from a sample, and each is marked "≈".
+    """
+    mark = "≈" if estimated else ""
     parts = [
-        f"{escape_mrkdwn(clip(row.value, 20))} {percent(share(row.count, size))}"
+        f"{escape_mrkdwn(clip(row.value, 20))} {mark}{percent(share(row.count, size))}"
         for rows in shares
         for row in rows
     ]

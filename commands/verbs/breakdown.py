@@ -23,8 +23,8 @@ from commands.registry import VerbGroup
 from commands.reply import FileUpload, Reply
 from storage.errors import ValidationError
 from storage.service import changes
-from storage.service.breakdown import BREAKDOWN_FIELDS, Breakdown, breakdown_segment, largest_shares
-from storage.service.types import ADD, Preview
+from storage.service.breakdown import BREAKDOWN_FIELDS, Breakdown, breakdown_segment
+from storage.service.types import Preview
 
 USAGE = "breakdown SEG [by] FIELD [chart]"
 _PREVIEW_FIELDS = ("country", "industry")
@@ -76,13 +76,10 @@ def home_breakdown(value: str, ctx: CommandContext) -> Reply:
 
 def preview_shares(session: Session, workspace_id: int, preview: Preview, *, tr: Translator) -> str:
     """The largest country and industry shares of what an Add preview adds, as one line ("" for none)."""
-    if preview.kind != ADD or not preview.added:
+    shares = changes.addition_shares(session, workspace_id, preview.pending_id, _PREVIEW_FIELDS)
+    if shares is None:
         return ""
-    members = changes.pending_additions(session, workspace_id, preview.pending_id)
-    if members is None:
-        return ""
-    shares = [largest_shares(session, *members, field) for field in _PREVIEW_FIELDS]
-    return shares_line(preview.added, shares, tr=tr)
+    return shares_line(shares.counted, shares.fields, estimated=shares.sampled, tr=tr)
 
 
 @verbs.action(BREAKDOWN_CHART_ACTION)

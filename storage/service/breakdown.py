@@ -11,7 +11,7 @@ import itertools
 import math
 from dataclasses import dataclass, replace
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal, null, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal, null, select, union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import FromClause
 
@@ -146,20 +146,34 @@ def breakdown_segment(session: Session, workspace_id: int, segment_no: str, fiel
 
 
 def largest_shares(
-    session: Session, members: FromClause, conditions: list[ColumnElement], field: str, *, top: int = 3
-) -> list[BreakdownRow]:
-    """The ``top`` commonest values of ``field`` (a plain field, not a profile question) in ``members``.
+    session: Session, members: FromClause, fields: tuple[str, ...], *, top: int = 3
+) -> tuple[int, tuple[tuple[BreakdownRow, ...], ...]]:
+    """How many contacts ``members`` (a set with ``contact_id``) holds, and the ``top`` commonest
+    values of each of ``fields`` (plain fields, not profile questions) among them.
 
-    For a preview's one-line summary, from the same grouped query as a breakdown.
+    For a preview's one-line summary: one statement, the same grouped query as a breakdown per
+    field, over the set computed once (PostgreSQL would otherwise compute it again for each part).
     """
-    name = breakdown_field(field)
-    pairs = _pairs(session, members, conditions, name)
-    rows = session.execute(_grouped(pairs, blank_is_none=name in _COLUMNS)).all()
-    return [
-        BreakdownRow(value=str(value), count=int(count), label=label)
-        for bucket, value, label, count, _ in rows
-        if 0 < bucket <= top
+    names = [breakdown_field(field) for field in fields]
+    computed = select(members.c.contact_id).cte("members")
+    if session.get_bind().dialect.name == "postgresql":
+        computed = computed.prefix_with("MATERIALIZED")
+    parts = [
+        select(
+            literal(index).label("field"),
+            *_grouped(_pairs(session, computed, [], name), blank_is_none=name in _COLUMNS).subquery().c,
+        )
+        for index, name in enumerate(names)
     ]
+    size = select(literal(-1), literal(0), null(), null(), func.count(), literal(0)).select_from(computed)
+    counted = 0
+    found: list[dict[int, BreakdownRow]] = [{} for _ in names]
+    for index, bucket, value, label, count, _ in session.execute(union_all(*parts, size)):
+        if index < 0:
+            counted = int(count)
+        elif 0 < bucket <= top:
+            found[index][int(bucket)] = BreakdownRow(value=str(value), count=int(count), label=label)
+    return counted, tuple(tuple(rows[bucket] for bucket in sorted(rows)) for rows in found)
 
 
 def _grouped(pairs: Select, *, blank_is_none: bool = False) -> Select:

@@ -7,12 +7,12 @@ or refuses with StalePreviewError. Most previews are never confirmed, so most se
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
-from sqlalchemy import FromClause, Select, SmallInteger, column, func, literal, select, table, union_all
+from sqlalchemy import FromClause, Select, SmallInteger, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
+from storage.bulk import temporary_result
 from storage.criteria.ast import field_names, from_json
 from storage.data_version import data_version
 from storage.errors import ConflictError, StalePreviewError
@@ -29,6 +29,7 @@ from storage.service._common import (
     contact_page,
 )
 from storage.service.changes._pending import check_still_pending
+from storage.service.changes._shared import SHARED, criteria_key
 from storage.service.types import (
     ADD,
     REDUCE,
@@ -102,16 +103,24 @@ def deferred_page(
     ids = deferred_change(session, pending, sign)
     if ids is None or total == 0 or (change is not None and (change > 0) != (sign > 0)):
         return Page(rows=(), total=0, page=1, page_size=max(1, page_size))
-    return contact_page(
-        session,
-        pending.workspace_id,
-        ids.subquery(),
-        [],
-        total=total,
-        page=page,
-        page_size=page_size,
-        computed=True,
+
+    def read() -> Page:
+        assert ids is not None
+        return contact_page(
+            session,
+            pending.workspace_id,
+            ids.subquery(),
+            [],
+            total=total,
+            page=page,
+            page_size=page_size,
+            computed=True,
+        )
+
+    shared = criteria_key(
+        session, pending, ("page", page, page_size, change), empty=is_empty(session, pending.segment_id)
     )
+    return SHARED.get(shared, read) if shared else read()
 
 
 def materialize(session: Session, pending: PendingAction) -> FromClause:
@@ -129,21 +138,8 @@ def materialize(session: Session, pending: PendingAction) -> FromClause:
         ids = deferred_change(session, pending, change)
         if ids is not None:
             parts.append(select(ids.subquery().c.contact_id, literal(change, SmallInteger).label("change")))
-    changed = table(f"changed_{secrets.token_hex(6)}", column("contact_id"), column("change"))
     rows = union_all(*parts) if len(parts) > 1 else parts[0] if parts else None
-    connection = session.connection()
-    if rows is None:
-        connection.exec_driver_sql(
-            f"CREATE TEMPORARY TABLE {changed.name} (contact_id integer, change smallint) ON COMMIT DROP"
-        )
-    else:
-        compiled = rows.compile(bind=session.get_bind(), compile_kwargs={"render_postcompile": True})
-        # CREATE TABLE ... AS may scan contacts with parallel workers; INSERT ... SELECT never does.
-        connection.exec_driver_sql(
-            f"CREATE TEMPORARY TABLE {changed.name} ON COMMIT DROP AS {compiled}", compiled.params
-        )
-    # PostgreSQL never analyses temporary tables by itself; the joins that follow need the size.
-    connection.exec_driver_sql(f"ANALYZE {changed.name}")
+    changed = temporary_result(session, "changed", rows, {"contact_id": "integer", "change": "smallint"})
     counted: dict[int, int] = {
         change: count
         for change, count in session.execute(

@@ -51,6 +51,7 @@ from storage.service.changes._pending import (
 )
 from storage.service.changes._purge import purge_expired
 from storage.service.changes._replay import capture_replay
+from storage.service.changes._shared import SHARED, criteria_key
 from storage.service.dependencies import check_no_cycle, check_refs_exist, segment_refs, step_refs
 from storage.service.journal import active_steps, change_source
 from storage.service.saved import load_saved_steps
@@ -260,7 +261,11 @@ def capture_change(
         # Read before counting: data committed in between then fails Confirm's check (a refusal),
         # never the reverse (a count of old data under a newer version).
         pending.data_version = data_version(session, workspace_id)
-        pending.added = _count(session, additions(step, lines, workspace_id, today))
+        added = additions(step, lines, workspace_id, today)
+        shared = criteria_key(session, pending, "added", empty=lines.empty)
+        pending.added = (
+            SHARED.get(shared, lambda: _count(session, added)) if shared else _count(session, added)
+        )
         pending.removed = _count(session, removals(step, lines, workspace_id, today))
     elif step is not None:
         # The counts are the captures' own row counts: the captured set's primary key (pending id,
