@@ -86,6 +86,10 @@ _QUESTIONS = cast(Table, ProfileQuestion.__table__)
 _TEXT_LIMITS = {"email": 200, "phone": 60, "city": 100, "post_code": 20}
 _CODE_LIMITS = {"territory": 40, "salesperson": 40, "language": 10}
 _TYPES = {"company": COMPANY, "person": PERSON}
+# The type cells as exported, read without strip() and lower().
+_KINDS = {"company": COMPANY, "person": PERSON, "Company": COMPANY, "Person": PERSON}
+# Distinct cells remembered per column: enough for every code, country and date, bounded for the rest.
+_SEEN_LIMIT = 10_000
 _BATCH = 10_000
 
 _staging = MetaData()
@@ -190,15 +194,18 @@ class _RowParser:
         self.present = frozenset(names)
         position = {name: index for index, name in enumerate(names)}
         self.at = {name: position.get(name, -1) for name in CONTACT_COLUMNS}
-        self.plan = [
-            (position.get(column, -1), column, convert, limit, default)
+        # Per column, what each distinct cell converted to (see parse).
+        self.plan: list[tuple[int, str, str | Converter, int, Any, dict[str, Any]]] = [
+            (position.get(column, -1), column, convert, limit, default, {})
             for column, convert, limit, default in _CONVERTERS
         ]
-        self.link_columns = [
-            (kind, position[column]) for kind, (column, _, _) in _LINKS.items() if column in position
+        self.link_columns: list[tuple[int, int, str, dict[str, list[str]]]] = [
+            (kind, position[column], column, {})
+            for kind, (column, _, _) in _LINKS.items()
+            if column in position
         ]
-        self.questions = [
-            (name.removeprefix(PROFILE_PREFIX), index)
+        self.questions: list[tuple[str, int, str, dict[str, tuple[str, str, str, float | None]]]] = [
+            (name.removeprefix(PROFILE_PREFIX), index, name, {})
             for index, name in enumerate(names)
             if name.startswith(PROFILE_PREFIX)
         ]
@@ -212,16 +219,22 @@ class _RowParser:
         if len(values) != self.width:
             check_width(line, values, self.width)
         at = self.at
-        no = text_value(line, "no", values[at["no"]], 40, required=True)
-        kind = values[at["type"]].strip().lower()
+        # Each cell is read inline on the common path; the helpers run again to raise the error.
+        no = values[at["no"]].strip()
+        if not no or len(no) > 40:
+            text_value(line, "no", no, 40, required=True)
+        raw_kind = values[at["type"]]
+        kind = _KINDS.get(raw_kind) or raw_kind.strip().lower()
         if kind not in _TYPES:
-            raise CsvError(
-                line, "type", f"'{values[at['type']].strip()}' is not a type; expected company or person"
-            )
-        name = text_value(line, "name", values[at["name"]], 200, required=True)
-        company_no = (
-            text_value(line, "company_no", values[at["company_no"]], 40) if at["company_no"] >= 0 else None
-        )
+            raise CsvError(line, "type", f"'{raw_kind.strip()}' is not a type; expected company or person")
+        name = values[at["name"]].strip()
+        if not name or len(name) > 200:
+            text_value(line, "name", name, 200, required=True)
+        company_no: str | None = None
+        if at["company_no"] >= 0:
+            company_no = values[at["company_no"]].strip() or None
+            if company_no is not None and len(company_no) > 40:
+                text_value(line, "company_no", company_no, 40)
         if kind == COMPANY:
             # As in Business Central a company is its own company; an exported file repeats its no.
             if company_no not in (None, no):
@@ -229,28 +242,60 @@ class _RowParser:
             company_no = no
         contact_id = self.next_id()
         row: list[Any] = [line, contact_id, no, kind, name, company_no]
-        for index, column, convert, limit, default in self.plan:
+        append = row.append
+        for index, column, convert, limit, default, seen in self.plan:
             if index < 0:
-                row.append(default)
-            elif convert is _PLAIN or convert is _UPPER:
+                append(default)
+            elif convert is _PLAIN:
                 value = values[index].strip()
                 if len(value) > limit:
                     raise CsvError(line, column, f"longer than {limit} characters")
-                row.append((value.upper() if convert is _UPPER else value) or None)
+                append(value or None)
             else:
-                row.append(convert(line, column, values[index]))  # type: ignore[operator]
-        row.append(None)
+                # Codes, countries, flags and dates repeat: each distinct cell is converted once.
+                raw = values[index]
+                if raw in seen:
+                    append(seen[raw])
+                else:
+                    value = self._convert(line, column, convert, limit, raw)
+                    if len(seen) < _SEEN_LIMIT:
+                        seen[raw] = value
+                    append(value)
+        append(None)
         self.contacts.append(tuple(row))
-        for link_kind, index in self.link_columns:
-            if values[index]:
-                codes = code_list(line, _LINKS[link_kind][0], values[index])
-                self.codes[link_kind].update(codes)
-                self.links.extend((contact_id, link_kind, code) for code in codes)
-        for question, index in self.questions:
-            if values[index]:
-                answer = text_value(line, PROFILE_PREFIX + question, values[index], 200)
-                if answer is not None:
-                    self.answers.append((contact_id, question, answer, answer.lower(), number_value(answer)))
+        links = self.links
+        for link_kind, index, column, seen_codes in self.link_columns:
+            raw = values[index]
+            if raw:
+                codes = seen_codes.get(raw)
+                if codes is None:
+                    codes = code_list(line, column, raw)
+                    self.codes[link_kind].update(codes)
+                    if len(seen_codes) < _SEEN_LIMIT:
+                        seen_codes[raw] = codes
+                for code in codes:
+                    links.append((contact_id, link_kind, code))
+        for question, index, column, seen_answers in self.questions:
+            raw = values[index]
+            if raw:
+                answer = seen_answers.get(raw)
+                if answer is None:
+                    text = text_value(line, column, raw, 200)
+                    if text is None:
+                        continue
+                    answer = (question, text, text.lower(), number_value(text))
+                    if len(seen_answers) < _SEEN_LIMIT:
+                        seen_answers[raw] = answer
+                self.answers.append((contact_id, *answer))
+
+    @staticmethod
+    def _convert(line: int, column: str, convert: str | Converter, limit: int, raw: str) -> Any:
+        if convert is _UPPER:
+            value = raw.strip()
+            if len(value) > limit:
+                raise CsvError(line, column, f"longer than {limit} characters")
+            return value.upper() or None
+        return convert(line, column, raw)  # type: ignore[operator]
 
     def take(self) -> _Batch:
         """The rows queued so far, for the staging tables; the queues start empty again."""
@@ -523,7 +568,7 @@ def _add_codes(session: Session, table: Table, workspace_id: int, codes: set[str
 def _apply_links(session: Session, workspace_id: int, parser: _RowParser, *, had_contacts: bool) -> None:
     """Replace the links of the kinds the file has columns for, creating unknown codes."""
     st, sl = _st_contacts, _st_links
-    for kind, _index in parser.link_columns:
+    for kind, *_ in parser.link_columns:
         _column, codes, links = _LINKS[kind]
         _add_codes(session, codes, workspace_id, parser.codes[kind])
         if had_contacts:
@@ -540,7 +585,7 @@ def _apply_links(session: Session, workspace_id: int, parser: _RowParser, *, had
 
 def _apply_answers(session: Session, workspace_id: int, parser: _RowParser, *, had_contacts: bool) -> None:
     """Replace the answers to the questions the file has columns for, creating unknown questions."""
-    questions = [question for question, _ in parser.questions]
+    questions = [question for question, *_ in parser.questions]
     if not questions:
         return
     known = set(
