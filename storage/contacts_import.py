@@ -13,8 +13,6 @@ file leaves existing contacts' values alone.
 
 from __future__ import annotations
 
-import queue
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -313,59 +311,26 @@ class _Batch:
     answers: list[tuple[int, str, str, str, float | None]]
 
 
-class _Stopped(Exception):
-    """The thread that holds the session gave up; the parsing thread just ends."""
-
-
 def _parsed_batches(
     parser: _RowParser, rows: Iterable[tuple[int, list[str]]], ids: ContactIds
 ) -> Iterator[_Batch]:
-    """Parse ``rows`` on a thread of its own and yield their batches, so the database loads one
-    batch while the next is parsed (on two cores, the parsing and the server's work overlap).
-
-    Only the calling thread touches the session: the parsing thread hands over its batch each time
-    its block of contact ids runs out, and this thread fetches the next block before yielding the
-    batch. A ``CsvError`` raised while parsing is raised here.
-    """
-    handover: queue.Queue[tuple[_Batch, bool] | BaseException | None] = queue.Queue()
-    blocks: queue.Queue[list[int] | None] = queue.Queue()
+    """Parse ``rows`` and yield their batches: a batch ends where its block of contact ids runs out
+    (at most ``_BATCH`` rows) and at the end of the file. A ``CsvError`` stops at the row it names."""
     free: list[int] = []
+    full: list[_Batch] = []
 
     def next_id() -> int:
         if not free:
-            handover.put((parser.take(), True))
-            block = blocks.get()
-            if block is None:
-                raise _Stopped
-            free.extend(reversed(block))
+            full.append(parser.take())
+            free.extend(reversed(ids.block()))
         return free.pop()
 
-    def parse_all() -> None:
-        try:
-            for line, values in rows:
-                parser.parse(line, values)
-            handover.put((parser.take(), False))
-            handover.put(None)
-        except _Stopped:
-            pass
-        except BaseException as error:  # re-raised by the thread that holds the session
-            handover.put(error)
-
     parser.next_id = next_id
-    thread = threading.Thread(target=parse_all, name="contacts-import-parser", daemon=True)
-    thread.start()
-    try:
-        while (item := handover.get()) is not None:
-            if isinstance(item, BaseException):
-                raise item
-            batch, wants_ids = item
-            if wants_ids:
-                blocks.put(ids.block())
-            yield batch
-    finally:
-        # Wakes the parsing thread if it waits for ids after a failure here.
-        blocks.put(None)
-        thread.join()
+    for line, values in rows:
+        parser.parse(line, values)
+        if full:
+            yield full.pop()
+    yield parser.take()
 
 
 def _check_whole_file(session: Session, workspace_id: int) -> None:
