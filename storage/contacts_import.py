@@ -13,7 +13,7 @@ file leaves existing contacts' values alone.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -40,7 +40,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from storage.bulk import StagingTable, columns_like, refresh_statistics, staging_tables, trusted_references
+from storage.bulk import columns_like, refresh_statistics, staging_tables, trusted_references
 from storage.csv_format import (
     CONTACT_LINK_COLUMNS,
     CONTACT_PLAIN_COLUMNS,
@@ -84,6 +84,10 @@ _QUESTIONS = cast(Table, ProfileQuestion.__table__)
 _TEXT_LIMITS = {"email": 200, "phone": 60, "city": 100, "post_code": 20}
 _CODE_LIMITS = {"territory": 40, "salesperson": 40, "language": 10}
 _TYPES = {"company": COMPANY, "person": PERSON}
+# The type cells as exported, read without strip() and lower().
+_KINDS = {"company": COMPANY, "person": PERSON, "Company": COMPANY, "Person": PERSON}
+# Distinct cells remembered per column: enough for every code, country and date, bounded for the rest.
+_SEEN_LIMIT = 10_000
 _BATCH = 10_000
 
 _staging = MetaData()
@@ -149,12 +153,10 @@ def load_contact_rows(
         check_header(header, known=KNOWN_COLUMNS, required=REQUIRED_COLUMNS, allow_profile=True)
     )
     with staging_tables(session, _st_contacts, _st_links, _st_answers) as (contacts, links, answers):
-        parser.ids = ContactIds(session, workspace_id)
-        for line, values in rows:
-            parser.parse(line, values)
-            if len(parser.contacts) >= _BATCH:
-                parser.flush(contacts, links, answers)
-        parser.flush(contacts, links, answers)
+        for batch in _parsed_batches(parser, rows, ContactIds(session, workspace_id)):
+            contacts.write(batch.contacts)
+            links.write(batch.links)
+            answers.write(batch.answers)
         # Links and answers are only ever scanned whole: no index or statistics needed.
         contacts.finish("no", "line")
         if contacts.rows_written == 0:
@@ -190,74 +192,145 @@ class _RowParser:
         self.present = frozenset(names)
         position = {name: index for index, name in enumerate(names)}
         self.at = {name: position.get(name, -1) for name in CONTACT_COLUMNS}
-        self.plan = [
-            (position.get(column, -1), column, convert, limit, default)
+        # Per column, what each distinct cell converted to (see parse).
+        self.plan: list[tuple[int, str, str | Converter, int, Any, dict[str, Any]]] = [
+            (position.get(column, -1), column, convert, limit, default, {})
             for column, convert, limit, default in _CONVERTERS
         ]
-        self.link_columns = [
-            (kind, position[column]) for kind, (column, _, _) in _LINKS.items() if column in position
+        self.link_columns: list[tuple[int, int, str, dict[str, list[str]]]] = [
+            (kind, position[column], column, {})
+            for kind, (column, _, _) in _LINKS.items()
+            if column in position
         ]
-        self.questions = [
-            (name.removeprefix(PROFILE_PREFIX), index)
+        self.questions: list[tuple[str, int, str, dict[str, tuple[str, str, str, float | None]]]] = [
+            (name.removeprefix(PROFILE_PREFIX), index, name, {})
             for index, name in enumerate(names)
             if name.startswith(PROFILE_PREFIX)
         ]
         self.contacts: list[tuple[Any, ...]] = []
         self.links: list[tuple[int, int, str]] = []
         self.answers: list[tuple[int, str, str, str, float | None]] = []
-        self.ids: ContactIds
+        self.next_id: Callable[[], int]
         self.codes: dict[int, set[str]] = {kind: set() for kind in _LINKS}
 
     def parse(self, line: int, values: list[str]) -> None:
         if len(values) != self.width:
             check_width(line, values, self.width)
         at = self.at
-        no = text_value(line, "no", values[at["no"]], 40, required=True)
-        kind = values[at["type"]].strip().lower()
+        # Each cell is read inline on the common path; the helpers run again to raise the error.
+        no = values[at["no"]].strip()
+        if not no or len(no) > 40:
+            text_value(line, "no", no, 40, required=True)
+        raw_kind = values[at["type"]]
+        kind = _KINDS.get(raw_kind) or raw_kind.strip().lower()
         if kind not in _TYPES:
-            raise CsvError(
-                line, "type", f"'{values[at['type']].strip()}' is not a type; expected company or person"
-            )
-        name = text_value(line, "name", values[at["name"]], 200, required=True)
-        company_no = (
-            text_value(line, "company_no", values[at["company_no"]], 40) if at["company_no"] >= 0 else None
-        )
+            raise CsvError(line, "type", f"'{raw_kind.strip()}' is not a type; expected company or person")
+        name = values[at["name"]].strip()
+        if not name or len(name) > 200:
+            text_value(line, "name", name, 200, required=True)
+        company_no: str | None = None
+        if at["company_no"] >= 0:
+            company_no = values[at["company_no"]].strip() or None
+            if company_no is not None and len(company_no) > 40:
+                text_value(line, "company_no", company_no, 40)
         if kind == COMPANY:
             # As in Business Central a company is its own company; an exported file repeats its no.
             if company_no not in (None, no):
                 raise CsvError(line, "company_no", "a company's company_no must be empty or its own no")
             company_no = no
-        contact_id = self.ids.next()
+        contact_id = self.next_id()
         row: list[Any] = [line, contact_id, no, kind, name, company_no]
-        for index, column, convert, limit, default in self.plan:
+        append = row.append
+        for index, column, convert, limit, default, seen in self.plan:
             if index < 0:
-                row.append(default)
-            elif convert is _PLAIN or convert is _UPPER:
+                append(default)
+            elif convert is _PLAIN:
                 value = values[index].strip()
                 if len(value) > limit:
                     raise CsvError(line, column, f"longer than {limit} characters")
-                row.append((value.upper() if convert is _UPPER else value) or None)
+                append(value or None)
             else:
-                row.append(convert(line, column, values[index]))  # type: ignore[operator]
-        row.append(None)
+                # Codes, countries, flags and dates repeat: each distinct cell is converted once.
+                raw = values[index]
+                if raw in seen:
+                    append(seen[raw])
+                else:
+                    value = self._convert(line, column, convert, limit, raw)
+                    if len(seen) < _SEEN_LIMIT:
+                        seen[raw] = value
+                    append(value)
+        append(None)
         self.contacts.append(tuple(row))
-        for link_kind, index in self.link_columns:
-            if values[index]:
-                codes = code_list(line, _LINKS[link_kind][0], values[index])
-                self.codes[link_kind].update(codes)
-                self.links.extend((contact_id, link_kind, code) for code in codes)
-        for question, index in self.questions:
-            if values[index]:
-                answer = text_value(line, PROFILE_PREFIX + question, values[index], 200)
-                if answer is not None:
-                    self.answers.append((contact_id, question, answer, answer.lower(), number_value(answer)))
+        links = self.links
+        for link_kind, index, column, seen_codes in self.link_columns:
+            raw = values[index]
+            if raw:
+                codes = seen_codes.get(raw)
+                if codes is None:
+                    codes = code_list(line, column, raw)
+                    self.codes[link_kind].update(codes)
+                    if len(seen_codes) < _SEEN_LIMIT:
+                        seen_codes[raw] = codes
+                for code in codes:
+                    links.append((contact_id, link_kind, code))
+        for question, index, column, seen_answers in self.questions:
+            raw = values[index]
+            if raw:
+                answer = seen_answers.get(raw)
+                if answer is None:
+                    text = text_value(line, column, raw, 200)
+                    if text is None:
+                        continue
+                    answer = (question, text, text.lower(), number_value(text))
+                    if len(seen_answers) < _SEEN_LIMIT:
+                        seen_answers[raw] = answer
+                self.answers.append((contact_id, *answer))
 
-    def flush(self, contacts: StagingTable, links: StagingTable, answers: StagingTable) -> None:
-        """Write the queued rows to the staging tables."""
-        contacts.write(self.contacts)
-        links.write(self.links)
-        answers.write(self.answers)
+    @staticmethod
+    def _convert(line: int, column: str, convert: str | Converter, limit: int, raw: str) -> Any:
+        if convert is _UPPER:
+            value = raw.strip()
+            if len(value) > limit:
+                raise CsvError(line, column, f"longer than {limit} characters")
+            return value.upper() or None
+        return convert(line, column, raw)  # type: ignore[operator]
+
+    def take(self) -> _Batch:
+        """The rows queued so far, for the staging tables; the queues start empty again."""
+        batch = _Batch(self.contacts, self.links, self.answers)
         self.contacts, self.links, self.answers = [], [], []
+        return batch
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """Parsed rows for the three staging tables."""
+
+    contacts: list[tuple[Any, ...]]
+    links: list[tuple[int, int, str]]
+    answers: list[tuple[int, str, str, str, float | None]]
+
+
+def _parsed_batches(
+    parser: _RowParser, rows: Iterable[tuple[int, list[str]]], ids: ContactIds
+) -> Iterator[_Batch]:
+    """Parse ``rows`` and yield their batches: a batch ends where its block of contact ids runs out
+    (at most ``_BATCH`` rows) and at the end of the file. A ``CsvError`` stops at the row it names."""
+    free: list[int] = []
+    full: list[_Batch] = []
+
+    def next_id() -> int:
+        if not free:
+            full.append(parser.take())
+            free.extend(reversed(ids.block()))
+        return free.pop()
+
+    parser.next_id = next_id
+    for line, values in rows:
+        parser.parse(line, values)
+        if full:
+            yield full.pop()
+    yield parser.take()
 
 
 def _check_whole_file(session: Session, workspace_id: int) -> None:
@@ -323,7 +396,12 @@ def _check_whole_file(session: Session, workspace_id: int) -> None:
 
 def _first_line(session: Session, offending: Select[Any]) -> Row[Any] | None:
     """The first offending row of the file, by line, so the error names the line a user fixes first."""
-    return session.execute(offending.order_by(offending.selected_columns.line).limit(1)).first()
+    # ORDER BY line LIMIT 1 walks the file in line order with an index probe per row, all of it when
+    # nothing is wrong (the usual case); min() lets PostgreSQL hash the file once instead.
+    line = session.scalar(select(func.min(offending.subquery().c.line)))
+    if line is None:
+        return None
+    return session.execute(offending.where(offending.selected_columns.line == line).limit(1)).first()
 
 
 class ContactIds:
@@ -335,8 +413,7 @@ class ContactIds:
 
     def __init__(self, session: Session, workspace_id: int) -> None:
         self.session = session
-        self.block = 16
-        self._free: list[int] = []
+        self.size = 16
         self._next = 0
         self._is_postgresql = session.get_bind().dialect.name == "postgresql"
         if not self._is_postgresql:
@@ -345,23 +422,20 @@ class ContactIds:
             )
             self._next = (session.scalar(select(func.max(_CONTACTS.c.id))) or 0) + 1
 
-    def next(self) -> int:
-        """The next free contact id."""
+    def block(self) -> list[int]:
+        """The next free contact ids, ascending, at most a batch of them."""
+        # Small blocks first, so a five-row import does not use up ten thousand ids.
+        self.size = min(self.size * 4, _BATCH)
         if not self._is_postgresql:
-            self._next += 1
-            return self._next - 1
-        if not self._free:
-            # Small blocks first, so a five-row import does not use up ten thousand ids.
-            self.block = min(self.block * 4, _BATCH)
-            self._free = list(
-                self.session.scalars(
-                    select(func.nextval(func.pg_get_serial_sequence("contacts", "id"))).select_from(
-                        func.generate_series(1, self.block)
-                    )
+            self._next += self.size
+            return list(range(self._next - self.size, self._next))
+        return list(
+            self.session.scalars(
+                select(func.nextval(func.pg_get_serial_sequence("contacts", "id"))).select_from(
+                    func.generate_series(1, self.size)
                 )
             )
-            self._free.reverse()
-        return self._free.pop()
+        )
 
 
 def _apply(session: Session, workspace_id: int, parser: _RowParser) -> ImportSummary:
@@ -464,7 +538,7 @@ def _add_codes(session: Session, table: Table, workspace_id: int, codes: set[str
 def _apply_links(session: Session, workspace_id: int, parser: _RowParser, *, had_contacts: bool) -> None:
     """Replace the links of the kinds the file has columns for, creating unknown codes."""
     st, sl = _st_contacts, _st_links
-    for kind, _index in parser.link_columns:
+    for kind, *_ in parser.link_columns:
         _column, codes, links = _LINKS[kind]
         _add_codes(session, codes, workspace_id, parser.codes[kind])
         if had_contacts:
@@ -481,7 +555,7 @@ def _apply_links(session: Session, workspace_id: int, parser: _RowParser, *, had
 
 def _apply_answers(session: Session, workspace_id: int, parser: _RowParser, *, had_contacts: bool) -> None:
     """Replace the answers to the questions the file has columns for, creating unknown questions."""
-    questions = [question for question, _ in parser.questions]
+    questions = [question for question, *_ in parser.questions]
     if not questions:
         return
     known = set(
