@@ -22,8 +22,7 @@ from commands.i18n import translator
 from commands.verbs.breakdown import preview_shares
 from storage.db import make_engine, make_session_factory, unit_of_work
 from storage.models import Workspace
-from storage.service.changes import preview_action
-from storage.service.changes._shared import SHARED
+from storage.service.changes import forget_shared_previews, preview_action
 from storage.service.segments import create_segment, delete_segment
 
 USER = "U0BENCH"
@@ -52,7 +51,7 @@ def main() -> None:
     try:
         for text in args.criteria:
             for run in range(1, args.runs + 1):
-                SHARED.clear()
+                forget_shared_previews()
                 with factory() as session:
                     started = time.perf_counter()
                     preview = preview_action(

@@ -8,6 +8,7 @@ PostgreSQL's previews computed at Confirm, ``_replay`` the journal replay of a r
 """
 
 from storage.service.changes._pending import PENDING_TTL
+from storage.service.changes._shared import forget_shared_previews
 from storage.service.changes.confirm import (
     apply_action,
     cancel_pending,
@@ -28,6 +29,7 @@ __all__ = [
     "apply_action",
     "cancel_pending",
     "confirm_pending",
+    "forget_shared_previews",
     "include_logged_segment",
     "pending_additions",
     "pending_page",

@@ -98,6 +98,11 @@ class SharedReads:
 SHARED = SharedReads()
 
 
+def forget_shared_previews() -> None:
+    """Drop every kept preview result, so the next preview of any criteria is computed anew."""
+    SHARED.clear()
+
+
 def criteria_key(session: Session, pending: PendingAction, what: Hashable, *, empty: bool) -> Hashable | None:
     """What identifies ``what`` (a part of) a deferred Add preview on an ``empty`` segment for every
     user, or None when it is not shareable: another kind of preview, or a segment with lines
