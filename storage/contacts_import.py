@@ -13,7 +13,7 @@ file leaves existing contacts' values alone.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -40,7 +40,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from storage.bulk import columns_like, refresh_statistics, staging_tables, trusted_references
+from storage.bulk import StagingTable, columns_like, refresh_statistics, staging_tables, trusted_references
 from storage.csv_format import (
     CONTACT_LINK_COLUMNS,
     CONTACT_PLAIN_COLUMNS,
@@ -153,10 +153,12 @@ def load_contact_rows(
         check_header(header, known=KNOWN_COLUMNS, required=REQUIRED_COLUMNS, allow_profile=True)
     )
     with staging_tables(session, _st_contacts, _st_links, _st_answers) as (contacts, links, answers):
-        for batch in _parsed_batches(parser, rows, ContactIds(session, workspace_id)):
-            contacts.write(batch.contacts)
-            links.write(batch.links)
-            answers.write(batch.answers)
+        parser.ids = ContactIds(session, workspace_id)
+        for line, values in rows:
+            parser.parse(line, values)
+            if len(parser.contacts) >= _BATCH:
+                parser.flush(contacts, links, answers)
+        parser.flush(contacts, links, answers)
         # Links and answers are only ever scanned whole: no index or statistics needed.
         contacts.finish("no", "line")
         if contacts.rows_written == 0:
@@ -210,7 +212,7 @@ class _RowParser:
         self.contacts: list[tuple[Any, ...]] = []
         self.links: list[tuple[int, int, str]] = []
         self.answers: list[tuple[int, str, str, str, float | None]] = []
-        self.next_id: Callable[[], int]
+        self.ids: ContactIds
         self.codes: dict[int, set[str]] = {kind: set() for kind in _LINKS}
 
     def parse(self, line: int, values: list[str]) -> None:
@@ -238,7 +240,7 @@ class _RowParser:
             if company_no not in (None, no):
                 raise CsvError(line, "company_no", "a company's company_no must be empty or its own no")
             company_no = no
-        contact_id = self.next_id()
+        contact_id = self.ids.next()
         row: list[Any] = [line, contact_id, no, kind, name, company_no]
         append = row.append
         for index, column, convert, limit, default, seen in self.plan:
@@ -295,42 +297,12 @@ class _RowParser:
             return value.upper() or None
         return convert(line, column, raw)  # type: ignore[operator]
 
-    def take(self) -> _Batch:
-        """The rows queued so far, for the staging tables; the queues start empty again."""
-        batch = _Batch(self.contacts, self.links, self.answers)
+    def flush(self, contacts: StagingTable, links: StagingTable, answers: StagingTable) -> None:
+        """Write the queued rows to the staging tables."""
+        contacts.write(self.contacts)
+        links.write(self.links)
+        answers.write(self.answers)
         self.contacts, self.links, self.answers = [], [], []
-        return batch
-
-
-@dataclass(frozen=True)
-class _Batch:
-    """Parsed rows for the three staging tables."""
-
-    contacts: list[tuple[Any, ...]]
-    links: list[tuple[int, int, str]]
-    answers: list[tuple[int, str, str, str, float | None]]
-
-
-def _parsed_batches(
-    parser: _RowParser, rows: Iterable[tuple[int, list[str]]], ids: ContactIds
-) -> Iterator[_Batch]:
-    """Parse ``rows`` and yield their batches: a batch ends where its block of contact ids runs out
-    (at most ``_BATCH`` rows) and at the end of the file. A ``CsvError`` stops at the row it names."""
-    free: list[int] = []
-    full: list[_Batch] = []
-
-    def next_id() -> int:
-        if not free:
-            full.append(parser.take())
-            free.extend(reversed(ids.block()))
-        return free.pop()
-
-    parser.next_id = next_id
-    for line, values in rows:
-        parser.parse(line, values)
-        if full:
-            yield full.pop()
-    yield parser.take()
 
 
 def _check_whole_file(session: Session, workspace_id: int) -> None:
@@ -413,7 +385,8 @@ class ContactIds:
 
     def __init__(self, session: Session, workspace_id: int) -> None:
         self.session = session
-        self.size = 16
+        self.block = 16
+        self._free: list[int] = []
         self._next = 0
         self._is_postgresql = session.get_bind().dialect.name == "postgresql"
         if not self._is_postgresql:
@@ -422,20 +395,23 @@ class ContactIds:
             )
             self._next = (session.scalar(select(func.max(_CONTACTS.c.id))) or 0) + 1
 
-    def block(self) -> list[int]:
-        """The next free contact ids, ascending, at most a batch of them."""
-        # Small blocks first, so a five-row import does not use up ten thousand ids.
-        self.size = min(self.size * 4, _BATCH)
+    def next(self) -> int:
+        """The next free contact id."""
         if not self._is_postgresql:
-            self._next += self.size
-            return list(range(self._next - self.size, self._next))
-        return list(
-            self.session.scalars(
-                select(func.nextval(func.pg_get_serial_sequence("contacts", "id"))).select_from(
-                    func.generate_series(1, self.size)
+            self._next += 1
+            return self._next - 1
+        if not self._free:
+            # Small blocks first, so a five-row import does not use up ten thousand ids.
+            self.block = min(self.block * 4, _BATCH)
+            self._free = list(
+                self.session.scalars(
+                    select(func.nextval(func.pg_get_serial_sequence("contacts", "id"))).select_from(
+                        func.generate_series(1, self.block)
+                    )
                 )
             )
-        )
+            self._free.reverse()
+        return self._free.pop()
 
 
 def _apply(session: Session, workspace_id: int, parser: _RowParser) -> ImportSummary:
