@@ -49,21 +49,6 @@ MULTI_VALUED = frozenset({*_COMPANY_LINKS, *_CONTACT_LINKS})
 
 
 @dataclass(frozen=True)
-class BreakdownRow:
-    """One value and how many of the segment's contacts have it.
-
-    ``label`` is a name for a code-like ``value`` (a company's name); ``low``/``high`` bound a
-    numeric range, ``high`` excluded.
-    """
-
-    value: str
-    count: int
-    label: str | None = None
-    low: float | None = None
-    high: float | None = None
-
-
-@dataclass(frozen=True)
 class Breakdown:
     """A segment's contacts by ``field``: the ``TOP`` largest values, the rest, and the contacts without."""
 
@@ -78,6 +63,21 @@ class Breakdown:
     # Values with an order of their own (months, numeric ranges) are listed in it, not by count.
     is_ordered: bool = False
     is_multi_valued: bool = False
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    """One value and how many of the segment's contacts have it.
+
+    ``label`` is a name for a code-like ``value`` (a company's name); ``low``/``high`` bound a
+    numeric range, ``high`` excluded.
+    """
+
+    value: str
+    count: int
+    label: str | None = None
+    low: float | None = None
+    high: float | None = None
 
 
 def breakdown_field(text: str) -> str:

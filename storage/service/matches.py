@@ -44,14 +44,6 @@ class MatchCount:
     first_names: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class FieldValue:
-    """A value a field takes in the workspace, with the code's description when it has one."""
-
-    value: str
-    description: str = ""
-
-
 def count_matches(
     session: Session,
     workspace_id: int,
@@ -84,6 +76,14 @@ def count_matches(
         .limit(sample)
     )
     return MatchCount(total=int(total), first_names=tuple(names))
+
+
+@dataclass(frozen=True)
+class FieldValue:
+    """A value a field takes in the workspace, with the code's description when it has one."""
+
+    value: str
+    description: str = ""
 
 
 def field_values(

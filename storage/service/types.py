@@ -86,15 +86,47 @@ class ChangeSource:
 
 
 @dataclass(frozen=True)
-class ContactRow:
-    """A contact as a list shows it."""
+class Preview:
+    """What an action would change, captured exactly; ``pending_id`` confirms or cancels it."""
 
-    no: str
-    name: str
-    type: str
-    company_name: str | None
-    city: str | None
-    email: str | None
+    pending_id: str
+    segment_no: str
+    kind: str
+    criteria_text: str | None
+    added: int
+    removed: int
+    size_before: int
+    first_page: Page
+    options: ActionOptions = field(default_factory=ActionOptions)
+    source: ChangeSource = ChangeSource()
+    # For TWO_WAY_KINDS: the first page of who would enter and of who would leave.
+    entering: Page | None = None
+    leaving: Page | None = None
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    seq: int
+    kind: str
+    criteria_text: str | None
+    options: ActionOptions
+    contact_nos: tuple[str, ...]
+    added: int
+    removed: int
+    size_after: int
+    user_id: str
+    created_at: datetime
+    source: ChangeSource = ChangeSource()
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    segment_no: str
+    kind: str
+    added: int
+    removed: int
+    size_after: int
+    seq: int | None = None
 
 
 @dataclass(frozen=True)
@@ -111,12 +143,26 @@ class _Paged(Generic[_Row]):
         return max(1, -(-self.total // self.page_size))
 
 
+@dataclass(frozen=True)
+class ContactRow:
+    """A contact as a list shows it."""
+
+    no: str
+    name: str
+    type: str
+    company_name: str | None
+    city: str | None
+    email: str | None
+
+
 class Page(_Paged[ContactRow]):
     """One page of contacts out of ``total``; ``page`` counts from 1."""
 
 
 @dataclass(frozen=True)
 class SegmentInfo:
+    """A segment's header and size, as lists and cards show it."""
+
     no: str
     description: str
     owner_user_id: str
@@ -124,57 +170,13 @@ class SegmentInfo:
     created: date
     updated_at: datetime
     version: int
-    interaction_template_code: str | None = None
+    interaction_template_code: str | None
     # The rest of Business Central's segment header (see storage.service.header).
-    campaign_no: str | None = None
-    salesperson: str | None = None
-    segment_date: date | None = None
-    language: str | None = None
-    subject: str | None = None
-
-
-@dataclass(frozen=True)
-class Preview:
-    """What an action would change, captured exactly; ``pending_id`` confirms or cancels it."""
-
-    pending_id: str
-    segment_no: str
-    kind: str
-    criteria_text: str | None
-    added: int
-    removed: int
-    size_before: int
-    first_page: Page
-    options: ActionOptions = field(default_factory=ActionOptions)
-    # For TWO_WAY_KINDS: the first page of who would enter and of who would leave.
-    entering: Page | None = None
-    leaving: Page | None = None
-    source: ChangeSource = ChangeSource()
-
-
-@dataclass(frozen=True)
-class ActionResult:
-    segment_no: str
-    kind: str
-    added: int
-    removed: int
-    size_after: int
-    seq: int | None = None
-
-
-@dataclass(frozen=True)
-class JournalEntry:
-    seq: int
-    kind: str
-    criteria_text: str | None
-    options: ActionOptions
-    contact_nos: tuple[str, ...]
-    added: int
-    removed: int
-    size_after: int
-    user_id: str
-    created_at: datetime
-    source: ChangeSource = ChangeSource()
+    campaign_no: str | None
+    salesperson: str | None
+    segment_date: date | None
+    language: str | None
+    subject: str | None
 
 
 @dataclass(frozen=True)

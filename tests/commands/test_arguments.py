@@ -21,13 +21,17 @@ ACTION_OPTIONS = ("--expand-companies", "--related-companies", "--ignore-exclusi
 @pytest.mark.parametrize(
     ("sent", "typed"),
     [
-        ("profile.revenue:&gt;=1000000", "profile.revenue:>=1000000"),
-        ("name:&lt;acme&gt; &amp; co", "name:<acme> & co"),
-        ("name:&amp;lt;", "name:&lt;"),
-        ("name:“two words”", 'name:"two words"'),
-        ("name:‘two words’", "name:'two words'"),
-        ("add SEG00001 industry:x —expand-companies", "add SEG00001 industry:x --expand-companies"),
-        ("plain text", "plain text"),
+        pytest.param("profile.revenue:&gt;=1000000", "profile.revenue:>=1000000", id="comparison"),
+        pytest.param("name:&lt;acme&gt; &amp; co", "name:<acme> & co", id="angle brackets and ampersand"),
+        pytest.param("name:&amp;lt;", "name:&lt;", id="an escape typed on purpose"),
+        pytest.param("name:“two words”", 'name:"two words"', id="curly double quotes"),
+        pytest.param("name:‘two words’", "name:'two words'", id="curly single quotes"),
+        pytest.param(
+            "add SEG00001 industry:x —expand-companies",
+            "add SEG00001 industry:x --expand-companies",
+            id="long dash before an option",
+        ),
+        pytest.param("plain text", "plain text", id="nothing to undo"),
     ],
 )
 def test_slack_escaping_and_typography_are_undone(sent: str, typed: str) -> None:

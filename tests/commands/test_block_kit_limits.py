@@ -127,6 +127,17 @@ def test_a_workspace_with_thousands_of_segments_lists_what_fits_and_counts_the_r
             created=date(2026, 1, 1),
             updated_at=datetime(2026, 1, 1, tzinfo=UTC),
             version=1,
+            # A segment with no header filled in, as most are.
+            **dict.fromkeys(
+                (
+                    "interaction_template_code",
+                    "campaign_no",
+                    "salesperson",
+                    "segment_date",
+                    "language",
+                    "subject",
+                )
+            ),
         )
         for i in range(1, 3001)
     ]

@@ -119,8 +119,8 @@ def pending_page(
     pending_id: str,
     *,
     page: int,
-    page_size: int = 10,
     change: int | None = None,
+    page_size: int = 10,
 ) -> Page:
     """A page of the contacts a preview adds and removes (only one side with ``change`` = +1 or -1)."""
     pending = find_pending(session, workspace_id, pending_id)
