@@ -38,6 +38,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import OID, REGCLASS
 from sqlalchemy.orm import Session
 
 from storage.bulk import StagingTable, columns_like, refresh_statistics, staging_tables, trusted_references
@@ -88,13 +89,17 @@ _TYPES = {"company": COMPANY, "person": PERSON}
 _KINDS = {"company": COMPANY, "person": PERSON, "Company": COMPANY, "Person": PERSON}
 # Distinct cells remembered per column: enough for every code, country and date, bounded for the rest.
 _SEEN_LIMIT = 10_000
+# Companies whose ids the parser remembers for the persons after them (files list a company's
+# persons beside it); a person whose company is further away is linked by number in the database.
+_RECENT_COMPANIES = 10_000
 _BATCH = 10_000
 
 _staging = MetaData()
 # The contacts' own columns, in the order the parser stages them.
 _STAGED_COLUMNS = (*CONTACT_PLAIN_COLUMNS, "exclude_from_segment", "created")
 # ``id`` is the id a new contact will get, handed out while staging so links and answers can be
-# staged with it; ``existing_id`` is filled for contacts the workspace already holds.
+# staged with it; ``existing_id`` is filled for contacts the workspace already holds;
+# ``company_id`` is the id of a person's company when the parser saw it shortly before (see parse).
 _st_contacts = Table(
     "segbot_import_contacts",
     _staging,
@@ -102,6 +107,7 @@ _st_contacts = Table(
     Column("id", Integer, nullable=False),
     *columns_like(_CONTACTS, _STAGED_COLUMNS),
     Column("existing_id", Integer),
+    Column("company_id", Integer),
     prefixes=["TEMPORARY"],
 )
 _st_links = Table(
@@ -214,6 +220,7 @@ class _RowParser:
         self.answers: list[tuple[int, str, str, str, float | None]] = []
         self.ids: ContactIds
         self.codes: dict[int, set[str]] = {kind: set() for kind in _LINKS}
+        self.recent_companies: dict[str, int] = {}
 
     def parse(self, line: int, values: list[str]) -> None:
         if len(values) != self.width:
@@ -241,6 +248,14 @@ class _RowParser:
                 raise CsvError(line, "company_no", "a company's company_no must be empty or its own no")
             company_no = no
         contact_id = self.ids.next()
+        recent = self.recent_companies
+        company_id: int | None
+        if kind == COMPANY:
+            if len(recent) >= _RECENT_COMPANIES:
+                recent.clear()
+            recent[no] = company_id = contact_id
+        else:
+            company_id = recent.get(company_no) if company_no is not None else None
         row: list[Any] = [line, contact_id, no, kind, name, company_no]
         append = row.append
         for index, column, convert, limit, default, seen in self.plan:
@@ -262,6 +277,7 @@ class _RowParser:
                         seen[raw] = value
                     append(value)
         append(None)
+        append(company_id)
         self.contacts.append(tuple(row))
         links = self.links
         for link_kind, index, column, seen_codes in self.link_columns:
@@ -388,6 +404,7 @@ class ContactIds:
         self.block = 16
         self._free: list[int] = []
         self._next = 0
+        self._sequence: int | None = None
         self._is_postgresql = session.get_bind().dialect.name == "postgresql"
         if not self._is_postgresql:
             session.execute(
@@ -403,13 +420,15 @@ class ContactIds:
         if not self._free:
             # Small blocks first, so a five-row import does not use up ten thousand ids.
             self.block = min(self.block * 4, _BATCH)
-            self._free = list(
-                self.session.scalars(
-                    select(func.nextval(func.pg_get_serial_sequence("contacts", "id"))).select_from(
-                        func.generate_series(1, self.block)
-                    )
+            if self._sequence is None:
+                # By its oid, looked up once: named in the statement, it was looked up for every id (6 s a
+                # million).
+                self._sequence = self.session.scalar(
+                    select(func.pg_get_serial_sequence("contacts", "id").cast(REGCLASS).cast(OID))
                 )
-            )
+            nextval = func.nextval(literal(self._sequence, OID).cast(REGCLASS))
+            ids = select(func.array_agg(nextval)).select_from(func.generate_series(1, self.block))
+            self._free = list(self.session.scalar(ids) or ())
             self._free.reverse()
         return self._free.pop()
 
@@ -482,14 +501,19 @@ def _insert_new(session: Session, workspace_id: int, *, had_contacts: bool) -> N
     """Insert the contacts the workspace does not hold yet, with the ids handed out while staging."""
     contacts, st = _CONTACTS, _st_contacts
     company = st.alias("company")
-    columns = [c.name for c in st.columns if c.name not in ("line", "existing_id")]
+    columns = [c.name for c in st.columns if c.name not in ("line", "existing_id", "company_id")]
     if had_contacts:
         company_id: Any = _company_id_of(st.c.company_no, workspace_id)
         rows = select(*(st.c[name] for name in columns)).where(st.c.existing_id.is_(None))
     else:
-        # A fresh workspace: every company is in the file, and a hash join finds it.
-        company_id = company.c.id
-        rows = select(*(st.c[name] for name in columns)).outerjoin(company, company.c.no == st.c.company_no)
+        # A fresh workspace: every company is in the file. Most persons' companies were seen by the
+        # parser; COALESCE looks the others up by number only (joining every row, a hash join and a
+        # sort of the whole file, cost a sixth of the statement).
+        company_id = func.coalesce(
+            st.c.company_id,
+            select(company.c.id).where(company.c.no == st.c.company_no).limit(1).scalar_subquery(),
+        )
+        rows = select(*(st.c[name] for name in columns))
     rows = rows.add_columns(
         literal(workspace_id), case((st.c.type == COMPANY, st.c.id), else_=company_id)
     ).order_by(st.c.line)
