@@ -99,7 +99,8 @@ _staging = MetaData()
 _STAGED_COLUMNS = (*CONTACT_PLAIN_COLUMNS, "exclude_from_segment", "created")
 # ``id`` is the id a new contact will get, handed out while staging so links and answers can be
 # staged with it; ``existing_id`` is filled for contacts the workspace already holds;
-# ``company_id`` is the id of a person's company when the parser saw it shortly before (see parse).
+# ``company_id`` is the id of the contact's company when the parser knows it: a company's own, or
+# that of a person's company seen shortly before (see parse).
 _st_contacts = Table(
     "segbot_import_contacts",
     _staging,
@@ -421,8 +422,8 @@ class ContactIds:
             # Small blocks first, so a five-row import does not use up ten thousand ids.
             self.block = min(self.block * 4, _BATCH)
             if self._sequence is None:
-                # By its oid, looked up once: named in the statement, it was looked up for every id (6 s a
-                # million).
+                # By its oid, looked up once: named in the statement, it is looked up again for every id
+                # (docs/performance.md, "Import").
                 self._sequence = self.session.scalar(
                     select(func.pg_get_serial_sequence("contacts", "id").cast(REGCLASS).cast(OID))
                 )
@@ -507,8 +508,8 @@ def _insert_new(session: Session, workspace_id: int, *, had_contacts: bool) -> N
         rows = select(*(st.c[name] for name in columns)).where(st.c.existing_id.is_(None))
     else:
         # A fresh workspace: every company is in the file. Most persons' companies were seen by the
-        # parser; COALESCE looks the others up by number only (joining every row, a hash join and a
-        # sort of the whole file, cost a sixth of the statement).
+        # parser; COALESCE looks up only the others by number, where joining every row would hash
+        # and sort the whole file (docs/performance.md, "Import").
         company_id = func.coalesce(
             st.c.company_id,
             select(company.c.id).where(company.c.no == st.c.company_no).limit(1).scalar_subquery(),
