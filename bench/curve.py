@@ -67,7 +67,13 @@ from storage.migrate import schema_differences, upgrade
 from storage.models import Base, Contact, Segment, Workspace
 from storage.service import matches
 from storage.service.breakdown import breakdown_segment
-from storage.service.changes import apply_action, preview_action, refresh_segment, undo_last
+from storage.service.changes import (
+    apply_action,
+    forget_shared_previews,
+    preview_action,
+    refresh_segment,
+    undo_last,
+)
 from storage.service.codes import default_template, set_default_template
 from storage.service.segments import create_segment, delete_segment, list_segments
 from storage.service.types import ActionOptions
@@ -504,6 +510,9 @@ def measure_previews(sitting: Sitting, *, broad: bool) -> Figures:
         ).no
 
     def preview() -> int:
+        # A first preview of these criteria: a repeat within minutes is answered from the shared
+        # result (docs/performance.md, "Shared previews") and would time nothing.
+        forget_shared_previews()
         with sitting.factory() as session:
             made = preview_action(
                 session, sitting.workspace_id, segment_no, "add", criteria=criteria, user_id=USER
