@@ -371,6 +371,8 @@ def _cli_import(dataset: Dataset, kind: str, path: Path) -> tuple[float, float, 
     if child.returncode != 0:
         sys.exit(f"{dataset.label()}: {kind} import failed (exit {child.returncode})")
     reported = re.findall(r" in ([0-9.]+) s", said)
+    # The kernel counts this process's own peak (under 100 MiB when building) into the child's
+    # ru_maxrss (bench/memory.py), so the figure is an upper bound, close for a large import.
     return seconds, float(reported[-1]) if reported else math.nan, usage.ru_maxrss / 1024
 
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -31,6 +30,7 @@ from sqlalchemy import Engine, text
 
 from bench.apply_bench import window_of
 from bench.housekeeping import vacuum_after_load
+from bench.memory import peak_rss_mib
 from storage.criteria.ast import Present
 from storage.db import make_engine, make_session_factory, unit_of_work
 from storage.demo import generate_demo
@@ -182,7 +182,7 @@ def export_figures(engine: Engine, team_id: str, segment_no: str, *, today: date
         is_admin=True,
         today=today,
     )
-    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    baseline = peak_rss_mib()
     started = time.perf_counter()
     reply = registry.dispatch(f"export {segment_no}", ctx)
     seconds = time.perf_counter() - started
@@ -191,7 +191,7 @@ def export_figures(engine: Engine, team_id: str, segment_no: str, *, today: date
     with reply.upload.path.open(encoding="utf-8") as handle:
         rows = sum(1 for _ in handle) - 1
     reply.upload.discard()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_rss_mib()
     return {"seconds": seconds, "rows": rows, "bytes": size, "peak_mib": peak, "baseline_mib": baseline}
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import time
 import uuid
 from collections.abc import Iterator
@@ -31,6 +30,7 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from bench.housekeeping import vacuum_after_load
+from bench.memory import peak_rss_mib
 from storage.campaigns_import import import_campaigns
 from storage.contacts_import import import_contacts
 from storage.db import make_engine, make_session_factory, unit_of_work
@@ -269,7 +269,7 @@ def main() -> None:
             f"{backend:<12}{f.contacts:>10}{f.answers:>10}{f.seconds:>10.1f}{f.contacts / f.seconds:>10.0f}"
             f"{f.client_cpu:>14.1f}" + (f"{f.server_cpu:>14.1f}" if backend == "postgresql" else f"{'-':>14}")
         )
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mib = peak_rss_mib()
     size_mb = files.contacts.stat().st_size / 1e6
     print(
         f"\nfile: {files.contacts.name} ({size_mb:.0f} MB); peak RSS {peak_mib:.0f} MiB; "

@@ -26,7 +26,6 @@ import functools
 import json
 import math
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -40,6 +39,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench.housekeeping import drop_dataset, vacuum_after_load
+from bench.memory import peak_rss_mib
 from storage.criteria.ast import And, Expr, Match, Text
 from storage.criteria.compile import compile_criteria
 from storage.db import make_engine, make_session_factory, unit_of_work
@@ -258,7 +258,7 @@ def measure(backend: str, count: int, runs: int) -> dict[str, Any]:
         refresh=statistics.median(refresh_times),
         undo=statistics.median(undo_times),
         big_size=sizes[0],
-        peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        peak_rss_mb=peak_rss_mib(),
     )
     engine.dispose()
     return results
