@@ -4,7 +4,7 @@ Starts the real HTTP app under waitress on loopback, in a process of its own as 
 the simulated users' threads do not share its interpreter lock), with a fake Slack, on a database
 holding N demo contacts, and has ``--clients`` simulated users each type ``--per-client`` previews
 (``/segment new "bench" <criteria>``) back to back. Reports the HTTP acknowledgement's latency
-(Slack's 3 s limit; issue 4's target: p99 under 200 ms with 20 at once) and the time until the
+(Slack's 3 s limit; the target: p99 under 200 ms with 20 at once) and the time until the
 preview reaches ``response_url`` (target: p95 under 2 s).
 
     python -m bench.slack_bench --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test \\

@@ -5,7 +5,7 @@ criteria match, not only counting them, stays in the index
 themselves (an Add preview's shares sample, its pages, Confirm) needs their ids too, which the two
 indexes lacked, so those statements read the whole table instead: at ten million contacts the
 shares of `name:a* country:us` took 0.67 s against the count's 0.24 s. Figures:
-docs/performance.md, "Twenty users at 10,000,000 contacts".
+docs/performance.md, "Ten million contacts on a quiet machine".
 
 SQLite has no INCLUDE; its indexes are unchanged.
 

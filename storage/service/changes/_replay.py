@@ -127,7 +127,9 @@ def _capture_difference_in_one_pass(
         .where(or_(matched.c.contact_id.is_(None), current.c.contact_id.is_(None)))
     )
     bulk_insert(
-        session, insert(pending_contacts).from_select(["pending_id", "contact_id", "change"], differing)
+        session,
+        insert(pending_contacts).from_select(["pending_id", "contact_id", "change"], differing),
+        scans_contacts=True,
     )
     counts: dict[int, int] = dict(
         session.execute(
