@@ -149,8 +149,9 @@ def create(
             today=ctx.today,
             creates_segment=True,
         )
-        preview = replace(preview, segment_no=segments.number_segment(session, workspace_id, info.no))
         shares = preview_shares(session, workspace_id, preview, tr=translator(ctx.locale))
+        # Last: numbering locks the workspace's row until commit, and every other `new` waits for it.
+        preview = replace(preview, segment_no=segments.number_segment(session, workspace_id, info.no))
     return preview_reply(preview, description=info.description, locale=ctx.locale, shares=shares)
 
 
