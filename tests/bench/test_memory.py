@@ -17,7 +17,7 @@ _PARENT_MIB = 200
 def test_a_child_started_by_a_large_parent_reports_its_own_peak() -> None:
     held = bytearray(_PARENT_MIB * 1024 * 1024)
     # Touch every page, so the parent really holds them.
-    held[::4096] = b"\x01" * len(range(0, len(held), 4096))
+    held[::4096] = b"\x01" * (len(held) // 4096)
     assert peak_rss_mib() >= _PARENT_MIB
     child = subprocess.run(
         [sys.executable, "-c", "from bench.memory import peak_rss_mib; print(peak_rss_mib())"],
@@ -28,4 +28,3 @@ def test_a_child_started_by_a_large_parent_reports_its_own_peak() -> None:
     )
     # An interpreter alone: tens of MiB, where ru_maxrss would report the parent's hundreds.
     assert float(child.stdout) < _PARENT_MIB / 2
-    del held

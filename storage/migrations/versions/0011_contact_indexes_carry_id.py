@@ -23,27 +23,30 @@ down_revision: str | Sequence[str] | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_KEYS = {
-    "ix_contacts_company": ["workspace_id", "company_id"],
-    "ix_contacts_ws_country": ["workspace_id", "country"],
-}
-_BEFORE = {
-    "ix_contacts_company": ["country", "created", "exclude_from_segment"],
-    "ix_contacts_ws_country": ["company_id", "exclude_from_segment", "name"],
+# index -> (key columns, what it carried before)
+_COVERING = {
+    "ix_contacts_company": (["workspace_id", "company_id"], ["country", "created", "exclude_from_segment"]),
+    "ix_contacts_ws_country": (["workspace_id", "country"], ["company_id", "exclude_from_segment", "name"]),
 }
 
 
-def _recreate(include: dict[str, list[str]]) -> None:
+def _recreate(*, with_id: bool) -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
-    for name, columns in _KEYS.items():
+    for name, (columns, include) in _COVERING.items():
         op.drop_index(name, table_name="contacts")
-        op.create_index(name, "contacts", columns, unique=False, postgresql_include=include[name])
+        op.create_index(
+            name,
+            "contacts",
+            columns,
+            unique=False,
+            postgresql_include=[*include, "id"] if with_id else include,
+        )
 
 
 def upgrade() -> None:
-    _recreate({name: [*columns, "id"] for name, columns in _BEFORE.items()})
+    _recreate(with_id=True)
 
 
 def downgrade() -> None:
-    _recreate(_BEFORE)
+    _recreate(with_id=False)
